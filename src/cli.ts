@@ -1,0 +1,172 @@
+// Command-line wiring only: commands, options, output and exit codes.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import yargs from "yargs";
+import { run, type RunResult } from "./run";
+import { transforms, transformByCode } from "../transforms";
+import { unifiedDiff } from "./report/diff";
+import { errorLine, findingLine, fixSummary, type Style } from "./report/text";
+import { jsonReport } from "./report/json";
+import type { Mode, StartMethod } from "./transform";
+
+export const EXIT = { ok: 0, found: 1, error: 2 } as const;
+
+type Format = "text" | "json";
+
+interface CommonArgs {
+  paths: string[];
+  mode: Mode;
+  method: StartMethod;
+  format: Format;
+  quiet: boolean;
+  exclude: string[];
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}
+function err(text: string): void {
+  process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  let usageError: string | null = null;
+  const parser = yargs(argv)
+    .scriptName("spawnsafe")
+    .usage("$0 <command> [paths..]\n\nMigrate Python code off multiprocessing's fork start method and find what breaks under spawn.")
+    .option("mode", { choices: ["auto", "app", "lib"] as const, default: "auto" as Mode, describe: "app: set the start method in the main guard; lib: explicit contexts at creation sites; auto: decide per file" })
+    .option("method", { choices: ["spawn", "forkserver"] as const, default: "spawn" as StartMethod, describe: "start method to migrate to" })
+    .option("format", { choices: ["text", "json"] as const, default: "text" as Format, describe: "output format" })
+    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print only findings, diffs and errors" })
+    .option("exclude", { type: "string", array: true, default: [] as string[], describe: "glob of paths to skip (repeatable)" })
+    .command(
+      "fix [paths..]",
+      "rewrite files in place (or print a diff with --dry-run)",
+      (y) =>
+        y
+          .positional("paths", { type: "string", array: true, default: ["."] })
+          .option("dry-run", { type: "boolean", default: false, describe: "print a unified diff and write nothing" }),
+      (args) => {
+        code = fixCommand(args as unknown as CommonArgs & { dryRun: boolean });
+      },
+    )
+    .command(
+      "check [paths..]",
+      "report findings, write nothing",
+      (y) => y.positional("paths", { type: "string", array: true, default: ["."] }),
+      (args) => {
+        code = checkCommand(args as unknown as CommonArgs);
+      },
+    )
+    .command("rules", "list every finding code", () => {}, () => {
+      code = rulesCommand();
+    })
+    .command(
+      "explain <code>",
+      "print the documentation of a finding",
+      (y) => y.positional("code", { type: "string", demandOption: true }),
+      (args) => {
+        code = explainCommand(String(args.code));
+      },
+    )
+    .demandCommand(1, "give a command: fix, check, rules or explain")
+    .strict()
+    .help()
+    .version()
+    .exitProcess(false)
+    .fail((msg, e) => {
+      usageError = msg ?? e?.message ?? "usage error";
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    usageError ??= (e as Error).message;
+  }
+  if (usageError) {
+    err(`spawnsafe: ${usageError}\nRun 'spawnsafe --help' for usage.`);
+    return EXIT.error;
+  }
+  return code;
+}
+
+function style(): Style {
+  return { color: !!process.stdout.isTTY && !process.env.NO_COLOR };
+}
+
+function execute(args: CommonArgs, fix: boolean, write: boolean): RunResult {
+  return run({ paths: args.paths, exclude: args.exclude, options: { mode: args.mode, method: args.method }, fix, write });
+}
+
+function reportMissing(result: RunResult): void {
+  for (const p of result.missing) err(`spawnsafe: ${p}: no such file or directory`);
+}
+
+function summaryLine(result: RunResult): string {
+  const changed = result.results.filter((r) => r.output).length;
+  const findings = result.results.reduce((n, r) => n + r.findings.filter((f) => !f.fixed).length, 0);
+  const errors = result.results.filter((r) => r.error).length + result.missing.length;
+  return `${result.results.length} files scanned, ${changed} changed, ${findings} findings, ${errors} errors in ${result.seconds.toFixed(2)} s`;
+}
+
+function fixCommand(args: CommonArgs & { dryRun: boolean }): number {
+  const result = execute(args, true, !args.dryRun);
+  const s = style();
+  reportMissing(result);
+  if (args.format === "json") {
+    out(JSON.stringify(jsonReport("fix", args.dryRun, result.results), null, 2));
+  } else {
+    for (const r of result.results) {
+      if (r.error) {
+        err(errorLine(r, { color: false }));
+        continue;
+      }
+      if (r.output) {
+        if (args.dryRun) out(unifiedDiff(r.path, r.before, r.after));
+        if (!args.quiet) (args.dryRun ? err : out)(fixSummary(r, s, args.dryRun).join("\n"));
+      }
+      for (const f of r.findings) if (!f.fixed) (args.dryRun ? err : out)(findingLine(r.path, f, args.dryRun ? { color: false } : s));
+    }
+    if (!args.quiet) err(summaryLine(result));
+  }
+  const errors = result.missing.length > 0 || result.results.some((r) => r.error);
+  if (errors) return EXIT.error;
+  if (args.dryRun && result.results.some((r) => r.output)) return EXIT.found;
+  return EXIT.ok;
+}
+
+function checkCommand(args: CommonArgs): number {
+  const result = execute(args, false, false);
+  const s = style();
+  reportMissing(result);
+  if (args.format === "json") {
+    out(JSON.stringify(jsonReport("check", false, result.results), null, 2));
+  } else {
+    for (const r of result.results) {
+      if (r.error) err(errorLine(r, { color: false }));
+      for (const f of r.findings) out(findingLine(r.path, f, s));
+    }
+    if (!args.quiet) err(summaryLine(result));
+  }
+  if (result.missing.length > 0 || result.results.some((r) => r.error)) return EXIT.error;
+  return result.results.some((r) => r.findings.length > 0) ? EXIT.found : EXIT.ok;
+}
+
+function rulesCommand(): number {
+  for (const t of transforms) out(`${t.code}  ${t.name.padEnd(30)} fix: ${t.fix.padEnd(9)} ${t.summary}`);
+  return EXIT.ok;
+}
+
+export function docPath(name: string): string {
+  return path.resolve(__dirname, "..", "..", "transforms", `${name}.md`);
+}
+
+function explainCommand(code: string): number {
+  const transform = transformByCode(code);
+  if (!transform) {
+    err(`spawnsafe: unknown code ${code}; 'spawnsafe rules' lists them`);
+    return EXIT.error;
+  }
+  out(fs.readFileSync(docPath(transform.name), "utf8"));
+  return EXIT.ok;
+}

@@ -1,0 +1,161 @@
+// One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
+// applied text, repeated until no fix applies, re-parsed before anything is written.
+import { DecodeError, decodeSource, encodeSource, firstSyntaxError, parsePython, type Encoding } from "./parse";
+import { analyzeModule, type ModuleFacts } from "./python/module";
+import { LineIndex } from "./python/text";
+import { decideRole } from "./project/role";
+import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
+import { transforms } from "../transforms";
+import type { Decision, FileInfo, Options, Transform } from "./transform";
+
+export interface Finding {
+  code: string;
+  name: string;
+  message: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** A fix exists for it. */
+  fixable: boolean;
+  /** `fix` applied that fix. */
+  fixed: boolean;
+}
+
+export interface FileError {
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface FileResult {
+  path: string;
+  decision: Decision | null;
+  findings: Finding[];
+  error: FileError | null;
+  /** The original text and the fixed text (equal when nothing changed). */
+  before: string;
+  after: string;
+  /** Bytes to write, when the file changed. */
+  output: Buffer | null;
+  /** How many passes applied fixes. */
+  passes: number;
+}
+
+/** ESLint and ruff stop at 10 passes; more means fixes that undo each other, a bug. */
+const MAX_PASSES = 10;
+
+/** Words a file must contain for spawnsafe to have anything to say about it. */
+const RELEVANT = /multiprocessing|ProcessPoolExecutor|concurrent|fork|set_start_method|get_context/;
+
+interface Pending {
+  transform: Transform;
+  finding: Finding;
+  edits: Edit[] | null;
+}
+
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean): FileResult {
+  const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
+  let text: string;
+  let encoding: Encoding;
+  try {
+    ({ text, encoding } = decodeSource(bytes));
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    result.error = { message: err.message, line: err.line, column: err.column };
+    return result;
+  }
+  result.before = result.after = text;
+  if (!RELEVANT.test(text)) {
+    result.decision = { role: "none", reason: "does not mention multiprocessing" };
+    return result;
+  }
+  const tree = parsePython(text);
+  const error = firstSyntaxError(tree);
+  if (error) {
+    const at = new LineIndex(text).position(error.startIndex);
+    result.error = { message: `syntax error: ${error.isMissing ? `missing ${error.type}` : "invalid syntax"}`, line: at.line, column: at.column };
+    return result;
+  }
+  let module = analyzeModule(text, tree);
+  result.decision = decideRole(module, file, options.mode);
+  let pending = findingsOf(module, file, options);
+  result.findings = pending.map((p) => p.finding);
+  if (!applyFixes) return result;
+
+  const fixed: Finding[] = [];
+  for (let pass = 1; ; pass++) {
+    const chosen = chooseFixes(pending.filter((p) => p.edits).map((p) => ({ ...p, edits: p.edits! })));
+    if (chosen.length === 0) break;
+    if (pass > MAX_PASSES) {
+      result.error = { message: `fixes did not settle after ${MAX_PASSES} passes (a spawnsafe bug); file left untouched`, line: 1, column: 1 };
+      result.after = result.before;
+      return result;
+    }
+    const next = applyEdits(module.text, chosen.flatMap((c) => c.edits));
+    const nextTree = parsePython(next);
+    const broken = firstSyntaxError(nextTree);
+    if (broken) {
+      const codes = [...new Set(chosen.map((c) => c.finding.code))].join(", ");
+      result.error = { message: `a fix (${codes}) produced invalid Python (a spawnsafe bug); file left untouched`, line: 1, column: 1 };
+      result.after = result.before;
+      return result;
+    }
+    fixed.push(...chosen.map((c) => ({ ...c.finding, fixed: true })));
+    module = analyzeModule(next, nextTree);
+    pending = findingsOf(module, file, options);
+    result.passes = pass;
+  }
+  result.after = module.text;
+  result.findings = [...fixed, ...pending.map((p) => p.finding)];
+  if (result.after !== result.before) result.output = encodeSource(result.after, encoding);
+  return result;
+}
+
+function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pending[] {
+  const decision = decideRole(module, file, options.mode);
+  const suppressions = suppressionsOf(module);
+  const pending: Pending[] = [];
+  for (const transform of transforms) {
+    transform.check({
+      module,
+      file,
+      options,
+      decision,
+      report({ node, message, fix }) {
+        const start = module.lines.position(node.startIndex);
+        const end = module.lines.position(node.endIndex);
+        const ignored = suppressions.get(start.line);
+        if (ignored && (ignored.size === 0 || ignored.has(transform.code))) return;
+        pending.push({
+          transform,
+          edits: fix,
+          finding: {
+            code: transform.code,
+            name: transform.name,
+            message,
+            line: start.line,
+            column: start.column,
+            endLine: end.line,
+            endColumn: end.column,
+            fixable: fix !== null,
+            fixed: false,
+          },
+        });
+      },
+    });
+  }
+  return pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
+}
+
+/** `# spawnsafe: ignore[SPS101, SPS102]` or a bare `# spawnsafe: ignore`, by line; an empty set ignores all. */
+function suppressionsOf(module: ModuleFacts): Map<number, Set<string>> {
+  const byLine = new Map<number, Set<string>>();
+  const re = /#\s*spawnsafe:\s*ignore(?:\[([^\]]*)\])?/g;
+  for (let m = re.exec(module.text); m; m = re.exec(module.text)) {
+    const line = module.lines.position(m.index).line;
+    const codes = m[1] ? m[1].split(",").map((c) => c.trim().toUpperCase()).filter(Boolean) : [];
+    byLine.set(line, new Set(codes));
+  }
+  return byLine;
+}

@@ -1,0 +1,66 @@
+// Edits as ranges of the original text; choosing the fixes of one pass; applying them.
+import MagicString from "magic-string";
+
+/** Replace text[start, end) with `text`; start === end inserts. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export function insert(at: number, text: string): Edit {
+  return { start: at, end: at, text };
+}
+
+export function replace(start: number, end: number, text: string): Edit {
+  return { start, end, text };
+}
+
+function sameEdit(a: Edit, b: Edit): boolean {
+  return a.start === b.start && a.end === b.end && a.text === b.text;
+}
+
+/** Two edits collide when their ranges overlap, or an insertion touches the other's range. */
+function collide(a: Edit, b: Edit): boolean {
+  if (sameEdit(a, b)) return false;
+  if (a.start === a.end || b.start === b.end) {
+    return a.start <= b.end && b.start <= a.end;
+  }
+  return a.start < b.end && b.start < a.end;
+}
+
+/**
+ * Picks the fixes one pass applies: in order of their first edit, a fix is taken whole
+ * when none of its edits collides with an edit already taken; the rest wait for the next
+ * pass (their findings are reported again on the new text). An edit identical to one
+ * already taken is shared (two fixes adding the same import).
+ */
+export function chooseFixes<F extends { edits: Edit[] }>(fixes: F[]): F[] {
+  const ordered = [...fixes].sort((a, b) => firstStart(a) - firstStart(b));
+  const taken: Edit[] = [];
+  const chosen: F[] = [];
+  for (const fix of ordered) {
+    if (fix.edits.length === 0) continue;
+    if (fix.edits.some((e) => taken.some((t) => collide(e, t)))) continue;
+    taken.push(...fix.edits.filter((e) => !taken.some((t) => sameEdit(e, t))));
+    chosen.push(fix);
+  }
+  return chosen;
+}
+
+function firstStart(fix: { edits: Edit[] }): number {
+  return Math.min(...fix.edits.map((e) => e.start));
+}
+
+/** Applies non-colliding edits; insertions at one index keep the order they are given in. */
+export function applyEdits(text: string, edits: Edit[]): string {
+  const s = new MagicString(text);
+  const unique: Edit[] = [];
+  for (const e of edits) if (!unique.some((u) => sameEdit(u, e))) unique.push(e);
+  for (const e of unique) {
+    if (e.start === e.end) s.appendLeft(e.start, e.text);
+    else if (e.text === "") s.remove(e.start, e.end);
+    else s.overwrite(e.start, e.end, e.text);
+  }
+  return s.toString();
+}

@@ -1,0 +1,101 @@
+// Building blocks of Python edits: reaching the multiprocessing module, placing an import,
+// placing a statement first in a block, moving statements with their indentation.
+import type { SyntaxNode } from "../parse";
+import type { ModuleFacts } from "../python/module";
+import { insert, type Edit } from "./edits";
+
+/** An expression that names module `module` at module level, and the edits (an import) it needs. */
+export function moduleReference(facts: ModuleFacts, module: string): { text: string; edits: Edit[] } {
+  const existing = facts.names.moduleReference(module);
+  if (existing) return { text: existing, edits: [] };
+  // `import multiprocessing` would be shadowed by a module-level name of the same root.
+  return { text: module, edits: [insertImport(facts, `import ${module}`)] };
+}
+
+/** `ref.get_context("spawn")`. */
+export function contextExpression(ref: string, method: string): string {
+  return `${ref}.get_context("${method}")`;
+}
+
+/**
+ * An import inserted before the first top-level statement that is not the module docstring
+ * or a `from __future__` import: after the shebang, the encoding line and leading comments.
+ */
+export function insertImport(facts: ModuleFacts, statement: string): Edit {
+  const { statements, lines, lineBreak, text } = facts;
+  let i = 0;
+  if (statements[0] && isDocstring(statements[0])) i = 1;
+  while (i < statements.length && isFutureImport(statements[i])) i++;
+  const next = statements[i];
+  if (next) return insert(lines.lineStart(next.startIndex), statement + lineBreak);
+  const atEnd = text.length === 0 || /[\r\n]$/.test(text) ? "" : lineBreak;
+  return insert(text.length, atEnd + statement + lineBreak);
+}
+
+export function isDocstring(statement: SyntaxNode): boolean {
+  return statement.type === "expression_statement" && statement.namedChildCount === 1 && statement.namedChildren[0].type === "string";
+}
+
+function isFutureImport(statement: SyntaxNode): boolean {
+  return statement.type === "future_import_statement";
+}
+
+/** The statements of a block, comments left out. */
+export function blockStatements(block: SyntaxNode): SyntaxNode[] {
+  return block.namedChildren.filter((n) => n.type !== "comment");
+}
+
+/**
+ * Puts `statement` first in a main guard (after a leading `freeze_support()`, which must
+ * stay first for frozen Windows executables).
+ */
+export function insertFirstInGuard(facts: ModuleFacts, guard: SyntaxNode, statement: string): Edit | null {
+  const body = guard.childForFieldName("consequence");
+  if (!body) return null;
+  const inside = blockStatements(body);
+  let first = inside[0];
+  if (!first) return null;
+  if (/^(\w+\.)*freeze_support\(\s*\)$/.test(first.text) && inside[1]) first = inside[1];
+  const { lines, lineBreak } = facts;
+  if (!lines.startsLine(first.startIndex)) {
+    // `if __name__ == "__main__": main()`: the body shares the `if` line.
+    return insert(first.startIndex, `${statement}; `);
+  }
+  return insert(lines.lineStart(first.startIndex), lines.indentAt(first.startIndex) + statement + lineBreak);
+}
+
+/** Spans of strings that cross lines: their inner line starts must not be re-indented. */
+export function multilineStrings(facts: ModuleFacts, within: SyntaxNode[]): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  const visit = (node: SyntaxNode): void => {
+    if (node.type === "string" || node.type === "concatenated_string") {
+      if (node.startPosition.row !== node.endPosition.row) spans.push([node.startIndex, node.endIndex]);
+      if (node.type === "string") return;
+    }
+    for (const child of node.children) visit(child);
+  };
+  within.forEach(visit);
+  return spans;
+}
+
+/** The line starts in [from, to) that begin code lines: not blank, not inside a string. */
+export function codeLineStarts(facts: ModuleFacts, from: number, to: number, strings: Array<[number, number]>): number[] {
+  const { lines, text } = facts;
+  return lines
+    .lineStartsBetween(from, Math.max(from, to - 1))
+    .filter((start) => start >= from && start < to)
+    .filter((start) => !strings.some(([s, e]) => s < start && start < e))
+    .filter((start) => !/^[ \t\f]*(\r\n|\r|\n|$)/.test(text.slice(start, start + 200)));
+}
+
+/** Text of lines [from, to) with `prefix` before every code line. */
+export function reindented(facts: ModuleFacts, from: number, to: number, prefix: string, strings: Array<[number, number]>): string {
+  const starts = new Set(codeLineStarts(facts, from, to, strings));
+  let out = "";
+  let last = from;
+  for (const start of [...starts].sort((a, b) => a - b)) {
+    out += facts.text.slice(last, start) + prefix;
+    last = start;
+  }
+  return out + facts.text.slice(last, to);
+}

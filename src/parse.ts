@@ -1,0 +1,119 @@
+// The one place that creates the tree-sitter parser and turns a file's bytes into text and back.
+import Parser from "tree-sitter";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const Python: unknown = require("tree-sitter-python");
+
+export type SyntaxNode = Parser.SyntaxNode;
+export type Tree = Parser.Tree;
+
+let parser: Parser | null = null;
+
+export function parsePython(text: string): Tree {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(Python as Parser.Language);
+  }
+  // tree-sitter's default buffer is 32 KiB; give it enough for large generated modules.
+  return parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) });
+}
+
+/** How a file's text maps back to its bytes, so that every byte outside an edit survives. */
+export interface Encoding {
+  /** "utf-8", or "latin1" for any PEP 263 cookie naming another encoding: one char per byte. */
+  codec: "utf-8" | "latin1";
+  bom: boolean;
+  /** The encoding named by the file's coding cookie, if any. */
+  cookie: string | null;
+}
+
+export interface Decoded {
+  text: string;
+  encoding: Encoding;
+}
+
+export class DecodeError extends Error {
+  constructor(message: string, readonly line: number, readonly column: number) {
+    super(message);
+  }
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+// PEP 263: a comment on line 1 or 2 matching this regex declares the encoding.
+const CODING_COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
+
+function codingCookie(bytes: Buffer): string | null {
+  const head = bytes.subarray(0, 1024).toString("latin1");
+  const lines = head.split(/\r\n|\r|\n/, 2);
+  for (let i = 0; i < lines.length; i++) {
+    const match = CODING_COOKIE.exec(lines[i]);
+    if (match) return match[1].toLowerCase();
+    // The cookie may sit on line 2 only when line 1 is a comment or blank.
+    if (!/^[ \t\f]*(#.*)?$/.test(lines[i])) break;
+  }
+  return null;
+}
+
+function isUtf8Name(name: string): boolean {
+  return /^utf[-_]?8(?:[-_]sig)?$/.test(name);
+}
+
+/**
+ * Decodes a Python source file. Text in a non-UTF-8 encoding is read one char per byte
+ * (latin1): Python's syntax is ASCII, spawnsafe only inserts ASCII, so re-encoding the
+ * edited text byte for byte restores every non-ASCII byte exactly.
+ */
+export function decodeSource(bytes: Buffer): Decoded {
+  const bom = bytes.subarray(0, 3).equals(UTF8_BOM);
+  const body = bom ? bytes.subarray(3) : bytes;
+  const cookie = codingCookie(body);
+  if (cookie && !isUtf8Name(cookie)) {
+    if (bom) throw new DecodeError(`encoding problem: ${cookie} with a UTF-8 BOM`, 1, 1);
+    return { text: body.toString("latin1"), encoding: { codec: "latin1", bom, cookie } };
+  }
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    return { text, encoding: { codec: "utf-8", bom, cookie } };
+  } catch {
+    const { line, column } = firstInvalidUtf8(body);
+    throw new DecodeError("not valid UTF-8 and no coding cookie declares another encoding", line, column);
+  }
+}
+
+function firstInvalidUtf8(bytes: Buffer): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    const need = b < 0x80 ? 0 : b >> 5 === 0x6 ? 1 : b >> 4 === 0xe ? 2 : b >> 3 === 0x1e ? 3 : -1;
+    let ok = need >= 0 && i + need < bytes.length;
+    for (let k = 1; ok && k <= need; k++) ok = bytes[i + k] >> 6 === 0x2;
+    if (!ok) return { line, column: i - lineStart + 1 };
+    if (b === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+    i += need + 1;
+  }
+  return { line, column: 1 };
+}
+
+export function encodeSource(text: string, encoding: Encoding): Buffer {
+  const body = Buffer.from(text, encoding.codec === "latin1" ? "latin1" : "utf8");
+  return encoding.bom ? Buffer.concat([UTF8_BOM, body]) : body;
+}
+
+/** The first node of a tree that makes it invalid (an ERROR or a MISSING node), or null. */
+export function firstSyntaxError(tree: Tree): SyntaxNode | null {
+  const root = tree.rootNode;
+  if (!root.hasError) return null;
+  const visit = (node: SyntaxNode): SyntaxNode | null => {
+    if (node.isError || node.isMissing) return node;
+    if (!node.hasError) return null;
+    for (const child of node.children) {
+      const found = visit(child);
+      if (found) return found;
+    }
+    return null;
+  };
+  return visit(root) ?? root;
+}

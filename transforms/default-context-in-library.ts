@@ -1,0 +1,78 @@
+// SPS103: library code creates processes or their objects from the default context.
+import { defineTransform } from "../src/transform";
+import type { CreationSite, ModuleFacts } from "../src/python/module";
+import { argument } from "../src/python/names";
+import { contextExpression, moduleReference } from "../src/fix/python";
+import { insert, replace, type Edit } from "../src/fix/edits";
+import type { StartMethod } from "../src/transform";
+
+export const defaultContextInLibrary = defineTransform({
+  code: "SPS103",
+  name: "default-context-in-library",
+  summary: "Library code uses the global default context instead of an explicit one",
+  fix: "sometimes",
+  check(context) {
+    const { module, decision, options } = context;
+    if (decision.role !== "library") return;
+    // A module that sets the start method itself has chosen (SPS107 reports it in a library).
+    if (module.startMethodCalls.length > 0) return;
+    for (const site of module.sites) {
+      if (site.method !== "default" || site.via.form === "context") continue;
+      context.report({
+        node: site.node,
+        message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context, which follows whatever start method the importing program set; take it from get_context("${options.method}")`,
+        fix: explicitContextFix(module, site, options.method),
+      });
+    }
+    // `get_context()` with no method is the default context too.
+    for (const call of module.contextCalls) {
+      if (call.method !== "default") continue;
+      const args = call.node.childForFieldName("arguments");
+      context.report({
+        node: call.node,
+        message: `\`get_context()\` without a method returns the default context; name "${options.method}"`,
+        fix: args && args.namedChildCount === 0 ? [replace(args.startIndex, args.endIndex, `("${options.method}")`)] : null,
+      });
+    }
+  },
+});
+
+/** The edits that give one creation site an explicit context, or null where that is not safe. */
+export function explicitContextFix(module: ModuleFacts, site: CreationSite, method: StartMethod): Edit[] | null {
+  const via = site.via;
+  if (via.form === "factory") {
+    const callee = via.callee;
+    if (callee.type === "attribute") {
+      // multiprocessing.Pool -> multiprocessing.get_context("spawn").Pool
+      const object = callee.childForFieldName("object")!;
+      return [insert(object.endIndex, `.get_context("${method}")`)];
+    }
+    // Pool (from multiprocessing import Pool as P) -> multiprocessing.get_context("spawn").Pool
+    const member = site.kind === "ProcessSubclass" ? "Process" : site.kind;
+    const { text: ref, edits } = moduleReference(module, canonicalModule(via.module));
+    return [...edits, replace(callee.startIndex, callee.endIndex, `${contextExpression(ref, method)}.${member}`)];
+  }
+  if (via.form === "parameter") {
+    const call = site.node;
+    const args = call.childForFieldName("arguments");
+    if (!args || args.type !== "argument_list") return null;
+    const given = argument(call, via.keyword, via.position);
+    const { text: ref, edits } = moduleReference(module, via.module);
+    const value = contextExpression(ref, method);
+    if (given) {
+      // An explicit `mp_context=None`: replace the None.
+      return given.type === "none" ? [...edits, replace(given.startIndex, given.endIndex, value)] : null;
+    }
+    // With `**kwargs` the keyword may already be given: leave it to the user.
+    if (args.namedChildren.some((a) => a.type === "dictionary_splat")) return null;
+    const last = args.namedChildren.filter((a) => a.type !== "comment").pop();
+    const keyword = `${via.keyword}=${value}`;
+    return [...edits, last ? insert(last.endIndex, `, ${keyword}`) : insert(args.startIndex + 1, keyword)];
+  }
+  return null;
+}
+
+/** `from torch.multiprocessing import Pool` keeps torch's module; everything else multiprocessing. */
+function canonicalModule(module: string): string {
+  return module.startsWith("torch.multiprocessing") ? "torch.multiprocessing" : "multiprocessing";
+}

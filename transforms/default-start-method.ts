@@ -1,0 +1,45 @@
+// SPS102: an application creates processes with the default start method.
+import { defineTransform } from "../src/transform";
+import type { ModuleFacts } from "../src/python/module";
+import { insertFirstInGuard, moduleReference } from "../src/fix/python";
+import type { Edit } from "../src/fix/edits";
+
+export const defaultStartMethod = defineTransform({
+  code: "SPS102",
+  name: "default-start-method",
+  summary: "An application creates processes without choosing a start method",
+  fix: "sometimes",
+  check(context) {
+    const { module, decision, options } = context;
+    if (decision.role !== "app") return;
+    // Any set_start_method call is a choice already made: spawn or forkserver needs
+    // nothing, fork is the user's decision, a computed method cannot be judged.
+    if (module.startMethodCalls.length > 0) return;
+    const site = module.sites.find((s) => s.method === "default");
+    if (!site) return;
+    const guards = module.mainGuards;
+    const guard = guards[0];
+    let fix: Edit[] | null = null;
+    if (guard) {
+      const { text: ref, edits } = startMethodReference(module);
+      const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
+      fix = call ? [...edits, call] : null;
+    }
+    context.report({
+      node: site.node,
+      message: `Processes are created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard`,
+      fix,
+    });
+  },
+});
+
+/** `mp.set_start_method` through the module's own alias, the star-imported name, or a new import. */
+function startMethodReference(module: ModuleFacts): { text: string; edits: Edit[] } {
+  for (const name of ["multiprocessing", "torch.multiprocessing"]) {
+    const existing = module.names.moduleReference(name);
+    if (existing) return { text: `${existing}.set_start_method`, edits: [] };
+  }
+  if (module.names.hasStarImport("multiprocessing")) return { text: "set_start_method", edits: [] };
+  const { text, edits } = moduleReference(module, "multiprocessing");
+  return { text: `${text}.set_start_method`, edits };
+}

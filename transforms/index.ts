@@ -1,0 +1,22 @@
+// Every transform, in the order their findings are listed. Codes are never reused.
+import type { Transform } from "../src/transform";
+import { missingMainGuard } from "./missing-main-guard";
+import { defaultStartMethod } from "./default-start-method";
+import { defaultContextInLibrary } from "./default-context-in-library";
+import { topLevelSetStartMethod } from "./top-level-set-start-method";
+import { explicitFork } from "./explicit-fork";
+import { moduleLevelSyncObject } from "./module-level-sync-object";
+
+export const transforms: Transform[] = [
+  missingMainGuard,
+  defaultStartMethod,
+  defaultContextInLibrary,
+  topLevelSetStartMethod,
+  explicitFork,
+  moduleLevelSyncObject,
+];
+
+export function transformByCode(code: string): Transform | undefined {
+  const wanted = code.toUpperCase();
+  return transforms.find((t) => t.code === wanted || t.name === code);
+}

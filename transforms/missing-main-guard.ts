@@ -1,0 +1,149 @@
+// SPS101: processes started at module top level, with no main guard around them.
+import { defineTransform, type CheckContext } from "../src/transform";
+import type { SyntaxNode } from "../src/parse";
+import type { ModuleFacts } from "../src/python/module";
+import { isMainGuard } from "../src/python/module";
+import { insert, replace, type Edit } from "../src/fix/edits";
+import { blockStatements, codeLineStarts, isDocstring, multilineStrings, reindented } from "../src/fix/python";
+
+const GUARD = 'if __name__ == "__main__":';
+
+export const missingMainGuard = defineTransform({
+  code: "SPS101",
+  name: "missing-main-guard",
+  summary: "Processes started at module top level without an `if __name__ == \"__main__\":` guard",
+  fix: "sometimes",
+  check(context) {
+    const { module } = context;
+    const first = module.statements.find((s) => module.startingStatements.has(s));
+    if (!first) return;
+    context.report({
+      node: first,
+      message: 'Processes are started at module top level; under spawn every child re-runs this line. Move it under `if __name__ == "__main__":`',
+      fix: guardFix(context, first),
+    });
+  },
+});
+
+/** Config calls that spawned children need too, so they stay at module level. */
+const STAYS_AT_MODULE_LEVEL = /^(sys|os|logging|warnings|random|np|numpy|torch|matplotlib|mpl|locale|faulthandler)\./;
+
+/**
+ * Which top-level statements go under the guard: every statement from the first process
+ * start on, except definitions and imports (children must be able to import those); before
+ * it, `set_start_method(...)` calls and bare expression statements such as `print(...)`,
+ * which children would otherwise run again.
+ */
+function statementsToGuard(module: ModuleFacts, first: SyntaxNode): SyntaxNode[] {
+  const firstIndex = module.statements.indexOf(first);
+  const startMethodStatements = new Set(module.startMethodCalls.map((c) => c.topLevelStatement?.id));
+  return module.statements.filter((statement, i) => {
+    if (isMainGuard(statement) || isDefinitionOrImport(statement)) return false;
+    if (i === 0 && isDocstring(statement)) return false;
+    if (i >= firstIndex) return true;
+    if (startMethodStatements.has(statement.id)) return true;
+    return statement.type === "expression_statement" && !isDocstring(statement) && !STAYS_AT_MODULE_LEVEL.test(statement.text);
+  });
+}
+
+function isDefinitionOrImport(statement: SyntaxNode): boolean {
+  return /^(function_definition|class_definition|decorated_definition|import_statement|import_from_statement|future_import_statement)$/.test(statement.type);
+}
+
+/** Consecutive runs of guarded statements, with nothing that stays between them. */
+function runs(module: ModuleFacts, moved: SyntaxNode[]): SyntaxNode[][] {
+  const result: SyntaxNode[][] = [];
+  const index = (s: SyntaxNode) => module.statements.indexOf(s);
+  for (const statement of moved) {
+    const last = result[result.length - 1];
+    if (last && index(last[last.length - 1]) === index(statement) - 1) last.push(statement);
+    else result.push([statement]);
+  }
+  return result;
+}
+
+interface Span {
+  start: number;
+  end: number;
+  statements: SyntaxNode[];
+}
+
+function guardFix(context: CheckContext, first: SyntaxNode): Edit[] | null {
+  const { module } = context;
+  const moved = statementsToGuard(module, first);
+  const { lines } = module;
+  // A guarded statement must own its lines: `x = 1; pool = Pool()` cannot be split safely.
+  for (const statement of moved) {
+    if (!lines.startsLine(statement.startIndex)) return null;
+    const rest = module.text.slice(statement.endIndex, lines.lineEnd(statement.endIndex));
+    if (!/^[ \t\f]*(#[^\r\n]*)?(\r\n|\r|\n)?$/.test(rest)) return null;
+  }
+  const spans: Span[] = runs(module, moved).map((run) => ({
+    start: lines.lineStart(run[0].startIndex),
+    end: lines.lineEnd(run[run.length - 1].endIndex),
+    statements: run,
+  }));
+  const strings = multilineStrings(module, moved);
+  const guards = module.mainGuards;
+  const guard = guards[guards.length - 1];
+  return guard ? mergeIntoGuard(module, guard, spans, strings) : newGuard(module, spans, strings);
+}
+
+/** A new guard where the last run stands; earlier runs move into it, in order. */
+function newGuard(module: ModuleFacts, spans: Span[], strings: Array<[number, number]>): Edit[] {
+  const unit = module.indentUnit;
+  const last = spans[spans.length - 1];
+  const edits: Edit[] = [];
+  let head = GUARD + module.lineBreak;
+  for (const span of spans.slice(0, -1)) {
+    head += withLineBreak(module, reindented(module, span.start, span.end, unit, strings));
+    edits.push(replace(span.start, span.end, ""));
+  }
+  edits.push(insert(last.start, head));
+  edits.push(...indentInPlace(module, last, unit, strings));
+  return edits;
+}
+
+/** Runs before an existing guard go first in its body, runs after it last, in order. */
+function mergeIntoGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
+  const body = guard.childForFieldName("consequence");
+  const inside = body ? blockStatements(body) : [];
+  const { lines } = module;
+  if (!body || inside.length === 0 || !lines.startsLine(inside[0].startIndex)) return null;
+  if (guard.childForFieldName("alternative")) return null;
+  const indent = lines.indentAt(inside[0].startIndex);
+  const bodyStart = lines.lineStart(inside[0].startIndex);
+  const guardEnd = lines.lineEnd(guard.endIndex);
+  const edits: Edit[] = [];
+  let before = "";
+  let after = "";
+  for (const span of spans) {
+    if (span.end <= guard.startIndex) {
+      before += withLineBreak(module, reindented(module, span.start, span.end, indent, strings));
+      edits.push(replace(span.start, span.end, ""));
+    } else if (onlyBlankOrComments(module, guardEnd, span.start)) {
+      edits.push(...indentInPlace(module, span, indent, strings));
+    } else {
+      after += withLineBreak(module, reindented(module, span.start, span.end, indent, strings));
+      edits.push(replace(span.start, span.end, ""));
+    }
+  }
+  if (before) edits.push(insert(bodyStart, before));
+  if (after) {
+    const endsWithBreak = /[\r\n]$/.test(module.text.slice(0, guardEnd));
+    edits.push(insert(guardEnd, (endsWithBreak ? "" : module.lineBreak) + after));
+  }
+  return edits;
+}
+
+function indentInPlace(module: ModuleFacts, span: Span, prefix: string, strings: Array<[number, number]>): Edit[] {
+  return codeLineStarts(module, span.start, span.end, strings).map((start) => insert(start, prefix));
+}
+
+function withLineBreak(module: ModuleFacts, text: string): string {
+  return /[\r\n]$/.test(text) ? text : text + module.lineBreak;
+}
+
+function onlyBlankOrComments(module: ModuleFacts, from: number, to: number): boolean {
+  return from <= to && /^(\s|#[^\r\n]*)*$/.test(module.text.slice(from, to));
+}
