@@ -67,7 +67,16 @@ export function explicitContextFix(module: ModuleFacts, site: CreationSite, meth
     if (args.namedChildren.some((a) => a.type === "dictionary_splat")) return null;
     const last = args.namedChildren.filter((a) => a.type !== "comment").pop();
     const keyword = `${via.keyword}=${value}`;
-    return [...edits, last ? insert(last.endIndex, `, ${keyword}`) : insert(args.startIndex + 1, keyword)];
+    if (!last) return [...edits, insert(args.startIndex + 1, keyword)];
+    const { lines, text } = module;
+    const after = text.slice(last.endIndex, args.endIndex - 1);
+    const comma = /^\s*,/.exec(after);
+    if (comma && lines.startsLine(last.startIndex) && /[\r\n]/.test(after)) {
+      // One argument a line with a trailing comma: the keyword gets a line of its own.
+      const nextLine = lines.lineEnd(last.endIndex + comma[0].length - 1);
+      return [...edits, insert(nextLine, `${lines.indentAt(last.startIndex)}${keyword},${module.lineBreak}`)];
+    }
+    return [...edits, insert(last.endIndex, `, ${keyword}`)];
   }
   return null;
 }

@@ -42,8 +42,13 @@ function statementsToGuard(module: ModuleFacts, first: SyntaxNode): SyntaxNode[]
     if (i === 0 && isDocstring(statement)) return false;
     if (i >= firstIndex) return true;
     if (startMethodStatements.has(statement.id)) return true;
-    return statement.type === "expression_statement" && !isDocstring(statement) && !STAYS_AT_MODULE_LEVEL.test(statement.text);
+    return isBareExpression(statement) && !isDocstring(statement) && !STAYS_AT_MODULE_LEVEL.test(statement.text);
   });
+}
+
+/** `print(...)`, not `x = ...`: tree-sitter wraps assignments in expression statements too. */
+function isBareExpression(statement: SyntaxNode): boolean {
+  return statement.type === "expression_statement" && !statement.namedChildren.some((c) => /assignment$/.test(c.type));
 }
 
 function isDefinitionOrImport(statement: SyntaxNode): boolean {

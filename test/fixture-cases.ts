@@ -1,0 +1,74 @@
+// Discovering fixture cases and reading their options (fixtures/README.md describes the layout).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { FileInfo, Options } from "../src/transform";
+
+export const REPO_ROOT = findRepoRoot(__dirname);
+export const FIXTURES = path.join(REPO_ROOT, "fixtures");
+
+export interface CaseOptions {
+  path: string;
+  mode: Options["mode"];
+  method: Options["method"];
+  run: string | false;
+  args: string[];
+  timeout: number;
+  forksBefore: boolean;
+  hangsBefore: boolean;
+  /** Explicit fork is the user's decision: kept, so the program still forks after the fix. */
+  forksAfter: boolean;
+  failsBefore: string | null;
+}
+
+export interface FixtureCase {
+  group: string;
+  name: string;
+  dir: string;
+  options: CaseOptions;
+}
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error("no package.json above " + from);
+  }
+}
+
+export function fixtureCases(): FixtureCase[] {
+  const cases: FixtureCase[] = [];
+  for (const group of fs.readdirSync(FIXTURES).sort()) {
+    const groupDir = path.join(FIXTURES, group);
+    if (!fs.statSync(groupDir).isDirectory()) continue;
+    for (const name of fs.readdirSync(groupDir).sort()) {
+      const dir = path.join(groupDir, name);
+      if (!fs.existsSync(path.join(dir, "input.py"))) continue;
+      cases.push({ group, name, dir, options: readOptions(dir) });
+    }
+  }
+  return cases;
+}
+
+function readOptions(dir: string): CaseOptions {
+  const file = path.join(dir, "case.json");
+  const raw = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+  const at = raw.path ?? "script.py";
+  return {
+    path: at,
+    mode: raw.mode ?? "auto",
+    method: raw.method ?? "spawn",
+    run: raw.run === false ? false : raw.run ?? at,
+    args: raw.args ?? [],
+    timeout: raw.timeout ?? 30,
+    forksBefore: raw.forksBefore ?? true,
+    hangsBefore: raw.hangsBefore ?? false,
+    forksAfter: raw.forksAfter ?? false,
+    failsBefore: raw.failsBefore ?? null,
+  };
+}
+
+/** How the engine sees the case's input: where it sits and whether that is a package. */
+export function caseFileInfo(c: FixtureCase): FileInfo {
+  const dir = path.posix.dirname(c.options.path);
+  const isPackage = dir !== "." && fs.existsSync(path.join(c.dir, dir, "__init__.py"));
+  return { path: c.options.path, packageDir: isPackage ? dir : null, isMainModule: path.posix.basename(c.options.path) === "__main__.py" };
+}

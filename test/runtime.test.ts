@@ -1,0 +1,60 @@
+// The judge of a rewrite is CPython: every runnable fixture runs under python3 before and
+// after `spawnsafe fix`; after it, the same stdout, exit status 0, and no os.fork() call.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { copyFixtureToScratch, runPython } from "./helpers/python";
+import { REPO_ROOT, fixtureCases, type FixtureCase } from "./fixture-cases";
+
+const CLI = path.join(REPO_ROOT, "bin", "spawnsafe.js");
+
+export function spawnsafe(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+for (const c of fixtureCases()) {
+  if (c.options.run === false) continue;
+  test(`runtime ${c.group}/${c.name}`, () => runCase(c));
+}
+
+function runCase(c: FixtureCase): void {
+  const { run, args, timeout, forksBefore, hangsBefore, failsBefore } = c.options;
+  const entry = run as string;
+  const scratch = copyFixtureToScratch(c.dir, c.options.path);
+  try {
+    let expected: string;
+    if (hangsBefore) {
+      expected = fs.readFileSync(path.join(c.dir, "expected-stdout.txt"), "utf8");
+    } else {
+      const before = runPython(scratch, entry, { args, timeoutSec: timeout });
+      assert.equal(before.timedOut, false, `the unfixed program hung:\n${before.stderr}`);
+      assert.equal(before.status, 0, `the unfixed program failed:\n${before.stderr}`);
+      if (forksBefore) assert.ok(before.forks > 0, "the unfixed program was expected to call os.fork()");
+      expected = before.stdout;
+    }
+    if (failsBefore) {
+      // The hazard is real: the unfixed program, with spawn as the default method, breaks.
+      const underSpawn = runPython(scratch, entry, { args, timeoutSec: Math.min(timeout, 20), method: "spawn" });
+      assert.ok(underSpawn.timedOut || underSpawn.stderr.includes(failsBefore), `expected "${failsBefore}" under spawn before the fix:\n${underSpawn.stderr}`);
+    }
+
+    const fix = spawnsafe(["fix", "--mode", c.options.mode, "--method", c.options.method, "."], scratch);
+    assert.equal(fix.status, 0, `spawnsafe fix failed:\n${fix.stdout}${fix.stderr}`);
+
+    const after = runPython(scratch, entry, { args, timeoutSec: timeout });
+    assert.equal(after.timedOut, false, `the fixed program hung:\n${after.stderr}`);
+    assert.equal(after.status, 0, `the fixed program failed:\n${after.stderr}`);
+    assert.equal(after.stdout, expected, "the fixed program printed something else");
+    if (c.options.forksAfter) {
+      assert.ok(after.forks > 0, "an explicit fork choice must be kept");
+    } else {
+      // forkserver's server forks the children itself; the program must not.
+      assert.equal(after.forks - after.forkserverForks, 0, `the fixed program still calls os.fork():\n${after.forkLog.join("\n")}`);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
