@@ -18,6 +18,8 @@ export interface CaseOptions {
   /** Explicit fork is the user's decision: kept, so the program still forks after the fix. */
   forksAfter: boolean;
   failsBefore: string | null;
+  /** A fixture file holding the stdout the fixed program must print, when the fix is meant to change it. */
+  expectedAfter: string | null;
 }
 
 export interface FixtureCase {
@@ -63,6 +65,7 @@ function readOptions(dir: string): CaseOptions {
     hangsBefore: raw.hangsBefore ?? false,
     forksAfter: raw.forksAfter ?? false,
     failsBefore: raw.failsBefore ?? null,
+    expectedAfter: raw.expectedAfter ?? null,
   };
 }
 

@@ -34,6 +34,11 @@ function runCase(c: FixtureCase): void {
       assert.equal(before.status, 0, `the unfixed program failed:\n${before.stderr}`);
       if (forksBefore) assert.ok(before.forks > 0, "the unfixed program was expected to call os.fork()");
       expected = before.stdout;
+      if (c.options.expectedAfter) {
+        // The fix is meant to change what the program prints: the unfixed output shows the hazard.
+        expected = fs.readFileSync(path.join(c.dir, c.options.expectedAfter), "utf8");
+        assert.notEqual(before.stdout, expected, "the unfixed program already prints the expected output");
+      }
     }
     if (failsBefore) {
       // The hazard is real: the unfixed program, with spawn as the default method, breaks.

@@ -6,6 +6,7 @@ import { defaultContextInLibrary } from "./default-context-in-library";
 import { topLevelSetStartMethod } from "./top-level-set-start-method";
 import { explicitFork } from "./explicit-fork";
 import { moduleLevelSyncObject } from "./module-level-sync-object";
+import { librarySetsStartMethod } from "./library-sets-start-method";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -14,6 +15,7 @@ export const transforms: Transform[] = [
   topLevelSetStartMethod,
   explicitFork,
   moduleLevelSyncObject,
+  librarySetsStartMethod,
 ];
 
 export function transformByCode(code: string): Transform | undefined {
