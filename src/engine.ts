@@ -45,8 +45,11 @@ export interface FileResult {
 /** ESLint and ruff stop at 10 passes; more means fixes that undo each other, a bug. */
 const MAX_PASSES = 10;
 
-/** Words a file must contain for spawnsafe to have anything to say about it. */
-const RELEVANT = /multiprocessing|ProcessPoolExecutor|concurrent|fork|set_start_method|get_context/;
+/**
+ * A file can only have findings if it names multiprocessing (or torch.multiprocessing),
+ * ProcessPoolExecutor or fork: every other file is not parsed at all.
+ */
+const RELEVANT = /multiprocessing|ProcessPoolExecutor|\bfork(?:pty)?\b/;
 
 interface Pending {
   transform: Transform;

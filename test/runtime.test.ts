@@ -4,16 +4,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { copyFixtureToScratch, runPython } from "./helpers/python";
-import { REPO_ROOT, fixtureCases, type FixtureCase } from "./fixture-cases";
-
-const CLI = path.join(REPO_ROOT, "bin", "spawnsafe.js");
-
-export function spawnsafe(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { spawnsafe } from "./helpers/cli";
+import { fixtureCases, type FixtureCase } from "./fixture-cases";
 
 for (const c of fixtureCases()) {
   if (c.options.run === false) continue;

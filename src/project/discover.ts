@@ -46,7 +46,10 @@ export function discover(paths: string[], exclude: string[] = []): Discovered {
       files.add(abs);
     } else if (stat.isDirectory()) {
       const realRoot = fs.realpathSync(abs);
-      walk(abs, gitignoresAbove(abs), (file) => {
+      // A directory given by name is searched even if a .gitignore above it ignores it
+      // (pyenv's checkout ignores every installed Python, for instance).
+      const above = gitignoresAbove(abs).filter((layer) => !ignoredBy([layer], abs, true));
+      walk(abs, above, (file) => {
         if (!isExcluded(file, abs)) files.add(file);
       }, (dir) => isExcluded(dir, abs), realRoot);
     }

@@ -1,0 +1,127 @@
+// The command-line contract: exit statuses, dry-run writes nothing, errors name the file
+// and leave it untouched while the other files are processed, output formats.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnsafe } from "./helpers/cli";
+
+const APP = 'import multiprocessing as mp\n\ndef f(x):\n    return x\n\nif __name__ == "__main__":\n    with mp.Pool(2) as p:\n        print(p.map(f, [1]))\n';
+const BROKEN = "import multiprocessing\ndef f(:\n    pass\n";
+
+function project(files: Record<string, string | Buffer>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-cli-"));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+test("fix --dry-run prints a unified diff, writes nothing and exits 1", () => {
+  const dir = project({ "app.py": APP });
+  const r = spawnsafe(["fix", "--dry-run", "."], dir);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /^--- a\/app\.py\n\+\+\+ b\/app\.py\n@@ /);
+  assert.match(r.stdout, /^\+    mp\.set_start_method\("spawn", force=True\)$/m);
+  assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), APP);
+});
+
+test("fix writes, keeps the mode bits, and a second dry run finds nothing (exit 0)", () => {
+  const dir = project({ "app.py": APP });
+  fs.chmodSync(path.join(dir, "app.py"), 0o751);
+  const r = spawnsafe(["fix", "."], dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /app\.py: fixed 1 \(application: run as a program/);
+  const after = fs.readFileSync(path.join(dir, "app.py"), "utf8");
+  assert.notEqual(after, APP);
+  assert.equal(fs.statSync(path.join(dir, "app.py")).mode & 0o777, 0o751);
+  assert.deepEqual(fs.readdirSync(dir), ["app.py"], "no temporary file is left behind");
+  const again = spawnsafe(["fix", "--dry-run", "."], dir);
+  assert.equal(again.status, 0);
+  assert.equal(again.stdout, "");
+});
+
+test("a file with a syntax error is named with line:col, left untouched, and the others are fixed (exit 2)", () => {
+  const dir = project({ "app.py": APP, "broken.py": BROKEN });
+  const r = spawnsafe(["fix", "."], dir);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^broken\.py:2:7: error: syntax error/m);
+  assert.equal(fs.readFileSync(path.join(dir, "broken.py"), "utf8"), BROKEN);
+  assert.match(fs.readFileSync(path.join(dir, "app.py"), "utf8"), /set_start_method/);
+});
+
+test("check: findings as path:line:col: CODE message; exit 1 with findings, 0 without, 2 on errors", () => {
+  const dir = project({ "app.py": APP, "clean.py": "print('hi')\n" });
+  const found = spawnsafe(["check", "app.py"], dir);
+  assert.equal(found.status, 1);
+  assert.equal(found.stdout, "app.py:7:10: SPS102 [*] Processes are created with the default start method (fork on Linux before Python 3.14); set \"spawn\" first in the main guard\n");
+  assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), APP, "check writes nothing");
+  assert.equal(spawnsafe(["check", "clean.py"], dir).status, 0);
+  const broken = project({ "broken.py": BROKEN });
+  assert.equal(spawnsafe(["check", "."], broken).status, 2);
+});
+
+test("usage errors and missing paths exit 2", () => {
+  const dir = project({ "app.py": APP });
+  for (const args of [["fix", "--mode", "bogus", "."], ["check", "--no-such-flag"], ["frobnicate"], []]) {
+    const r = spawnsafe(args, dir);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /spawnsafe: /);
+  }
+  const missing = spawnsafe(["check", "nope.py"], dir);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /nope\.py: no such file or directory/);
+});
+
+test("--method forkserver and --mode lib choose the fix", () => {
+  const dir = project({ "app.py": APP });
+  const server = spawnsafe(["fix", "--dry-run", "--method", "forkserver", "app.py"], dir);
+  assert.match(server.stdout, /mp\.set_start_method\("forkserver", force=True\)/);
+  const lib = spawnsafe(["fix", "--dry-run", "--mode", "lib", "app.py"], dir);
+  assert.match(lib.stdout, /^\+    with mp\.get_context\("spawn"\)\.Pool\(2\) as p:$/m);
+  assert.doesNotMatch(lib.stdout, /set_start_method/);
+});
+
+test("directories skip virtual environments, site-packages, .git and .gitignored paths; --exclude adds more", () => {
+  const dir = project({
+    "app.py": APP,
+    "env/pyvenv.cfg": "home = /usr\n",
+    "env/lib/x.py": APP,
+    "lib/site-packages/y.py": APP,
+    ".git/hooks/z.py": APP,
+    ".gitignore": "generated/\n",
+    "generated/g.py": APP,
+    "tools/t.py": APP,
+  });
+  fs.mkdirSync(path.join(dir, ".git", "objects"), { recursive: true });
+  const r = spawnsafe(["check", "--exclude", "tools", "."], dir);
+  assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.split(":")[0]), ["app.py"]);
+});
+
+test("--format json is a versioned report", () => {
+  const dir = project({ "app.py": APP });
+  const r = spawnsafe(["check", "--format", "json", "."], dir);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.version, 1);
+  assert.equal(report.files[0].path, "app.py");
+  assert.equal(report.files[0].decision.role, "app");
+  assert.equal(report.files[0].findings[0].code, "SPS102");
+});
+
+test("rules lists every code; explain prints the documentation; an unknown code exits 2", () => {
+  const r = spawnsafe(["rules"], os.tmpdir());
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^SPS101 +missing-main-guard/m);
+  const doc = spawnsafe(["explain", "SPS101"], os.tmpdir());
+  assert.equal(doc.status, 0);
+  assert.match(doc.stdout, /## Why is this bad\?/);
+  assert.equal(spawnsafe(["explain", "SPS999"], os.tmpdir()).status, 2);
+});
+
+test("no colour when stdout is not a terminal", () => {
+  const dir = project({ "app.py": APP });
+  const r = spawnsafe(["check", "."], dir);
+  assert.doesNotMatch(r.stdout + r.stderr, /\u001b\[/);
+});
