@@ -3,6 +3,7 @@ import { defineTransform } from "../src/transform";
 import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import type { Edit } from "../src/fix/edits";
+import { inheritedSyncObjects } from "./module-level-sync-object";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -15,19 +16,22 @@ export const defaultStartMethod = defineTransform({
     // Any set_start_method call is a choice already made: spawn or forkserver needs
     // nothing, fork is the user's decision, a computed method cannot be judged.
     if (module.startMethodCalls.length > 0) return;
-    const site = module.sites.find((s) => s.method === "default");
-    if (!site) return;
-    const guards = module.mainGuards;
-    const guard = guards[0];
+    const defaults = module.sites.filter((s) => s.method === "default");
+    if (defaults.length === 0) return;
+    const site = defaults.find((s) => s.startsProcesses) ?? defaults[0];
+    const guard = module.mainGuards[0];
+    // Workers that share a module-level Queue or Lock through fork inheritance would each
+    // get their own under spawn: switching the method would break the program (SPS106).
+    const breaksSharing = inheritedSyncObjects(module).length > 0;
     let fix: Edit[] | null = null;
-    if (guard) {
+    if (guard && !breaksSharing) {
       const { text: ref, edits } = startMethodReference(module);
       const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
       fix = call ? [...edits, call] : null;
     }
     context.report({
       node: site.node,
-      message: `Processes are created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard`,
+      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard`,
       fix,
     });
   },

@@ -3,8 +3,9 @@ import { defineTransform, type CheckContext } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { isMainGuard } from "../src/python/module";
+import { namesReadAsGlobals } from "../src/python/globals";
 import { insert, replace, type Edit } from "../src/fix/edits";
-import { blockStatements, codeLineStarts, isDocstring, multilineStrings, reindented } from "../src/fix/python";
+import { codeLineStarts, guardBodyAnchor, isDocstring, multilineStrings, reindented } from "../src/fix/python";
 
 const GUARD = 'if __name__ == "__main__":';
 
@@ -17,38 +18,62 @@ export const missingMainGuard = defineTransform({
     const { module } = context;
     const first = module.statements.find((s) => module.startingStatements.has(s));
     if (!first) return;
+    // A package module is imported, not run: a guard would hide its top level from importers.
+    const imported = context.file.packageDir !== null && !context.file.isMainModule;
     context.report({
       node: first,
       message: 'Processes are started at module top level; under spawn every child re-runs this line. Move it under `if __name__ == "__main__":`',
-      fix: guardFix(context, first),
+      fix: imported ? null : guardFix(context, first),
     });
   },
 });
 
-/** Config calls that spawned children need too, so they stay at module level. */
-const STAYS_AT_MODULE_LEVEL = /^(sys|os|logging|warnings|random|np|numpy|torch|matplotlib|mpl|locale|faulthandler)\./;
-
 /**
- * Which top-level statements go under the guard: every statement from the first process
- * start on, except definitions and imports (children must be able to import those); before
- * it, `set_start_method(...)` calls and bare expression statements such as `print(...)`,
- * which children would otherwise run again.
+ * Which top-level statements go under the guard: from the first process start on, every
+ * statement but definitions and imports (children must import those) and assignments that
+ * module functions read as globals and that depend on nothing the guard computes (workers
+ * started later saw them under fork, and under spawn see them only at module level).
+ * Before the first start only `print(...)` calls move, which children would otherwise
+ * repeat: any other call may set up state the workers need, and a top-level
+ * `set_start_method` is moved by SPS104 once the guard exists.
  */
 function statementsToGuard(module: ModuleFacts, first: SyntaxNode): SyntaxNode[] {
   const firstIndex = module.statements.indexOf(first);
-  const startMethodStatements = new Set(module.startMethodCalls.map((c) => c.topLevelStatement?.id));
-  return module.statements.filter((statement, i) => {
-    if (isMainGuard(statement) || isDefinitionOrImport(statement)) return false;
-    if (i === 0 && isDocstring(statement)) return false;
-    if (i >= firstIndex) return true;
-    if (startMethodStatements.has(statement.id)) return true;
-    return isBareExpression(statement) && !isDocstring(statement) && !STAYS_AT_MODULE_LEVEL.test(statement.text);
+  const globalsRead = namesReadAsGlobals(module);
+  const computedInGuard = new Set<string>();
+  const moved: SyntaxNode[] = [];
+  module.statements.forEach((statement, i) => {
+    if (isMainGuard(statement) || isDefinitionOrImport(statement)) return;
+    if (i === 0 && isDocstring(statement)) return;
+    if (module.startMethodCalls.some((c) => c.topLevelStatement?.id === statement.id)) return;
+    if (i < firstIndex) {
+      if (isPrint(statement)) moved.push(statement);
+      return;
+    }
+    if (i > firstIndex && isGlobalSetup(statement, globalsRead, computedInGuard)) return;
+    moved.push(statement);
+    for (const id of identifiers(statement)) computedInGuard.add(id);
   });
+  return moved;
 }
 
-/** `print(...)`, not `x = ...`: tree-sitter wraps assignments in expression statements too. */
-function isBareExpression(statement: SyntaxNode): boolean {
-  return statement.type === "expression_statement" && !statement.namedChildren.some((c) => /assignment$/.test(c.type));
+function isPrint(statement: SyntaxNode): boolean {
+  const call = statement.type === "expression_statement" ? statement.namedChildren[0] : null;
+  return call?.type === "call" && call.childForFieldName("function")?.text === "print";
+}
+
+/** `FACTOR = 3` that a worker reads, computed from nothing the guard makes. */
+function isGlobalSetup(statement: SyntaxNode, globalsRead: Set<string>, computedInGuard: Set<string>): boolean {
+  const assignment = statement.type === "expression_statement" ? statement.namedChildren[0] : null;
+  if (assignment?.type !== "assignment") return false;
+  const left = assignment.childForFieldName("left");
+  const right = assignment.childForFieldName("right");
+  if (left?.type !== "identifier" || !right || !globalsRead.has(left.text)) return false;
+  return !identifiers(right).some((id) => computedInGuard.has(id));
+}
+
+function identifiers(node: SyntaxNode): string[] {
+  return node.descendantsOfType("identifier").map((n) => n.text);
 }
 
 function isDefinitionOrImport(statement: SyntaxNode): boolean {
@@ -111,13 +136,12 @@ function newGuard(module: ModuleFacts, spans: Span[], strings: Array<[number, nu
 
 /** Runs before an existing guard go first in its body, runs after it last, in order. */
 function mergeIntoGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
-  const body = guard.childForFieldName("consequence");
-  const inside = body ? blockStatements(body) : [];
+  const anchor = guardBodyAnchor(guard, true);
   const { lines } = module;
-  if (!body || inside.length === 0 || !lines.startsLine(inside[0].startIndex)) return null;
+  if (!anchor || !lines.startsLine(anchor.startIndex)) return null;
   if (guard.childForFieldName("alternative")) return null;
-  const indent = lines.indentAt(inside[0].startIndex);
-  const bodyStart = lines.lineStart(inside[0].startIndex);
+  const indent = lines.indentAt(anchor.startIndex);
+  const bodyStart = lines.lineStart(anchor.startIndex);
   const guardEnd = lines.lineEnd(guard.endIndex);
   const edits: Edit[] = [];
   let before = "";

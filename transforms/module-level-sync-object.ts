@@ -1,8 +1,9 @@
 // SPS106: a Queue, Lock or other synchronisation object made at module level of an application.
 import { defineTransform } from "../src/transform";
 import { explicitContextFix } from "./default-context-in-library";
-import { isMainGuard, topLevelStatementOf } from "../src/python/module";
+import { isMainGuard, topLevelStatementOf, type CreationSite, type ModuleFacts } from "../src/python/module";
 import type { SyntaxNode } from "../src/parse";
+import { namesReadAsGlobals } from "../src/python/globals";
 
 export const moduleLevelSyncObject = defineTransform({
   code: "SPS106",
@@ -12,10 +13,16 @@ export const moduleLevelSyncObject = defineTransform({
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "app") return;
-    for (const site of module.sites) {
-      if (site.method !== "default" || site.startsProcesses || site.via.form === "context") continue;
-      const statement = topLevelStatementOf(module, site.node);
-      if (!statement || isMainGuard(statement) || insideDefinition(site.node)) continue;
+    const inherited = new Set(inheritedSyncObjects(module).map((s) => s.node.id));
+    for (const site of moduleLevelSyncObjects(module)) {
+      if (inherited.has(site.node.id)) {
+        context.report({
+          node: site.node,
+          message: `\`${site.kind}()\` at module level reaches workers as a global inherited through fork; under spawn each child makes its own. Pass it to the process as an argument`,
+          fix: null,
+        });
+        continue;
+      }
       context.report({
         node: site.node,
         message: `\`${site.kind}()\` at module level is made in the default (fork) context before the main guard sets the start method; a spawned child refuses it. Take it from get_context("${options.method}")`,
@@ -24,6 +31,31 @@ export const moduleLevelSyncObject = defineTransform({
     }
   },
 });
+
+/** Default-context Queue, Lock, Event... created at module level, outside the main guard. */
+function moduleLevelSyncObjects(module: ModuleFacts): CreationSite[] {
+  return module.sites.filter((site) => {
+    if (site.method !== "default" || site.startsProcesses || site.via.form === "context") return false;
+    const statement = topLevelStatementOf(module, site.node);
+    return !!statement && !isMainGuard(statement) && !insideDefinition(site.node);
+  });
+}
+
+/**
+ * Module-level objects bound to a name that a function of the module reads: under fork
+ * workers share the parent's object through inheritance; under spawn each child re-creates
+ * its own, so a queue never delivers and a lock excludes nothing.
+ */
+export function inheritedSyncObjects(module: ModuleFacts): CreationSite[] {
+  const objects = moduleLevelSyncObjects(module);
+  if (objects.length === 0) return [];
+  const read = namesReadAsGlobals(module);
+  return objects.filter((site) => {
+    const assignment = site.node.parent;
+    const target = assignment?.type === "assignment" ? assignment.childForFieldName("left") : null;
+    return target?.type === "identifier" && read.has(target.text);
+  });
+}
 
 function insideDefinition(node: SyntaxNode): boolean {
   for (let n = node.parent; n; n = n.parent) {

@@ -30,21 +30,26 @@ export const topLevelSetStartMethod = defineTransform({
 
 function moveIntoGuard(module: ModuleFacts, statement: SyntaxNode, call: SyntaxNode): Edit[] | null {
   const guard = module.mainGuards[0];
-  const { lines } = module;
+  const { lines, text } = module;
   if (!guard || !lines.startsLine(statement.startIndex)) return null;
   const end = lines.lineEnd(statement.endIndex);
-  if (!/^[ \t\f]*(#[^\r\n]*)?(\r\n|\r|\n)?$/.test(module.text.slice(statement.endIndex, end))) return null;
-  const moved = insertFirstInGuard(module, guard, withForce(call));
-  return moved ? [replace(lines.lineStart(statement.startIndex), end, ""), moved] : null;
+  const rest = /^[ \t\f]*(#[^\r\n]*)?/.exec(text.slice(statement.endIndex, end))!;
+  if (!/^(\r\n|\r|\n)?$/.test(text.slice(statement.endIndex + rest[0].length, end))) return null;
+  // The statement moves with its trailing comment.
+  const moved = withForce(text, call, statement.startIndex, statement.endIndex + rest[0].length);
+  const insertion = insertFirstInGuard(module, guard, moved);
+  return insertion ? [replace(lines.lineStart(statement.startIndex), end, ""), insertion] : null;
 }
 
 /**
- * In the guard the call runs after module-level code, where a `Lock()` or a library's
- * `get_start_method()` may already have fixed the context: `force=True` keeps it from raising.
+ * The text of [from, to) with `force=True` added to the call: in the guard it runs after
+ * module-level code, where a `Lock()` or a library's `get_start_method()` may already have
+ * fixed the context, and the plain call would raise "context has already been set".
  */
-function withForce(call: SyntaxNode): string {
-  if (argument(call, "force", 1)) return call.text;
+function withForce(text: string, call: SyntaxNode, from: number, to: number): string {
   const args = call.childForFieldName("arguments")!;
-  const inner = call.text.slice(0, args.endIndex - call.startIndex - 1).replace(/,\s*$/, "");
-  return `${inner}, force=True)`;
+  if (argument(call, "force", 1)) return text.slice(from, to);
+  const last = args.namedChildren.filter((a) => a.type !== "comment").pop();
+  const at = last ? last.endIndex : args.startIndex + 1;
+  return text.slice(from, at) + (last ? ", force=True" : "force=True") + text.slice(at, to);
 }

@@ -45,23 +45,38 @@ export function blockStatements(block: SyntaxNode): SyntaxNode[] {
   return block.namedChildren.filter((n) => n.type !== "comment");
 }
 
+const FREEZE_SUPPORT = /^(\w+\.)*freeze_support\(\s*\)$/;
+const SET_START_METHOD = /^(\w+\.)*set_start_method\(/;
+
 /**
- * Puts `statement` first in a main guard (after a leading `freeze_support()`, which must
- * stay first for frozen Windows executables).
+ * Where a statement goes to run first in a main guard: after a leading `freeze_support()`
+ * (it must stay first for frozen Windows executables) and, with `afterStartMethod`, after
+ * the `set_start_method(...)` calls that open the block.
+ */
+export function guardBodyAnchor(guard: SyntaxNode, afterStartMethod: boolean): SyntaxNode | null {
+  const body = guard.childForFieldName("consequence");
+  const inside = body ? blockStatements(body) : [];
+  let i = 0;
+  if (inside[i] && FREEZE_SUPPORT.test(inside[i].text) && inside[i + 1]) i++;
+  while (afterStartMethod && inside[i] && SET_START_METHOD.test(inside[i].text) && inside[i + 1]) i++;
+  return inside[i] ?? null;
+}
+
+/**
+ * Puts `statement` (its later lines indented like its first) first in a main guard, after
+ * a leading `freeze_support()`.
  */
 export function insertFirstInGuard(facts: ModuleFacts, guard: SyntaxNode, statement: string): Edit | null {
-  const body = guard.childForFieldName("consequence");
-  if (!body) return null;
-  const inside = blockStatements(body);
-  let first = inside[0];
+  const first = guardBodyAnchor(guard, false);
   if (!first) return null;
-  if (/^(\w+\.)*freeze_support\(\s*\)$/.test(first.text) && inside[1]) first = inside[1];
   const { lines, lineBreak } = facts;
   if (!lines.startsLine(first.startIndex)) {
     // `if __name__ == "__main__": main()`: the body shares the `if` line.
-    return insert(first.startIndex, `${statement}; `);
+    return statement.includes("\n") ? null : insert(first.startIndex, `${statement}; `);
   }
-  return insert(lines.lineStart(first.startIndex), lines.indentAt(first.startIndex) + statement + lineBreak);
+  const indent = lines.indentAt(first.startIndex);
+  const indented = statement.split(/\r\n|\r|\n/).join(lineBreak + indent);
+  return insert(lines.lineStart(first.startIndex), indent + indented + lineBreak);
 }
 
 /** Spans of strings that cross lines: their inner line starts must not be re-indented. */
