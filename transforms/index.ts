@@ -7,6 +7,7 @@ import { topLevelSetStartMethod } from "./top-level-set-start-method";
 import { explicitFork } from "./explicit-fork";
 import { moduleLevelSyncObject } from "./module-level-sync-object";
 import { librarySetsStartMethod } from "./library-sets-start-method";
+import { osFork } from "./os-fork";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -16,6 +17,7 @@ export const transforms: Transform[] = [
   explicitFork,
   moduleLevelSyncObject,
   librarySetsStartMethod,
+  osFork,
 ];
 
 export function transformByCode(code: string): Transform | undefined {

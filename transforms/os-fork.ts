@@ -1,0 +1,24 @@
+// SPS201: a direct call to os.fork() (or forkpty): not multiprocessing, so nothing to migrate.
+import { defineTransform } from "../src/transform";
+
+/** Calls that fork the running interpreter, by qualified name. */
+const FORKS = new Set(["os.fork", "os.forkpty", "posix.fork", "posix.forkpty", "pty.fork"]);
+
+export const osFork = defineTransform({
+  code: "SPS201",
+  name: "os-fork",
+  summary: "A direct call to `os.fork()` or `os.forkpty()`",
+  fix: "never",
+  check(context) {
+    const { module } = context;
+    for (const call of module.root.descendantsOfType("call")) {
+      const value = module.names.resolve(call.childForFieldName("function"));
+      if (value?.kind !== "qualified" || !FORKS.has(value.qname)) continue;
+      context.report({
+        node: call,
+        message: `\`${value.qname}()\` forks the whole process, with the locks other threads hold but not the threads; spawnsafe cannot migrate it. Start a program with \`subprocess\` or a \`multiprocessing.get_context("spawn").Process\``,
+        fix: null,
+      });
+    }
+  },
+});
