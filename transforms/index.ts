@@ -8,6 +8,7 @@ import { explicitFork } from "./explicit-fork";
 import { moduleLevelSyncObject } from "./module-level-sync-object";
 import { librarySetsStartMethod } from "./library-sets-start-method";
 import { osFork } from "./os-fork";
+import { unpicklableTarget } from "./unpicklable-target";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -18,6 +19,7 @@ export const transforms: Transform[] = [
   moduleLevelSyncObject,
   librarySetsStartMethod,
   osFork,
+  unpicklableTarget,
 ];
 
 export function transformByCode(code: string): Transform | undefined {

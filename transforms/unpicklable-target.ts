@@ -1,0 +1,99 @@
+// SPS202: a function handed to worker processes that spawn cannot pickle, or that spawned
+// children cannot find again: lambdas, nested functions, local classes, definitions under the
+// main guard.
+import { defineTransform } from "../src/transform";
+import type { SyntaxNode } from "../src/parse";
+import { isMainGuard } from "../src/python/module";
+import {
+  classOfBase, definitionOf, enclosingScope, scopeBindings, unwrapPartial, workerUses, type Definition,
+} from "../src/python/workers";
+
+const LOCAL = `spawn pickles it for the child and fails with "Can't pickle local object"`;
+const GUARDED = (name: string) =>
+  `spawned children import this module as \`__mp_main__\`, where the guard does not run, and fail with "Can't get attribute '${name}'"`;
+
+export const unpicklableTarget = defineTransform({
+  code: "SPS202",
+  name: "unpicklable-target",
+  summary: "A Process target, pool initializer or task function that spawn cannot pickle",
+  fix: "never",
+  check(context) {
+    const { module } = context;
+    for (const use of workerUses(module)) {
+      const problem = problemOf(unwrapPartial(module, use.expr));
+      if (!problem) continue;
+      context.report({ node: use.expr, message: `\`${use.via}\` ${problem}`, fix: null });
+    }
+    // A Process subclass is pickled with its instance at start().
+    for (const site of module.sites) {
+      if (site.kind !== "ProcessSubclass" || site.method === "fork") continue;
+      const cls = classOfBase(site.node);
+      const name = cls?.childForFieldName("name");
+      if (!cls || !name) continue;
+      const place = placeOfDefinition(cls);
+      if (place === "module") continue;
+      context.report({
+        node: name,
+        message: `Process subclass \`${name.text}\` is ${place === "mainGuard" ? `defined under the main guard: ${GUARDED(name.text)}` : `a local class: at start() ${LOCAL}`}. Define it at module level`,
+        fix: null,
+      });
+    }
+  },
+});
+
+/** What the worker gets and why spawn cannot hand it over, or null when nothing is known. */
+function problemOf(expr: SyntaxNode): string | null {
+  if (expr.type === "lambda") return `gets a lambda: spawn must pickle it for the child and fails ("Can't pickle"). Use a module-level function`;
+  if (expr.type === "identifier") {
+    const definition = definitionOf(expr);
+    if (!definition || definition.place === "module") return null;
+    const kind = definition.node.type === "class_definition" ? "class" : "function";
+    return `gets \`${expr.text}\`, ${describe(definition, kind)}. Define it at module level`;
+  }
+  if (expr.type === "attribute") {
+    const object = expr.childForFieldName("object");
+    const cls = object ? localClassOf(object) : null;
+    if (!cls) return null;
+    const name = cls.node.childForFieldName("name")?.text;
+    return `gets \`${expr.text}\`, a method of \`${name}\`, ${describe(cls, "class")}. Define the class at module level`;
+  }
+  return null;
+}
+
+function describe(definition: Definition, kind: "function" | "class"): string {
+  const name = definition.node.childForFieldName("name")?.text ?? "";
+  if (definition.place === "mainGuard") return `a ${kind} defined under the main guard: ${GUARDED(name)}`;
+  return `a ${kind} defined inside \`${definition.outer}\`: ${LOCAL}`;
+}
+
+/**
+ * The local (or guarded) class an expression is an instance of, or the class itself:
+ * `Local`, `Local(...)`, or a name bound once in its scope to `Local(...)`.
+ */
+function localClassOf(expr: SyntaxNode): Definition | null {
+  let classExpr: SyntaxNode | null = expr;
+  if (expr.type === "identifier") {
+    const direct = definitionOf(expr);
+    if (direct) return direct.node.type === "class_definition" && direct.place !== "module" ? direct : null;
+    const bindings = scopeBindings(enclosingScope(expr).body).filter((b) => b.name === expr.text);
+    if (bindings.length !== 1 || bindings[0].node.type !== "assignment") return null;
+    classExpr = bindings[0].value;
+  }
+  if (classExpr?.type !== "call") return null;
+  const callee = classExpr.childForFieldName("function");
+  if (callee?.type !== "identifier") return null;
+  const definition = definitionOf(callee);
+  return definition && definition.node.type === "class_definition" && definition.place !== "module" ? definition : null;
+}
+
+/**
+ * Where a class is defined: inside a function, under the main guard, or at module level.
+ * A class nested in a module-level class pickles by its qualified name: module level.
+ */
+function placeOfDefinition(node: SyntaxNode): Definition["place"] {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === "function_definition" || n.type === "lambda") return "function";
+    if (n.parent?.type === "module") return isMainGuard(n) ? "mainGuard" : "module";
+  }
+  return "module";
+}
