@@ -9,6 +9,7 @@ import { moduleLevelSyncObject } from "./module-level-sync-object";
 import { librarySetsStartMethod } from "./library-sets-start-method";
 import { osFork } from "./os-fork";
 import { unpicklableTarget } from "./unpicklable-target";
+import { globalOnlyInMain } from "./global-only-in-main";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -20,6 +21,7 @@ export const transforms: Transform[] = [
   librarySetsStartMethod,
   osFork,
   unpicklableTarget,
+  globalOnlyInMain,
 ];
 
 export function transformByCode(code: string): Transform | undefined {
