@@ -18,6 +18,8 @@ export interface CaseOptions {
   /** Explicit fork is the user's decision: kept, so the program still forks after the fix. */
   forksAfter: boolean;
   failsBefore: string | null;
+  /** The default start method of the failsBefore run: "spawn", or "fork" for a hazard of fork objects. */
+  failsBeforeUnder: "spawn" | "fork";
   /** A fixture file holding the stdout the fixed program must print, when the fix is meant to change it. */
   expectedAfter: string | null;
 }
@@ -65,6 +67,7 @@ function readOptions(dir: string): CaseOptions {
     hangsBefore: raw.hangsBefore ?? false,
     forksAfter: raw.forksAfter ?? false,
     failsBefore: raw.failsBefore ?? null,
+    failsBeforeUnder: raw.failsBeforeUnder ?? "spawn",
     expectedAfter: raw.expectedAfter ?? null,
   };
 }

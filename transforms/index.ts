@@ -10,6 +10,7 @@ import { librarySetsStartMethod } from "./library-sets-start-method";
 import { osFork } from "./os-fork";
 import { unpicklableTarget } from "./unpicklable-target";
 import { globalOnlyInMain } from "./global-only-in-main";
+import { mixedContexts } from "./mixed-contexts";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -22,6 +23,7 @@ export const transforms: Transform[] = [
   osFork,
   unpicklableTarget,
   globalOnlyInMain,
+  mixedContexts,
 ];
 
 export function transformByCode(code: string): Transform | undefined {
