@@ -11,6 +11,7 @@ import { osFork } from "./os-fork";
 import { unpicklableTarget } from "./unpicklable-target";
 import { globalOnlyInMain } from "./global-only-in-main";
 import { mixedContexts } from "./mixed-contexts";
+import { moduleLevelWork } from "./module-level-work";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -24,6 +25,7 @@ export const transforms: Transform[] = [
   unpicklableTarget,
   globalOnlyInMain,
   mixedContexts,
+  moduleLevelWork,
 ];
 
 export function transformByCode(code: string): Transform | undefined {
