@@ -5,6 +5,7 @@ import { analyzeModule, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { decideRole } from "./project/role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
+import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms } from "../transforms";
 import type { Decision, FileInfo, Options, Transform } from "./transform";
 
@@ -58,6 +59,7 @@ interface Pending {
 }
 
 export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean): FileResult {
+  if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   let text: string;
   let encoding: Encoding;
@@ -161,4 +163,40 @@ function suppressionsOf(module: ModuleFacts): Map<number, Set<string>> {
     byLine.set(line, new Set(codes));
   }
   return byLine;
+}
+
+/**
+ * A Jupyter notebook: its code cells checked as one module (magics blanked, cells that are
+ * not Python left out). Findings only: spawnsafe never writes a notebook, so none is fixable.
+ * Each finding points at the .ipynb line of its code when Jupyter's one-string-a-line layout
+ * shows it (else at the cell's ordinal) and its message starts with `cell N, line L:`.
+ */
+function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileResult {
+  const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
+  let source;
+  try {
+    source = notebookSource(bytes.toString("utf8"));
+  } catch (err) {
+    result.error = { message: `not a readable notebook: ${(err as Error).message}`, line: 1, column: 1 };
+    return result;
+  }
+  if (!RELEVANT.test(source.text)) {
+    result.decision = { role: "none", reason: "does not mention multiprocessing" };
+    return result;
+  }
+  const module = analyzeModule(source.text);
+  result.decision = decideRole(module, file, options.mode);
+  result.findings = findingsOf(module, file, options).map(({ finding }) => {
+    const from = source.origins[finding.line - 1];
+    const to = source.origins[finding.endLine - 1];
+    if (!from) return { ...finding, fixable: false };
+    return {
+      ...finding,
+      message: `cell ${from.cell}, line ${from.line}: ${finding.message}`,
+      line: from.fileLine ?? from.cell,
+      endLine: to?.fileLine ?? to?.cell ?? from.fileLine ?? from.cell,
+      fixable: false,
+    };
+  });
+  return result;
 }

@@ -28,6 +28,8 @@ export interface FixtureCase {
   group: string;
   name: string;
   dir: string;
+  /** The file under test: `input.py`, or `input.ipynb` for a notebook (checked only, never run). */
+  input: string;
   options: CaseOptions;
 }
 
@@ -45,22 +47,23 @@ export function fixtureCases(): FixtureCase[] {
     if (!fs.statSync(groupDir).isDirectory()) continue;
     for (const name of fs.readdirSync(groupDir).sort()) {
       const dir = path.join(groupDir, name);
-      if (!fs.existsSync(path.join(dir, "input.py"))) continue;
-      cases.push({ group, name, dir, options: readOptions(dir) });
+      const input = ["input.py", "input.ipynb"].find((f) => fs.existsSync(path.join(dir, f)));
+      if (!input) continue;
+      cases.push({ group, name, dir, input, options: readOptions(dir, input === "input.ipynb") });
     }
   }
   return cases;
 }
 
-function readOptions(dir: string): CaseOptions {
+function readOptions(dir: string, notebook: boolean): CaseOptions {
   const file = path.join(dir, "case.json");
   const raw = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-  const at = raw.path ?? "script.py";
+  const at = raw.path ?? (notebook ? "notebook.ipynb" : "script.py");
   return {
     path: at,
     mode: raw.mode ?? "auto",
     method: raw.method ?? "spawn",
-    run: raw.run === false ? false : raw.run ?? at,
+    run: raw.run === false || notebook ? false : raw.run ?? at,
     args: raw.args ?? [],
     timeout: raw.timeout ?? 30,
     forksBefore: raw.forksBefore ?? true,

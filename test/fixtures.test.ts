@@ -36,7 +36,7 @@ for (const c of fixtureCases()) {
 }
 
 function checkCase(c: FixtureCase): void {
-  const input = fs.readFileSync(path.join(c.dir, "input.py"));
+  const input = fs.readFileSync(path.join(c.dir, c.input));
   const info = caseFileInfo(c);
   const options = { mode: c.options.mode, method: c.options.method };
 

@@ -12,6 +12,7 @@ import { unpicklableTarget } from "./unpicklable-target";
 import { globalOnlyInMain } from "./global-only-in-main";
 import { mixedContexts } from "./mixed-contexts";
 import { moduleLevelWork } from "./module-level-work";
+import { notReimportable } from "./not-reimportable";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -26,6 +27,7 @@ export const transforms: Transform[] = [
   globalOnlyInMain,
   mixedContexts,
   moduleLevelWork,
+  notReimportable,
 ];
 
 export function transformByCode(code: string): Transform | undefined {

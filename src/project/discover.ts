@@ -1,4 +1,5 @@
-// Which files a run covers: explicit files always; directories walked once for *.py,
+// Which files a run covers: explicit files always; directories walked once for *.py
+// (and *.ipynb notebooks, which are checked, never fixed),
 // skipping VCS folders, virtual environments, installed packages, build output and
 // what .gitignore files ignore.
 import * as fs from "node:fs";
@@ -9,7 +10,7 @@ import picomatch from "picomatch";
 const SKIPPED_DIRS = new Set([
   ".git", ".hg", ".svn", "node_modules", "site-packages", "dist-packages", "__pycache__",
   ".tox", ".nox", ".venv", "venv", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-  "build", "dist", "_build", "buck-out",
+  "build", "dist", "_build", "buck-out", ".ipynb_checkpoints",
 ]);
 
 export interface Discovered {
@@ -76,7 +77,7 @@ function walk(dir: string, layers: GitignoreLayer[], found: (file: string) => vo
       if (fs.existsSync(path.join(full, "pyvenv.cfg"))) continue;
       if (ignoredBy(active, full, true) || skip(full)) continue;
       walk(full, active, found, skip, root);
-    } else if (entry.isFile() && entry.name.endsWith(".py")) {
+    } else if (entry.isFile() && /\.(py|ipynb)$/.test(entry.name)) {
       if (!ignoredBy(active, full, false)) found(full);
     }
   }
