@@ -7,11 +7,14 @@ import { transforms, transformByCode } from "../transforms";
 import { unifiedDiff } from "./report/diff";
 import { errorLine, findingLine, fixSummary, type Style } from "./report/text";
 import { jsonReport } from "./report/json";
+import { sarifReport } from "./report/sarif";
+import { githubAnnotation } from "./report/github";
+import type { FileResult } from "./engine";
 import type { Mode, StartMethod } from "./transform";
 
 export const EXIT = { ok: 0, found: 1, error: 2 } as const;
 
-type Format = "text" | "json";
+type Format = "text" | "json" | "sarif" | "github";
 
 interface CommonArgs {
   paths: string[];
@@ -37,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     .usage("$0 <command> [paths..]\n\nMigrate Python code off multiprocessing's fork start method and find what breaks under spawn.")
     .option("mode", { choices: ["auto", "app", "lib"] as const, default: "auto" as Mode, describe: "app: set the start method in the main guard; lib: explicit contexts at creation sites; auto: decide per file" })
     .option("method", { choices: ["spawn", "forkserver"] as const, default: "spawn" as StartMethod, describe: "start method to migrate to" })
-    .option("format", { choices: ["text", "json"] as const, default: "text" as Format, describe: "output format" })
+    .option("format", { choices: ["text", "json", "sarif", "github"] as const, default: "text" as Format, describe: "output format" })
     .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print only findings, diffs and errors" })
     .option("exclude", { type: "string", array: true, default: [] as string[], describe: "glob of paths to skip (repeatable)" })
     .command(
@@ -111,24 +114,7 @@ function summaryLine(result: RunResult): string {
 
 function fixCommand(args: CommonArgs & { dryRun: boolean }): number {
   const result = execute(args, true, !args.dryRun);
-  const s = style();
-  reportMissing(result);
-  if (args.format === "json") {
-    out(JSON.stringify(jsonReport("fix", args.dryRun, result.results), null, 2));
-  } else {
-    for (const r of result.results) {
-      if (r.error) {
-        err(errorLine(r, { color: false }));
-        continue;
-      }
-      if (r.output) {
-        if (args.dryRun) out(unifiedDiff(r.path, r.before, r.after));
-        if (!args.quiet) (args.dryRun ? err : out)(fixSummary(r, s, args.dryRun).join("\n"));
-      }
-      for (const f of r.findings) if (!f.fixed) (args.dryRun ? err : out)(findingLine(r.path, f, args.dryRun ? { color: false } : s));
-    }
-    if (!args.quiet) err(summaryLine(result));
-  }
+  printResult("fix", args, result, args.dryRun);
   const errors = result.missing.length > 0 || result.results.some((r) => r.error);
   if (errors) return EXIT.error;
   if (args.dryRun && result.results.some((r) => r.output)) return EXIT.found;
@@ -137,19 +123,50 @@ function fixCommand(args: CommonArgs & { dryRun: boolean }): number {
 
 function checkCommand(args: CommonArgs): number {
   const result = execute(args, false, false);
-  const s = style();
-  reportMissing(result);
-  if (args.format === "json") {
-    out(JSON.stringify(jsonReport("check", false, result.results), null, 2));
-  } else {
-    for (const r of result.results) {
-      if (r.error) err(errorLine(r, { color: false }));
-      for (const f of r.findings) out(findingLine(r.path, f, s));
-    }
-    if (!args.quiet) err(summaryLine(result));
-  }
+  printResult("check", args, result, false);
   if (result.missing.length > 0 || result.results.some((r) => r.error)) return EXIT.error;
   return result.results.some((r) => r.findings.length > 0) ? EXIT.found : EXIT.ok;
+}
+
+/**
+ * stdout carries the result (findings, diffs, or the machine-readable report); stderr the
+ * errors and the summary. With --dry-run, stdout is a patch and nothing else.
+ */
+function printResult(command: "check" | "fix", args: CommonArgs, result: RunResult, dryRun: boolean): void {
+  reportMissing(result);
+  const unfixed = (r: FileResult) => r.findings.filter((f) => !f.fixed);
+  switch (args.format) {
+    case "json":
+      out(JSON.stringify(jsonReport(command, dryRun, result.results), null, 2));
+      return;
+    case "sarif":
+      out(JSON.stringify(sarifReport(result.results, transforms, (t) => fs.readFileSync(docPath(t.name), "utf8"), packageVersion()), null, 2));
+      return;
+    case "github":
+      for (const r of result.results) {
+        if (r.error) out(githubAnnotation("error", r.path, r.error, "spawnsafe", r.error.message));
+        for (const f of unfixed(r)) out(githubAnnotation("warning", r.path, f, `${f.code} ${f.name}`, f.message));
+      }
+      if (!args.quiet) err(summaryLine(result));
+      return;
+    case "text": {
+      const s = style();
+      const findingsTo = dryRun ? err : out;
+      for (const r of result.results) {
+        if (r.error) err(errorLine(r, { color: false }));
+        if (r.output && command === "fix") {
+          if (dryRun) out(unifiedDiff(r.path, r.before, r.after));
+          if (!args.quiet) findingsTo(fixSummary(r, dryRun ? { color: false } : s, dryRun).join("\n"));
+        }
+        for (const f of unfixed(r)) findingsTo(findingLine(r.path, f, dryRun ? { color: false } : s));
+      }
+      if (!args.quiet) err(summaryLine(result));
+    }
+  }
+}
+
+function packageVersion(): string {
+  return JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "package.json"), "utf8")).version;
 }
 
 function rulesCommand(): number {

@@ -6,7 +6,7 @@ import { LineIndex } from "./python/text";
 import { decideRole } from "./project/role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
-import { transforms } from "../transforms";
+import { transforms, unusedSuppression } from "../transforms";
 import type { Decision, FileInfo, Options, Transform } from "./transform";
 
 export interface Finding {
@@ -121,6 +121,25 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
   const decision = decideRole(module, file, options.mode);
   const suppressions = suppressionsOf(module);
   const pending: Pending[] = [];
+  const finding = (transform: Transform, startIndex: number, endIndex: number, message: string, edits: Edit[] | null): Pending => {
+    const start = module.lines.position(startIndex);
+    const end = module.lines.position(endIndex);
+    return {
+      transform,
+      edits,
+      finding: {
+        code: transform.code,
+        name: transform.name,
+        message,
+        line: start.line,
+        column: start.column,
+        endLine: end.line,
+        endColumn: end.column,
+        fixable: edits !== null,
+        fixed: false,
+      },
+    };
+  };
   for (const transform of transforms) {
     transform.check({
       module,
@@ -128,41 +147,47 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
       options,
       decision,
       report({ node, message, fix }) {
-        const start = module.lines.position(node.startIndex);
-        const end = module.lines.position(node.endIndex);
-        const ignored = suppressions.get(start.line);
-        if (ignored && (ignored.size === 0 || ignored.has(transform.code))) return;
-        pending.push({
-          transform,
-          edits: fix,
-          finding: {
-            code: transform.code,
-            name: transform.name,
-            message,
-            line: start.line,
-            column: start.column,
-            endLine: end.line,
-            endColumn: end.column,
-            fixable: fix !== null,
-            fixed: false,
-          },
-        });
+        const f = finding(transform, node.startIndex, node.endIndex, message, fix);
+        if (!suppress(suppressions, f.finding)) pending.push(f);
       },
     });
+  }
+  for (const s of suppressions.values()) {
+    const unused = s.codes.size === 0 ? (s.used.size === 0 ? ["all"] : []) : [...s.codes].filter((c) => !s.used.has(c));
+    if (unused.length === 0) continue;
+    const what = unused[0] === "all" ? "finding" : unused.join(", ");
+    pending.push(finding(unusedSuppression, s.start, s.end, `This suppression silences no ${what} on its line; remove it`, null));
   }
   return pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
 }
 
-/** `# spawnsafe: ignore[SPS101, SPS102]` or a bare `# spawnsafe: ignore`, by line; an empty set ignores all. */
-function suppressionsOf(module: ModuleFacts): Map<number, Set<string>> {
-  const byLine = new Map<number, Set<string>>();
-  const re = /#\s*spawnsafe:\s*ignore(?:\[([^\]]*)\])?/g;
-  for (let m = re.exec(module.text); m; m = re.exec(module.text)) {
-    const line = module.lines.position(m.index).line;
+interface Suppression {
+  start: number;
+  end: number;
+  /** The codes it names; empty for a bare `# spawnsafe: ignore`. */
+  codes: Set<string>;
+  used: Set<string>;
+}
+
+/** `# spawnsafe: ignore[SPS101, SPS102]` or a bare `# spawnsafe: ignore`, in comments only, by line. */
+function suppressionsOf(module: ModuleFacts): Map<number, Suppression> {
+  const byLine = new Map<number, Suppression>();
+  if (!module.text.includes("spawnsafe:")) return byLine;
+  for (const comment of module.root.descendantsOfType("comment")) {
+    const m = /#\s*spawnsafe:\s*ignore(?:\[([^\]]*)\])?/.exec(comment.text);
+    if (!m) continue;
     const codes = m[1] ? m[1].split(",").map((c) => c.trim().toUpperCase()).filter(Boolean) : [];
-    byLine.set(line, new Set(codes));
+    byLine.set(module.lines.position(comment.startIndex).line, { start: comment.startIndex, end: comment.endIndex, codes: new Set(codes), used: new Set() });
   }
   return byLine;
+}
+
+/** True when a suppression on the finding's line silences it (and marks that use). */
+function suppress(suppressions: Map<number, Suppression>, f: Finding): boolean {
+  const s = suppressions.get(f.line);
+  if (!s || (s.codes.size > 0 && !s.codes.has(f.code))) return false;
+  s.used.add(f.code);
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Every transform, in the order their findings are listed. Codes are never reused.
 import type { Transform } from "../src/transform";
+import { unusedSuppression } from "./unused-suppression";
 import { missingMainGuard } from "./missing-main-guard";
 import { defaultStartMethod } from "./default-start-method";
 import { defaultContextInLibrary } from "./default-context-in-library";
@@ -28,7 +29,11 @@ export const transforms: Transform[] = [
   mixedContexts,
   moduleLevelWork,
   notReimportable,
+  unusedSuppression,
 ];
+
+/** Reported by the engine itself, after every other transform (see src/engine.ts). */
+export { unusedSuppression };
 
 export function transformByCode(code: string): Transform | undefined {
   const wanted = code.toUpperCase();

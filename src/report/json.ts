@@ -1,6 +1,7 @@
 // The machine-readable report. Its schema is schema/report.schema.json; bump `version`
 // on any change that is not an addition.
 import type { FileResult } from "../engine";
+import { unifiedDiff } from "./diff";
 
 export const JSON_REPORT_VERSION = 1;
 
@@ -25,6 +26,7 @@ export interface JsonReport {
       fixed: boolean;
     }>;
     error: { message: string; line: number; column: number } | null;
+    diff?: string;
   }>;
 }
 
@@ -35,6 +37,7 @@ export function jsonReport(command: "check" | "fix", dryRun: boolean, results: F
     changed: r.output !== null,
     findings: r.findings,
     error: r.error,
+    ...(dryRun && r.output ? { diff: unifiedDiff(r.path, r.before, r.after) } : {}),
   }));
   return {
     version: JSON_REPORT_VERSION,
