@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import yargs from "yargs";
-import { run, type RunResult } from "./run";
+import { defaultJobs, run, type RunRequest, type RunResult } from "./run";
 import { transforms, transformByCode } from "../transforms";
 import { unifiedDiff } from "./report/diff";
 import { errorLine, findingLine, fixSummary, type Style } from "./report/text";
@@ -12,7 +12,7 @@ import { githubAnnotation } from "./report/github";
 import type { FileResult } from "./engine";
 import type { Mode, StartMethod } from "./transform";
 
-export const EXIT = { ok: 0, found: 1, error: 2 } as const;
+export const EXIT = { ok: 0, found: 1, error: 2, interrupted: 130 } as const;
 
 type Format = "text" | "json" | "sarif" | "github";
 
@@ -23,6 +23,7 @@ interface CommonArgs {
   format: Format;
   quiet: boolean;
   exclude: string[];
+  jobs: number;
 }
 
 function out(text: string): void {
@@ -43,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("format", { choices: ["text", "json", "sarif", "github"] as const, default: "text" as Format, describe: "output format" })
     .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print only findings, diffs and errors" })
     .option("exclude", { type: "string", array: true, default: [] as string[], describe: "glob of paths to skip (repeatable)" })
+    .option("jobs", { alias: "j", type: "number", default: defaultJobs(), describe: "worker threads (1: everything on the main thread)" })
+    .check((a) => {
+      if (!Number.isInteger(a.jobs) || (a.jobs as number) < 1) throw new Error(`--jobs must be a positive integer, not ${a.jobs}`);
+      return true;
+    })
     .command(
       "fix [paths..]",
       "rewrite files in place (or print a diff with --dry-run)",
@@ -50,16 +56,16 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional("paths", { type: "string", array: true, default: ["."] })
           .option("dry-run", { type: "boolean", default: false, describe: "print a unified diff and write nothing" }),
-      (args) => {
-        code = fixCommand(args as unknown as CommonArgs & { dryRun: boolean });
+      async (args) => {
+        code = await fixCommand(args as unknown as CommonArgs & { dryRun: boolean });
       },
     )
     .command(
       "check [paths..]",
       "report findings, write nothing",
       (y) => y.positional("paths", { type: "string", array: true, default: ["."] }),
-      (args) => {
-        code = checkCommand(args as unknown as CommonArgs);
+      async (args) => {
+        code = await checkCommand(args as unknown as CommonArgs);
       },
     )
     .command("rules", "list every finding code", () => {}, () => {
@@ -97,8 +103,27 @@ function style(): Style {
   return { color: !!process.stdout.isTTY && !process.env.NO_COLOR };
 }
 
-function execute(args: CommonArgs, fix: boolean, write: boolean): RunResult {
-  return run({ paths: args.paths, exclude: args.exclude, options: { mode: args.mode, method: args.method }, fix, write });
+function execute(args: CommonArgs, fix: boolean, write: boolean, extra: Partial<RunRequest> = {}): Promise<RunResult> {
+  return run({ paths: args.paths, exclude: args.exclude, options: { mode: args.mode, method: args.method }, fix, write, jobs: args.jobs, ...extra });
+}
+
+/**
+ * While `fix` may write, SIGINT stops the run between two files: no new write starts, the
+ * one under way finishes (a write is a rename: the file is old or new, never half), and
+ * no temporary file stays behind.
+ */
+async function executeInterruptibly(args: CommonArgs, write: boolean): Promise<RunResult> {
+  if (!write) return execute(args, true, false);
+  let stop = false;
+  const onSigint = () => {
+    stop = true;
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await execute(args, true, true, { interrupted: () => stop });
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
 }
 
 function reportMissing(result: RunResult): void {
@@ -106,14 +131,18 @@ function reportMissing(result: RunResult): void {
 }
 
 function summaryLine(result: RunResult): string {
-  const changed = result.results.filter((r) => r.output).length;
+  const changed = result.results.filter((r) => r.output && !r.error).length;
   const findings = result.results.reduce((n, r) => n + r.findings.filter((f) => !f.fixed).length, 0);
   const errors = result.results.filter((r) => r.error).length + result.missing.length;
   return `${result.results.length} files scanned, ${changed} changed, ${findings} findings, ${errors} errors in ${result.seconds.toFixed(2)} s`;
 }
 
-function fixCommand(args: CommonArgs & { dryRun: boolean }): number {
-  const result = execute(args, true, !args.dryRun);
+async function fixCommand(args: CommonArgs & { dryRun: boolean }): Promise<number> {
+  const result = await executeInterruptibly(args, !args.dryRun);
+  if (result.interrupted) {
+    err(`spawnsafe: interrupted: ${result.written} file${result.written === 1 ? "" : "s"} written, every other file left as it was`);
+    return EXIT.interrupted;
+  }
   printResult("fix", args, result, args.dryRun);
   const errors = result.missing.length > 0 || result.results.some((r) => r.error);
   if (errors) return EXIT.error;
@@ -121,8 +150,8 @@ function fixCommand(args: CommonArgs & { dryRun: boolean }): number {
   return EXIT.ok;
 }
 
-function checkCommand(args: CommonArgs): number {
-  const result = execute(args, false, false);
+async function checkCommand(args: CommonArgs): Promise<number> {
+  const result = await execute(args, false, false);
   printResult("check", args, result, false);
   if (result.missing.length > 0 || result.results.some((r) => r.error)) return EXIT.error;
   return result.results.some((r) => r.findings.length > 0) ? EXIT.found : EXIT.ok;

@@ -1,8 +1,11 @@
-// A run over many files: discover, process each, write what changed safely.
+// A run over many files: discover, read, process each (in worker threads when there are
+// enough files to pay for them), then write what changed safely, one file at a time.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { discover, packageDirOf } from "./project/discover";
 import { processFile, type FileResult } from "./engine";
+import { processInWorkers, type Job } from "./project/workers";
 import type { FileInfo, Options } from "./transform";
 
 export interface RunRequest {
@@ -13,6 +16,12 @@ export interface RunRequest {
   fix: boolean;
   /** Write the changed files. */
   write: boolean;
+  /** Worker threads; 1 processes every file on the main thread. Default: the number of cores. */
+  jobs?: number;
+  /** Polled between files and between writes: once true, nothing more is started. */
+  interrupted?: () => boolean;
+  /** Called after each file is processed (for a progress bar). */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface RunResult {
@@ -20,13 +29,102 @@ export interface RunResult {
   /** Paths given on the command line that do not exist. */
   missing: string[];
   seconds: number;
+  /** Files written (fix without --dry-run). */
+  written: number;
+  /** The run stopped early on request (SIGINT); `results` is then incomplete. */
+  interrupted: boolean;
 }
 
-export function run(request: RunRequest): RunResult {
+/**
+ * Below this many files that need parsing, starting worker threads (each loads the engine
+ * and the tree-sitter addon, about 60 ms of CPU) costs more than it saves.
+ */
+export const MIN_FILES_FOR_WORKERS = 8;
+
+/**
+ * Only a routing hint: files that match go to the workers, the others are decoded on the
+ * main thread (processFile returns at once for them). A superset of the engine's own
+ * prefilter, so a mismatch can only cost time, never change a result.
+ */
+const MAY_NEED_PARSING = /multiprocessing|ProcessPoolExecutor|fork/;
+
+export function defaultJobs(): number {
+  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length || 1;
+}
+
+export async function run(request: RunRequest): Promise<RunResult> {
   const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const interrupted = request.interrupted ?? (() => false);
   const { files, missing } = discover(request.paths, request.exclude);
-  const results = files.map((file) => processOne(file, request));
-  return { results, missing, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  const processed = await processAll(files, request, interrupted);
+  if (!processed) return { results: [], missing, seconds: seconds(), written: 0, interrupted: true };
+  const { results, originals } = processed;
+  let written = 0;
+  if (request.write) {
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i];
+      if (!result.output || result.error) continue;
+      // A pending SIGINT gets its chance between two writes, never during one.
+      await nextTurn();
+      if (interrupted()) return { results, missing, seconds: seconds(), written, interrupted: true };
+      const problem = writeSafely(files[i], originals[i]!, result.output);
+      if (problem) result.error = { message: problem, line: 1, column: 1 };
+      else written++;
+    }
+  }
+  return { results, missing, seconds: seconds(), written, interrupted: false };
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Reads every file on the main thread; files that may need parsing go to worker threads
+ * when there are enough of them, the others (and all files with --jobs 1) are processed
+ * here. Returns null when interrupted.
+ */
+async function processAll(files: string[], request: RunRequest, interrupted: () => boolean): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
+  const results: FileResult[] = new Array(files.length);
+  const originals: (Buffer | null)[] = new Array(files.length).fill(null);
+  const heavy: number[] = [];
+  let done = 0;
+  const tick = () => request.progress?.(++done, files.length);
+  for (let i = 0; i < files.length; i++) {
+    const shownAs = displayPath(files[i]);
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(files[i]);
+    } catch (err) {
+      results[i] = failed(shownAs, `cannot read: ${describeError(err)}`);
+      tick();
+      continue;
+    }
+    originals[i] = bytes;
+    if (MAY_NEED_PARSING.test(bytes.toString("latin1"))) {
+      heavy.push(i);
+    } else {
+      results[i] = processFile(fileInfo(files[i], shownAs), bytes, request.options, request.fix);
+      tick();
+    }
+  }
+  const jobs = Math.max(1, Math.floor(request.jobs ?? defaultJobs()));
+  if (jobs > 1 && heavy.length >= MIN_FILES_FOR_WORKERS) {
+    const work: Job[] = heavy.map((i) => ({ info: fileInfo(files[i], displayPath(files[i])), bytes: originals[i]! }));
+    const threads = Math.min(jobs, heavy.length);
+    const fromWorkers = await processInWorkers(work, request.options, request.fix, threads, interrupted, tick);
+    if (!fromWorkers) return null;
+    heavy.forEach((i, k) => (results[i] = fromWorkers[k]));
+  } else {
+    for (const i of heavy) {
+      await nextTurn();
+      if (interrupted()) return null;
+      results[i] = processFile(fileInfo(files[i], displayPath(files[i])), originals[i]!, request.options, request.fix);
+      tick();
+    }
+  }
+  return { results, originals };
 }
 
 export function displayPath(file: string): string {
@@ -38,26 +136,12 @@ export function fileInfo(file: string, shownAs: string): FileInfo {
   return { path: shownAs, packageDir: packageDirOf(file) && displayPath(path.dirname(file)), isMainModule: path.basename(file) === "__main__.py" };
 }
 
-function processOne(file: string, request: RunRequest): FileResult {
-  const shownAs = displayPath(file);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    return failed(shownAs, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  const result = processFile(fileInfo(file, shownAs), bytes, request.options, request.fix);
-  if (request.write && result.output && !result.error) {
-    const problem = writeSafely(file, bytes, result.output);
-    if (problem) {
-      result.error = { message: problem, line: 1, column: 1 };
-    }
-  }
-  return result;
-}
-
 function failed(shownAs: string, message: string): FileResult {
   return { path: shownAs, decision: null, findings: [], error: { message, line: 1, column: 1 }, before: "", after: "", output: null, passes: 0 };
+}
+
+function describeError(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? String(err);
 }
 
 /**
@@ -72,7 +156,7 @@ export function writeSafely(file: string, expected: Buffer, output: Buffer): str
     current = fs.readFileSync(file);
     mode = fs.statSync(file).mode & 0o7777;
   } catch (err) {
-    return `not written: the file disappeared during the run (${(err as NodeJS.ErrnoException).code})`;
+    return `not written: the file disappeared during the run (${describeError(err)})`;
   }
   if (!current.equals(expected)) return "not written: the file changed on disk during the run";
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.spawnsafe-${process.pid}.tmp`);
@@ -87,6 +171,6 @@ export function writeSafely(file: string, expected: Buffer, output: Buffer): str
     } catch {
       /* nothing was created */
     }
-    return `not written: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    return `not written: ${describeError(err)}`;
   }
 }

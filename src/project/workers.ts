@@ -1,0 +1,107 @@
+// A small pool of worker threads for the files that need parsing. Each worker loads the
+// engine (and the native tree-sitter addon) once, then asks for work until none is left:
+// the main thread hands out one file at a time, largest first, so one big file does not
+// leave the other workers idle at the end. Results come back in any order and are put
+// back in their place, so the output order does not depend on the scheduling.
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import type { FileResult } from "../engine";
+import type { FileInfo, Options } from "../transform";
+
+export interface Job {
+  info: FileInfo;
+  bytes: Buffer;
+}
+
+interface Setup {
+  spawnsafeWorker: true;
+  options: Options;
+  applyFixes: boolean;
+}
+
+type ToWorker = { index: number; info: FileInfo; bytes: Uint8Array } | null;
+type FromWorker = { index: number; result: FileResult } | { index: number; crash: string } | { ready: true };
+
+/**
+ * Runs processFile over `jobs` in `threads` workers. Resolves with the results in the
+ * order of `jobs`; rejects when the engine throws (an internal error), as the in-process
+ * path would. `onResult()` is called after each file. `cancelled()` is polled between files: once true, no more files are started
+ * and the promise resolves with null.
+ */
+export function processInWorkers(
+  jobs: Job[],
+  options: Options,
+  applyFixes: boolean,
+  threads: number,
+  cancelled: () => boolean,
+  onResult: () => void = () => {},
+): Promise<FileResult[] | null> {
+  if (jobs.length === 0) return Promise.resolve([]);
+  const results: FileResult[] = new Array(jobs.length);
+  // Largest first: the longest files start early and the tail stays short.
+  const queue = jobs.map((_, i) => i).sort((a, b) => jobs[b].bytes.length - jobs[a].bytes.length);
+  let done = 0;
+  const workers: Worker[] = [];
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (value: FileResult[] | null, error?: Error) => {
+      if (settled) return;
+      settled = true;
+      for (const w of workers) void w.terminate();
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const feed = (worker: Worker) => {
+      if (cancelled()) return finish(null);
+      const index = queue.shift();
+      const message: ToWorker = index === undefined ? null : { index, info: jobs[index].info, bytes: jobs[index].bytes };
+      worker.postMessage(message);
+    };
+    const setup: Setup = { spawnsafeWorker: true, options, applyFixes };
+    for (let i = 0; i < Math.min(threads, jobs.length); i++) {
+      const worker = new Worker(__filename, { workerData: setup });
+      workers.push(worker);
+      worker.on("message", (message: FromWorker) => {
+        if ("crash" in message) return finish(null, new Error(`${jobs[message.index].info.path}: ${message.crash}`));
+        if ("result" in message) {
+          results[message.index] = revive(message.result);
+          onResult();
+          if (++done === jobs.length) return finish(results);
+        }
+        feed(worker);
+      });
+      worker.on("error", (e) => finish(null, e));
+      worker.on("exit", (code) => {
+        if (!settled && code !== 0) finish(null, new Error(`a worker thread exited with status ${code}`));
+      });
+    }
+  });
+}
+
+/** Buffers arrive as plain Uint8Arrays after the structured clone. */
+function revive(result: FileResult): FileResult {
+  const output = result.output as Uint8Array | null;
+  if (output && !Buffer.isBuffer(output)) result.output = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
+  return result;
+}
+
+function serve(setup: Setup): void {
+  // Loaded here, once per worker, and never on the main thread through this module.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { processFile } = require("../engine") as typeof import("../engine");
+  const port = parentPort!;
+  port.on("message", (message: ToWorker) => {
+    if (message === null) {
+      port.close();
+      return;
+    }
+    const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
+    try {
+      port.postMessage({ index: message.index, result: processFile(message.info, bytes, setup.options, setup.applyFixes) } satisfies FromWorker);
+    } catch (e) {
+      port.postMessage({ index: message.index, crash: (e as Error)?.stack ?? String(e) } satisfies FromWorker);
+    }
+  });
+  port.postMessage({ ready: true } satisfies FromWorker);
+}
+
+if (!isMainThread && (workerData as Setup | undefined)?.spawnsafeWorker) serve(workerData as Setup);
