@@ -68,11 +68,23 @@ export interface ModuleFacts {
   startingStatements: Set<SyntaxNode>;
   /** Names of same-file functions (and methods) that start processes. */
   startingFunctions: Set<string>;
+  /** Calls to functions of other project modules that start processes, with the chain that shows it. */
+  externalStarts: Map<number, { node: SyntaxNode; chain: string[] }>;
 }
 
-export function analyzeModule(text: string, tree: Tree = parsePython(text)): ModuleFacts {
+/** What the rest of the project tells about a module (src/project/project.ts). */
+export interface ModuleContext {
+  /** The package relative imports resolve against. */
+  packageName: string | null;
+  /** Qualified names of project functions that start processes, each with its chain. */
+  startingFunctions: Record<string, string[]>;
+}
+
+export const NO_CONTEXT: ModuleContext = { packageName: null, startingFunctions: {} };
+
+export function analyzeModule(text: string, tree: Tree = parsePython(text), context: ModuleContext = NO_CONTEXT): ModuleFacts {
   const root = tree.rootNode;
-  const names = new NameResolver(root);
+  const names = new NameResolver(root, context.packageName);
   const statements = root.namedChildren.filter((n) => n.type !== "comment");
   const lines = new LineIndex(text);
   const facts: ModuleFacts = {
@@ -90,10 +102,22 @@ export function analyzeModule(text: string, tree: Tree = parsePython(text)): Mod
     contextCalls: [],
     startingStatements: new Set(),
     startingFunctions: new Set(),
+    externalStarts: new Map(),
   };
   collectCalls(facts);
+  collectExternalStarts(facts, context);
   markStartingCode(facts);
   return facts;
+}
+
+function collectExternalStarts(facts: ModuleFacts, context: ModuleContext): void {
+  if (Object.keys(context.startingFunctions).length === 0) return;
+  for (const call of facts.root.descendantsOfType("call")) {
+    const value = facts.names.resolve(call.childForFieldName("function"));
+    if (value?.kind !== "qualified") continue;
+    const chain = context.startingFunctions[value.qname];
+    if (chain) facts.externalStarts.set(call.id, { node: call, chain: [value.qname, ...chain] });
+  }
 }
 
 function collectCalls(facts: ModuleFacts): void {
@@ -228,6 +252,7 @@ function isDeferred(node: SyntaxNode): boolean {
  */
 function markStartingCode(facts: ModuleFacts): void {
   const startingSites = new Set(facts.sites.filter((s) => s.startsProcesses).map((s) => s.node.id));
+  for (const id of facts.externalStarts.keys()) startingSites.add(id);
   const processClasses = new Set<string>();
   for (const site of facts.sites) {
     if (site.kind !== "ProcessSubclass") continue;

@@ -51,7 +51,11 @@ export class NameResolver {
   private readonly module: Scope;
   private readonly resolving = new Set<number>();
 
-  constructor(root: SyntaxNode) {
+  /**
+   * @param packageName the package the module belongs to ("pkg.sub" for pkg/sub/mod.py and
+   * for pkg/sub/__init__.py), which relative imports resolve against; null when unknown.
+   */
+  constructor(root: SyntaxNode, private readonly packageName: string | null = null) {
     this.module = this.newScope(root, null, false);
     this.collect(root, this.module);
   }
@@ -285,17 +289,40 @@ export class NameResolver {
     }
   }
 
+  /** `.jobs` in package pkg.sub gives pkg.sub.jobs; `..` gives pkg; absolute names stay. */
+  private absoluteModule(name: string): string | null {
+    const dots = /^\.*/.exec(name)![0].length;
+    if (dots === 0) return name;
+    if (this.packageName === null) return null;
+    const parts = this.packageName.split(".");
+    if (dots - 1 >= parts.length) return null;
+    const base = parts.slice(0, parts.length - (dots - 1));
+    if (base.length === 0) return null;
+    const rest = name.slice(dots);
+    return [...base, ...(rest ? [rest] : [])].join(".");
+  }
+
+  /** Module-level names bound by imports, with what they name. */
+  moduleImports(): Map<string, string> {
+    const imports = new Map<string, string>();
+    for (const [name, bindings] of this.module.bindings) {
+      const last = bindings[bindings.length - 1];
+      if (last.kind === "import") imports.set(name, last.qname);
+    }
+    return imports;
+  }
+
   private collectFromImport(node: SyntaxNode, scope: Scope): void {
     const moduleNode = node.childForFieldName("module_name");
-    if (!moduleNode || moduleNode.type === "relative_import") {
-      // Relative imports name the project's own modules, never multiprocessing; they still shadow.
+    const module = moduleNode ? this.absoluteModule(moduleNode.text.replace(/\s+/g, "")) : null;
+    if (!moduleNode || module === null) {
+      // A relative import outside a known package: it still shadows what it binds.
       for (const item of node.childrenForFieldName("name")) {
         const bound = item.type === "aliased_import" ? item.childForFieldName("alias") : item;
         if (bound) this.bind(scope, bound.text.split(".")[0], { kind: "other", at: node.endIndex });
       }
       return;
     }
-    const module = moduleNode.text.replace(/\s+/g, "");
     if (node.namedChildren.some((c) => c.type === "wildcard_import")) {
       scope.starImports.push(module);
       return;
