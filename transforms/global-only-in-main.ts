@@ -5,7 +5,7 @@ import { defineTransform } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import {
-  classOfBase, definitionOf, hasStarImport, parameterNames, scopeBindings, unwrapPartial, workerUses, type NameBinding,
+  bindingsOfName, callsOf, classOfBase, definitionOf, hasStarImport, parameterNames, scopeBindings, unwrapPartial, workerUses, type NameBinding,
 } from "../src/python/workers";
 
 export const globalOnlyInMain = defineTransform({
@@ -17,7 +17,7 @@ export const globalOnlyInMain = defineTransform({
     const { module } = context;
     const workers = workerFunctions(module);
     if (workers.size === 0) return;
-    const moduleBindings = scopeBindings(module.root);
+    const moduleBindings = (name: string) => bindingsOfName(module, module.root, name);
     const rebinders = runtimeRebinders(module, workers);
     const starImport = hasStarImport(module);
     for (const worker of workers.values()) {
@@ -40,12 +40,12 @@ export const globalOnlyInMain = defineTransform({
 function staleReason(
   module: ModuleFacts,
   global: string,
-  moduleBindings: NameBinding[],
+  moduleBindings: (name: string) => NameBinding[],
   rebinders: Rebinders,
   starImport: boolean,
 ): string | null {
   const line = (node: SyntaxNode) => module.lines.position(node.startIndex).line;
-  const bindings = moduleBindings.filter((b) => b.name === global);
+  const bindings = moduleBindings(global);
   const inGuard = bindings.filter((b) => b.inGuard);
   const outside = bindings.filter((b) => !b.inGuard);
   if (rebinders.setInWorkers.has(global)) return null;
@@ -89,7 +89,7 @@ function workerFunctions(module: ModuleFacts): Map<number, SyntaxNode> {
   for (const use of workerUses(module)) {
     const expr = unwrapPartial(module, use.expr);
     if (expr.type !== "identifier") continue;
-    const definition = definitionOf(expr);
+    const definition = definitionOf(module, expr);
     if (definition?.place !== "module" || definition.node.type !== "function_definition") continue;
     workers.set(definition.node.id, definition.node);
   }
@@ -112,11 +112,18 @@ function workerFunctions(module: ModuleFacts): Map<number, SyntaxNode> {
  * child, a lazy cache) is the spawn-safe pattern: it is left out altogether.
  */
 function runtimeRebinders(module: ModuleFacts, workers: Map<number, SyntaxNode>): Rebinders {
+  const { index } = module;
   const result = new Map<string, Rebinder[]>();
   const setInWorkers = new Set<string>();
-  const calls = module.root.descendantsOfType("call");
-  for (const fn of module.root.descendantsOfType("function_definition")) {
-    const body = fn.childForFieldName("body");
+  // Only functions that hold a `global` statement of their own can rebind a global.
+  const functions = new Map<number, SyntaxNode>();
+  for (const keyword of index.keywords("global")) {
+    const statement = index.parent(keyword);
+    const fn = statement?.type === "global_statement" ? index.scopeNodeOf(statement) : null;
+    if (fn?.type === "function_definition") functions.set(fn.id, fn);
+  }
+  for (const fn of [...functions.values()].sort((a, b) => a.startIndex - b.startIndex)) {
+    const body = index.field(fn, "body");
     if (!body) continue;
     const bindings = scopeBindings(body);
     const declared = bindings.filter((b) => b.kind === "global" && b.node.type === "global_statement");
@@ -126,11 +133,10 @@ function runtimeRebinders(module: ModuleFacts, workers: Map<number, SyntaxNode>)
         setInWorkers.add(declaration.name);
         continue;
       }
-      const name = fn.childForFieldName("name")!.text;
-      const calledByParent = calls.some((call) => {
-        const callee = call.childForFieldName("function");
-        return callee?.type === "identifier" && callee.text === name && !within(call, fn) && ![...workers.values()].some((w) => within(call, w));
-      });
+      const name = index.field(fn, "name")!.text;
+      const calledByParent = callsOf(index, name, false).some(
+        (call) => !within(call, fn) && ![...workers.values()].some((w) => within(call, w)),
+      );
       if (!calledByParent) continue;
       const list = result.get(declaration.name) ?? [];
       list.push({ fn, declaration: declaration.node });

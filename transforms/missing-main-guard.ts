@@ -3,7 +3,7 @@ import { defineTransform, type CheckContext } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { isMainGuard } from "../src/python/module";
-import { namesReadAsGlobals } from "../src/python/globals";
+import { readsAsGlobal } from "../src/python/globals";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import { codeLineStarts, guardBodyAnchor, isDocstring, multilineStrings, reindented } from "../src/fix/python";
 
@@ -39,7 +39,7 @@ export const missingMainGuard = defineTransform({
  */
 function statementsToGuard(module: ModuleFacts, first: SyntaxNode): SyntaxNode[] {
   const firstIndex = module.statements.indexOf(first);
-  const globalsRead = namesReadAsGlobals(module);
+  const globalsRead = (name: string) => readsAsGlobal(module, name);
   const computedInGuard = new Set<string>();
   const moved: SyntaxNode[] = [];
   module.statements.forEach((statement, i) => {
@@ -63,12 +63,12 @@ function isPrint(statement: SyntaxNode): boolean {
 }
 
 /** `FACTOR = 3` that a worker reads, computed from nothing the guard makes. */
-function isGlobalSetup(statement: SyntaxNode, globalsRead: Set<string>, computedInGuard: Set<string>): boolean {
+function isGlobalSetup(statement: SyntaxNode, globalsRead: (name: string) => boolean, computedInGuard: Set<string>): boolean {
   const assignment = statement.type === "expression_statement" ? statement.namedChildren[0] : null;
   if (assignment?.type !== "assignment") return false;
   const left = assignment.childForFieldName("left");
   const right = assignment.childForFieldName("right");
-  if (left?.type !== "identifier" || !right || !globalsRead.has(left.text)) return false;
+  if (left?.type !== "identifier" || !right || !globalsRead(left.text)) return false;
   return !identifiers(right).some((id) => computedInGuard.has(id));
 }
 

@@ -3,7 +3,7 @@ import { defineTransform } from "../src/transform";
 import { explicitContextFix } from "./default-context-in-library";
 import { isMainGuard, topLevelStatementOf, type CreationSite, type ModuleFacts } from "../src/python/module";
 import type { SyntaxNode } from "../src/parse";
-import { namesReadAsGlobals } from "../src/python/globals";
+import { readsAsGlobal } from "../src/python/globals";
 
 export const moduleLevelSyncObject = defineTransform({
   code: "SPS106",
@@ -37,7 +37,7 @@ function moduleLevelSyncObjects(module: ModuleFacts): CreationSite[] {
   return module.sites.filter((site) => {
     if (site.method !== "default" || site.startsProcesses || site.via.form === "context") return false;
     const statement = topLevelStatementOf(module, site.node);
-    return !!statement && !isMainGuard(statement) && !insideDefinition(site.node);
+    return !!statement && !isMainGuard(statement) && !insideDefinition(module, site.node);
   });
 }
 
@@ -49,16 +49,15 @@ function moduleLevelSyncObjects(module: ModuleFacts): CreationSite[] {
 export function inheritedSyncObjects(module: ModuleFacts): CreationSite[] {
   const objects = moduleLevelSyncObjects(module);
   if (objects.length === 0) return [];
-  const read = namesReadAsGlobals(module);
   return objects.filter((site) => {
     const assignment = site.node.parent;
     const target = assignment?.type === "assignment" ? assignment.childForFieldName("left") : null;
-    return target?.type === "identifier" && read.has(target.text);
+    return target?.type === "identifier" && readsAsGlobal(module, target.text);
   });
 }
 
-function insideDefinition(node: SyntaxNode): boolean {
-  for (let n = node.parent; n; n = n.parent) {
+function insideDefinition(module: ModuleFacts, node: SyntaxNode): boolean {
+  for (const n of module.index.ancestors(node)) {
     if (n.type === "function_definition" || n.type === "lambda" || n.type === "class_definition") return true;
   }
   return false;

@@ -1,6 +1,6 @@
 // SPS205: expensive or side-effecting work at module level, which every spawned child re-runs.
 import { defineTransform } from "../src/transform";
-import { isMainGuard, type ModuleFacts } from "../src/python/module";
+import { callsNamed, isMainGuard, type ModuleFacts } from "../src/python/module";
 import type { SyntaxNode } from "../src/parse";
 
 /** Calls that open files, connect, sleep or run programs, by qualified name. */
@@ -31,12 +31,16 @@ export const moduleLevelWork = defineTransform({
     const { module } = context;
     // Only modules that start processes other than by fork: their children import them.
     if (!module.sites.some((s) => s.startsProcesses && s.method !== "fork")) return;
-    for (const statement of module.statements) {
+    const found = new Map<number, Work>();
+    for (const work of [...topLevelLoops(module), ...workCalls(module)]) {
+      const statement = module.index.topLevelStatementOf(work.node);
+      if (!statement || found.has(statement.id)) continue;
       if (SKIPPED.test(statement.type) || isMainGuard(statement)) continue;
       // Processes started at top level are missing-main-guard's (SPS101).
-      if (module.startingStatements.has(statement)) continue;
-      const work = firstWork(module, statement);
-      if (!work) continue;
+      if ([...module.startingStatements].some((s) => s.id === statement.id)) continue;
+      found.set(statement.id, work);
+    }
+    for (const work of [...found.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)) {
       context.report({
         node: work.node,
         message: `${work.label} at module level runs again in every spawned child that imports this module; move it into a function or under \`if __name__ == "__main__":\``,
@@ -51,28 +55,38 @@ interface Work {
   label: string;
 }
 
-/** The first piece of work a top-level statement does when the module is imported. */
-function firstWork(module: ModuleFacts, statement: SyntaxNode): Work | null {
-  if (statement.type === "while_statement") return { node: statement, label: "A `while` loop" };
-  let found: Work | null = null;
-  const visit = (node: SyntaxNode): void => {
-    if (found || /^(function_definition|class_definition|lambda)$/.test(node.type)) return;
-    if (node.type === "call") {
-      const label = workCall(module, node);
-      if (label) {
-        found = { node, label: `\`${label}(...)\`` };
-        return;
-      }
-    }
-    for (const child of node.namedChildren) visit(child);
-  };
-  visit(statement);
-  return found;
+/** `while` loops that are statements of the module. */
+function topLevelLoops(module: ModuleFacts): Work[] {
+  return module.index
+    .nodesMatching(/^(while)\b/m, "while")
+    .map((keyword) => module.index.parent(keyword))
+    .filter((loop): loop is SyntaxNode => loop?.type === "while_statement" && module.index.parent(loop)?.type === "module")
+    .map((loop) => ({ node: loop, label: "A `while` loop" }));
+}
+
+/** Calls that do work and run when the module is imported, in source order. */
+function workCalls(module: ModuleFacts): Work[] {
+  const { index } = module;
+  const written = new Set(["open", ...[...WORK_CALLS, ...WORK_PREFIXES].map((q) => q.slice(q.lastIndexOf(".") + 1)).filter(Boolean)]);
+  for (const m of module.text.matchAll(/\b(load_\w+|train\w*|download\w*|read_\w+)\b/g)) written.add(m[1]);
+  const works: Work[] = [];
+  for (const call of callsNamed(index, [...written])) {
+    if (runsLater(module, call)) continue;
+    const label = workCall(module, call);
+    if (label) works.push({ node: call, label: `\`${label}(...)\`` });
+  }
+  return works;
+}
+
+/** Inside a function, class or lambda: not run when the module is imported. */
+function runsLater(module: ModuleFacts, node: SyntaxNode): boolean {
+  for (const n of module.index.ancestors(node)) if (/^(function_definition|class_definition|lambda)$/.test(n.type)) return true;
+  return false;
 }
 
 /** The name to show for a call that does work, or null. */
 function workCall(module: ModuleFacts, call: SyntaxNode): string | null {
-  const callee = call.childForFieldName("function");
+  const callee = module.index.field(call, "function");
   if (!callee) return null;
   if (callee.type === "identifier" && callee.text === "open" && !module.names.isModuleName("open")) return "open";
   const value = module.names.resolve(callee);

@@ -17,7 +17,7 @@ export const notReimportable = defineTransform({
     for (const use of workerUses(module)) {
       const expr = unwrapPartial(module, use.expr);
       if (expr.type !== "identifier") continue;
-      const definition = definitionOf(expr);
+      const definition = definitionOf(module, expr);
       // Nested functions fail for another reason: unpicklable-target (SPS202).
       if (!definition || definition.place === "function") continue;
       context.report({

@@ -1,5 +1,6 @@
 // SPS201: a direct call to os.fork() (or forkpty): not multiprocessing, so nothing to migrate.
 import { defineTransform } from "../src/transform";
+import { callsNamed } from "../src/python/module";
 
 /** Calls that fork the running interpreter, by qualified name. */
 const FORKS = new Set(["os.fork", "os.forkpty", "posix.fork", "posix.forkpty", "pty.fork"]);
@@ -11,8 +12,8 @@ export const osFork = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
-    for (const call of module.root.descendantsOfType("call")) {
-      const value = module.names.resolve(call.childForFieldName("function"));
+    for (const call of callsNamed(module.index, ["fork", "forkpty"])) {
+      const value = module.names.resolve(module.index.field(call, "function"));
       if (value?.kind !== "qualified" || !FORKS.has(value.qname)) continue;
       context.report({
         node: call,

@@ -3,9 +3,9 @@
 // main guard.
 import { defineTransform } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
-import { isMainGuard } from "../src/python/module";
+import { isMainGuard, type ModuleFacts } from "../src/python/module";
 import {
-  classOfBase, definitionOf, enclosingScope, scopeBindings, unwrapPartial, workerUses, type Definition,
+  bindingsOfName, classOfBase, definitionOf, enclosingScope, unwrapPartial, workerUses, type Definition,
 } from "../src/python/workers";
 
 const LOCAL = `spawn pickles it for the child and fails with "Can't pickle local object"`;
@@ -20,7 +20,7 @@ export const unpicklableTarget = defineTransform({
   check(context) {
     const { module } = context;
     for (const use of workerUses(module)) {
-      const problem = problemOf(unwrapPartial(module, use.expr));
+      const problem = problemOf(module, unwrapPartial(module, use.expr));
       if (!problem) continue;
       context.report({ node: use.expr, message: `\`${use.via}\` ${problem}`, fix: null });
     }
@@ -42,17 +42,17 @@ export const unpicklableTarget = defineTransform({
 });
 
 /** What the worker gets and why spawn cannot hand it over, or null when nothing is known. */
-function problemOf(expr: SyntaxNode): string | null {
+function problemOf(module: ModuleFacts, expr: SyntaxNode): string | null {
   if (expr.type === "lambda") return `gets a lambda: spawn must pickle it for the child and fails ("Can't pickle"). Use a module-level function`;
   if (expr.type === "identifier") {
-    const definition = definitionOf(expr);
+    const definition = definitionOf(module, expr);
     if (!definition || definition.place === "module") return null;
     const kind = definition.node.type === "class_definition" ? "class" : "function";
     return `gets \`${expr.text}\`, ${describe(definition, kind)}. Define it at module level`;
   }
   if (expr.type === "attribute") {
     const object = expr.childForFieldName("object");
-    const cls = object ? localClassOf(object) : null;
+    const cls = object ? localClassOf(module, object) : null;
     if (!cls) return null;
     const name = cls.node.childForFieldName("name")?.text;
     return `gets \`${expr.text}\`, a method of \`${name}\`, ${describe(cls, "class")}. Define the class at module level`;
@@ -70,19 +70,19 @@ function describe(definition: Definition, kind: "function" | "class"): string {
  * The local (or guarded) class an expression is an instance of, or the class itself:
  * `Local`, `Local(...)`, or a name bound once in its scope to `Local(...)`.
  */
-function localClassOf(expr: SyntaxNode): Definition | null {
+function localClassOf(module: ModuleFacts, expr: SyntaxNode): Definition | null {
   let classExpr: SyntaxNode | null = expr;
   if (expr.type === "identifier") {
-    const direct = definitionOf(expr);
+    const direct = definitionOf(module, expr);
     if (direct) return direct.node.type === "class_definition" && direct.place !== "module" ? direct : null;
-    const bindings = scopeBindings(enclosingScope(expr).body).filter((b) => b.name === expr.text);
+    const bindings = bindingsOfName(module, enclosingScope(module, expr).body, expr.text);
     if (bindings.length !== 1 || bindings[0].node.type !== "assignment") return null;
     classExpr = bindings[0].value;
   }
   if (classExpr?.type !== "call") return null;
   const callee = classExpr.childForFieldName("function");
   if (callee?.type !== "identifier") return null;
-  const definition = definitionOf(callee);
+  const definition = definitionOf(module, callee);
   return definition && definition.node.type === "class_definition" && definition.place !== "module" ? definition : null;
 }
 

@@ -1,19 +1,31 @@
 // Which module-level names the module's functions read as globals.
+import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "./module";
-import { parameterNames, scopeBindings } from "./workers";
+import { bindingsOfName, parameterNames } from "./workers";
 
 /**
- * Names that some function of the module reads without binding them itself (parameters,
- * assignments, loop targets, imports in the function): the globals its workers may depend on.
+ * True when some function of the module mentions `name` in its body (nested functions
+ * included) without binding it itself (parameters, assignments, loop targets, imports in
+ * the function): a global its workers may depend on. Found from the places where the name
+ * is written, so asking costs little however large the module.
  */
-export function namesReadAsGlobals(module: ModuleFacts): Set<string> {
-  const read = new Set<string>();
-  for (const fn of module.root.descendantsOfType("function_definition")) {
-    const body = fn.childForFieldName("body");
-    if (!body) continue;
-    const local = parameterNames(fn);
-    for (const b of scopeBindings(body)) if (b.kind !== "global") local.add(b.name);
-    for (const id of body.descendantsOfType("identifier")) if (!local.has(id.text)) read.add(id.text);
-  }
-  return read;
+export function readsAsGlobal(module: ModuleFacts, name: string): boolean {
+  const { index } = module;
+  return index.memo(`readsAsGlobal:${name}`, () => {
+    for (const identifier of index.identifiers(name)) {
+      for (const fn of index.ancestors(identifier)) {
+        if (fn.type !== "function_definition") continue;
+        const body = index.field(fn, "body");
+        if (!body || identifier.startIndex < body.startIndex || identifier.endIndex > body.endIndex) continue;
+        if (!bindsLocally(module, fn, body, name)) return true;
+      }
+    }
+    return false;
+  });
+}
+
+function bindsLocally(module: ModuleFacts, fn: SyntaxNode, body: SyntaxNode, name: string): boolean {
+  return module.index.memo(`bindsLocally:${fn.id}:${name}`, () =>
+    parameterNames(fn).has(name) || bindingsOfName(module, body, name).some((b) => b.kind !== "global"),
+  );
 }

@@ -3,6 +3,8 @@
 import { parsePython, type SyntaxNode, type Tree } from "../parse";
 import { LineIndex, indentUnitOf, lineBreakOf } from "./text";
 import { NameResolver, argument, canonical, methodArgument, methodOfLiteral, type Method } from "./names";
+import { SourceIndex, calleeCall, calleeExpression } from "./index";
+import { sameNode } from "./bindings";
 
 /** Factories of the default context (`multiprocessing.X`) and of every context object (`ctx.X`). */
 export const CONTEXT_FACTORIES = new Set([
@@ -52,6 +54,8 @@ export interface ModuleFacts {
   text: string;
   tree: Tree;
   root: SyntaxNode;
+  /** Finds nodes from the text, without walking the tree. */
+  index: SourceIndex;
   lines: LineIndex;
   names: NameResolver;
   lineBreak: string;
@@ -82,56 +86,172 @@ export interface ModuleContext {
 
 export const NO_CONTEXT: ModuleContext = { packageName: null, startingFunctions: {} };
 
+/** The names a call must end in to create processes, their objects or a context, or to set the method. */
+const API_NAMES = [...CONTEXT_FACTORIES, "ProcessPoolExecutor", "SyncManager", "BaseManager", "set_start_method", "get_context"];
+
+/**
+ * The facts of a module. The costly ones are computed when first read, so that a module
+ * with nothing to report costs little more than its parse.
+ */
+class Module implements ModuleFacts {
+  readonly root: SyntaxNode;
+  readonly index: SourceIndex;
+  readonly names: NameResolver;
+  readonly lineBreak: string;
+  sites: CreationSite[] = [];
+  startMethodCalls: StartMethodCall[] = [];
+  contextCalls: ContextCall[] = [];
+  startingStatements = new Set<SyntaxNode>();
+  startingFunctions = new Set<string>();
+  externalStarts = new Map<number, { node: SyntaxNode; chain: string[] }>();
+  private cachedLines: LineIndex | null = null;
+  private cachedStatements: SyntaxNode[] | null = null;
+  private cachedGuards: SyntaxNode[] | null = null;
+  private cachedIndent: string | null = null;
+
+  constructor(readonly text: string, readonly tree: Tree, packageName: string | null) {
+    this.root = tree.rootNode;
+    this.index = new SourceIndex(text, this.root);
+    this.names = new NameResolver(this.index, packageName);
+    this.lineBreak = lineBreakOf(text);
+  }
+
+  get lines(): LineIndex {
+    return (this.cachedLines ??= new LineIndex(this.text));
+  }
+
+  get statements(): SyntaxNode[] {
+    return (this.cachedStatements ??= this.root.namedChildren.filter((n) => n.type !== "comment"));
+  }
+
+  get mainGuards(): SyntaxNode[] {
+    if (!this.cachedGuards) {
+      const guards = new Map<number, SyntaxNode>();
+      for (const name of this.index.identifiers("__name__")) {
+        const statement = this.index.topLevelStatementOf(name);
+        if (statement && !guards.has(statement.id) && isMainGuard(statement)) guards.set(statement.id, statement);
+      }
+      this.cachedGuards = [...guards.values()];
+    }
+    return this.cachedGuards;
+  }
+
+  get indentUnit(): string {
+    return (this.cachedIndent ??= indentUnitOfTree(this.root, this.lines));
+  }
+
+  /** The top-level statements with these ids, as the very objects of `statements`. */
+  statementsWithIds(ids: Set<number>): SyntaxNode[] {
+    return ids.size === 0 ? [] : this.statements.filter((s) => ids.has(s.id));
+  }
+}
+
 export function analyzeModule(text: string, tree: Tree = parsePython(text), context: ModuleContext = NO_CONTEXT): ModuleFacts {
-  const root = tree.rootNode;
-  const names = new NameResolver(root, context.packageName);
-  const statements = root.namedChildren.filter((n) => n.type !== "comment");
-  const lines = new LineIndex(text);
-  const facts: ModuleFacts = {
-    text,
-    tree,
-    root,
-    lines,
-    names,
-    lineBreak: lineBreakOf(text),
-    indentUnit: indentUnitOfTree(root, lines),
-    statements,
-    mainGuards: statements.filter(isMainGuard),
-    sites: [],
-    startMethodCalls: [],
-    contextCalls: [],
-    startingStatements: new Set(),
-    startingFunctions: new Set(),
-    externalStarts: new Map(),
-  };
+  const facts = new Module(text, tree, context.packageName);
+  // The words most modules are searched for, found in one pass over the text.
+  facts.index.prefetch([...API_NAMES, "__name__", "fork", "forkpty", "global", "import"]);
   collectCalls(facts);
   collectExternalStarts(facts, context);
   markStartingCode(facts);
   return facts;
 }
 
+/**
+ * `names` and every name bound to one of them: `from multiprocessing import Pool as P`
+ * adds P, `make = ctx.Process` adds make. A call can name one of `names` only through these.
+ */
+function aliasClosure(index: SourceIndex, names: string[]): Set<string> {
+  const all = new Set(names);
+  for (let batch = [...all]; batch.length > 0; ) {
+    const next: string[] = [];
+    for (const identifier of index.identifiersOf(batch)) {
+      const alias = aliasBoundTo(index, identifier);
+      if (alias && !all.has(alias)) {
+        all.add(alias);
+        next.push(alias);
+      }
+    }
+    batch = next;
+  }
+  return all;
+}
+
+/** The name an identifier's value is bound to under another name: `import X as alias`, `alias = a.X`. */
+function aliasBoundTo(index: SourceIndex, identifier: SyntaxNode): string | null {
+  const parent = index.parent(identifier);
+  if (parent?.type === "dotted_name" && parent.endIndex === identifier.endIndex) {
+    const item = index.parent(parent);
+    if (item?.type === "aliased_import") return index.field(item, "alias")?.text ?? null;
+    return null;
+  }
+  const expr = calleeExpression(index, identifier);
+  const holder = expr ? index.parent(expr) : null;
+  if (!expr || !holder) return null;
+  if (holder.type === "assignment" && sameNode(index.field(holder, "right"), expr)) {
+    const left = index.field(holder, "left");
+    return left?.type === "identifier" ? left.text : null;
+  }
+  if (holder.type === "named_expression" && sameNode(index.field(holder, "value"), expr)) {
+    return index.field(holder, "name")?.text ?? null;
+  }
+  return null;
+}
+
+/** Calls whose callee ends in one of `names` or an alias of one, each once, in source order. */
+export function callsNamed(index: SourceIndex, names: string[]): SyntaxNode[] {
+  const calls = new Map<number, SyntaxNode>();
+  for (const identifier of index.identifiersOf(aliasClosure(index, names))) {
+    const call = calleeCall(index, identifier);
+    if (call && !calls.has(call.id)) calls.set(call.id, call);
+  }
+  return [...calls.values()].sort(inSourceOrder);
+}
+
+/** Source order as a walk of the tree meets nodes: by start, an outer node before the nodes it holds. */
+function inSourceOrder(a: SyntaxNode, b: SyntaxNode): number {
+  return a.startIndex - b.startIndex || b.endIndex - a.endIndex;
+}
+
 function collectExternalStarts(facts: ModuleFacts, context: ModuleContext): void {
-  if (Object.keys(context.startingFunctions).length === 0) return;
-  for (const call of facts.root.descendantsOfType("call")) {
-    const value = facts.names.resolve(call.childForFieldName("function"));
+  const qnames = Object.keys(context.startingFunctions);
+  if (qnames.length === 0) return;
+  const lastParts = [...new Set(qnames.map((q) => q.slice(q.lastIndexOf(".") + 1)))];
+  for (const call of callsNamed(facts.index, lastParts)) {
+    const value = facts.names.resolve(facts.index.field(call, "function"));
     if (value?.kind !== "qualified") continue;
     const chain = context.startingFunctions[value.qname];
     if (chain) facts.externalStarts.set(call.id, { node: call, chain: [value.qname, ...chain] });
   }
 }
 
+/** Creation sites, start-method and context calls: from the calls and class bases that can name the API. */
 function collectCalls(facts: ModuleFacts): void {
-  const processClasses = new Set<string>();
-  const visit = (node: SyntaxNode): void => {
-    if (node.type === "call") classifyCall(facts, node);
-    else if (node.type === "class_definition") classifyClass(facts, node, processClasses);
-    for (const child of node.namedChildren) visit(child);
-  };
-  visit(facts.root);
+  const { index } = facts;
+  const names = aliasClosure(index, API_NAMES);
+  const visits = new Map<number, { node: SyntaxNode; classify: () => void }>();
+  for (const identifier of index.identifiersOf(names)) {
+    const call = calleeCall(index, identifier);
+    if (call) {
+      if (!visits.has(call.id)) visits.set(call.id, { node: call, classify: () => classifyCall(facts, call) });
+      continue;
+    }
+    const cls = classOfBaseExpression(index, identifier);
+    if (cls && !visits.has(cls.id)) visits.set(cls.id, { node: cls, classify: () => classifyClass(facts, cls) });
+  }
+  for (const visit of [...visits.values()].sort((a, b) => inSourceOrder(a.node, b.node))) visit.classify();
+}
+
+/** The class whose base list holds an expression ending in this identifier. */
+function classOfBaseExpression(index: SourceIndex, identifier: SyntaxNode): SyntaxNode | null {
+  const expr = calleeExpression(index, identifier);
+  const list = expr ? index.parent(expr) : null;
+  if (list?.type !== "argument_list") return null;
+  const cls = index.parent(list);
+  return cls?.type === "class_definition" && sameNode(index.field(cls, "superclasses"), list) ? cls : null;
 }
 
 function classifyCall(facts: ModuleFacts, call: SyntaxNode): void {
-  const callee = call.childForFieldName("function");
+  const callee = facts.index.field(call, "function");
   const value = facts.names.resolve(callee);
   if (!value || !callee) return;
   if (value.kind === "qualified") {
@@ -193,8 +313,8 @@ function contextMethod(facts: ModuleFacts, expr: SyntaxNode): Method {
   return methodOfLiteral(expr) === "default" ? "default" : null;
 }
 
-function classifyClass(facts: ModuleFacts, node: SyntaxNode, processClasses: Set<string>): void {
-  const bases = node.childForFieldName("superclasses");
+function classifyClass(facts: ModuleFacts, node: SyntaxNode): void {
+  const bases = facts.index.field(node, "superclasses");
   if (!bases) return;
   for (const base of bases.namedChildren) {
     if (base.type === "keyword_argument") continue;
@@ -202,28 +322,22 @@ function classifyClass(facts: ModuleFacts, node: SyntaxNode, processClasses: Set
     const isProcess =
       (value?.kind === "qualified" && canonical(value.qname) === "multiprocessing.Process") ||
       (value?.kind === "contextMember" && value.member === "Process");
-    if (isProcess && value) {
-      processClasses.add(node.childForFieldName("name")!.text);
-      facts.sites.push({
-        kind: "ProcessSubclass",
-        node: base,
-        via:
-          value.kind === "qualified"
-            ? { form: "factory", callee: base, module: value.qname.slice(0, value.qname.lastIndexOf(".")) }
-            : { form: "context", callee: base },
-        method: value.kind === "contextMember" ? value.method : "default",
-        startsProcesses: true,
-      });
-    } else if (base.type === "identifier" && processClasses.has(base.text)) {
-      processClasses.add(node.childForFieldName("name")!.text);
-    }
+    if (!isProcess || !value) continue;
+    facts.sites.push({
+      kind: "ProcessSubclass",
+      node: base,
+      via:
+        value.kind === "qualified"
+          ? { form: "factory", callee: base, module: value.qname.slice(0, value.qname.lastIndexOf(".")) }
+          : { form: "context", callee: base },
+      method: value.kind === "contextMember" ? value.method : "default",
+      startsProcesses: true,
+    });
   }
 }
 
 export function topLevelStatementOf(facts: ModuleFacts, node: SyntaxNode): SyntaxNode | null {
-  let n: SyntaxNode = node;
-  while (n.parent && n.parent.id !== facts.root.id) n = n.parent;
-  return n.parent ? n : null;
+  return facts.index.topLevelStatementOf(node);
 }
 
 /** `if __name__ == "__main__":`, either way round, either quotes. */
@@ -248,87 +362,89 @@ function isDeferred(node: SyntaxNode): boolean {
 
 /**
  * Marks same-file functions that start processes (directly, or by calling one that does)
- * and the top-level statements that start processes when the module runs.
+ * and the top-level statements that start processes when the module runs. A start counts
+ * for the innermost function around it (lambdas and classes in between do not matter); a
+ * function starts processes when it calls, by name (`f(...)`, `obj.f(...)`), a function
+ * or Process subclass that does; a top-level statement when a start or such a call in it
+ * runs as the module runs (not inside a definition or a lambda).
  */
 function markStartingCode(facts: ModuleFacts): void {
-  const startingSites = new Set(facts.sites.filter((s) => s.startsProcesses).map((s) => s.node.id));
-  for (const id of facts.externalStarts.keys()) startingSites.add(id);
-  const processClasses = new Set<string>();
-  for (const site of facts.sites) {
-    if (site.kind !== "ProcessSubclass") continue;
-    const cls = site.node.parent?.parent;
-    const name = cls?.childForFieldName("name")?.text;
-    if (name) processClasses.add(name);
-  }
-
-  // Every function, by name: its own creation sites and the names it calls.
-  interface FunctionInfo { starts: boolean; calls: Set<string> }
-  const functions = new Map<string, FunctionInfo[]>();
-  const scan = (node: SyntaxNode, info: FunctionInfo, deferred: boolean): void => {
-    for (const child of node.namedChildren) {
-      if (child.type === "function_definition") {
-        const own: FunctionInfo = { starts: false, calls: new Set() };
-        const name = child.childForFieldName("name")!.text;
-        const list = functions.get(name);
-        if (list) list.push(own);
-        else functions.set(name, [own]);
-        scan(child, own, true);
-        continue;
-      }
-      if (child.type === "lambda" || child.type === "class_definition") {
-        scan(child, deferred ? info : { starts: false, calls: new Set() }, true);
-        continue;
-      }
-      if (startingSites.has(child.id)) info.starts = true;
-      if (child.type === "call") {
-        const name = calledName(child);
-        if (name) info.calls.add(name);
-      }
-      scan(child, info, deferred);
-    }
-  };
-  const topLevel: FunctionInfo = { starts: false, calls: new Set() };
-  scan(facts.root, topLevel, false);
+  const { index } = facts;
+  const starts: SyntaxNode[] = facts.sites.filter((s) => s.startsProcesses).map((s) => s.node);
+  for (const { node } of facts.externalStarts.values()) starts.push(node);
+  if (starts.length === 0) return;
 
   const starting = facts.startingFunctions;
-  for (const name of processClasses) starting.add(name);
-  for (const [name, infos] of functions) if (infos.some((i) => i.starts)) starting.add(name);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [name, infos] of functions) {
-      if (starting.has(name)) continue;
-      if (infos.some((i) => [...i.calls].some((c) => starting.has(c)))) {
-        starting.add(name);
-        changed = true;
-      }
+  const queue: string[] = [];
+  const add = (name: string | null) => {
+    if (name && !starting.has(name)) {
+      starting.add(name);
+      queue.push(name);
+    }
+  };
+  for (const site of facts.sites) {
+    if (site.kind !== "ProcessSubclass") continue;
+    const cls = index.parent(index.parent(site.node)!);
+    add(cls ? index.field(cls, "name")?.text ?? null : null);
+  }
+  const startingCalls: SyntaxNode[] = [];
+  for (const node of starts) add(placeOf(index, node).function);
+  while (queue.length > 0) {
+    for (const call of callsByName(index, queue.pop()!)) {
+      startingCalls.push(call);
+      add(placeOf(index, call).function);
     }
   }
 
-  for (const statement of facts.statements) {
-    if (DEFINITION_TYPES.has(statement.type) || isMainGuard(statement)) continue;
-    if (runsStart(statement, startingSites, starting)) facts.startingStatements.add(statement);
+  const statementIds = new Set<number>();
+  for (const node of [...starts, ...startingCalls]) {
+    const place = placeOf(index, node);
+    if (place.deferred || !place.statement) continue;
+    if (DEFINITION_TYPES.has(place.statement.type) || isMainGuard(place.statement)) continue;
+    statementIds.add(place.statement.id);
   }
+  for (const statement of (facts as Module).statementsWithIds(statementIds)) facts.startingStatements.add(statement);
 }
 
-/** The name a call invokes: `f(...)` gives f, `obj.method(...)` gives method. */
-function calledName(call: SyntaxNode): string | null {
-  const callee = call.childForFieldName("function");
-  if (callee?.type === "identifier") return callee.text;
-  if (callee?.type === "attribute") return callee.childForFieldName("attribute")?.text ?? null;
-  return null;
+interface Place {
+  /** The name of the innermost function around the node, or null. */
+  function: string | null;
+  /** A definition or lambda stands between the node and the module: it does not run at import. */
+  deferred: boolean;
+  /** The top-level statement holding the node. */
+  statement: SyntaxNode | null;
 }
 
-function runsStart(node: SyntaxNode, sites: Set<number>, functions: Set<string>): boolean {
-  if (sites.has(node.id)) return true;
-  if (node.type === "call") {
-    const name = calledName(node);
-    if (name && functions.has(name)) return true;
+function placeOf(index: SourceIndex, node: SyntaxNode): Place {
+  const place: Place = { function: null, deferred: false, statement: null };
+  let child = node;
+  for (const n of index.ancestors(node)) {
+    if (n.type === "module") {
+      place.statement = child;
+      break;
+    }
+    if (isDeferred(n)) {
+      place.deferred = true;
+      if (n.type === "function_definition" && place.function === null) place.function = index.field(n, "name")?.text ?? null;
+    }
+    child = n;
   }
-  for (const child of node.namedChildren) {
-    if (isDeferred(child)) continue;
-    if (runsStart(child, sites, functions)) return true;
+  return place;
+}
+
+/** Calls that invoke `name` directly: `name(...)` or `obj.name(...)`. */
+function callsByName(index: SourceIndex, name: string): SyntaxNode[] {
+  const calls: SyntaxNode[] = [];
+  for (const identifier of index.identifiers(name)) {
+    let callee = identifier;
+    let parent = index.parent(identifier);
+    if (parent?.type === "attribute" && parent.endIndex === identifier.endIndex && parent.startIndex !== identifier.startIndex) {
+      callee = parent;
+      parent = index.parent(parent);
+    }
+    if (parent?.type === "call" && parent.startIndex === callee.startIndex && sameNode(index.field(parent, "function"), callee)) calls.push(parent);
   }
-  return false;
+  return calls;
 }
 
 /** The indent unit the module uses: from its first indented block, else from its text. */

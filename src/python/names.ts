@@ -1,5 +1,7 @@
 // Which multiprocessing API an expression names: scopes, imports, aliases and contexts.
 import type { SyntaxNode } from "../parse";
+import type { SourceIndex } from "./index";
+import { roleOf } from "./bindings";
 
 /** A start method as written: a name, "default" for the global default context, null when not static. */
 export type Method = "fork" | "spawn" | "forkserver" | "default" | null;
@@ -18,11 +20,14 @@ type Binding =
   | { kind: "assign"; at: number; value: SyntaxNode }
   | { kind: "other"; at: number };
 
+/** A binding and where its name is written: bindings of one scope are kept in that order. */
+type Placed = Binding & { position: number };
+
 interface Scope {
-  node: SyntaxNode;
-  parent: Scope | null;
+  /** The function, class or lambda; null for the module. */
+  node: SyntaxNode | null;
   isClass: boolean;
-  bindings: Map<string, Binding[]>;
+  bindings: Map<string, Placed[]>;
   starImports: string[];
 }
 
@@ -44,53 +49,72 @@ export function canonical(qname: string): string {
   return qname.replace(/^torch\.multiprocessing(?=\.|$)/, "multiprocessing");
 }
 
-const SCOPE_TYPES = new Set(["function_definition", "lambda", "class_definition"]);
-
+/**
+ * Resolves names to the modules, module members and contexts they are bound to, the way
+ * Python's scoping rules bind them: per function, class and lambda; a use in its own scope
+ * sees the last binding before it, a use from an inner scope the last of all.
+ *
+ * Lazy: the bindings of a name are found when the name is first looked up, from the places
+ * where it is written (src/python/index.ts); the rest of the module is never visited.
+ */
 export class NameResolver {
   private readonly scopes = new Map<number, Scope>();
-  private readonly module: Scope;
+  private readonly module: Scope = { node: null, isClass: false, bindings: new Map(), starImports: [] };
   private readonly resolving = new Set<number>();
+  /** Names whose bindings have been collected. */
+  private readonly collected = new Set<string>();
+  /** Import statements already read, by id. */
+  private readonly importsRead = new Set<number>();
+  private readonly importedModules = new Set<string>();
 
   /**
    * @param packageName the package the module belongs to ("pkg.sub" for pkg/sub/mod.py and
    * for pkg/sub/__init__.py), which relative imports resolve against; null when unknown.
    */
-  constructor(root: SyntaxNode, private readonly packageName: string | null = null) {
-    this.module = this.newScope(root, null, false);
-    this.collect(root, this.module);
+  constructor(private readonly index: SourceIndex, private readonly packageName: string | null = null) {
+    // `from M import *` binds no name that can be searched for: read those statements now.
+    for (const statement of index.starImports()) this.readImport(statement);
   }
 
   /** The scope that a node's names are looked up in. */
-  scopeOf(node: SyntaxNode): Scope {
-    for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
-      if (SCOPE_TYPES.has(n.type)) {
-        const scope = this.scopes.get(n.id);
-        // A function's parameters and decorators are evaluated outside it; its body inside.
-        if (scope && this.isInsideBody(n, node)) return scope;
-      }
-    }
-    return this.module;
+  private scopeOf(node: SyntaxNode): Scope {
+    return this.scopeFor(this.index.scopeNodeOf(node));
   }
 
-  /** The module-level names bound to a qualified name by imports. */
-  moduleAliases(qname: string): string[] {
-    const names: string[] = [];
-    for (const [name, bindings] of this.module.bindings) {
-      const last = bindings[bindings.length - 1];
-      if (last.kind === "import" && canonical(last.qname) === canonical(qname)) names.push(name);
+  private scopeFor(node: SyntaxNode | null): Scope {
+    if (!node) return this.module;
+    let scope = this.scopes.get(node.id);
+    if (!scope) {
+      scope = { node, isClass: node.type === "class_definition", bindings: new Map(), starImports: [] };
+      this.scopes.set(node.id, scope);
     }
-    return names;
+    return scope;
+  }
+
+  private parentScope(scope: Scope): Scope | null {
+    return scope.node ? this.scopeOf(scope.node) : null;
+  }
+
+  /** The bindings of `name` in a scope, in source order. */
+  private bindingsIn(scope: Scope, name: string): Placed[] | undefined {
+    this.collect(name);
+    return scope.bindings.get(name);
   }
 
   /** Module-level `import M` forms: the dotted path by which module `qname` can be reached. */
   moduleReference(qname: string): string | null {
-    for (const [name, bindings] of this.module.bindings) {
+    for (const part of qname.split(".")) this.collect(part);
+    const candidates = [...this.module.bindings.entries()]
+      .filter(([, bindings]) => bindings.some((b) => b.kind === "import"))
+      .sort((a, b) => a[1][0].position - b[1][0].position);
+    for (const [name] of candidates) {
+      const bindings = this.bindingsIn(this.module, name)!;
       const last = bindings[bindings.length - 1];
       if (last.kind !== "import") continue;
       if (last.qname === qname) return name;
       if (qname.startsWith(last.qname + ".") && last.qname === name) {
         // `import torch` reaches torch.multiprocessing only if that submodule is imported too.
-        if (this.hasImportOf(qname)) return qname;
+        if (this.importedModules.has(qname)) return qname;
       }
     }
     return null;
@@ -102,14 +126,23 @@ export class NameResolver {
 
   /** True when a name is bound at module level (by anything). */
   isModuleName(name: string): boolean {
-    return this.module.bindings.has(name);
+    return this.bindingsIn(this.module, name) !== undefined;
   }
 
-  private hasImportOf(qname: string): boolean {
-    return this.importedModules.has(qname);
+  /** Module-level names bound by imports, with what they name. */
+  moduleImports(): Map<string, string> {
+    for (const keyword of this.index.keywords("import")) {
+      const statement = this.index.parent(keyword);
+      if (statement && /^import_(from_)?statement$/.test(statement.type)) this.readImport(statement);
+    }
+    const imports = new Map<string, string>();
+    for (const name of [...this.module.bindings.keys()]) {
+      const bindings = this.bindingsIn(this.module, name)!;
+      const last = bindings[bindings.length - 1];
+      if (last.kind === "import") imports.set(name, last.qname);
+    }
+    return imports;
   }
-
-  private readonly importedModules = new Set<string>();
 
   resolve(expr: SyntaxNode | null): Value | null {
     if (!expr) return null;
@@ -117,15 +150,16 @@ export class NameResolver {
       case "identifier":
         return this.resolveName(expr.text, this.scopeOf(expr), expr.startIndex);
       case "attribute": {
-        const object = this.resolve(expr.childForFieldName("object"));
-        const attr = expr.childForFieldName("attribute")?.text;
-        if (!object || !attr) return null;
+        const object = this.resolve(this.index.field(expr, "object"));
+        if (!object) return null;
+        const attr = this.index.field(expr, "attribute")?.text;
+        if (!attr) return null;
         if (object.kind === "qualified") return { kind: "qualified", qname: `${object.qname}.${attr}` };
         if (object.kind === "context") return { kind: "contextMember", method: object.method, member: attr };
         return null;
       }
       case "call": {
-        const callee = this.resolve(expr.childForFieldName("function"));
+        const callee = this.resolve(this.index.field(expr, "function"));
         const isGetContext =
           (callee?.kind === "qualified" && canonical(callee.qname) === "multiprocessing.get_context") ||
           (callee?.kind === "contextMember" && callee.member === "get_context");
@@ -141,10 +175,10 @@ export class NameResolver {
 
   private resolveName(name: string, from: Scope, at: number): Value | null {
     let skipClasses = false;
-    for (let scope: Scope | null = from; scope; scope = scope.parent) {
+    for (let scope: Scope | null = from; scope; scope = this.parentScope(scope)) {
       if (scope.isClass && skipClasses) continue;
       skipClasses = true;
-      const bindings = scope.bindings.get(name);
+      const bindings = this.bindingsIn(scope, name);
       if (bindings) {
         // In its own scope a use sees the last binding before it; from an inner scope,
         // which runs later, the last binding of all.
@@ -172,119 +206,90 @@ export class NameResolver {
     }
   }
 
-  private newScope(node: SyntaxNode, parent: Scope | null, isClass: boolean): Scope {
-    const scope: Scope = { node, parent, isClass, bindings: new Map(), starImports: [] };
-    this.scopes.set(node.id, scope);
-    return scope;
-  }
-
-  private bind(scope: Scope, name: string, binding: Binding): void {
+  private bind(scope: Scope, name: string, binding: Binding, position: number): void {
+    const placed: Placed = { ...binding, position };
     const list = scope.bindings.get(name);
-    if (list) list.push(binding);
-    else scope.bindings.set(name, [binding]);
+    if (!list) {
+      scope.bindings.set(name, [placed]);
+      return;
+    }
+    let i = list.length;
+    while (i > 0 && list[i - 1].position > position) i--;
+    list.splice(i, 0, placed);
   }
 
-  private isInsideBody(scopeNode: SyntaxNode, node: SyntaxNode): boolean {
-    const body = scopeNode.childForFieldName("body");
-    return !!body && node.startIndex >= body.startIndex && node.endIndex <= body.endIndex;
-  }
-
-  private collect(node: SyntaxNode, scope: Scope): void {
-    switch (node.type) {
-      case "function_definition":
-      case "class_definition": {
-        const name = node.childForFieldName("name");
-        if (name) this.bind(scope, name.text, { kind: "other", at: node.startIndex });
-        const inner = this.newScope(node, scope, node.type === "class_definition");
-        for (const child of node.namedChildren) {
-          if (child.type === "block") this.collect(child, inner);
-          else if (child.type === "parameters") this.bindParameters(child, inner, node.startIndex);
-          else this.collect(child, scope);
+  /** Every binding of `name`, in every scope, from the places where the name is written. */
+  private collect(name: string): void {
+    if (this.collected.has(name)) return;
+    this.collected.add(name);
+    const index = this.index;
+    for (const identifier of index.identifiers(name)) {
+      const role = roleOf(index, identifier);
+      const at = identifier.startIndex;
+      switch (role.role) {
+        case "definition":
+          this.bind(this.scopeOf(role.definition), name, { kind: "other", at: role.definition.startIndex }, at);
+          break;
+        case "parameter":
+          this.bind(this.scopeFor(role.owner), name, { kind: "other", at: role.owner.startIndex }, at);
+          break;
+        case "walrus": {
+          const value = index.field(role.construct, "value");
+          if (value) this.bind(this.scopeOf(identifier), name, { kind: "assign", at: role.construct.endIndex, value }, at);
+          break;
         }
-        return;
+        case "target":
+          this.bindTarget(identifier, role.construct, role.direct, at);
+          break;
+        case "import":
+          this.readImport(role.statement);
+          break;
       }
-      case "lambda": {
-        const inner = this.newScope(node, scope, false);
-        const params = node.childForFieldName("parameters");
-        if (params) this.bindParameters(params, inner, node.startIndex);
-        const body = node.childForFieldName("body");
-        if (body) this.collect(body, inner);
-        return;
-      }
-      case "import_statement":
-        this.collectImport(node, scope);
-        return;
-      case "import_from_statement":
-        this.collectFromImport(node, scope);
-        return;
+    }
+  }
+
+  private bindTarget(identifier: SyntaxNode, construct: SyntaxNode, direct: boolean, at: number): void {
+    const scope = this.scopeOf(identifier);
+    const name = identifier.text;
+    switch (construct.type) {
       case "assignment": {
-        const left = node.childForFieldName("left");
-        const right = node.childForFieldName("right");
-        if (left?.type === "identifier" && right) {
-          this.bind(scope, left.text, { kind: "assign", at: node.endIndex, value: right });
-        } else if (left) {
-          this.bindTargets(left, scope, node.endIndex);
-        }
-        if (right) this.collect(right, scope);
-        return;
-      }
-      case "named_expression": {
-        const name = node.childForFieldName("name");
-        const value = node.childForFieldName("value");
-        if (name && value) this.bind(scope, name.text, { kind: "assign", at: node.endIndex, value });
-        if (value) this.collect(value, scope);
+        const right = this.index.field(construct, "right");
+        const binding: Binding = direct && right ? { kind: "assign", at: construct.endIndex, value: right } : { kind: "other", at: construct.endIndex };
+        this.bind(scope, name, binding, at);
         return;
       }
       case "for_statement":
-      case "for_in_clause": {
-        const left = node.childForFieldName("left");
-        if (left) this.bindTargets(left, scope, node.startIndex);
-        break;
-      }
-      case "as_pattern": {
-        const alias = node.childForFieldName("alias");
-        if (alias) this.bindTargets(alias, scope, node.endIndex);
-        break;
-      }
+      case "for_in_clause":
+        this.bind(scope, name, { kind: "other", at: construct.startIndex }, at);
+        return;
+      case "as_pattern":
+        this.bind(scope, name, { kind: "other", at: construct.endIndex }, at);
+        return;
+      // `x += 1` reads x first: it binds nothing new.
     }
-    for (const child of node.namedChildren) this.collect(child, scope);
   }
 
-  private bindTargets(target: SyntaxNode, scope: Scope, at: number): void {
-    if (target.type === "identifier") {
-      this.bind(scope, target.text, { kind: "other", at });
-      return;
-    }
-    if (target.type === "attribute" || target.type === "subscript") return;
-    for (const child of target.namedChildren) this.bindTargets(child, scope, at);
-  }
-
-  private bindParameters(params: SyntaxNode, scope: Scope, at: number): void {
-    for (const param of params.namedChildren) {
-      const name =
-        param.type === "identifier"
-          ? param
-          : param.childForFieldName("name") ?? param.namedChildren.find((c) => c.type === "identifier");
-      if (name) this.bind(scope, name.text, { kind: "other", at });
-      // Default values are evaluated in the enclosing scope.
-      const value = param.childForFieldName("value");
-      if (value && scope.parent) this.collect(value, scope.parent);
-    }
+  private readImport(node: SyntaxNode): void {
+    if (this.importsRead.has(node.id)) return;
+    this.importsRead.add(node.id);
+    const scope = this.scopeOf(node);
+    if (node.type === "import_statement") this.collectImport(node, scope);
+    else if (node.type === "import_from_statement") this.collectFromImport(node, scope);
   }
 
   private collectImport(node: SyntaxNode, scope: Scope): void {
     for (const item of node.childrenForFieldName("name")) {
       if (item.type === "aliased_import") {
         const module = item.childForFieldName("name")!.text;
-        const alias = item.childForFieldName("alias")!.text;
+        const alias = item.childForFieldName("alias")!;
         this.importedModules.add(module);
-        this.bind(scope, alias, { kind: "import", at: node.endIndex, qname: module });
+        this.bind(scope, alias.text, { kind: "import", at: node.endIndex, qname: module }, alias.startIndex);
       } else {
         // `import a.b.c` binds `a`; `a.b.c` then resolves attribute by attribute.
         const module = item.text.replace(/\s+/g, "");
         this.importedModules.add(module);
         const top = module.split(".")[0];
-        this.bind(scope, top, { kind: "import", at: node.endIndex, qname: top });
+        this.bind(scope, top, { kind: "import", at: node.endIndex, qname: top }, item.startIndex);
       }
     }
   }
@@ -302,16 +307,6 @@ export class NameResolver {
     return [...base, ...(rest ? [rest] : [])].join(".");
   }
 
-  /** Module-level names bound by imports, with what they name. */
-  moduleImports(): Map<string, string> {
-    const imports = new Map<string, string>();
-    for (const [name, bindings] of this.module.bindings) {
-      const last = bindings[bindings.length - 1];
-      if (last.kind === "import") imports.set(name, last.qname);
-    }
-    return imports;
-  }
-
   private collectFromImport(node: SyntaxNode, scope: Scope): void {
     const moduleNode = node.childForFieldName("module_name");
     const module = moduleNode ? this.absoluteModule(moduleNode.text.replace(/\s+/g, "")) : null;
@@ -319,7 +314,7 @@ export class NameResolver {
       // A relative import outside a known package: it still shadows what it binds.
       for (const item of node.childrenForFieldName("name")) {
         const bound = item.type === "aliased_import" ? item.childForFieldName("alias") : item;
-        if (bound) this.bind(scope, bound.text.split(".")[0], { kind: "other", at: node.endIndex });
+        if (bound) this.bind(scope, bound.text.split(".")[0], { kind: "other", at: node.endIndex }, bound.startIndex);
       }
       return;
     }
@@ -329,10 +324,10 @@ export class NameResolver {
     }
     for (const item of node.childrenForFieldName("name")) {
       const nameNode = item.type === "aliased_import" ? item.childForFieldName("name")! : item;
-      const alias = item.type === "aliased_import" ? item.childForFieldName("alias")!.text : nameNode.text;
+      const aliasNode = item.type === "aliased_import" ? item.childForFieldName("alias")! : nameNode;
       const qname = `${module}.${nameNode.text}`;
       this.importedModules.add(qname);
-      this.bind(scope, alias, { kind: "import", at: node.endIndex, qname });
+      this.bind(scope, aliasNode.text, { kind: "import", at: node.endIndex, qname }, aliasNode.startIndex);
     }
   }
 }

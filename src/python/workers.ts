@@ -4,6 +4,8 @@
 import type { SyntaxNode } from "../parse";
 import { isMainGuard, type CreationSite, type ModuleFacts } from "./module";
 import { argument, canonical } from "./names";
+import { SCOPE_TYPES, type SourceIndex } from "./index";
+import { roleOf } from "./bindings";
 
 export type WorkerRole = "target" | "initializer" | "task";
 
@@ -33,6 +35,10 @@ const EXECUTOR_METHODS = new Set(["submit", "map"]);
  * assignment or `with ... as` in the same scope, and by nothing else.
  */
 export function workerUses(module: ModuleFacts): WorkerUse[] {
+  return module.index.memo("workerUses", () => findWorkerUses(module));
+}
+
+function findWorkerUses(module: ModuleFacts): WorkerUse[] {
   const uses: WorkerUse[] = [];
   const sitesByNode = new Map<number, CreationSite>();
   for (const site of module.sites) {
@@ -44,24 +50,27 @@ export function workerUses(module: ModuleFacts): WorkerUse[] {
       if (expr) uses.push({ expr, role: spec.role, via: `${calleeText(site.node)}(${spec.keyword}=...)`, site });
     }
   }
+  if (sitesByNode.size === 0) return uses;
+  const { index } = module;
   // Instances of Process subclasses: `Worker(target=...)`.
   for (const site of module.sites) {
     if (site.kind !== "ProcessSubclass" || site.method === "fork") continue;
     const name = classOfBase(site.node)?.childForFieldName("name")?.text;
     if (!name) continue;
-    for (const call of descendants(module.root, "call")) {
-      const callee = call.childForFieldName("function");
-      if (callee?.type !== "identifier" || callee.text !== name) continue;
+    for (const call of callsOf(index, name, false)) {
       const expr = argument(call, "target", -1);
       if (expr) uses.push({ expr, role: "target", via: `${name}(target=...)`, site });
     }
   }
-  for (const call of descendants(module.root, "call")) {
-    const callee = call.childForFieldName("function");
+  const methods = [...new Set([...POOL_METHODS, ...EXECUTOR_METHODS])];
+  index.prefetch(methods);
+  const methodCalls = methods.flatMap((method) => callsOf(index, method, true));
+  for (const call of methodCalls.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex)) {
+    const callee = index.field(call, "function");
     if (callee?.type !== "attribute") continue;
-    const method = callee.childForFieldName("attribute")?.text ?? "";
-    const receiver = callee.childForFieldName("object");
-    if (!receiver || !(POOL_METHODS.has(method) || EXECUTOR_METHODS.has(method))) continue;
+    const method = index.field(callee, "attribute")?.text ?? "";
+    const receiver = index.field(callee, "object");
+    if (!receiver) continue;
     const site = receiverSite(module, receiver, sitesByNode);
     if (!site) continue;
     const isExecutor = site.kind === "ProcessPoolExecutor";
@@ -70,6 +79,29 @@ export function workerUses(module: ModuleFacts): WorkerUse[] {
     if (expr) uses.push({ expr, role: "task", via: `${receiver.text}.${method}(...)`, site });
   }
   return uses;
+}
+
+/**
+ * Calls that invoke `name` directly: `name(...)`, and with `attribute` only `obj.name(...)`;
+ * in source order.
+ */
+export function callsOf(index: SourceIndex, name: string, attribute: boolean): SyntaxNode[] {
+  const calls: SyntaxNode[] = [];
+  for (const identifier of index.identifiers(name)) {
+    let callee = identifier;
+    let parent = index.parent(identifier);
+    const isAttribute = parent?.type === "attribute" && parent.endIndex === identifier.endIndex && parent.startIndex !== identifier.startIndex;
+    if (isAttribute !== attribute) continue;
+    if (isAttribute) {
+      callee = parent!;
+      parent = index.parent(callee);
+    }
+    if (parent?.type === "call" && parent.startIndex === callee.startIndex) {
+      const fn = index.field(parent, "function");
+      if (fn && fn.endIndex === callee.endIndex) calls.push(parent);
+    }
+  }
+  return calls;
 }
 
 /** `functools.partial(f, ...)` is pickled with its function: the function is what matters. */
@@ -98,8 +130,8 @@ export function classOfBase(base: SyntaxNode): SyntaxNode | null {
 function receiverSite(module: ModuleFacts, receiver: SyntaxNode, sites: Map<number, CreationSite>): CreationSite | null {
   if (receiver.type === "call") return sites.get(receiver.id) ?? null;
   if (receiver.type !== "identifier") return null;
-  const scope = enclosingScope(receiver);
-  const bindings = scopeBindings(scope.body).filter((b) => b.name === receiver.text);
+  const scope = enclosingScope(module, receiver);
+  const bindings = bindingsOfName(module, scope.body, receiver.text);
   if (bindings.length === 0) return null;
   let found: CreationSite | null = null;
   for (const binding of bindings) {
@@ -125,15 +157,16 @@ export interface Definition {
  * bound by anything else (a parameter, an assignment, an import) or more than once in a way
  * that leaves doubt.
  */
-export function definitionOf(identifier: SyntaxNode): Definition | null {
+export function definitionOf(module: ModuleFacts, identifier: SyntaxNode): Definition | null {
   const name = identifier.text;
-  for (let scope: Scope | null = enclosingScope(identifier); scope; scope = parentScope(scope)) {
+  const own = enclosingScope(module, identifier);
+  for (let scope: Scope | null = own; scope; scope = parentScope(module, scope)) {
+    const bindings = bindingsOfName(module, scope.body, name);
     if (scope.node.type === "class_definition") {
       // Names in a class body are not seen from its methods; used in the body itself, doubt.
-      if (scope === enclosingScope(identifier) && scopeBindings(scope.body).some((b) => b.name === name)) return null;
+      if (scope === own && bindings.length > 0) return null;
       continue;
     }
-    const bindings = scopeBindings(scope.body).filter((b) => b.name === name);
     if (scope.node.type === "module") {
       if (bindings.length === 0 || bindings.some((b) => b.kind !== "definition")) return null;
       if (bindings.every((b) => !b.inGuard)) return { node: bindings[0].node, place: "module", outer: null };
@@ -144,7 +177,7 @@ export function definitionOf(identifier: SyntaxNode): Definition | null {
     if (isParameter) return null;
     if (bindings.length === 0) continue;
     if (bindings.length !== 1 || bindings[0].kind !== "definition") return null;
-    return { node: bindings[0].node, place: "function", outer: scope.node.childForFieldName("name")?.text ?? "<lambda>" };
+    return { node: bindings[0].node, place: "function", outer: module.index.field(scope.node, "name")?.text ?? "<lambda>" };
   }
   return null;
 }
@@ -156,22 +189,15 @@ export interface Scope {
   body: SyntaxNode;
 }
 
-const SCOPE_TYPES = new Set(["function_definition", "class_definition", "lambda"]);
-
 /** The innermost function, class or lambda whose body holds the node; else the module. */
-export function enclosingScope(node: SyntaxNode): Scope {
-  for (let n = node.parent; n; n = n.parent) {
-    if (!SCOPE_TYPES.has(n.type)) continue;
-    const body = n.childForFieldName("body");
-    if (body && node.startIndex >= body.startIndex && node.endIndex <= body.endIndex) return { node: n, body };
-  }
-  let root = node;
-  while (root.parent) root = root.parent;
-  return { node: root, body: root };
+export function enclosingScope(module: ModuleFacts, node: SyntaxNode): Scope {
+  const owner = module.index.scopeNodeOf(node);
+  if (!owner) return { node: module.root, body: module.root };
+  return { node: owner, body: module.index.field(owner, "body")! };
 }
 
-function parentScope(scope: Scope): Scope | null {
-  return scope.node.parent ? enclosingScope(scope.node) : null;
+function parentScope(module: ModuleFacts, scope: Scope): Scope | null {
+  return scope.node.type === "module" ? null : enclosingScope(module, scope.node);
 }
 
 /** Names of a function's or lambda's parameters. */
@@ -277,11 +303,80 @@ export function scopeBindings(body: SyntaxNode): NameBinding[] {
   return out;
 }
 
-/** Top-level `from M import *`: any name may come from it. */
-export function hasStarImport(module: ModuleFacts): boolean {
-  return module.statements.some((s) => s.type === "import_from_statement" && s.namedChildren.some((c) => c.type === "wildcard_import"));
+/** Nodes whose insides `scopeBindings` does not visit: they bind in scopes of their own. */
+const OWN_SCOPES = new Set([...SCOPE_TYPES, "list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"]);
+
+/**
+ * `scopeBindings(body)` for one name, found from the places where the name is written:
+ * what `scopeBindings(body).filter((b) => b.name === name)` gives, without a walk of the body.
+ */
+export function bindingsOfName(module: ModuleFacts, body: SyntaxNode, name: string): NameBinding[] {
+  const { index } = module;
+  return index.memo(`bindings:${body.id}:${name}`, () => {
+    const out: NameBinding[] = [];
+    const start = body.startIndex;
+    const end = body.endIndex;
+    const atModuleLevel = body.type === "module";
+    const imports = new Set<number>();
+    const add = (node: SyntaxNode, kind: NameBinding["kind"], value: SyntaxNode | null) => {
+      const statement = atModuleLevel ? index.topLevelStatementOf(node) : null;
+      out.push({ name, node, kind, value, inGuard: !!statement && isMainGuard(statement) });
+    };
+    for (const identifier of index.identifiers(name)) {
+      if (identifier.startIndex < start || identifier.endIndex > end) continue;
+      const role = roleOf(index, identifier);
+      switch (role.role) {
+        case "definition":
+          if (visitedFrom(index, role.definition, body)) add(role.definition, "definition", null);
+          break;
+        case "walrus":
+          if (visitedFrom(index, role.construct, body)) add(role.construct, "assignment", index.field(role.construct, "value"));
+          break;
+        case "global":
+          if (visitedFrom(index, role.statement, body)) add(role.statement, "global", null);
+          break;
+        case "import":
+          if (imports.has(role.statement.id) || !visitedFrom(index, role.statement, body)) break;
+          imports.add(role.statement.id);
+          for (const bound of importedNames(role.statement)) if (bound === name) add(role.statement, "import", null);
+          break;
+        case "target": {
+          const { construct, direct } = role;
+          if (construct.type === "for_in_clause" || !visitedFrom(index, construct, body)) break;
+          if (construct.type === "for_statement") add(construct, "other", null);
+          else if (construct.type === "as_pattern") {
+            const alias = index.field(construct, "alias");
+            const single = alias?.type === "identifier" || (alias?.type === "as_pattern_target" && alias.namedChildCount === 1 && alias.namedChildren[0].type === "identifier");
+            const withItem = index.parent(construct)?.type === "with_item";
+            add(construct, withItem ? "assignment" : "other", single ? construct.namedChildren[0] ?? null : null);
+          } else add(construct, "assignment", direct ? index.field(construct, "right") : null);
+          break;
+        }
+      }
+    }
+    return out;
+  });
 }
 
-export function descendants(node: SyntaxNode, type: string): SyntaxNode[] {
-  return node.descendantsOfType(type);
+/** True when a walk of `body` that stops at nested scopes reaches `node`. */
+function visitedFrom(index: SourceIndex, node: SyntaxNode, body: SyntaxNode): boolean {
+  if (node.id === body.id) return true;
+  for (const n of index.ancestors(node)) {
+    if (n.id === body.id) return true;
+    if (OWN_SCOPES.has(n.type)) return false;
+  }
+  return false;
+}
+
+/** The names an import statement binds: each alias, or the first part of each dotted name. */
+function importedNames(statement: SyntaxNode): string[] {
+  return statement.childrenForFieldName("name").map((item) => {
+    const bound = item.type === "aliased_import" ? item.childForFieldName("alias") : item;
+    return bound ? bound.text.split(".")[0].trim() : "";
+  });
+}
+
+/** A top-level `from M import *`: any name may come from it. */
+export function hasStarImport(module: ModuleFacts): boolean {
+  return module.index.starImports().some((statement) => module.index.parent(statement)?.type === "module");
 }

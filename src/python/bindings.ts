@@ -1,0 +1,94 @@
+// What one identifier does where it stands: defines a function or class, names a parameter,
+// is (part of) an assignment or loop target, a walrus, an import, a `global` declaration,
+// or is only read. Both name models (src/python/names.ts for imports and contexts,
+// src/python/workers.ts for definitions and worker globals) build on this, so that finding
+// the bindings of one name costs a look at each place the name is written, nothing more.
+import type { SyntaxNode } from "../parse";
+import type { SourceIndex } from "./index";
+
+export type Role =
+  /** The name of a `def` or `class`. */
+  | { role: "definition"; definition: SyntaxNode }
+  /** A parameter of a function or lambda. */
+  | { role: "parameter"; owner: SyntaxNode }
+  /**
+   * In the target of an assignment, augmented assignment, `for` (statement or comprehension
+   * clause) or `as`; `direct` when the target is the identifier itself.
+   */
+  | { role: "target"; construct: SyntaxNode; direct: boolean }
+  /** The name of `name := value`. */
+  | { role: "walrus"; construct: SyntaxNode }
+  /** Inside an import statement. */
+  | { role: "import"; statement: SyntaxNode }
+  /** In a `global` or `nonlocal` declaration. */
+  | { role: "global"; statement: SyntaxNode }
+  | { role: "read" };
+
+/** Nodes a target may nest a name in: `a, (b, *c) = ...`, `for [x, y] in ...`, `as (p, q)`. */
+const TARGET_CONTAINERS = new Set([
+  "pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "parenthesized_expression",
+  "list_splat_pattern", "list_splat", "dictionary_splat_pattern", "as_pattern_target", "expression_list",
+]);
+
+const TARGET_FIELD: Record<string, string> = {
+  assignment: "left",
+  augmented_assignment: "left",
+  for_statement: "left",
+  for_in_clause: "left",
+  as_pattern: "alias",
+};
+
+const IMPORT_PARTS = new Set(["dotted_name", "aliased_import", "relative_import"]);
+const IMPORT_STATEMENTS = new Set(["import_statement", "import_from_statement", "future_import_statement"]);
+
+export function roleOf(index: SourceIndex, identifier: SyntaxNode): Role {
+  let child = identifier;
+  let parent = index.parent(child);
+  while (parent && TARGET_CONTAINERS.has(parent.type)) {
+    child = parent;
+    parent = index.parent(child);
+  }
+  if (!parent) return { role: "read" };
+  const direct = child === identifier;
+  const type = parent.type;
+  const targetField = TARGET_FIELD[type];
+  if (targetField) {
+    return sameNode(index.field(parent, targetField), child) ? { role: "target", construct: parent, direct } : { role: "read" };
+  }
+  switch (type) {
+    case "named_expression":
+      return direct && sameNode(index.field(parent, "name"), child) ? { role: "walrus", construct: parent } : { role: "read" };
+    case "function_definition":
+    case "class_definition":
+      return direct && sameNode(index.field(parent, "name"), child) ? { role: "definition", definition: parent } : { role: "read" };
+    case "parameters":
+    case "lambda_parameters":
+      return { role: "parameter", owner: index.parent(parent)! };
+    case "default_parameter":
+    case "typed_default_parameter":
+      return sameNode(index.field(parent, "name"), child) ? parameterOf(index, parent) : { role: "read" };
+    case "typed_parameter":
+      // `x: int`: the name is the child that is not the type.
+      return child.type === "type" ? { role: "read" } : parameterOf(index, parent);
+    case "global_statement":
+    case "nonlocal_statement":
+      return { role: "global", statement: parent };
+  }
+  if (IMPORT_PARTS.has(type) || IMPORT_STATEMENTS.has(type)) {
+    for (let n: SyntaxNode | null = parent, depth = 0; n && depth < 4; n = index.parent(n), depth++) {
+      if (IMPORT_STATEMENTS.has(n.type)) return { role: "import", statement: n };
+      if (!IMPORT_PARTS.has(n.type)) break;
+    }
+  }
+  return { role: "read" };
+}
+
+function parameterOf(index: SourceIndex, parameter: SyntaxNode): Role {
+  const list = index.parent(parameter);
+  const owner = list ? index.parent(list) : null;
+  return owner ? { role: "parameter", owner } : { role: "read" };
+}
+
+export function sameNode(a: SyntaxNode | null, b: SyntaxNode | null): boolean {
+  return !!a && !!b && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
+}
