@@ -1,7 +1,7 @@
 // One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
 // applied text, repeated until no fix applies, re-parsed before anything is written.
 import { DecodeError, decodeSource, encodeSource, firstSyntaxError, parsePython, type Encoding } from "./parse";
-import { analyzeModule, type ModuleFacts } from "./python/module";
+import { NO_CONTEXT, analyzeModule, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { decideRole } from "./project/role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
@@ -43,6 +43,9 @@ export interface FileResult {
   passes: number;
 }
 
+/** Every name a transform looks up, searched for in the analysis's own pass over the text. */
+const WORDS = [...new Set(transforms.flatMap((t) => t.words ?? []))];
+
 /** ESLint and ruff stop at 10 passes; more means fixes that undo each other, a bug. */
 const MAX_PASSES = 10;
 
@@ -82,7 +85,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.error = { message: `syntax error: ${error.isMissing ? `missing ${error.type}` : "invalid syntax"}`, line: at.line, column: at.column };
     return result;
   }
-  let module = analyzeModule(text, tree);
+  let module = analyzeModule(text, tree, NO_CONTEXT, WORDS);
   result.decision = decideRole(module, file, options.mode);
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
@@ -107,7 +110,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     fixed.push(...chosen.map((c) => ({ ...c.finding, fixed: true })));
-    module = analyzeModule(next, nextTree);
+    module = analyzeModule(next, nextTree, NO_CONTEXT, WORDS);
     pending = findingsOf(module, file, options);
     result.passes = pass;
   }
@@ -209,7 +212,7 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     result.decision = { role: "none", reason: "does not mention multiprocessing" };
     return result;
   }
-  const module = analyzeModule(source.text);
+  const module = analyzeModule(source.text, undefined, NO_CONTEXT, WORDS);
   result.decision = decideRole(module, file, options.mode);
   result.findings = findingsOf(module, file, options).map(({ finding }) => {
     const from = source.origins[finding.line - 1];

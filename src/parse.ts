@@ -17,6 +17,36 @@ export function parsePython(text: string): Tree {
   return parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) });
 }
 
+/**
+ * A node's id and start index, read from the fields node-tree-sitter keeps on each node
+ * object (its id in slots 0-1, its start byte of the UTF-16 text in slot 2) instead of
+ * asking the native tree, which costs as much as parsing a dozen bytes. The analysis reads
+ * them more than anything else. Checked against the getters once at load; should a
+ * version of the binding lay nodes out differently, the getters are used.
+ */
+export let nodeId: (node: SyntaxNode) => number = (node) => node.id;
+export let nodeStart: (node: SyntaxNode) => number = (node) => node.startIndex;
+
+type Slots = SyntaxNode & Record<number, number>;
+const fastId = (node: SyntaxNode) => (node as Slots)[0] + (node as Slots)[1] * 4294967296;
+const fastStart = (node: SyntaxNode) => (node as Slots)[2] / 2;
+
+function fastAccessorsAgree(): boolean {
+  const sample = parsePython('x = "é😀"\nclass C:\n    def f(self, a=1):\n        return [a for a in "ü"]\n');
+  const nodes: SyntaxNode[] = [];
+  const visit = (node: SyntaxNode) => {
+    nodes.push(node);
+    node.children.forEach(visit);
+  };
+  visit(sample.rootNode);
+  return nodes.every((n) => typeof (n as Slots)[2] === "number" && fastId(n) === n.id && fastStart(n) === n.startIndex);
+}
+
+if (fastAccessorsAgree()) {
+  nodeId = fastId;
+  nodeStart = fastStart;
+}
+
 /** How a file's text maps back to its bytes, so that every byte outside an edit survives. */
 export interface Encoding {
   /** "utf-8", or "latin1" for any PEP 263 cookie naming another encoding: one char per byte. */

@@ -51,6 +51,11 @@ export interface Transform {
   name: string;
   summary: string;
   fix: Fixability;
+  /**
+   * Names its check looks up in the module's text: searched for in the same pass as the
+   * analysis's own names, which costs less than a pass of their own.
+   */
+  words?: string[];
   check(context: CheckContext): void;
 }
 

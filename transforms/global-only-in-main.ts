@@ -19,12 +19,17 @@ export const globalOnlyInMain = defineTransform({
     if (workers.size === 0) return;
     const moduleBindings = (name: string) => bindingsOfName(module, module.root, name);
     const rebinders = runtimeRebinders(module, workers);
+    // Only a name the guard binds, or a function rebinds, can be stale: the others are not looked up.
+    const suspects = new Set([...rebinders.byName.keys(), ...module.mainGuards.flatMap((g) => scopeBindings(g).map((b) => b.name))]);
     const starImport = hasStarImport(module);
+    if (suspects.size === 0) return;
     for (const worker of workers.values()) {
+      const suspectReads = reads(module, worker, suspects);
+      if (suspectReads.length === 0) continue;
       const name = workerName(worker);
       const locals = localNames(worker);
       const seen = new Set<string>();
-      for (const read of reads(worker)) {
+      for (const read of suspectReads) {
         const global = read.text;
         if (locals.has(global) || seen.has(global)) continue;
         const reason = staleReason(module, global, moduleBindings, rebinders, starImport);
@@ -176,12 +181,13 @@ function localNames(worker: SyntaxNode): Set<string> {
   return names;
 }
 
-/** Identifiers the worker's body reads, in source order. */
-function reads(worker: SyntaxNode): SyntaxNode[] {
-  const body = worker.childForFieldName("body");
+/** The identifiers spelled as one of `names` that the worker's body reads, in source order. */
+function reads(module: ModuleFacts, worker: SyntaxNode, names: Set<string>): SyntaxNode[] {
+  const body = module.index.field(worker, "body");
   if (!body) return [];
-  return body.descendantsOfType("identifier").filter((id) => {
-    const parent = id.parent;
+  return module.index.identifiersOf(names).filter((id) => {
+    if (id.startIndex < body.startIndex || id.endIndex > body.endIndex) return false;
+    const parent = module.index.parent(id);
     if (!parent) return false;
     if (parent.type === "attribute") return parent.childForFieldName("attribute")?.id !== id.id;
     if (parent.type === "keyword_argument") return parent.childForFieldName("name")?.id !== id.id;

@@ -18,7 +18,12 @@ const WORK_CALLS = new Set([
 const WORK_PREFIXES = ["pandas.read_"];
 /** Calls named like the work they do; kept narrow, with the common cheap ones left out. */
 const WORK_NAME = /^(load_\w+|train\w*|download\w*)$/;
+/** What names of work (WORK_NAME, pandas' read_*) begin with. */
+const WORK_NAME_PREFIXES = ["load_", "train", "download", "read_"];
 const CHEAP_NAMES = new Set(["load_dotenv", "load_ext", "train_test_split"]);
+
+/** The names work calls are written with: the last part of each qualified name, and `open`. */
+const WORK_WORDS = ["open", ...[...WORK_CALLS, ...WORK_PREFIXES].map((q) => q.slice(q.lastIndexOf(".") + 1)).filter(Boolean)];
 
 const SKIPPED = /^(function_definition|class_definition|decorated_definition|import_statement|import_from_statement|future_import_statement)$/;
 
@@ -27,6 +32,7 @@ export const moduleLevelWork = defineTransform({
   name: "module-level-work",
   summary: "Expensive or side-effecting work at module level runs again in every spawned child",
   fix: "never",
+  words: WORK_WORDS,
   check(context) {
     const { module } = context;
     // Only modules that start processes other than by fork: their children import them.
@@ -58,7 +64,9 @@ interface Work {
 /** `while` loops that are statements of the module. */
 function topLevelLoops(module: ModuleFacts): Work[] {
   return module.index
-    .nodesMatching(/^(while)\b/m, "while")
+    .lineStartsWith("while")
+    .map((at) => module.root.descendantForIndex(at, at + "while".length))
+    .filter((keyword) => keyword.type === "while")
     .map((keyword) => module.index.parent(keyword))
     .filter((loop): loop is SyntaxNode => loop?.type === "while_statement" && module.index.parent(loop)?.type === "module")
     .map((loop) => ({ node: loop, label: "A `while` loop" }));
@@ -67,8 +75,7 @@ function topLevelLoops(module: ModuleFacts): Work[] {
 /** Calls that do work and run when the module is imported, in source order. */
 function workCalls(module: ModuleFacts): Work[] {
   const { index } = module;
-  const written = new Set(["open", ...[...WORK_CALLS, ...WORK_PREFIXES].map((q) => q.slice(q.lastIndexOf(".") + 1)).filter(Boolean)]);
-  for (const m of module.text.matchAll(/\b(load_\w+|train\w*|download\w*|read_\w+)\b/g)) written.add(m[1]);
+  const written = new Set([...WORK_WORDS, ...WORK_NAME_PREFIXES.flatMap((p) => index.wordsStartingWith(p))]);
   const works: Work[] = [];
   for (const call of callsNamed(index, [...written])) {
     if (runsLater(module, call)) continue;

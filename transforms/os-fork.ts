@@ -10,6 +10,7 @@ export const osFork = defineTransform({
   name: "os-fork",
   summary: "A direct call to `os.fork()` or `os.forkpty()`",
   fix: "never",
+  words: ["fork", "forkpty"],
   check(context) {
     const { module } = context;
     for (const call of callsNamed(module.index, ["fork", "forkpty"])) {

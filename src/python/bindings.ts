@@ -3,7 +3,7 @@
 // or is only read. Both name models (src/python/names.ts for imports and contexts,
 // src/python/workers.ts for definitions and worker globals) build on this, so that finding
 // the bindings of one name costs a look at each place the name is written, nothing more.
-import type { SyntaxNode } from "../parse";
+import { type SyntaxNode, nodeStart } from "../parse";
 import type { SourceIndex } from "./index";
 
 export type Role =
@@ -90,5 +90,5 @@ function parameterOf(index: SourceIndex, parameter: SyntaxNode): Role {
 }
 
 export function sameNode(a: SyntaxNode | null, b: SyntaxNode | null): boolean {
-  return !!a && !!b && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
+  return !!a && !!b && a.startIndex === nodeStart(b) && a.endIndex === b.endIndex && a.type === b.type;
 }

@@ -1,5 +1,5 @@
 // Which module-level names the module's functions read as globals.
-import type { SyntaxNode } from "../parse";
+import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import type { ModuleFacts } from "./module";
 import { bindingsOfName, parameterNames } from "./workers";
 
@@ -16,7 +16,7 @@ export function readsAsGlobal(module: ModuleFacts, name: string): boolean {
       for (const fn of index.ancestors(identifier)) {
         if (fn.type !== "function_definition") continue;
         const body = index.field(fn, "body");
-        if (!body || identifier.startIndex < body.startIndex || identifier.endIndex > body.endIndex) continue;
+        if (!body || nodeStart(identifier) < nodeStart(body) || identifier.endIndex > body.endIndex) continue;
         if (!bindsLocally(module, fn, body, name)) return true;
       }
     }
@@ -25,7 +25,7 @@ export function readsAsGlobal(module: ModuleFacts, name: string): boolean {
 }
 
 function bindsLocally(module: ModuleFacts, fn: SyntaxNode, body: SyntaxNode, name: string): boolean {
-  return module.index.memo(`bindsLocally:${fn.id}:${name}`, () =>
+  return module.index.memo(`bindsLocally:${nodeId(fn)}:${name}`, () =>
     parameterNames(fn).has(name) || bindingsOfName(module, body, name).some((b) => b.kind !== "global"),
   );
 }

@@ -1,6 +1,6 @@
 // Facts about one Python module: creation sites, start-method choices, main guards,
 // top-level statements and the same-file functions that start processes.
-import { parsePython, type SyntaxNode, type Tree } from "../parse";
+import { parsePython, type SyntaxNode, type Tree, nodeId, nodeStart } from "../parse";
 import { LineIndex, indentUnitOf, lineBreakOf } from "./text";
 import { NameResolver, argument, canonical, methodArgument, methodOfLiteral, type Method } from "./names";
 import { SourceIndex, calleeCall, calleeExpression } from "./index";
@@ -129,7 +129,7 @@ class Module implements ModuleFacts {
       const guards = new Map<number, SyntaxNode>();
       for (const name of this.index.identifiers("__name__")) {
         const statement = this.index.topLevelStatementOf(name);
-        if (statement && !guards.has(statement.id) && isMainGuard(statement)) guards.set(statement.id, statement);
+        if (statement && !guards.has(nodeId(statement)) && isMainGuard(statement)) guards.set(nodeId(statement), statement);
       }
       this.cachedGuards = [...guards.values()];
     }
@@ -142,14 +142,17 @@ class Module implements ModuleFacts {
 
   /** The top-level statements with these ids, as the very objects of `statements`. */
   statementsWithIds(ids: Set<number>): SyntaxNode[] {
-    return ids.size === 0 ? [] : this.statements.filter((s) => ids.has(s.id));
+    return ids.size === 0 ? [] : this.statements.filter((s) => ids.has(nodeId(s)));
   }
 }
 
-export function analyzeModule(text: string, tree: Tree = parsePython(text), context: ModuleContext = NO_CONTEXT): ModuleFacts {
+/**
+ * @param words names the transforms will look up (Transform.words): searched for with the
+ * analysis's own, in one pass over the text.
+ */
+export function analyzeModule(text: string, tree: Tree = parsePython(text), context: ModuleContext = NO_CONTEXT, words: string[] = []): ModuleFacts {
   const facts = new Module(text, tree, context.packageName);
-  // The words most modules are searched for, found in one pass over the text.
-  facts.index.prefetch([...API_NAMES, "__name__", "fork", "forkpty", "global", "import"]);
+  facts.index.prefetch([...API_NAMES, "__name__", "global", "import", ...words]);
   collectCalls(facts);
   collectExternalStarts(facts, context);
   markStartingCode(facts);
@@ -202,14 +205,14 @@ export function callsNamed(index: SourceIndex, names: string[]): SyntaxNode[] {
   const calls = new Map<number, SyntaxNode>();
   for (const identifier of index.identifiersOf(aliasClosure(index, names))) {
     const call = calleeCall(index, identifier);
-    if (call && !calls.has(call.id)) calls.set(call.id, call);
+    if (call && !calls.has(nodeId(call))) calls.set(nodeId(call), call);
   }
   return [...calls.values()].sort(inSourceOrder);
 }
 
 /** Source order as a walk of the tree meets nodes: by start, an outer node before the nodes it holds. */
 function inSourceOrder(a: SyntaxNode, b: SyntaxNode): number {
-  return a.startIndex - b.startIndex || b.endIndex - a.endIndex;
+  return nodeStart(a) - nodeStart(b) || b.endIndex - a.endIndex;
 }
 
 function collectExternalStarts(facts: ModuleFacts, context: ModuleContext): void {
@@ -220,7 +223,7 @@ function collectExternalStarts(facts: ModuleFacts, context: ModuleContext): void
     const value = facts.names.resolve(facts.index.field(call, "function"));
     if (value?.kind !== "qualified") continue;
     const chain = context.startingFunctions[value.qname];
-    if (chain) facts.externalStarts.set(call.id, { node: call, chain: [value.qname, ...chain] });
+    if (chain) facts.externalStarts.set(nodeId(call), { node: call, chain: [value.qname, ...chain] });
   }
 }
 
@@ -232,11 +235,11 @@ function collectCalls(facts: ModuleFacts): void {
   for (const identifier of index.identifiersOf(names)) {
     const call = calleeCall(index, identifier);
     if (call) {
-      if (!visits.has(call.id)) visits.set(call.id, { node: call, classify: () => classifyCall(facts, call) });
+      if (!visits.has(nodeId(call))) visits.set(nodeId(call), { node: call, classify: () => classifyCall(facts, call) });
       continue;
     }
     const cls = classOfBaseExpression(index, identifier);
-    if (cls && !visits.has(cls.id)) visits.set(cls.id, { node: cls, classify: () => classifyClass(facts, cls) });
+    if (cls && !visits.has(nodeId(cls))) visits.set(nodeId(cls), { node: cls, classify: () => classifyClass(facts, cls) });
   }
   for (const visit of [...visits.values()].sort((a, b) => inSourceOrder(a.node, b.node))) visit.classify();
 }
@@ -401,7 +404,7 @@ function markStartingCode(facts: ModuleFacts): void {
     const place = placeOf(index, node);
     if (place.deferred || !place.statement) continue;
     if (DEFINITION_TYPES.has(place.statement.type) || isMainGuard(place.statement)) continue;
-    statementIds.add(place.statement.id);
+    statementIds.add(nodeId(place.statement));
   }
   for (const statement of (facts as Module).statementsWithIds(statementIds)) facts.startingStatements.add(statement);
 }
@@ -438,11 +441,11 @@ function callsByName(index: SourceIndex, name: string): SyntaxNode[] {
   for (const identifier of index.identifiers(name)) {
     let callee = identifier;
     let parent = index.parent(identifier);
-    if (parent?.type === "attribute" && parent.endIndex === identifier.endIndex && parent.startIndex !== identifier.startIndex) {
+    if (parent?.type === "attribute" && parent.endIndex === identifier.endIndex && nodeStart(parent) !== nodeStart(identifier)) {
       callee = parent;
       parent = index.parent(parent);
     }
-    if (parent?.type === "call" && parent.startIndex === callee.startIndex && sameNode(index.field(parent, "function"), callee)) calls.push(parent);
+    if (parent?.type === "call" && parent.startIndex === nodeStart(callee) && sameNode(index.field(parent, "function"), callee)) calls.push(parent);
   }
   return calls;
 }
@@ -453,10 +456,10 @@ function indentUnitOfTree(root: SyntaxNode, lines: LineIndex): string {
   const visit = (node: SyntaxNode, depth: number): void => {
     if (unit !== null || depth > 50) return;
     if (node.type === "block" && node.parent) {
-      const start = node.startIndex;
-      if (lines.startsLine(start) && lines.startsLine(node.parent.startIndex)) {
+      const start = nodeStart(node);
+      if (lines.startsLine(start) && lines.startsLine(nodeStart(node.parent))) {
         const inner = lines.indentAt(start);
-        const outer = lines.indentAt(node.parent.startIndex);
+        const outer = lines.indentAt(nodeStart(node.parent));
         if (inner.startsWith(outer) && inner.length > outer.length) unit = inner.slice(outer.length);
         return;
       }

@@ -1,5 +1,5 @@
 // Which multiprocessing API an expression names: scopes, imports, aliases and contexts.
-import type { SyntaxNode } from "../parse";
+import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import type { SourceIndex } from "./index";
 import { roleOf } from "./bindings";
 
@@ -83,10 +83,10 @@ export class NameResolver {
 
   private scopeFor(node: SyntaxNode | null): Scope {
     if (!node) return this.module;
-    let scope = this.scopes.get(node.id);
+    let scope = this.scopes.get(nodeId(node));
     if (!scope) {
       scope = { node, isClass: node.type === "class_definition", bindings: new Map(), starImports: [] };
-      this.scopes.set(node.id, scope);
+      this.scopes.set(nodeId(node), scope);
     }
     return scope;
   }
@@ -148,7 +148,7 @@ export class NameResolver {
     if (!expr) return null;
     switch (expr.type) {
       case "identifier":
-        return this.resolveName(expr.text, this.scopeOf(expr), expr.startIndex);
+        return this.resolveName(expr.text, this.scopeOf(expr), nodeStart(expr));
       case "attribute": {
         const object = this.resolve(this.index.field(expr, "object"));
         if (!object) return null;
@@ -196,7 +196,7 @@ export class NameResolver {
   private valueOf(binding: Binding): Value | null {
     if (binding.kind === "import") return { kind: "qualified", qname: binding.qname };
     if (binding.kind === "other") return null;
-    const id = binding.value.id;
+    const id = nodeId(binding.value);
     if (this.resolving.has(id)) return null;
     this.resolving.add(id);
     try {
@@ -225,13 +225,13 @@ export class NameResolver {
     const index = this.index;
     for (const identifier of index.identifiers(name)) {
       const role = roleOf(index, identifier);
-      const at = identifier.startIndex;
+      const at = nodeStart(identifier);
       switch (role.role) {
         case "definition":
-          this.bind(this.scopeOf(role.definition), name, { kind: "other", at: role.definition.startIndex }, at);
+          this.bind(this.scopeOf(role.definition), name, { kind: "other", at: nodeStart(role.definition) }, at);
           break;
         case "parameter":
-          this.bind(this.scopeFor(role.owner), name, { kind: "other", at: role.owner.startIndex }, at);
+          this.bind(this.scopeFor(role.owner), name, { kind: "other", at: nodeStart(role.owner) }, at);
           break;
         case "walrus": {
           const value = index.field(role.construct, "value");
@@ -260,7 +260,7 @@ export class NameResolver {
       }
       case "for_statement":
       case "for_in_clause":
-        this.bind(scope, name, { kind: "other", at: construct.startIndex }, at);
+        this.bind(scope, name, { kind: "other", at: nodeStart(construct) }, at);
         return;
       case "as_pattern":
         this.bind(scope, name, { kind: "other", at: construct.endIndex }, at);
@@ -270,8 +270,8 @@ export class NameResolver {
   }
 
   private readImport(node: SyntaxNode): void {
-    if (this.importsRead.has(node.id)) return;
-    this.importsRead.add(node.id);
+    if (this.importsRead.has(nodeId(node))) return;
+    this.importsRead.add(nodeId(node));
     const scope = this.scopeOf(node);
     if (node.type === "import_statement") this.collectImport(node, scope);
     else if (node.type === "import_from_statement") this.collectFromImport(node, scope);
@@ -283,13 +283,13 @@ export class NameResolver {
         const module = item.childForFieldName("name")!.text;
         const alias = item.childForFieldName("alias")!;
         this.importedModules.add(module);
-        this.bind(scope, alias.text, { kind: "import", at: node.endIndex, qname: module }, alias.startIndex);
+        this.bind(scope, alias.text, { kind: "import", at: node.endIndex, qname: module }, nodeStart(alias));
       } else {
         // `import a.b.c` binds `a`; `a.b.c` then resolves attribute by attribute.
         const module = item.text.replace(/\s+/g, "");
         this.importedModules.add(module);
         const top = module.split(".")[0];
-        this.bind(scope, top, { kind: "import", at: node.endIndex, qname: top }, item.startIndex);
+        this.bind(scope, top, { kind: "import", at: node.endIndex, qname: top }, nodeStart(item));
       }
     }
   }
@@ -314,7 +314,7 @@ export class NameResolver {
       // A relative import outside a known package: it still shadows what it binds.
       for (const item of node.childrenForFieldName("name")) {
         const bound = item.type === "aliased_import" ? item.childForFieldName("alias") : item;
-        if (bound) this.bind(scope, bound.text.split(".")[0], { kind: "other", at: node.endIndex }, bound.startIndex);
+        if (bound) this.bind(scope, bound.text.split(".")[0], { kind: "other", at: node.endIndex }, nodeStart(bound));
       }
       return;
     }
@@ -327,7 +327,7 @@ export class NameResolver {
       const aliasNode = item.type === "aliased_import" ? item.childForFieldName("alias")! : nameNode;
       const qname = `${module}.${nameNode.text}`;
       this.importedModules.add(qname);
-      this.bind(scope, aliasNode.text, { kind: "import", at: node.endIndex, qname }, aliasNode.startIndex);
+      this.bind(scope, aliasNode.text, { kind: "import", at: node.endIndex, qname }, nodeStart(aliasNode));
     }
   }
 }

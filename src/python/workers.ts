@@ -1,11 +1,11 @@
 // Which functions a module sends to worker processes (Process targets, pool and executor
 // initializers, the function of `pool.map(...)` / `executor.submit(...)`), and where a name
 // is defined: at module level, under the main guard, or inside a function.
-import type { SyntaxNode } from "../parse";
+import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import { isMainGuard, type CreationSite, type ModuleFacts } from "./module";
 import { argument, canonical } from "./names";
 import { SCOPE_TYPES, type SourceIndex } from "./index";
-import { roleOf } from "./bindings";
+import { roleOf, sameNode } from "./bindings";
 
 export type WorkerRole = "target" | "initializer" | "task";
 
@@ -43,7 +43,7 @@ function findWorkerUses(module: ModuleFacts): WorkerUse[] {
   const sitesByNode = new Map<number, CreationSite>();
   for (const site of module.sites) {
     if (site.method === "fork") continue;
-    sitesByNode.set(site.node.id, site);
+    sitesByNode.set(nodeId(site.node), site);
     const spec = ARGUMENT_OF[site.kind];
     if (spec && site.node.type === "call") {
       const expr = argument(site.node, spec.keyword, spec.position);
@@ -62,10 +62,7 @@ function findWorkerUses(module: ModuleFacts): WorkerUse[] {
       if (expr) uses.push({ expr, role: "target", via: `${name}(target=...)`, site });
     }
   }
-  const methods = [...new Set([...POOL_METHODS, ...EXECUTOR_METHODS])];
-  index.prefetch(methods);
-  const methodCalls = methods.flatMap((method) => callsOf(index, method, true));
-  for (const call of methodCalls.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex)) {
+  for (const call of methodCalls(module, sitesByNode)) {
     const callee = index.field(call, "function");
     if (callee?.type !== "attribute") continue;
     const method = index.field(callee, "attribute")?.text ?? "";
@@ -82,6 +79,43 @@ function findWorkerUses(module: ModuleFacts): WorkerUse[] {
 }
 
 /**
+ * `receiver.method(...)` calls whose receiver can be a pool or executor: a creation call
+ * itself, or a name that some assignment, walrus or `with ... as` binds to one. In source order.
+ */
+function methodCalls(module: ModuleFacts, sites: Map<number, CreationSite>): SyntaxNode[] {
+  const { index } = module;
+  const calls = new Map<number, SyntaxNode>();
+  const addCall = (receiver: SyntaxNode) => {
+    const callee = index.parent(receiver);
+    if (callee?.type !== "attribute" || nodeStart(callee) !== nodeStart(receiver)) return;
+    const method = index.field(callee, "attribute")?.text ?? "";
+    if (!POOL_METHODS.has(method) && !EXECUTOR_METHODS.has(method)) return;
+    const call = index.parent(callee);
+    if (call?.type === "call" && nodeStart(call) === nodeStart(callee) && sameNode(index.field(call, "function"), callee)) calls.set(nodeId(call), call);
+  };
+  const receivers = new Set<string>();
+  for (const site of sites.values()) {
+    if (site.node.type !== "call") continue;
+    addCall(site.node);
+    const holder = index.parent(site.node);
+    if (!holder) continue;
+    if (holder.type === "assignment" && sameNode(index.field(holder, "right"), site.node)) {
+      const left = index.field(holder, "left");
+      if (left?.type === "identifier") receivers.add(left.text);
+    } else if (holder.type === "named_expression" && sameNode(index.field(holder, "value"), site.node)) {
+      const name = index.field(holder, "name");
+      if (name) receivers.add(name.text);
+    } else if (holder.type === "as_pattern") {
+      let alias = index.field(holder, "alias");
+      if (alias?.type === "as_pattern_target" && alias.namedChildCount === 1) alias = alias.namedChildren[0];
+      if (alias?.type === "identifier") receivers.add(alias.text);
+    }
+  }
+  for (const receiver of index.identifiersOf(receivers)) addCall(receiver);
+  return [...calls.values()].sort((a, b) => nodeStart(a) - nodeStart(b) || b.endIndex - a.endIndex);
+}
+
+/**
  * Calls that invoke `name` directly: `name(...)`, and with `attribute` only `obj.name(...)`;
  * in source order.
  */
@@ -90,13 +124,13 @@ export function callsOf(index: SourceIndex, name: string, attribute: boolean): S
   for (const identifier of index.identifiers(name)) {
     let callee = identifier;
     let parent = index.parent(identifier);
-    const isAttribute = parent?.type === "attribute" && parent.endIndex === identifier.endIndex && parent.startIndex !== identifier.startIndex;
+    const isAttribute = parent?.type === "attribute" && parent.endIndex === identifier.endIndex && nodeStart(parent) !== nodeStart(identifier);
     if (isAttribute !== attribute) continue;
     if (isAttribute) {
       callee = parent!;
       parent = index.parent(callee);
     }
-    if (parent?.type === "call" && parent.startIndex === callee.startIndex) {
+    if (parent?.type === "call" && parent.startIndex === nodeStart(callee)) {
       const fn = index.field(parent, "function");
       if (fn && fn.endIndex === callee.endIndex) calls.push(parent);
     }
@@ -128,14 +162,14 @@ export function classOfBase(base: SyntaxNode): SyntaxNode | null {
 
 /** The creation site a receiver evaluates to, when every binding of its name is one. */
 function receiverSite(module: ModuleFacts, receiver: SyntaxNode, sites: Map<number, CreationSite>): CreationSite | null {
-  if (receiver.type === "call") return sites.get(receiver.id) ?? null;
+  if (receiver.type === "call") return sites.get(nodeId(receiver)) ?? null;
   if (receiver.type !== "identifier") return null;
   const scope = enclosingScope(module, receiver);
   const bindings = bindingsOfName(module, scope.body, receiver.text);
   if (bindings.length === 0) return null;
   let found: CreationSite | null = null;
   for (const binding of bindings) {
-    const site = binding.value ? sites.get(binding.value.id) : undefined;
+    const site = binding.value ? sites.get(nodeId(binding.value)) : undefined;
     if (!site || (found && found.kind !== site.kind)) return null;
     found = site;
   }
@@ -312,9 +346,9 @@ const OWN_SCOPES = new Set([...SCOPE_TYPES, "list_comprehension", "set_comprehen
  */
 export function bindingsOfName(module: ModuleFacts, body: SyntaxNode, name: string): NameBinding[] {
   const { index } = module;
-  return index.memo(`bindings:${body.id}:${name}`, () => {
+  return index.memo(`bindings:${nodeId(body)}:${name}`, () => {
     const out: NameBinding[] = [];
-    const start = body.startIndex;
+    const start = nodeStart(body);
     const end = body.endIndex;
     const atModuleLevel = body.type === "module";
     const imports = new Set<number>();
@@ -323,7 +357,7 @@ export function bindingsOfName(module: ModuleFacts, body: SyntaxNode, name: stri
       out.push({ name, node, kind, value, inGuard: !!statement && isMainGuard(statement) });
     };
     for (const identifier of index.identifiers(name)) {
-      if (identifier.startIndex < start || identifier.endIndex > end) continue;
+      if (nodeStart(identifier) < start || identifier.endIndex > end) continue;
       const role = roleOf(index, identifier);
       switch (role.role) {
         case "definition":
@@ -336,8 +370,8 @@ export function bindingsOfName(module: ModuleFacts, body: SyntaxNode, name: stri
           if (visitedFrom(index, role.statement, body)) add(role.statement, "global", null);
           break;
         case "import":
-          if (imports.has(role.statement.id) || !visitedFrom(index, role.statement, body)) break;
-          imports.add(role.statement.id);
+          if (imports.has(nodeId(role.statement)) || !visitedFrom(index, role.statement, body)) break;
+          imports.add(nodeId(role.statement));
           for (const bound of importedNames(role.statement)) if (bound === name) add(role.statement, "import", null);
           break;
         case "target": {
@@ -360,9 +394,9 @@ export function bindingsOfName(module: ModuleFacts, body: SyntaxNode, name: stri
 
 /** True when a walk of `body` that stops at nested scopes reaches `node`. */
 function visitedFrom(index: SourceIndex, node: SyntaxNode, body: SyntaxNode): boolean {
-  if (node.id === body.id) return true;
+  if (node.id === nodeId(body)) return true;
   for (const n of index.ancestors(node)) {
-    if (n.id === body.id) return true;
+    if (n.id === nodeId(body)) return true;
     if (OWN_SCOPES.has(n.type)) return false;
   }
   return false;
