@@ -179,12 +179,20 @@ test("deeply nested code: as deep as CPython accepts is fixed correctly; deeper 
     const extra = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`extra${i}.py`, APP]));
     const dir = project({ "valid.py": withHead(valid), "deep.py": withHead(tooDeep), "sum.py": withHead(longSum), ...extra });
     const r = spawnsafe(["fix", "--jobs", jobs, "."], dir);
-    assert.equal(r.status, 2, r.stderr);
     assert.doesNotMatch(r.stderr, /internal error|Maximum call stack/);
-    assert.match(r.stderr, /^deep\.py:1:1: error: too deeply nested to analyse \(the stack ran out\); file left untouched$/m);
-    assert.match(r.stderr, /^sum\.py:1:1: error: too deeply nested to analyse/m);
-    assert.equal(read(dir, "deep.py"), withHead(tooDeep));
-    assert.equal(read(dir, "sum.py"), withHead(longSum));
+    // Deeper than CPython accepts: a clear error and the file untouched (today's walkers
+    // recurse), or, should they stop recursing, a correct fix; never a crash.
+    let errors = 0;
+    for (const [name, body] of [["deep.py", tooDeep], ["sum.py", longSum]]) {
+      const error = new RegExp(`^${name.replace(".", "\\.")}:1:1: error: too deeply nested to analyse \\(the stack ran out\\); file left untouched$`, "m");
+      if (error.test(r.stderr)) {
+        errors++;
+        assert.equal(read(dir, name), withHead(body), `${name} was written`);
+      } else {
+        assert.equal(read(dir, name), withHead(body).replace('if __name__ == "__main__":\n', 'if __name__ == "__main__":\n    mp.set_start_method("spawn", force=True)\n'), name);
+      }
+    }
+    assert.equal(r.status, errors > 0 ? 2 : 0, r.stderr);
     const fixedValid = withHead(valid).replace('if __name__ == "__main__":\n', 'if __name__ == "__main__":\n    mp.set_start_method("spawn", force=True)\n');
     assert.equal(read(dir, "valid.py"), fixedValid);
     pythonParses(path.join(dir, "valid.py"));
