@@ -69,6 +69,7 @@ test("a file deleted and a file changed by someone else during the run are not w
   assert.equal(fs.existsSync(path.join(dir, "zz_deleted.py")), false, "a deleted file is not brought back");
   for (const name of fs.readdirSync(dir).filter((n) => n.startsWith("m"))) assert.equal(read(dir, name), FIXED_APP, name);
   assert.deepEqual(strayFiles(dir), [], "no temporary file is left");
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
@@ -85,6 +86,7 @@ for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     assert.equal(fixed, Number(m[1]), "the message counts the files written");
     assert.ok(fixed >= 1 && fixed < 400, `the run stopped part way (${fixed} written)`);
     assert.deepEqual(strayFiles(dir), [], "no temporary file is left");
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 }
 
@@ -164,6 +166,7 @@ test("a 5 MB generated module is processed and fixed correctly", { timeout: 10 *
   assert.ok(read(dir, "generated.py") === expected, "the fixed module differs from the input plus the one inserted line");
   const ran = execFileSync(pythonExecutable(), ["generated.py"], { cwd: dir, encoding: "utf8" });
   assert.equal(ran, "[1, 2]\n");
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("deeply nested code: as deep as CPython accepts is fixed correctly; deeper is a clear error, never a crash", () => {
