@@ -3,6 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import yargs from "yargs";
 import { defaultJobs, run, type RunRequest, type RunResult } from "./run";
+import { processStdin, readStdin, stdinExcluded, STDIN_NAME } from "./stdin";
+import { NO_PROGRESS, progressBar } from "./report/progress";
+import { excludeGlobs } from "./project/discover";
 import { transforms, transformByCode } from "../transforms";
 import { unifiedDiff } from "./report/diff";
 import { errorLine, findingLine, fixSummary, type Style } from "./report/text";
@@ -12,7 +15,7 @@ import { githubAnnotation } from "./report/github";
 import type { FileResult } from "./engine";
 import type { Mode, StartMethod } from "./transform";
 
-export const EXIT = { ok: 0, found: 1, error: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, found: 1, error: 2, interrupted: 130, terminated: 143 } as const;
 
 type Format = "text" | "json" | "sarif" | "github";
 
@@ -23,8 +26,15 @@ interface CommonArgs {
   format: Format;
   quiet: boolean;
   exclude: string[];
+  extendExclude: string[];
+  forceExclude: boolean;
+  stdinFilename: string | null;
   jobs: number;
 }
+
+/** yargs drops a bare "-" among positionals; it stands for stdin, so it is renamed first. */
+const STDIN_ARG = "\0stdin";
+const TAKES_VALUE = new Set(["--mode", "--method", "--format", "--exclude", "--extend-exclude", "--stdin-filename", "--jobs", "-j"]);
 
 function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
@@ -36,14 +46,21 @@ function err(text: string): void {
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   let usageError: string | null = null;
-  const parser = yargs(argv)
+  const dashAt = argv.indexOf("--");
+  const args = argv.map((a, i) => (a === "-" && (dashAt < 0 || i < dashAt) && !TAKES_VALUE.has(argv[i - 1]) ? STDIN_ARG : a));
+  let internalError: Error | null = null;
+  const parser = yargs(args)
     .scriptName("spawnsafe")
     .usage("$0 <command> [paths..]\n\nMigrate Python code off multiprocessing's fork start method and find what breaks under spawn.")
     .option("mode", { choices: ["auto", "app", "lib"] as const, default: "auto" as Mode, describe: "app: set the start method in the main guard; lib: explicit contexts at creation sites; auto: decide per file" })
     .option("method", { choices: ["spawn", "forkserver"] as const, default: "spawn" as StartMethod, describe: "start method to migrate to" })
     .option("format", { choices: ["text", "json", "sarif", "github"] as const, default: "text" as Format, describe: "output format" })
-    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print only findings, diffs and errors" })
-    .option("exclude", { type: "string", array: true, default: [] as string[], describe: "glob of paths to skip (repeatable)" })
+    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print only findings, diffs and errors: no per-file account, summary line or progress bar" })
+    // One value per flag (repeat the flag for more): an array option would swallow the paths after it.
+    .option("exclude", { type: "string", default: [] as string[], coerce: repeatable, describe: "glob of paths to skip (repeatable); replaces the exclude list of the configuration" })
+    .option("extend-exclude", { type: "string", default: [] as string[], coerce: repeatable, describe: "glob of paths to skip, added to the configured exclude list (repeatable)" })
+    .option("force-exclude", { type: "boolean", default: false, describe: "apply the exclusions to files named on the command line too (for pre-commit)" })
+    .option("stdin-filename", { type: "string", describe: "with the path -: the path of the file read from stdin (decides its package and role)" })
     .option("jobs", { alias: "j", type: "number", default: defaultJobs(), describe: "worker threads (1: everything on the main thread)" })
     .check((a) => {
       if (!Number.isInteger(a.jobs) || (a.jobs as number) < 1) throw new Error(`--jobs must be a positive integer, not ${a.jobs}`);
@@ -54,18 +71,19 @@ export async function main(argv: string[]): Promise<number> {
       "rewrite files in place (or print a diff with --dry-run)",
       (y) =>
         y
-          .positional("paths", { type: "string", array: true, default: ["."] })
-          .option("dry-run", { type: "boolean", default: false, describe: "print a unified diff and write nothing" }),
+          .positional("paths", { type: "string", array: true, default: [] as string[], defaultDescription: ".", describe: "files and directories; - reads stdin" })
+          .option("dry-run", { type: "boolean", default: false, describe: "print a unified diff and write nothing" })
+          .option("allow-dirty", { type: "boolean", default: false, describe: "write files that have uncommitted changes in git" }),
       async (args) => {
-        code = await fixCommand(args as unknown as CommonArgs & { dryRun: boolean });
+        code = await fixCommand(commonArgs(args) as FixArgs);
       },
     )
     .command(
       "check [paths..]",
       "report findings, write nothing",
-      (y) => y.positional("paths", { type: "string", array: true, default: ["."] }),
+      (y) => y.positional("paths", { type: "string", array: true, default: [] as string[], defaultDescription: ".", describe: "files and directories; - reads stdin" }),
       async (args) => {
-        code = await checkCommand(args as unknown as CommonArgs);
+        code = await checkCommand(commonArgs(args));
       },
     )
     .command("rules", "list every finding code", () => {}, () => {
@@ -85,12 +103,19 @@ export async function main(argv: string[]): Promise<number> {
     .version()
     .exitProcess(false)
     .fail((msg, e) => {
-      usageError = msg ?? e?.message ?? "usage error";
+      // Without a message, the error was thrown by a command: a bug, not a usage error.
+      if (!msg && e && !(e instanceof UsageError)) internalError = e;
+      else usageError = msg ?? e?.message ?? "usage error";
     });
   try {
     await parser.parseAsync();
   } catch (e) {
-    usageError ??= (e as Error).message;
+    if (e instanceof UsageError) usageError = e.message;
+    else if (!usageError) internalError ??= e as Error;
+  }
+  if (internalError) {
+    err(`spawnsafe: internal error: ${(internalError as Error).stack ?? internalError}`);
+    return EXIT.error;
   }
   if (usageError) {
     err(`spawnsafe: ${usageError}\nRun 'spawnsafe --help' for usage.`);
@@ -103,63 +128,160 @@ function style(): Style {
   return { color: !!process.stdout.isTTY && !process.env.NO_COLOR };
 }
 
+class UsageError extends Error {}
+
+function repeatable(value: string | string[]): string[] {
+  return ([] as string[]).concat(value);
+}
+
+type FixArgs = CommonArgs & { dryRun: boolean; allowDirty: boolean };
+
+/** The parsed arguments, with "-" restored and the default path filled in; stdin mode checked. */
+function commonArgs(parsed: Record<string, unknown>): CommonArgs {
+  const args = parsed as unknown as CommonArgs;
+  const paths = args.paths.map((p) => (p === STDIN_ARG ? STDIN_NAME : p));
+  const stdinFilename = args.stdinFilename ?? null;
+  if (paths.includes(STDIN_NAME) && paths.length > 1) throw new UsageError("the path - (stdin) cannot be combined with other paths");
+  if (stdinFilename !== null && paths.length > 0 && paths[0] !== STDIN_NAME) throw new UsageError("--stdin-filename goes with the path - (stdin)");
+  // As ruff: --stdin-filename alone means stdin.
+  const effective = paths.length > 0 ? paths : stdinFilename !== null ? [STDIN_NAME] : ["."];
+  return { ...args, paths: effective, stdinFilename };
+}
+
+/** No configuration is read yet: the command line's lists are the whole story. */
+function excludeList(args: CommonArgs): string[] {
+  return excludeGlobs({ exclude: [], extendExclude: [] }, args);
+}
+
+function isStdin(args: CommonArgs): boolean {
+  return args.paths.length === 1 && args.paths[0] === STDIN_NAME;
+}
+
 function execute(args: CommonArgs, fix: boolean, write: boolean, extra: Partial<RunRequest> = {}): Promise<RunResult> {
-  return run({ paths: args.paths, exclude: args.exclude, options: { mode: args.mode, method: args.method }, fix, write, jobs: args.jobs, ...extra });
+  const bar = args.quiet ? NO_PROGRESS : progressBar(process.stderr);
+  return run({
+    paths: args.paths,
+    exclude: excludeList(args),
+    forceExclude: args.forceExclude,
+    options: { mode: args.mode, method: args.method },
+    fix,
+    write,
+    jobs: args.jobs,
+    progress: bar.update,
+    ...extra,
+  }).finally(bar.finish);
 }
 
 /**
- * While `fix` may write, SIGINT stops the run between two files: no new write starts, the
- * one under way finishes (a write is a rename: the file is old or new, never half), and
- * no temporary file stays behind.
+ * While `fix` may write, SIGINT (and SIGTERM) stop the run between two files: no new write
+ * starts, the one under way finishes (a write is a rename: the file is old or new, never
+ * half), and no temporary file stays behind.
  */
-async function executeInterruptibly(args: CommonArgs, write: boolean): Promise<RunResult> {
-  if (!write) return execute(args, true, false);
-  let stop = false;
-  const onSigint = () => {
-    stop = true;
+async function executeInterruptibly(args: FixArgs): Promise<{ result: RunResult; signal: NodeJS.Signals | null }> {
+  if (args.dryRun) return { result: await execute(args, true, false), signal: null };
+  let signal: NodeJS.Signals | null = null;
+  const onSignal = (s: NodeJS.Signals) => {
+    signal ??= s;
   };
-  process.on("SIGINT", onSigint);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
-    return await execute(args, true, true, { interrupted: () => stop });
+    const result = await execute(args, true, true, { interrupted: () => signal !== null, allowDirty: args.allowDirty });
+    return { result, signal };
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 
 function reportMissing(result: RunResult): void {
   for (const p of result.missing) err(`spawnsafe: ${p}: no such file or directory`);
+  for (const u of result.unreadable) err(`spawnsafe: ${u.path}: cannot read: ${u.reason}`);
+}
+
+function hasErrors(result: RunResult): boolean {
+  return result.missing.length > 0 || result.unreadable.length > 0 || result.results.some((r) => r.error);
 }
 
 function summaryLine(result: RunResult): string {
   const changed = result.results.filter((r) => r.output && !r.error).length;
   const findings = result.results.reduce((n, r) => n + r.findings.filter((f) => !f.fixed).length, 0);
-  const errors = result.results.filter((r) => r.error).length + result.missing.length;
+  const errors = result.results.filter((r) => r.error).length + result.missing.length + result.unreadable.length;
   return `${result.results.length} files scanned, ${changed} changed, ${findings} findings, ${errors} errors in ${result.seconds.toFixed(2)} s`;
 }
 
-async function fixCommand(args: CommonArgs & { dryRun: boolean }): Promise<number> {
-  const result = await executeInterruptibly(args, !args.dryRun);
+async function fixCommand(args: FixArgs): Promise<number> {
+  if (isStdin(args)) return stdinCommand("fix", args, args.dryRun);
+  const { result, signal } = await executeInterruptibly(args);
   if (result.interrupted) {
     err(`spawnsafe: interrupted: ${result.written} file${result.written === 1 ? "" : "s"} written, every other file left as it was`);
-    return EXIT.interrupted;
+    return signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
+  }
+  if (result.refused) {
+    reportRefusal(result.refused);
+    return EXIT.error;
   }
   printResult("fix", args, result, args.dryRun);
-  const errors = result.missing.length > 0 || result.results.some((r) => r.error);
-  if (errors) return EXIT.error;
+  if (hasErrors(result)) return EXIT.error;
   if (args.dryRun && result.results.some((r) => r.output)) return EXIT.found;
   return EXIT.ok;
 }
 
+/** As `cargo fix`: name the files, write none of them. */
+function reportRefusal(refused: NonNullable<RunResult["refused"]>): void {
+  if (refused.problem) {
+    err(`spawnsafe: ${refused.problem}\nNothing was written. Run again with --allow-dirty to fix anyway.`);
+    return;
+  }
+  const lines = refused.dirty.map((d) => `  ${d.file} (${d.state})`);
+  err(
+    `spawnsafe: fix would change files that have uncommitted changes in git:\n${lines.join("\n")}\n` +
+      "Nothing was written. Commit or stash them first, or run again with --allow-dirty.",
+  );
+}
+
 async function checkCommand(args: CommonArgs): Promise<number> {
+  if (isStdin(args)) return stdinCommand("check", args, false);
   const result = await execute(args, false, false);
   printResult("check", args, result, false);
-  if (result.missing.length > 0 || result.results.some((r) => r.error)) return EXIT.error;
+  if (hasErrors(result)) return EXIT.error;
   return result.results.some((r) => r.findings.length > 0) ? EXIT.found : EXIT.ok;
 }
 
 /**
+ * `fix -` prints the whole file on stdout, fixed or, when it cannot be processed, as it came
+ * (a pipe or an editor never loses the text); its report goes to stderr. `fix --dry-run -`
+ * and `check -` report as for a file of the --stdin-filename name.
+ */
+async function stdinCommand(command: "check" | "fix", args: CommonArgs, dryRun: boolean): Promise<number> {
+  const rewrite = command === "fix" && !dryRun;
+  if (rewrite && args.format !== "text") throw new UsageError(`fix - prints the fixed file on stdout; --format ${args.format} goes with check - or fix --dry-run -`);
+  const started = process.hrtime.bigint();
+  const bytes = await readStdin();
+  const excluded = args.forceExclude && stdinExcluded(args.stdinFilename, excludeList(args));
+  const results = excluded ? [] : [processStdin(bytes, args.stdinFilename, { mode: args.mode, method: args.method }, command === "fix")];
+  const result: RunResult = { results, missing: [], unreadable: [], seconds: Number(process.hrtime.bigint() - started) / 1e9, written: 0, interrupted: false };
+  if (rewrite) {
+    const r = results[0];
+    process.stdout.write(r?.output && !r.error ? r.output : bytes);
+    for (const r of results) {
+      if (r.error) err(errorLine(r, { color: false }));
+      if (r.output && !args.quiet) err(fixSummary(r, { color: false }, false).join("\n"));
+      for (const f of r.findings.filter((f) => !f.fixed)) err(findingLine(r.path, f, { color: false }));
+    }
+    if (!args.quiet) err(summaryLine(result));
+    return hasErrors(result) ? EXIT.error : EXIT.ok;
+  }
+  printResult(command, args, result, dryRun);
+  if (hasErrors(result)) return EXIT.error;
+  if (command === "fix") return results.some((r) => r.output) ? EXIT.found : EXIT.ok;
+  return results.some((r) => r.findings.length > 0) ? EXIT.found : EXIT.ok;
+}
+
+/**
  * stdout carries the result (findings, diffs, or the machine-readable report); stderr the
- * errors and the summary. With --dry-run, stdout is a patch and nothing else.
+ * errors and, in every format, the summary line (not with --quiet). With --dry-run, stdout
+ * is a patch and nothing else.
  */
 function printResult(command: "check" | "fix", args: CommonArgs, result: RunResult, dryRun: boolean): void {
   reportMissing(result);
@@ -167,17 +289,16 @@ function printResult(command: "check" | "fix", args: CommonArgs, result: RunResu
   switch (args.format) {
     case "json":
       out(JSON.stringify(jsonReport(command, dryRun, result.results), null, 2));
-      return;
+      break;
     case "sarif":
       out(JSON.stringify(sarifReport(result.results, transforms, (t) => fs.readFileSync(docPath(t.name), "utf8"), packageVersion()), null, 2));
-      return;
+      break;
     case "github":
       for (const r of result.results) {
         if (r.error) out(githubAnnotation("error", r.path, r.error, "spawnsafe", r.error.message));
         for (const f of unfixed(r)) out(githubAnnotation("warning", r.path, f, `${f.code} ${f.name}`, f.message));
       }
-      if (!args.quiet) err(summaryLine(result));
-      return;
+      break;
     case "text": {
       const s = style();
       const findingsTo = dryRun ? err : out;
@@ -189,9 +310,9 @@ function printResult(command: "check" | "fix", args: CommonArgs, result: RunResu
         }
         for (const f of unfixed(r)) findingsTo(findingLine(r.path, f, dryRun ? { color: false } : s));
       }
-      if (!args.quiet) err(summaryLine(result));
     }
   }
+  if (!args.quiet) err(summaryLine(result));
 }
 
 function packageVersion(): string {

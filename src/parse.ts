@@ -95,6 +95,12 @@ function isUtf8Name(name: string): boolean {
 export function decodeSource(bytes: Buffer): Decoded {
   const bom = bytes.subarray(0, 3).equals(UTF8_BOM);
   const body = bom ? bytes.subarray(3) : bytes;
+  // CPython refuses a NUL byte anywhere in source: a binary file (or UTF-16) named .py.
+  const nul = body.indexOf(0);
+  if (nul >= 0) {
+    const { line, column } = positionOfByte(body, nul);
+    throw new DecodeError("source code cannot contain NUL bytes (a binary file?)", line, column);
+  }
   const cookie = codingCookie(body);
   if (cookie && !isUtf8Name(cookie)) {
     if (bom) throw new DecodeError(`encoding problem: ${cookie} with a UTF-8 BOM`, 1, 1);
@@ -107,6 +113,16 @@ export function decodeSource(bytes: Buffer): Decoded {
     const { line, column } = firstInvalidUtf8(body);
     throw new DecodeError("not valid UTF-8 and no coding cookie declares another encoding", line, column);
   }
+}
+
+function positionOfByte(bytes: Buffer, index: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < index; i = bytes.indexOf(0x0a, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: index - lineStart + 1 };
 }
 
 function firstInvalidUtf8(bytes: Buffer): { line: number; column: number } {

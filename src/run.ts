@@ -4,18 +4,25 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { discover, packageDirOf } from "./project/discover";
-import { processFile, type FileResult } from "./engine";
+import type { FileResult } from "./engine";
+import { processIsolated } from "./isolate";
 import { processInWorkers, type Job } from "./project/workers";
+import { uncommittedChanges, type DirtyFile } from "./project/git";
+import { writeSafely } from "./project/write";
 import type { FileInfo, Options } from "./transform";
 
 export interface RunRequest {
   paths: string[];
   exclude: string[];
+  /** Apply the exclusions to files given by name too (ruff's --force-exclude). */
+  forceExclude?: boolean;
   options: Options;
   /** Apply fixes (fix and fix --dry-run) or only report (check). */
   fix: boolean;
   /** Write the changed files. */
   write: boolean;
+  /** Write even files with uncommitted changes in git (else the run refuses, writing nothing). */
+  allowDirty?: boolean;
   /** Worker threads; 1 processes every file on the main thread. Default: the number of cores. */
   jobs?: number;
   /** Polled between files and between writes: once true, nothing more is started. */
@@ -28,11 +35,18 @@ export interface RunResult {
   results: FileResult[];
   /** Paths given on the command line that do not exist. */
   missing: string[];
+  /** Paths given, or folders in the walk, that could not be read. */
+  unreadable: Array<{ path: string; reason: string }>;
   seconds: number;
   /** Files written (fix without --dry-run). */
   written: number;
   /** The run stopped early on request (SIGINT); `results` is then incomplete. */
   interrupted: boolean;
+  /**
+   * Set when `fix` wrote nothing because files it would change have uncommitted changes
+   * (display paths), or because that could not be checked (`problem`).
+   */
+  refused?: { dirty: DirtyFile[]; problem: string | null };
 }
 
 /**
@@ -56,24 +70,47 @@ export async function run(request: RunRequest): Promise<RunResult> {
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   const interrupted = request.interrupted ?? (() => false);
-  const { files, missing } = discover(request.paths, request.exclude);
+  const { files, missing, unreadable } = discover(request.paths, request.exclude, { forceExclude: request.forceExclude });
   const processed = await processAll(files, request, interrupted);
-  if (!processed) return { results: [], missing, seconds: seconds(), written: 0, interrupted: true };
+  const done = (results: FileResult[], written: number, stopped: boolean, refused?: RunResult["refused"]): RunResult => ({
+    results,
+    missing,
+    unreadable,
+    seconds: seconds(),
+    written,
+    interrupted: stopped,
+    ...(refused ? { refused } : {}),
+  });
+  if (!processed) return done([], 0, true);
   const { results, originals } = processed;
   let written = 0;
   if (request.write) {
-    for (let i = 0; i < results.length; i++) {
+    const changing = results.map((r, i) => (r.output && !r.error ? i : -1)).filter((i) => i >= 0);
+    if (!request.allowDirty && changing.length > 0) {
+      const check = uncommittedChanges(changing.map((i) => files[i]));
+      if (interrupted()) return done(results, 0, true);
+      if ("problem" in check) return done(results, 0, false, { dirty: [], problem: check.problem });
+      if (check.dirty.length > 0) return done(results, 0, false, { dirty: check.dirty.map((d) => ({ ...d, file: displayPath(d.file) })), problem: null });
+    }
+    for (const i of changing) {
       const result = results[i];
-      if (!result.output || result.error) continue;
       // A pending SIGINT gets its chance between two writes, never during one.
       await nextTurn();
-      if (interrupted()) return { results, missing, seconds: seconds(), written, interrupted: true };
-      const problem = writeSafely(files[i], originals[i]!, result.output);
-      if (problem) result.error = { message: problem, line: 1, column: 1 };
+      if (interrupted()) return done(results, written, true);
+      const problem = writeSafely(files[i], originals[i]!, result.output!);
+      if (problem) notWritten(result, problem);
       else written++;
     }
   }
-  return { results, missing, seconds: seconds(), written, interrupted: false };
+  return done(results, written, false);
+}
+
+/** A file that could not be written keeps its findings, unfixed, and is reported as an error. */
+function notWritten(result: FileResult, problem: string): void {
+  result.error = { message: problem, line: 1, column: 1 };
+  result.output = null;
+  result.after = result.before;
+  result.findings = result.findings.map((f) => ({ ...f, fixed: false }));
 }
 
 function nextTurn(): Promise<void> {
@@ -105,7 +142,7 @@ async function processAll(files: string[], request: RunRequest, interrupted: () 
     if (MAY_NEED_PARSING.test(bytes.toString("latin1"))) {
       heavy.push(i);
     } else {
-      results[i] = processFile(fileInfo(files[i], shownAs), bytes, request.options, request.fix);
+      results[i] = processIsolated(fileInfo(files[i], shownAs), bytes, request.options, request.fix);
       tick();
     }
   }
@@ -120,7 +157,7 @@ async function processAll(files: string[], request: RunRequest, interrupted: () 
     for (const i of heavy) {
       await nextTurn();
       if (interrupted()) return null;
-      results[i] = processFile(fileInfo(files[i], displayPath(files[i])), originals[i]!, request.options, request.fix);
+      results[i] = processIsolated(fileInfo(files[i], displayPath(files[i])), originals[i]!, request.options, request.fix);
       tick();
     }
   }
@@ -142,35 +179,4 @@ function failed(shownAs: string, message: string): FileResult {
 
 function describeError(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? String(err);
-}
-
-/**
- * Writes through a temporary file in the same directory and a rename, keeping the mode
- * bits, so the file is at every moment either the old or the new one; refuses when the
- * file changed on disk since it was read.
- */
-export function writeSafely(file: string, expected: Buffer, output: Buffer): string | null {
-  let current: Buffer;
-  let mode: number;
-  try {
-    current = fs.readFileSync(file);
-    mode = fs.statSync(file).mode & 0o7777;
-  } catch (err) {
-    return `not written: the file disappeared during the run (${describeError(err)})`;
-  }
-  if (!current.equals(expected)) return "not written: the file changed on disk during the run";
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.spawnsafe-${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(temp, output, { mode });
-    fs.chmodSync(temp, mode);
-    fs.renameSync(temp, file);
-    return null;
-  } catch (err) {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      /* nothing was created */
-    }
-    return `not written: ${describeError(err)}`;
-  }
 }

@@ -1,11 +1,13 @@
-// Which files a run covers: explicit files always; directories walked once for *.py
-// (and *.ipynb notebooks, which are checked, never fixed),
-// skipping VCS folders, virtual environments, installed packages, build output and
-// what .gitignore files ignore.
+// Which files a run covers: explicit files always (unless --force-exclude); directories
+// walked once for *.py (and *.ipynb notebooks, which are checked, never fixed), skipping VCS
+// folders, virtual environments, installed packages, build output, what .gitignore files
+// (nested ones too) and .git/info/exclude ignore, and the --exclude globs. Symbolic links
+// found in the walk are never followed, so a link loop or a link out of the tree cannot trap it.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
+import { repositoryOf } from "./git";
 
 const SKIPPED_DIRS = new Set([
   ".git", ".hg", ".svn", "node_modules", "site-packages", "dist-packages", "__pycache__",
@@ -13,11 +15,20 @@ const SKIPPED_DIRS = new Set([
   "build", "dist", "_build", "buck-out", ".ipynb_checkpoints",
 ]);
 
+const SOURCE_FILE = /\.(py|ipynb)$/;
+
+export interface DiscoverOptions {
+  /** Apply the exclusions (globs, skipped folders, .gitignore) to explicit files too, as ruff's --force-exclude. */
+  forceExclude?: boolean;
+}
+
 export interface Discovered {
   /** Absolute paths of the files to process, in a stable order. */
   files: string[];
-  /** Paths given that do not exist or cannot be read. */
+  /** Paths given that do not exist. */
   missing: string[];
+  /** Paths given, or folders met in the walk, that could not be read, with the reason. */
+  unreadable: Array<{ path: string; reason: string }>;
 }
 
 interface GitignoreLayer {
@@ -25,46 +36,107 @@ interface GitignoreLayer {
   rules: Ignore;
 }
 
-export function discover(paths: string[], exclude: string[] = []): Discovered {
-  const excluded = exclude.length ? picomatch(exclude, { dot: true }) : null;
-  const isExcluded = (abs: string, base: string): boolean => {
-    if (!excluded) return false;
-    const rel = path.relative(base, abs).split(path.sep).join("/");
-    return excluded(rel) || excluded(path.basename(abs)) || rel.split("/").some((_, i, parts) => excluded(parts.slice(0, i + 1).join("/")));
+export interface ExcludeLists {
+  exclude: string[];
+  extendExclude: string[];
+}
+
+/**
+ * ruff's rule for the two lists: `--exclude` replaces the configured `exclude`, and
+ * `extend-exclude` (configured and given) adds to whichever applies. The built-in skips
+ * (SKIPPED_DIRS, virtual environments, .gitignore) apply whatever the lists say.
+ */
+export function excludeGlobs(configured: ExcludeLists, flags: ExcludeLists): string[] {
+  return [...(flags.exclude.length > 0 ? flags.exclude : configured.exclude), ...configured.extendExclude, ...flags.extendExclude];
+}
+
+/**
+ * Globs match the path relative to the working directory, the absolute path, and (for a
+ * glob without a slash) any single file or folder name below a given directory, as
+ * `.gitignore` patterns do. A directory or file given by name is never excluded by them
+ * unless `forceExclude`.
+ */
+export function excludeMatcher(exclude: string[]): (abs: string) => boolean {
+  if (exclude.length === 0) return () => false;
+  const match = picomatch(exclude.map((g) => g.replace(/\/+$/, "")), { dot: true });
+  return (abs) => {
+    const rel = path.relative(process.cwd(), abs).split(path.sep).join("/");
+    return match(rel) || match(abs.split(path.sep).join("/")) || match(path.basename(abs));
   };
-  const files = new Set<string>();
+}
+
+export function discover(paths: string[], exclude: string[] = [], options: DiscoverOptions = {}): Discovered {
+  const excluded = excludeMatcher(exclude);
+  const files = new Map<string, string>();
+  const add = (real: string, file: string) => {
+    if (!files.has(real)) files.set(real, file);
+  };
   const missing: string[] = [];
+  const unreadable: Discovered["unreadable"] = [];
   for (const given of paths) {
     const abs = path.resolve(given);
     let stat: fs.Stats;
     try {
       stat = fs.statSync(abs);
-    } catch {
-      missing.push(given);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") missing.push(given);
+      else unreadable.push({ path: given, reason: describeErrno(err) });
       continue;
     }
+    if (options.forceExclude && isExcludedPath(abs, excluded, stat.isDirectory())) continue;
     if (stat.isFile()) {
-      files.add(abs);
+      // The same file given twice, or through a link, is processed (and written) once.
+      add(fs.realpathSync(abs), abs);
     } else if (stat.isDirectory()) {
       const realRoot = fs.realpathSync(abs);
       // A directory given by name is searched even if a .gitignore above it ignores it
       // (pyenv's checkout ignores every installed Python, for instance).
-      const above = gitignoresAbove(abs).filter((layer) => !ignoredBy([layer], abs, true));
-      walk(abs, above, (file) => {
-        if (!isExcluded(file, abs)) files.add(file);
-      }, (dir) => isExcluded(dir, abs), realRoot);
+      const above = gitignoresAbove(abs, true).filter((layer) => !ignoredBy([layer], abs, true));
+      walk(abs, above, {
+        found: (file) => add(path.join(realRoot, path.relative(abs, file)), file),
+        skip: excluded,
+        unreadable: (dir, err) => unreadable.push({ path: dir, reason: describeErrno(err) }),
+      });
     }
   }
-  return { files: [...files].sort(), missing };
+  return { files: [...files.values()].sort(), missing, unreadable };
 }
 
-function walk(dir: string, layers: GitignoreLayer[], found: (file: string) => void, skip: (dir: string) => boolean, root: string): void {
+/**
+ * Whether a path that was not reached by a walk (an explicit file with --force-exclude, or
+ * the name given with --stdin-filename) falls under the exclusions: a glob, a skipped
+ * folder or virtual environment on its way, or a .gitignore.
+ */
+export function isExcludedPath(abs: string, excluded: (abs: string) => boolean, isDir = false): boolean {
+  // The folders on the way from the working directory down to the path (none above it:
+  // a checkout under /tmp/build is not "build output").
+  const cwd = process.cwd();
+  const inside = (p: string) => p !== cwd && !path.relative(cwd, p).startsWith("..") && !path.isAbsolute(path.relative(cwd, p));
+  for (let p = abs, dir = isDir; p === abs || inside(p); p = path.dirname(p), dir = true) {
+    if (excluded(p)) return true;
+    const name = path.basename(p);
+    if (dir && (SKIPPED_DIRS.has(name) || name.endsWith(".egg-info") || fs.existsSync(path.join(p, "pyvenv.cfg")))) return true;
+    if (path.dirname(p) === p) break;
+  }
+  return ignoredBy(gitignoresAbove(abs, isDir), abs, isDir);
+}
+
+interface Visitor {
+  found: (file: string) => void;
+  skip: (abs: string) => boolean;
+  unreadable: (dir: string, err: unknown) => void;
+}
+
+function walk(dir: string, layers: GitignoreLayer[], visit: Visitor): void {
   const own = readGitignore(dir);
   const active = own ? [...layers, own] : layers;
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
+  } catch (err) {
+    // A folder that cannot be read is reported, not silently left out.
+    visit.unreadable(dir, err);
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -75,41 +147,66 @@ function walk(dir: string, layers: GitignoreLayer[], found: (file: string) => vo
     if (entry.isDirectory()) {
       if (SKIPPED_DIRS.has(entry.name) || entry.name.endsWith(".egg-info")) continue;
       if (fs.existsSync(path.join(full, "pyvenv.cfg"))) continue;
-      if (ignoredBy(active, full, true) || skip(full)) continue;
-      walk(full, active, found, skip, root);
-    } else if (entry.isFile() && /\.(py|ipynb)$/.test(entry.name)) {
-      if (!ignoredBy(active, full, false)) found(full);
+      if (ignoredBy(active, full, true) || visit.skip(full)) continue;
+      walk(full, active, visit);
+    } else if (entry.isFile() && SOURCE_FILE.test(entry.name)) {
+      if (!ignoredBy(active, full, false) && !visit.skip(full)) visit.found(full);
     }
   }
 }
 
 function readGitignore(dir: string): GitignoreLayer | null {
+  return readIgnoreFile(dir, path.join(dir, ".gitignore"));
+}
+
+function readIgnoreFile(dir: string, file: string): GitignoreLayer | null {
   try {
-    const text = fs.readFileSync(path.join(dir, ".gitignore"), "utf8");
+    const text = fs.readFileSync(file, "utf8");
     return { dir, rules: ignore().add(text) };
   } catch {
     return null;
   }
 }
 
-/** .gitignore files between the repository root (the folder holding .git) and `dir`, exclusive. */
-function gitignoresAbove(dir: string): GitignoreLayer[] {
-  const chain: string[] = [];
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    chain.unshift(d);
-    if (fs.existsSync(path.join(d, ".git")) || path.dirname(d) === d) break;
+/**
+ * The ignore files that apply to `target` from above it: .git/info/exclude of its
+ * repository, then the .gitignore files from the repository root (the folder holding .git)
+ * down to the folder holding `target` (a folder's own .gitignore is read by the walk).
+ * None outside a repository.
+ */
+function gitignoresAbove(target: string, isDir: boolean): GitignoreLayer[] {
+  const repo = repositoryOf(isDir ? target : path.dirname(target));
+  if (!repo) return [];
+  const dirs: string[] = [];
+  for (let d = path.dirname(target); target !== repo; d = path.dirname(d)) {
+    dirs.unshift(d);
+    if (d === repo || path.dirname(d) === d) break;
   }
-  if (!fs.existsSync(path.join(chain[0], ".git"))) return [];
-  return chain.map(readGitignore).filter((l): l is GitignoreLayer => l !== null);
+  const layers = [readIgnoreFile(repo, path.join(repo, ".git", "info", "exclude")), ...dirs.map(readGitignore)];
+  return layers.filter((l): l is GitignoreLayer => l !== null);
 }
 
+/**
+ * As git decides: the deepest ignore file with a rule matching the path wins, so a nested
+ * `!keep.py` brings back a file that a parent's `*.py` ignores.
+ */
 function ignoredBy(layers: GitignoreLayer[], full: string, isDir: boolean): boolean {
-  for (const layer of layers) {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i];
     const rel = path.relative(layer.dir, full).split(path.sep).join("/");
     if (!rel || rel.startsWith("..")) continue;
-    if (layer.rules.ignores(isDir ? rel + "/" : rel)) return true;
+    const verdict = layer.rules.test(isDir ? rel + "/" : rel);
+    if (verdict.ignored) return true;
+    if (verdict.unignored) return false;
   }
   return false;
+}
+
+function describeErrno(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ELOOP") return "too many levels of symbolic links (a link loop)";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return code ?? String(err);
 }
 
 /** The package directory holding a file (one with __init__.py), relative to cwd, or null. */

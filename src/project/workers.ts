@@ -23,8 +23,8 @@ type FromWorker = { index: number; result: FileResult } | { index: number; crash
 
 /**
  * Runs processFile over `jobs` in `threads` workers. Resolves with the results in the
- * order of `jobs`; rejects when the engine throws (an internal error), as the in-process
- * path would. `onResult()` is called after each file. `cancelled()` is polled between files: once true, no more files are started
+ * order of `jobs` (a file whose processing throws gets an error result, see isolate.ts);
+ * rejects only when a worker itself fails. `onResult()` is called after each file. `cancelled()` is polled between files: once true, no more files are started
  * and the promise resolves with null.
  */
 export function processInWorkers(
@@ -87,7 +87,7 @@ function revive(result: FileResult): FileResult {
 function serve(setup: Setup): void {
   // Loaded here, once per worker, and never on the main thread through this module.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { processFile } = require("../engine") as typeof import("../engine");
+  const { processIsolated } = require("../isolate") as typeof import("../isolate");
   const port = parentPort!;
   port.on("message", (message: ToWorker) => {
     if (message === null) {
@@ -96,7 +96,7 @@ function serve(setup: Setup): void {
     }
     const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
     try {
-      port.postMessage({ index: message.index, result: processFile(message.info, bytes, setup.options, setup.applyFixes) } satisfies FromWorker);
+      port.postMessage({ index: message.index, result: processIsolated(message.info, bytes, setup.options, setup.applyFixes) } satisfies FromWorker);
     } catch (e) {
       port.postMessage({ index: message.index, crash: (e as Error)?.stack ?? String(e) } satisfies FromWorker);
     }

@@ -1,0 +1,200 @@
+// What bulk and editor users see, through the real CLI: the summary line (stderr, every
+// format), the progress bar (a terminal only), --quiet, stdin mode, and the pre-commit hooks.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { CLI, spawnsafe } from "./helpers/cli";
+import { REPO_ROOT } from "./fixture-cases";
+import { APP, FIXED_APP, appTree } from "./helpers/race";
+
+const FORK = "import os\npid = os.fork()\n";
+const BROKEN = "import multiprocessing\ndef f(:\n    pass\n";
+const SUMMARY = /^(\d+) files scanned, (\d+) changed, (\d+) findings, (\d+) errors in \d+\.\d\d s$/;
+
+function project(files: Record<string, string | Buffer>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-ergonomics-"));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+/** The counts of the summary line, which must be the last line of stderr. */
+function summary(stderr: string): number[] {
+  const last = stderr.trimEnd().split("\n").pop() ?? "";
+  const m = SUMMARY.exec(last);
+  assert.ok(m, `no summary line at the end of stderr:\n${stderr}`);
+  return m.slice(1, 5).map(Number);
+}
+
+for (const format of ["text", "json", "sarif", "github"]) {
+  test(`--format ${format}: the summary line is the last line of stderr, stdout is only the report; --quiet drops it`, () => {
+    const dir = project({ "app.py": APP, "forks.py": FORK, "broken.py": BROKEN, "clean.py": "print('hi')\n" });
+    const checked = spawnsafe(["check", "--format", format, "."], dir);
+    assert.equal(checked.status, 2);
+    assert.deepEqual(summary(checked.stderr), [4, 0, 2, 1]);
+    const dry = spawnsafe(["fix", "--dry-run", "--format", format, "."], dir);
+    assert.deepEqual(summary(dry.stderr), [4, 1, 1, 1]);
+    for (const r of [checked, dry]) {
+      assert.doesNotMatch(r.stdout, /files scanned/);
+      if (format === "json" || format === "sarif") JSON.parse(r.stdout);
+    }
+    const quiet = spawnsafe(["check", "--quiet", "--format", format, "."], dir);
+    assert.doesNotMatch(quiet.stderr, /files scanned/);
+    assert.equal(quiet.stdout, checked.stdout);
+    assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), APP);
+  });
+}
+
+test("--quiet: fix prints neither the per-file account nor the summary, but still the errors and what is left", () => {
+  const dir = project({ "app.py": APP, "forks.py": FORK, "broken.py": BROKEN });
+  const r = spawnsafe(["fix", "--quiet", "."], dir);
+  assert.equal(r.status, 2);
+  assert.match(r.stdout, /^forks\.py:2:7: SPS201 [^\n]*\n$/, "only what is left unfixed");
+  assert.equal(r.stderr, "broken.py:2:7: error: syntax error: missing )\n");
+  assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), FIXED_APP);
+});
+
+/** Runs a `check` finding something under a pseudo-terminal (util-linux `script`), returning all it printed. */
+function underTerminal(args: string[], cwd: string): string {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const r = spawnSync("script", ["-qec", command, "/dev/null"], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 28 });
+  assert.equal(r.status, 1, r.stderr);
+  return r.stdout;
+}
+
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+test("the progress bar: drawn on stderr when it is a terminal and the run is long, never when piped", { skip: !hasScript && "no `script` command for a pseudo-terminal", timeout: 5 * 60 * 1000 }, () => {
+  // Long enough to outlast the bar's one-second delay, whatever the number of cores.
+  const dir = appTree(1500 * Math.max(2, os.availableParallelism()), "spawnsafe-progress-");
+  const shown = underTerminal(["check", "--format", "json", "."], dir);
+  assert.match(shown, /\r\u001b\[2K\[[#.]+\] +\d+\/\d+ files {2}\d+\.\d s/, "no progress bar on a terminal");
+  assert.match(shown, /\r\u001b\[2K\{/, "the bar is erased before the report");
+  // Piped: the same run draws nothing.
+  const piped = spawnsafe(["check", "--format", "json", "."], dir);
+  assert.doesNotMatch(piped.stderr, /\r|\u001b/);
+  assert.match(piped.stderr, /^\d+ files scanned/);
+  JSON.parse(piped.stdout);
+  // --quiet: no bar even on a terminal (and no summary).
+  const quiet = underTerminal(["check", "--quiet", "--format", "json", "."], dir);
+  assert.doesNotMatch(quiet, /\u001b|files scanned/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("stdin: fix - prints the fixed file on stdout, its account on stderr, and writes nothing", () => {
+  const dir = project({});
+  const r = spawnsafe(["fix", "-", "--stdin-filename", "tools/app.py"], dir, APP);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, FIXED_APP);
+  assert.match(r.stderr, /^tools\/app\.py: fixed 1 \(application/m);
+  assert.deepEqual(summary(r.stderr), [1, 1, 0, 0]);
+  assert.deepEqual(fs.readdirSync(dir), []);
+  // Unchanged text comes back as it is, byte for byte; without a name, stdin is "-".
+  const clean = spawnsafe(["fix", "-"], dir, "print('hi')\r\n");
+  assert.equal(clean.stdout, "print('hi')\r\n");
+  assert.equal(clean.status, 0);
+});
+
+test("stdin: the --stdin-filename path decides the package and so the role, as if the file were there", () => {
+  const dir = project({ "pkg/__init__.py": "" });
+  const lib = spawnsafe(["check", "-", "--stdin-filename", "pkg/mod.py"], dir, APP);
+  assert.equal(lib.status, 1);
+  assert.match(lib.stdout, /^pkg\/mod\.py:7:10: SPS103 /);
+  const fixed = spawnsafe(["fix", "-", "--stdin-filename", "pkg/mod.py"], dir, APP);
+  assert.match(fixed.stdout, /with mp\.get_context\("spawn"\)\.Pool\(2\) as p:/);
+  const app = spawnsafe(["check", "--stdin-filename", "script.py"], dir, APP);
+  assert.match(app.stdout, /^script\.py:7:10: SPS102 /);
+  const json = spawnsafe(["check", "--format", "json", "-", "--stdin-filename", "pkg/mod.py"], dir, APP);
+  assert.equal(JSON.parse(json.stdout).files[0].decision.role, "library");
+  const dry = spawnsafe(["fix", "--dry-run", "-", "--stdin-filename", "pkg/mod.py"], dir, APP);
+  assert.equal(dry.status, 1);
+  assert.match(dry.stdout, /^--- a\/pkg\/mod\.py\n\+\+\+ b\/pkg\/mod\.py\n/);
+});
+
+test("stdin: a file that cannot be processed comes back unchanged on stdout, with the error on stderr (exit 2)", () => {
+  const dir = project({});
+  const r = spawnsafe(["fix", "-", "--stdin-filename", "broken.py"], dir, BROKEN);
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, BROKEN);
+  assert.match(r.stderr, /^broken\.py:2:7: error: syntax error/m);
+  // Bytes that are not UTF-8 under a coding cookie survive the trip.
+  const latin = Buffer.from("# -*- coding: latin-1 -*-\n# caf\xe9\n" + APP, "latin1");
+  const out = spawnSync(process.execPath, [CLI, "fix", "-", "--stdin-filename", "latin.py"], { cwd: dir, input: latin });
+  assert.equal(out.status, 0);
+  assert.ok(out.stdout.equals(Buffer.from("# -*- coding: latin-1 -*-\n# caf\xe9\n" + FIXED_APP, "latin1")));
+});
+
+test("stdin: usage errors, and --force-exclude on an excluded --stdin-filename passes the text through", () => {
+  const dir = project({ "other.py": APP });
+  for (const args of [["fix", "-", "other.py"], ["fix", "--format", "json", "-"], ["check", "--stdin-filename", "x.py", "other.py"]]) {
+    const r = spawnsafe(args, dir, APP);
+    assert.equal(r.status, 2, args.join(" "));
+    assert.match(r.stderr, /^spawnsafe: /);
+  }
+  const fix = spawnsafe(["fix", "--force-exclude", "--exclude", "vendor", "-", "--stdin-filename", "vendor/lib.py"], dir, APP);
+  assert.equal(fix.status, 0);
+  assert.equal(fix.stdout, APP);
+  const check = spawnsafe(["check", "--force-exclude", "--exclude", "vendor", "-", "--stdin-filename", "vendor/lib.py"], dir, APP);
+  assert.equal(check.status, 0);
+  assert.equal(check.stdout, "");
+  // Without --force-exclude, a named file is always processed.
+  assert.equal(spawnsafe(["check", "--exclude", "vendor", "-", "--stdin-filename", "vendor/lib.py"], dir, APP).status, 1);
+});
+
+interface Hook {
+  id: string;
+  entry: string;
+  language: string;
+  types: string;
+}
+
+/** The hooks of .pre-commit-hooks.yaml (a flat list of `key: value` maps). */
+function hooks(): Hook[] {
+  const text = fs.readFileSync(path.join(REPO_ROOT, ".pre-commit-hooks.yaml"), "utf8");
+  return text
+    .split(/^- /m)
+    .slice(1)
+    .map((block) => Object.fromEntries(block.split("\n").map((l) => /^\s*([\w-]+):\s*(.*?)\s*$/.exec(l)).filter((m) => m !== null).map((m) => [m![1], m![2]])) as unknown as Hook);
+}
+
+test(".pre-commit-hooks.yaml: node hooks for python files whose entries work as pre-commit runs them", () => {
+  const list = hooks();
+  assert.deepEqual(list.map((h) => h.id), ["spawnsafe-fix", "spawnsafe-check"]);
+  for (const h of list) {
+    assert.equal(h.language, "node");
+    assert.equal(h.types, "[python]");
+    assert.match(h.entry, /^spawnsafe (fix|check)\b/);
+  }
+  // As pre-commit does: in the repository root, staged files as arguments, unstaged work stashed.
+  const dir = project({ "app.py": "print('committed')\n", "build/gen.py": APP, "clean.py": "print('hi')\n" });
+  const git = (...args: string[]) => execFileSync("git", ["-C", dir, "-c", "user.email=t@example.com", "-c", "user.name=t", ...args]);
+  git("init", "-q");
+  git("add", "-f", ".");
+  git("commit", "-qm", "start");
+  fs.writeFileSync(path.join(dir, "app.py"), APP);
+  git("add", "app.py");
+  const staged = ["app.py", "build/gen.py", "clean.py"];
+  const run = (entry: string) => spawnsafe([...entry.split(" ").slice(1), ...staged], dir);
+  const check = run(list[1].entry);
+  assert.equal(check.status, 1, check.stderr);
+  assert.deepEqual(check.stdout.trim().split("\n").map((l) => l.split(":")[0]), ["app.py"], "build/ is excluded even when named");
+  const fix = run(list[0].entry);
+  assert.equal(fix.status, 0, fix.stderr);
+  assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), FIXED_APP);
+  assert.equal(fs.readFileSync(path.join(dir, "build", "gen.py"), "utf8"), APP);
+});
+
+test("the README documents every option of fix and check", () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  for (const command of ["fix", "check"]) {
+    const help = spawnsafe([command, "--help"], os.tmpdir()).stdout;
+    const flags = [...help.matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]).filter((f) => f !== "--help" && f !== "--version");
+    assert.ok(flags.length >= 9, help);
+    for (const flag of flags) assert.match(readme, new RegExp(`\`${flag}\\b`), `${flag} is not in the README`);
+  }
+});
