@@ -14,6 +14,7 @@ export class SourceIndex {
   private readonly parents = new Map<number, SyntaxNode | null>();
   private readonly fields = new Map<string, SyntaxNode | null>();
   private readonly memos = new Map<string, unknown>();
+  private readonly scopes = new Map<number, SyntaxNode | null>();
 
   constructor(readonly text: string, readonly root: SyntaxNode) {}
 
@@ -153,14 +154,25 @@ export class SourceIndex {
    * null for the module.
    */
   scopeNodeOf(node: SyntaxNode): SyntaxNode | null {
-    const start = nodeStart(node);
-    const end = node.endIndex;
-    for (const n of this.ancestors(node)) {
-      if (!SCOPE_TYPES.has(n.type)) continue;
-      const body = this.field(n, "body");
-      if (body && start >= nodeStart(body) && end <= body.endIndex) return n;
+    const id = nodeId(node);
+    let scope = this.scopes.get(id);
+    if (scope !== undefined) return scope;
+    const parent = this.parent(node);
+    if (!parent) {
+      scope = null;
+    } else if (SCOPE_TYPES.has(parent.type) && this.inBody(parent, node)) {
+      scope = parent;
+    } else {
+      // Outside a scope's body (its name, parameters, bases): the scope around it.
+      scope = this.scopeNodeOf(parent);
     }
-    return null;
+    this.scopes.set(id, scope);
+    return scope;
+  }
+
+  private inBody(scope: SyntaxNode, node: SyntaxNode): boolean {
+    const body = this.field(scope, "body");
+    return !!body && nodeStart(node) >= nodeStart(body) && node.endIndex <= body.endIndex;
   }
 
   /** The statement of the module that holds the node (the node itself when it is one). */

@@ -95,7 +95,8 @@ function methodCalls(module: ModuleFacts, sites: Map<number, CreationSite>): Syn
   };
   const receivers = new Set<string>();
   for (const site of sites.values()) {
-    if (site.node.type !== "call") continue;
+    // Only pools and executors have the methods that take a function.
+    if (site.node.type !== "call" || (site.kind !== "Pool" && site.kind !== "ProcessPoolExecutor")) continue;
     addCall(site.node);
     const holder = index.parent(site.node);
     if (!holder) continue;
