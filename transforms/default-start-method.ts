@@ -4,6 +4,7 @@ import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import type { Edit } from "../src/fix/edits";
 import { inheritedSyncObjects } from "./module-level-sync-object";
+import { missingGuardFix } from "./missing-main-guard";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -24,7 +25,15 @@ export const defaultStartMethod = defineTransform({
     // get their own under spawn: switching the method would break the program (SPS106).
     const breaksSharing = inheritedSyncObjects(module).length > 0;
     let fix: Edit[] | null = null;
-    if (guard && !breaksSharing) {
+    if (breaksSharing) {
+      fix = null;
+    } else if (module.startingStatements.size > 0) {
+      // Spawn set while processes still start at top level would make every child re-run
+      // those starts and fail. missing-main-guard (SPS101) guards them first; this finding
+      // is fixed on the next pass (an empty fix is fixable but not applied now), and not at
+      // all when they cannot be guarded.
+      fix = missingGuardFix(context) ? [] : null;
+    } else if (guard) {
       const { text: ref, edits } = startMethodReference(module);
       const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
       fix = call ? [...edits, call] : null;

@@ -18,15 +18,22 @@ export const missingMainGuard = defineTransform({
     const { module } = context;
     const first = module.statements.find((s) => module.startingStatements.has(s));
     if (!first) return;
-    // A package module is imported, not run: a guard would hide its top level from importers.
-    const imported = context.file.packageDir !== null && !context.file.isMainModule;
     context.report({
       node: first,
       message: 'Processes are started at module top level; under spawn every child re-runs this line. Move it under `if __name__ == "__main__":`',
-      fix: imported ? null : guardFix(context, first),
+      fix: missingGuardFix(context),
     });
   },
 });
+
+/** The edits that guard the module's top-level process starts, or null when there are none or they cannot be guarded. */
+export function missingGuardFix(context: CheckContext): Edit[] | null {
+  const { module } = context;
+  const first = module.statements.find((s) => module.startingStatements.has(s));
+  // A package module is imported, not run: a guard would hide its top level from importers.
+  const imported = context.file.packageDir !== null && !context.file.isMainModule;
+  return first && !imported ? guardFix(context, first) : null;
+}
 
 /**
  * Which top-level statements go under the guard: from the first process start on, every
