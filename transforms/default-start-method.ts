@@ -2,9 +2,10 @@
 import { defineTransform } from "../src/transform";
 import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
-import type { Edit } from "../src/fix/edits";
+import { insert, type Edit } from "../src/fix/edits";
 import { inheritedSyncObjects } from "./module-level-sync-object";
 import { missingGuardFix } from "./missing-main-guard";
+import { unimportableWorkers } from "./not-reimportable";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -24,9 +25,18 @@ export const defaultStartMethod = defineTransform({
     // Workers that share a module-level Queue or Lock through fork inheritance would each
     // get their own under spawn: switching the method would break the program (SPS106).
     const breaksSharing = inheritedSyncObjects(module).length > 0;
+    const firstStart = module.statements.find((s) => module.startingStatements.has(s));
     let fix: Edit[] | null = null;
-    if (breaksSharing) {
+    if (breaksSharing || unimportableWorkers(module, context.file).length > 0) {
+      // Workers defined in a __main__.py are found by fork children only (SPS206).
       fix = null;
+    } else if (context.file.isMainModule && firstStart && !(guard && guard.startIndex < firstStart.startIndex)) {
+      // Spawned children never run a __main__.py: the call can stand at module level, just
+      // before the first start.
+      if (module.lines.startsLine(firstStart.startIndex)) {
+        const { text: ref, edits } = startMethodReference(module);
+        fix = [...edits, insert(module.lines.lineStart(firstStart.startIndex), `${ref}("${options.method}", force=True)${module.lineBreak}`)];
+      }
     } else if (module.startingStatements.size > 0) {
       // Spawn set while processes still start at top level would make every child re-run
       // those starts and fail. missing-main-guard (SPS101) guards them first; this finding

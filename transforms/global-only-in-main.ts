@@ -15,6 +15,8 @@ export const globalOnlyInMain = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
+    // Workers defined in a __main__.py are not found at all in children: not-reimportable (SPS206).
+    if (context.file.isMainModule) return;
     const workers = workerFunctions(module);
     if (workers.size === 0) return;
     const moduleBindings = scopeBindings(module.root);

@@ -16,6 +16,8 @@ export const missingMainGuard = defineTransform({
   fix: "sometimes",
   check(context) {
     const { module } = context;
+    // Spawned children never run a __main__.py (they skip a `__main__` module): its top level needs no guard.
+    if (context.file.isMainModule) return;
     const first = module.statements.find((s) => module.startingStatements.has(s));
     if (!first) return;
     context.report({
@@ -32,7 +34,7 @@ export function missingGuardFix(context: CheckContext): Edit[] | null {
   const first = module.statements.find((s) => module.startingStatements.has(s));
   // A package module is imported, not run: a guard would hide its top level from importers.
   const imported = context.file.packageDir !== null && !context.file.isMainModule;
-  return first && !imported ? guardFix(context, first) : null;
+  return first && !imported && !context.file.isMainModule ? guardFix(context, first) : null;
 }
 
 /**

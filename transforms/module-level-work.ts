@@ -29,6 +29,8 @@ export const moduleLevelWork = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
+    // Spawned children never run a __main__.py (they skip a `__main__` module).
+    if (context.file.isMainModule) return;
     // Only modules that start processes other than by fork: their children import them.
     if (!module.sites.some((s) => s.startsProcesses && s.method !== "fork")) return;
     for (const statement of module.statements) {

@@ -13,7 +13,8 @@ export const topLevelSetStartMethod = defineTransform({
   fix: "sometimes",
   check(context) {
     const { module, decision } = context;
-    if (decision.role !== "app") return;
+    // Spawned children never run a __main__.py: a call at its top level runs once.
+    if (decision.role !== "app" || context.file.isMainModule) return;
     for (const call of module.startMethodCalls) {
       const statement = call.topLevelStatement;
       // fork never re-imports the main module, so a top-level fork choice is harmless.

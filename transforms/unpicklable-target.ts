@@ -7,6 +7,7 @@ import { isMainGuard } from "../src/python/module";
 import {
   classOfBase, definitionOf, enclosingScope, scopeBindings, unwrapPartial, workerUses, type Definition,
 } from "../src/python/workers";
+import { isNeverImported } from "./not-reimportable";
 
 const LOCAL = `spawn pickles it for the child and fails with "Can't pickle local object"`;
 const GUARDED = (name: string) =>
@@ -19,8 +20,11 @@ export const unpicklableTarget = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
+    // In a notebook or a __main__.py children find nothing defined at module level or under
+    // the guard: not-reimportable (SPS206) reports those; only local definitions are ours.
+    const neverImported = isNeverImported(context.file);
     for (const use of workerUses(module)) {
-      const problem = problemOf(unwrapPartial(module, use.expr));
+      const problem = problemOf(unwrapPartial(module, use.expr), neverImported);
       if (!problem) continue;
       context.report({ node: use.expr, message: `\`${use.via}\` ${problem}`, fix: null });
     }
@@ -31,7 +35,7 @@ export const unpicklableTarget = defineTransform({
       const name = cls?.childForFieldName("name");
       if (!cls || !name) continue;
       const place = placeOfDefinition(cls);
-      if (place === "module") continue;
+      if (place === "module" || (neverImported && place === "mainGuard")) continue;
       context.report({
         node: name,
         message: `Process subclass \`${name.text}\` is ${place === "mainGuard" ? `defined under the main guard: ${GUARDED(name.text)}` : `a local class: at start() ${LOCAL}`}. Define it at module level`,
@@ -42,11 +46,11 @@ export const unpicklableTarget = defineTransform({
 });
 
 /** What the worker gets and why spawn cannot hand it over, or null when nothing is known. */
-function problemOf(expr: SyntaxNode): string | null {
+function problemOf(expr: SyntaxNode, neverImported: boolean): string | null {
   if (expr.type === "lambda") return `gets a lambda: spawn must pickle it for the child and fails ("Can't pickle"). Use a module-level function`;
   if (expr.type === "identifier") {
     const definition = definitionOf(expr);
-    if (!definition || definition.place === "module") return null;
+    if (!definition || definition.place === "module" || (neverImported && definition.place === "mainGuard")) return null;
     const kind = definition.node.type === "class_definition" ? "class" : "function";
     return `gets \`${expr.text}\`, ${describe(definition, kind)}. Define it at module level`;
   }
