@@ -117,15 +117,30 @@ function guardFix(context: CheckContext, first: SyntaxNode): Edit[] | null {
     const rest = module.text.slice(statement.endIndex, lines.lineEnd(statement.endIndex));
     if (!/^[ \t\f]*(#[^\r\n]*)?(\r\n|\r|\n)?$/.test(rest)) return null;
   }
-  const spans: Span[] = runs(module, moved).map((run) => ({
+  const groups = runs(module, moved);
+  const spans: Span[] = groups.map((run) => ({
     start: lines.lineStart(run[0].startIndex),
     end: lines.lineEnd(run[run.length - 1].endIndex),
     statements: run,
   }));
   const strings = multilineStrings(module, moved);
   const guards = module.mainGuards;
-  const guard = guards[guards.length - 1];
-  return guard ? mergeIntoGuard(module, guard, spans, strings) : newGuard(module, spans, strings);
+  if (guards.length === 0) return newGuard(module, spans, strings);
+  // Each run joins the guard that follows it, first in its body: it still runs after the
+  // guards above it and before that guard's own code. Runs below the last guard go last in
+  // it. Where a guard cannot take them (its body shares the `if` line; an `else` branch
+  // after which nothing can be appended), they get a guard of their own where they stand.
+  const edits: Edit[] = [];
+  const byGuard = new Map<SyntaxNode | null, Span[]>();
+  for (const span of spans) {
+    const next = guards.find((g) => g.startIndex >= span.end) ?? null;
+    byGuard.set(next, [...(byGuard.get(next) ?? []), span]);
+  }
+  for (const [guard, group] of byGuard) {
+    const merged = guard ? prependToGuard(module, guard, group, strings) : appendToGuard(module, guards[guards.length - 1], group, strings);
+    edits.push(...(merged ?? newGuard(module, group, strings)));
+  }
+  return edits;
 }
 
 /** A new guard where the last run stands; earlier runs move into it, in order. */
@@ -143,30 +158,43 @@ function newGuard(module: ModuleFacts, spans: Span[], strings: Array<[number, nu
   return edits;
 }
 
-/** Runs before an existing guard go first in its body, runs after it last, in order. */
-function mergeIntoGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
+/** The indentation of a guard's body, when its body stands on lines of its own. */
+function bodyIndent(module: ModuleFacts, guard: SyntaxNode): { anchor: SyntaxNode; indent: string } | null {
   const anchor = guardBodyAnchor(guard, true);
-  const { lines } = module;
-  if (!anchor || !lines.startsLine(anchor.startIndex)) return null;
-  if (guard.childForFieldName("alternative")) return null;
-  const indent = lines.indentAt(anchor.startIndex);
-  const bodyStart = lines.lineStart(anchor.startIndex);
-  const guardEnd = lines.lineEnd(guard.endIndex);
+  if (!anchor || !module.lines.startsLine(anchor.startIndex)) return null;
+  return { anchor, indent: module.lines.indentAt(anchor.startIndex) };
+}
+
+/** Runs above a guard go first in its body (after its leading `set_start_method`), in order. */
+function prependToGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
+  const body = bodyIndent(module, guard);
+  if (!body) return null;
   const edits: Edit[] = [];
   let before = "";
+  for (const span of spans) {
+    before += withLineBreak(module, reindented(module, span.start, span.end, body.indent, strings));
+    edits.push(replace(span.start, span.end, ""));
+  }
+  edits.push(insert(module.lines.lineStart(body.anchor.startIndex), before));
+  return edits;
+}
+
+/** Runs below the last guard go last in its body, in order. */
+function appendToGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
+  const body = bodyIndent(module, guard);
+  if (!body || guard.childForFieldName("alternative")) return null;
+  const { indent } = body;
+  const guardEnd = module.lines.lineEnd(guard.endIndex);
+  const edits: Edit[] = [];
   let after = "";
   for (const span of spans) {
-    if (span.end <= guard.startIndex) {
-      before += withLineBreak(module, reindented(module, span.start, span.end, indent, strings));
-      edits.push(replace(span.start, span.end, ""));
-    } else if (onlyBlankOrComments(module, guardEnd, span.start)) {
+    if (onlyBlankOrComments(module, guardEnd, span.start)) {
       edits.push(...indentInPlace(module, span, indent, strings));
     } else {
       after += withLineBreak(module, reindented(module, span.start, span.end, indent, strings));
       edits.push(replace(span.start, span.end, ""));
     }
   }
-  if (before) edits.push(insert(bodyStart, before));
   if (after) {
     const endsWithBreak = /[\r\n]$/.test(module.text.slice(0, guardEnd));
     edits.push(insert(guardEnd, (endsWithBreak ? "" : module.lineBreak) + after));
