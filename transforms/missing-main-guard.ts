@@ -111,13 +111,15 @@ function guardFix(context: CheckContext, first: SyntaxNode): Edit[] | null {
   const { module } = context;
   const moved = statementsToGuard(module, first);
   const { lines } = module;
-  // A guarded statement must own its lines: `x = 1; pool = Pool()` cannot be split safely.
-  for (const statement of moved) {
-    if (!lines.startsLine(statement.startIndex)) return null;
-    const rest = module.text.slice(statement.endIndex, lines.lineEnd(statement.endIndex));
+  const groups = runs(module, moved);
+  // A run of guarded statements must own its lines: `x = 1; pool = Pool()` cannot be split
+  // safely. Statements of one run may share lines (`p.start(); p.join()`): they move together.
+  for (const run of groups) {
+    const last = run[run.length - 1];
+    if (!lines.startsLine(run[0].startIndex)) return null;
+    const rest = module.text.slice(last.endIndex, lines.lineEnd(last.endIndex));
     if (!/^[ \t\f]*(#[^\r\n]*)?(\r\n|\r|\n)?$/.test(rest)) return null;
   }
-  const groups = runs(module, moved);
   const spans: Span[] = groups.map((run) => ({
     start: lines.lineStart(run[0].startIndex),
     end: lines.lineEnd(run[run.length - 1].endIndex),
