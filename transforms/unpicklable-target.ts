@@ -5,7 +5,7 @@ import { defineTransform } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
 import { isMainGuard } from "../src/python/module";
 import {
-  classOfBase, definitionOf, enclosingScope, scopeBindings, unwrapPartial, workerUses, type Definition,
+  classOfBase, definitionOf, enclosingScope, lambdaOf, scopeBindings, unwrapPartial, workerUses, type Definition,
 } from "../src/python/workers";
 import { isNeverImported } from "./not-reimportable";
 
@@ -50,7 +50,15 @@ function problemOf(expr: SyntaxNode, neverImported: boolean): string | null {
   if (expr.type === "lambda") return `gets a lambda: spawn must pickle it for the child and fails ("Can't pickle"). Use a module-level function`;
   if (expr.type === "identifier") {
     const definition = definitionOf(expr);
-    if (!definition || definition.place === "module" || (neverImported && definition.place === "mainGuard")) return null;
+    if (!definition) {
+      const bound = lambdaOf(expr);
+      if (!bound) return null;
+      const why = bound.place === "function"
+        ? LOCAL
+        : `pickle looks it up by the name \`<lambda>\`, not \`${expr.text}\`, and spawn fails with "Can't pickle <function <lambda>>"`;
+      return `gets \`${expr.text}\`, a lambda: ${why}. Make it a \`def\` at module level`;
+    }
+    if (definition.place === "module" || (neverImported && definition.place === "mainGuard")) return null;
     const kind = definition.node.type === "class_definition" ? "class" : "function";
     return `gets \`${expr.text}\`, ${describe(definition, kind)}. Define it at module level`;
   }

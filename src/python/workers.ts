@@ -149,6 +149,26 @@ export function definitionOf(identifier: SyntaxNode): Definition | null {
   return null;
 }
 
+/**
+ * The lambda a name is bound to, when the nearest scope that binds the name binds it once,
+ * by `name = lambda ...` (pickle finds such a function under the name `<lambda>`, not
+ * `name`: spawn cannot hand it over), with where that assignment stands.
+ */
+export function lambdaOf(identifier: SyntaxNode): { lambda: SyntaxNode; assignment: SyntaxNode; place: Place } | null {
+  const name = identifier.text;
+  for (let scope: Scope | null = enclosingScope(identifier); scope; scope = parentScope(scope)) {
+    if (scope.node.type === "class_definition") continue;
+    if (scope.node.type !== "module" && parameterNames(scope.node).has(name)) return null;
+    const bindings = scopeBindings(scope.body).filter((b) => b.name === name);
+    if (bindings.length === 0) continue;
+    const [only] = bindings;
+    if (bindings.length !== 1 || only.kind !== "assignment" || only.node.type !== "assignment" || only.value?.type !== "lambda") return null;
+    const place: Place = scope.node.type !== "module" ? "function" : only.inGuard ? "mainGuard" : "module";
+    return { lambda: only.value, assignment: only.node, place };
+  }
+  return null;
+}
+
 export interface Scope {
   /** `module`, `function_definition`, `class_definition` or `lambda`. */
   node: SyntaxNode;
