@@ -2,6 +2,7 @@
 // through a `global` statement in a function it calls before starting processes. A spawned
 // child imports the module afresh and sees the import-time value, or no value at all.
 import { defineTransform } from "../src/transform";
+import { isNeverImported } from "./not-reimportable";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import {
@@ -15,8 +16,8 @@ export const globalOnlyInMain = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
-    // Workers defined in a __main__.py are not found at all in children: not-reimportable (SPS206).
-    if (context.file.isMainModule) return;
+    // Workers defined in a notebook or a __main__.py are not found at all in children: not-reimportable (SPS206).
+    if (isNeverImported(context.file)) return;
     const workers = workerFunctions(module);
     if (workers.size === 0) return;
     const moduleBindings = scopeBindings(module.root);

@@ -1,5 +1,6 @@
 // SPS101: processes started at module top level, with no main guard around them.
 import { defineTransform, type CheckContext } from "../src/transform";
+import { isNeverImported } from "./not-reimportable";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { isMainGuard } from "../src/python/module";
@@ -16,8 +17,9 @@ export const missingMainGuard = defineTransform({
   fix: "sometimes",
   check(context) {
     const { module } = context;
-    // Spawned children never run a __main__.py (they skip a `__main__` module): its top level needs no guard.
-    if (context.file.isMainModule) return;
+    // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module):
+    // their top level needs no guard.
+    if (isNeverImported(context.file)) return;
     const first = module.statements.find((s) => module.startingStatements.has(s));
     if (!first) return;
     context.report({
@@ -34,7 +36,7 @@ export function missingGuardFix(context: CheckContext): Edit[] | null {
   const first = module.statements.find((s) => module.startingStatements.has(s));
   // A package module is imported, not run: a guard would hide its top level from importers.
   const imported = context.file.packageDir !== null && !context.file.isMainModule;
-  return first && !imported && !context.file.isMainModule ? guardFix(context, first) : null;
+  return first && !imported && !isNeverImported(context.file) ? guardFix(context, first) : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 // SPS205: expensive or side-effecting work at module level, which every spawned child re-runs.
 import { defineTransform, type CheckContext } from "../src/transform";
+import { isNeverImported } from "./not-reimportable";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import { codeLineStarts, isDocstring, multilineStrings } from "../src/fix/python";
 import { isMainGuard, type ModuleFacts } from "../src/python/module";
@@ -31,8 +32,8 @@ export const moduleLevelWork = defineTransform({
   fix: "sometimes",
   check(context) {
     const { module } = context;
-    // Spawned children never run a __main__.py (they skip a `__main__` module).
-    if (context.file.isMainModule) return;
+    // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module).
+    if (isNeverImported(context.file)) return;
     // Only modules that start processes other than by fork: their children import them.
     if (!module.sites.some((s) => s.startsProcesses && s.method !== "fork")) return;
     // A program's own module is imported by its spawned children as `__mp_main__`: there a

@@ -1,5 +1,6 @@
 // SPS104: set_start_method at module top level, which every spawned child runs again.
 import { defineTransform } from "../src/transform";
+import { isNeverImported } from "./not-reimportable";
 import { argument } from "../src/python/names";
 import { insertFirstInGuard } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
@@ -13,8 +14,8 @@ export const topLevelSetStartMethod = defineTransform({
   fix: "sometimes",
   check(context) {
     const { module, decision } = context;
-    // Spawned children never run a __main__.py: a call at its top level runs once.
-    if (decision.role !== "app" || context.file.isMainModule) return;
+    // Spawned children never run a notebook or a __main__.py: a call at their top level runs once.
+    if (decision.role !== "app" || isNeverImported(context.file)) return;
     for (const call of module.startMethodCalls) {
       const statement = call.topLevelStatement;
       // fork never re-imports the main module, so a top-level fork choice is harmless.
