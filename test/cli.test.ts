@@ -100,6 +100,21 @@ test("directories skip virtual environments, site-packages, .git and .gitignored
   assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.split(":")[0]), ["app.py"]);
 });
 
+test("a package named like a skipped folder (venv, build, dist) is still searched", () => {
+  // CPython's own standard library has a `venv` package; pip has `operations/build`.
+  const dir = project({
+    "app.py": APP,
+    "venv/__init__.py": "",
+    "venv/runner.py": APP,
+    "tools/build/__init__.py": "",
+    "tools/build/steps.py": APP,
+    "build/lib/copy.py": APP,
+    ".venv/lib/v.py": APP,
+  });
+  const r = spawnsafe(["check", "."], dir);
+  assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.split(":")[0]), ["app.py", "tools/build/steps.py", "venv/runner.py"]);
+});
+
 test("--format json is a versioned report", () => {
   const dir = project({ "app.py": APP });
   const r = spawnsafe(["check", "--format", "json", "."], dir);
