@@ -8,6 +8,7 @@ import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
 import type { Decision, FileInfo, Options, Transform } from "./transform";
+import { silences, suppressionsOf, type Suppression } from "./suppressions";
 
 export interface Finding {
   code: string;
@@ -161,32 +162,10 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
   return pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
 }
 
-interface Suppression {
-  start: number;
-  end: number;
-  /** The codes it names; empty for a bare `# spawnsafe: ignore`. */
-  codes: Set<string>;
-  used: Set<string>;
-}
-
-/** `# spawnsafe: ignore[SPS101, SPS102]` or a bare `# spawnsafe: ignore`, in comments only, by line. */
-function suppressionsOf(module: ModuleFacts): Map<number, Suppression> {
-  const byLine = new Map<number, Suppression>();
-  if (!module.text.includes("spawnsafe:")) return byLine;
-  for (const comment of module.root.descendantsOfType("comment")) {
-    const m = /#\s*spawnsafe:\s*ignore(?:\[([^\]]*)\])?/.exec(comment.text);
-    if (!m) continue;
-    const codes = m[1] ? m[1].split(",").map((c) => c.trim().toUpperCase()).filter(Boolean) : [];
-    byLine.set(module.lines.position(comment.startIndex).line, { start: comment.startIndex, end: comment.endIndex, codes: new Set(codes), used: new Set() });
-  }
-  return byLine;
-}
-
 /** True when a suppression on the finding's line silences it (and marks that use). */
 function suppress(suppressions: Map<number, Suppression>, f: Finding): boolean {
-  const s = suppressions.get(f.line);
-  if (!s || (s.codes.size > 0 && !s.codes.has(f.code))) return false;
-  s.used.add(f.code);
+  if (!silences(suppressions, f.line, f.code)) return false;
+  suppressions.get(f.line)!.used.add(f.code);
   return true;
 }
 

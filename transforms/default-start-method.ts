@@ -5,7 +5,7 @@ import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import { insert, type Edit } from "../src/fix/edits";
 import { inheritedSyncObjects } from "./module-level-sync-object";
 import { missingGuardFix } from "./missing-main-guard";
-import { unimportableWorkers } from "./not-reimportable";
+import { heldBack, spawnHazards } from "../src/spawn-hazards";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -26,9 +26,11 @@ export const defaultStartMethod = defineTransform({
     // get their own under spawn: switching the method would break the program (SPS106).
     const breaksSharing = inheritedSyncObjects(module).length > 0;
     const firstStart = module.statements.find((s) => module.startingStatements.has(s));
+    // Targets spawn cannot pickle, globals only the parent sets, workers defined where
+    // children cannot import them (SPS202, SPS203, SPS206): under spawn the program fails.
+    const hazards = spawnHazards(context);
     let fix: Edit[] | null = null;
-    if (breaksSharing || unimportableWorkers(module, context.file).length > 0) {
-      // Workers defined in a __main__.py are found by fork children only (SPS206).
+    if (breaksSharing || hazards.length > 0) {
       fix = null;
     } else if (context.file.isMainModule && firstStart && !(guard && guard.startIndex < firstStart.startIndex)) {
       // Spawned children never run a __main__.py: the call can stand at module level, just
@@ -50,7 +52,7 @@ export const defaultStartMethod = defineTransform({
     }
     context.report({
       node: site.node,
-      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard`,
+      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${hazards.length ? heldBack(hazards) : ""}`,
       fix,
     });
   },
