@@ -90,6 +90,14 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   if (!applyFixes) return result;
 
   const fixed: Finding[] = [];
+  // Findings of later passes point into intermediate text: report them where check does.
+  const original = [...result.findings];
+  const where = (f: Finding): Finding => {
+    const i = original.findIndex((o) => o.code === f.code && o.message === f.message);
+    if (i < 0) return f;
+    const [o] = original.splice(i, 1);
+    return { ...f, line: o.line, column: o.column, endLine: o.endLine, endColumn: o.endColumn };
+  };
   for (let pass = 1; ; pass++) {
     const chosen = chooseFixes(pending.filter((p) => p.edits).map((p) => ({ ...p, edits: p.edits! })));
     if (chosen.length === 0) break;
@@ -107,7 +115,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.after = result.before;
       return result;
     }
-    fixed.push(...chosen.map((c) => ({ ...c.finding, fixed: true })));
+    fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
     module = analyzeModule(next, nextTree);
     pending = findingsOf(module, file, options);
     result.passes = pass;
