@@ -5,7 +5,7 @@ import { defineTransform } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
 import { isMainGuard } from "../src/python/module";
 import {
-  classOfBase, definitionOf, enclosingScope, lambdaOf, scopeBindings, unwrapPartial, workerUses, type Definition,
+  assignedValueOf, classOfBase, definitionOf, enclosingScope, lambdaOf, returnedClosure, scopeBindings, unwrapPartial, workerUses, type Definition,
 } from "../src/python/workers";
 import { isNeverImported } from "./not-reimportable";
 
@@ -51,6 +51,9 @@ function problemOf(expr: SyntaxNode, neverImported: boolean): string | null {
   if (expr.type === "identifier") {
     const definition = definitionOf(expr);
     if (!definition) {
+      const value = assignedValueOf(expr)?.value;
+      const made = value ? returnedClosure(value) : null;
+      if (made) return closureProblem(`\`${expr.text}\`, `, made);
       const bound = lambdaOf(expr);
       if (!bound) return null;
       const why = bound.place === "function"
@@ -62,6 +65,10 @@ function problemOf(expr: SyntaxNode, neverImported: boolean): string | null {
     const kind = definition.node.type === "class_definition" ? "class" : "function";
     return `gets \`${expr.text}\`, ${describe(definition, kind)}. Define it at module level`;
   }
+  if (expr.type === "call") {
+    const made = returnedClosure(expr);
+    return made ? closureProblem("", made) : null;
+  }
   if (expr.type === "attribute") {
     const object = expr.childForFieldName("object");
     const cls = object ? localClassOf(object) : null;
@@ -70,6 +77,12 @@ function problemOf(expr: SyntaxNode, neverImported: boolean): string | null {
     return `gets \`${expr.text}\`, a method of \`${name}\`, ${describe(cls, "class")}. Define the class at module level`;
   }
   return null;
+}
+
+/** A closure made by a factory function of the file. */
+function closureProblem(name: string, made: { factory: string; closure: string }): string {
+  const closure = made.closure === "<lambda>" ? "a lambda" : `\`${made.closure}\``;
+  return `gets ${name}the closure \`${made.factory}()\` returns (${closure}, defined inside \`${made.factory}\`): ${LOCAL}. Pass what it closes over as arguments to a module-level function (\`functools.partial\`)`;
 }
 
 function describe(definition: Definition, kind: "function" | "class"): string {
