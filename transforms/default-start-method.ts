@@ -24,11 +24,15 @@ export const defaultStartMethod = defineTransform({
     const guard = module.mainGuards[0];
     // Workers that share a module-level Queue or Lock through fork inheritance would each
     // get their own under spawn: switching the method would break the program (SPS106).
-    const breaksSharing = inheritedSyncObjects(module).length > 0;
+    const shared = inheritedSyncObjects(module);
+    const breaksSharing = shared.length > 0;
     const firstStart = module.statements.find((s) => module.startingStatements.has(s));
     // Targets spawn cannot pickle, globals only the parent sets, workers defined where
     // children cannot import them (SPS202, SPS203, SPS206): under spawn the program fails.
-    const hazards = spawnHazards(context);
+    const hazards = [
+      ...shared.map((s) => ({ code: "SPS106", line: module.lines.position(s.node.startIndex).line })),
+      ...spawnHazards(context),
+    ];
     let fix: Edit[] | null = null;
     if (breaksSharing || hazards.length > 0) {
       fix = null;
