@@ -4,7 +4,7 @@
 import { defineTransform } from "../src/transform";
 import { isNeverImported } from "./not-reimportable";
 import type { SyntaxNode } from "../src/parse";
-import type { ModuleFacts } from "../src/python/module";
+import { isMainGuard, topLevelStatementOf, type ModuleFacts } from "../src/python/module";
 import {
   classOfBase, definitionOf, hasStarImport, parameterNames, scopeBindings, unwrapPartial, workerUses, type NameBinding,
 } from "../src/python/workers";
@@ -22,6 +22,7 @@ export const globalOnlyInMain = defineTransform({
     if (workers.size === 0) return;
     const moduleBindings = scopeBindings(module.root);
     const rebinders = runtimeRebinders(module, workers);
+    const mutations = runtimeMutations(module, workers);
     const starImport = hasStarImport(module);
     for (const worker of workers.values()) {
       const name = workerName(worker);
@@ -30,7 +31,7 @@ export const globalOnlyInMain = defineTransform({
       for (const read of reads(worker)) {
         const global = read.text;
         if (locals.has(global) || seen.has(global)) continue;
-        const reason = staleReason(module, global, moduleBindings, rebinders, starImport);
+        const reason = staleReason(module, global, moduleBindings, rebinders, starImport) ?? mutationReason(module, global, moduleBindings, mutations);
         if (!reason) continue;
         seen.add(global);
         context.report({ node: read, message: `Worker \`${name}\` reads \`${global}\`, which ${reason}`, fix: null });
@@ -69,6 +70,119 @@ function staleReason(
   const rebound = inGuard.filter((b) => b.kind !== "import" && !(b.value && initial.has(b.value.text)));
   if (rebound.length === 0) return null;
   return `is rebound under the main guard (line ${line(rebound[0].node)}); a spawned child sees the value assigned at import time (line ${line(outside[0].node)}). Pass it as an argument or set it in an initializer`;
+}
+
+/** Why a global the parent changes in place before processes start is stale in a child, or null. */
+function mutationReason(module: ModuleFacts, global: string, moduleBindings: NameBinding[], mutations: Mutations): string | null {
+  if (mutations.inWorkers.has(global)) return null;
+  const change = mutations.byName.get(global)?.[0];
+  // Only an object the module makes at import time: the other cases are staleReason's, and
+  // a module (`sys.path.append(...)`, `os.environ[...] = ...`) reaches spawned children
+  // through spawn's own preparation or the environment.
+  const bindings = moduleBindings.filter((b) => b.name === global && !b.inGuard);
+  if (!change || bindings.length === 0 || bindings.some((b) => b.kind === "import")) return null;
+  const where = change.fn ? `\`${change.fn.childForFieldName("name")!.text}()\` changes` : "the main guard changes";
+  const text = change.node.text.split(/\r?\n/)[0];
+  return `${where} in place at run time (line ${module.lines.position(change.node.startIndex).line}, \`${text.length > 40 ? text.slice(0, 37) + "..." : text}\`); a spawned child imports this module afresh and sees its import-time value. Pass it as an argument or set it in an initializer`;
+}
+
+/** Methods that change a list, dict or set in place. */
+const MUTATING_METHODS = new Set([
+  "append", "extend", "insert", "update", "setdefault", "pop", "popitem", "clear", "remove", "discard", "add", "sort", "reverse",
+]);
+
+interface Mutation {
+  /** The statement or call that changes the global. */
+  node: SyntaxNode;
+  /** The function the parent calls that makes the change, or null under the main guard. */
+  fn: SyntaxNode | null;
+}
+
+interface Mutations {
+  /** Module globals the parent changes in place (`CONFIG["k"] = v`, `SEEN.append(x)`, `Cls.attr = v`). */
+  byName: Map<string, Mutation[]>;
+  /** Globals a worker changes itself (a cache): left alone. */
+  inWorkers: Set<string>;
+}
+
+/**
+ * Changes in place to module globals that the parent makes before processes start: under
+ * the main guard before its last process start, or in a function the parent calls (as for
+ * `global` rebinding). Fork children inherit the changed object; spawned children import
+ * the module again and see it as it was at import time.
+ */
+function runtimeMutations(module: ModuleFacts, workers: Map<number, SyntaxNode>): Mutations {
+  const byName = new Map<string, Mutation[]>();
+  const inWorkers = new Set<string>();
+  const lastStart = lastProcessStart(module);
+  const calls = module.root.descendantsOfType("call");
+  const calledByParent = (fn: SyntaxNode): boolean => {
+    const name = fn.childForFieldName("name")!.text;
+    return calls.some((call) => {
+      const callee = call.childForFieldName("function");
+      return callee?.type === "identifier" && callee.text === name && !within(call, fn) && ![...workers.values()].some((w) => within(call, w));
+    });
+  };
+  for (const { node, name } of changesInPlace(module.root)) {
+    const fn = enclosingFunction(node);
+    if (fn && workers.has(fn.id)) {
+      inWorkers.add(name);
+      continue;
+    }
+    if (fn) {
+      // A name the function binds itself (a parameter, a local) is not the global.
+      const body = fn.childForFieldName("body");
+      const local = parameterNames(fn).has(name) || (!!body && scopeBindings(body).some((b) => b.name === name && b.kind !== "global"));
+      if (local || !calledByParent(fn)) continue;
+    } else {
+      const statement = topLevelStatementOf(module, node);
+      if (!statement || !isMainGuard(statement) || node.startIndex > lastStart) continue;
+    }
+    byName.set(name, [...(byName.get(name) ?? []), { node, fn }]);
+  }
+  return { byName, inWorkers };
+}
+
+/** `N[...] = v`, `N.a = v`, `N[...] += v`, `del N[...]`, `N.append(...)`: each with the global it changes. */
+function changesInPlace(root: SyntaxNode): Array<{ node: SyntaxNode; name: string }> {
+  const found: Array<{ node: SyntaxNode; name: string }> = [];
+  const rootName = (target: SyntaxNode | null): string | null => {
+    let n = target;
+    while (n && (n.type === "subscript" || n.type === "attribute")) n = n.childForFieldName(n.type === "subscript" ? "value" : "object");
+    return n?.type === "identifier" && n !== target ? n.text : null;
+  };
+  for (const node of root.descendantsOfType(["assignment", "augmented_assignment", "delete_statement", "call"])) {
+    if (node.type === "call") {
+      const callee = node.childForFieldName("function");
+      if (callee?.type !== "attribute" || !MUTATING_METHODS.has(callee.childForFieldName("attribute")?.text ?? "")) continue;
+      const name = rootName(callee.childForFieldName("object")) ?? (callee.childForFieldName("object")?.type === "identifier" ? callee.childForFieldName("object")!.text : null);
+      if (name) found.push({ node, name });
+      continue;
+    }
+    const targets = node.type === "delete_statement" ? node.namedChildren : [node.childForFieldName("left")];
+    for (const target of targets) {
+      const name = rootName(target);
+      if (name) found.push({ node, name });
+    }
+  }
+  return found;
+}
+
+/** Where the last process start of the module stands (a creation site, or a call of a function that starts processes). */
+function lastProcessStart(module: ModuleFacts): number {
+  let last = -1;
+  for (const site of module.sites) if (site.startsProcesses && site.method !== "fork") last = Math.max(last, site.node.startIndex);
+  for (const call of module.root.descendantsOfType("call")) {
+    const callee = call.childForFieldName("function");
+    const name = callee?.type === "identifier" ? callee.text : callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
+    if (name && module.startingFunctions.has(name)) last = Math.max(last, call.startIndex);
+  }
+  return last;
+}
+
+function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
+  for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition") return n;
+  return null;
 }
 
 interface Rebinder {
