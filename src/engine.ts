@@ -8,6 +8,7 @@ import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
 import type { Decision, FileInfo, Options, Transform } from "./transform";
+import { silences, suppressionsOf, type Suppression } from "./suppressions";
 
 export interface Finding {
   code: string;
@@ -92,6 +93,14 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   if (!applyFixes) return result;
 
   const fixed: Finding[] = [];
+  // Findings of later passes point into intermediate text: report them where check does.
+  const original = [...result.findings];
+  const where = (f: Finding): Finding => {
+    const i = original.findIndex((o) => o.code === f.code && o.message === f.message);
+    if (i < 0) return f;
+    const [o] = original.splice(i, 1);
+    return { ...f, line: o.line, column: o.column, endLine: o.endLine, endColumn: o.endColumn };
+  };
   for (let pass = 1; ; pass++) {
     const chosen = chooseFixes(pending.filter((p) => p.edits).map((p) => ({ ...p, edits: p.edits! })));
     if (chosen.length === 0) break;
@@ -109,7 +118,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.after = result.before;
       return result;
     }
-    fixed.push(...chosen.map((c) => ({ ...c.finding, fixed: true })));
+    fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
     module = analyzeModule(next, nextTree, NO_CONTEXT, WORDS);
     pending = findingsOf(module, file, options);
     result.passes = pass;
@@ -164,32 +173,10 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
   return pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
 }
 
-interface Suppression {
-  start: number;
-  end: number;
-  /** The codes it names; empty for a bare `# spawnsafe: ignore`. */
-  codes: Set<string>;
-  used: Set<string>;
-}
-
-/** `# spawnsafe: ignore[SPS101, SPS102]` or a bare `# spawnsafe: ignore`, in comments only, by line. */
-function suppressionsOf(module: ModuleFacts): Map<number, Suppression> {
-  const byLine = new Map<number, Suppression>();
-  if (!module.text.includes("spawnsafe:")) return byLine;
-  for (const comment of module.root.descendantsOfType("comment")) {
-    const m = /#\s*spawnsafe:\s*ignore(?:\[([^\]]*)\])?/.exec(comment.text);
-    if (!m) continue;
-    const codes = m[1] ? m[1].split(",").map((c) => c.trim().toUpperCase()).filter(Boolean) : [];
-    byLine.set(module.lines.position(comment.startIndex).line, { start: comment.startIndex, end: comment.endIndex, codes: new Set(codes), used: new Set() });
-  }
-  return byLine;
-}
-
 /** True when a suppression on the finding's line silences it (and marks that use). */
 function suppress(suppressions: Map<number, Suppression>, f: Finding): boolean {
-  const s = suppressions.get(f.line);
-  if (!s || (s.codes.size > 0 && !s.codes.has(f.code))) return false;
-  s.used.add(f.code);
+  if (!silences(suppressions, f.line, f.code)) return false;
+  suppressions.get(f.line)!.used.add(f.code);
   return true;
 }
 

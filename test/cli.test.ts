@@ -100,6 +100,31 @@ test("directories skip virtual environments, site-packages, .git and .gitignored
   assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.split(":")[0]), ["app.py"]);
 });
 
+test("a package named like a skipped folder (venv, build, dist) is still searched", () => {
+  // CPython's own standard library has a `venv` package; pip has `operations/build`.
+  const dir = project({
+    "app.py": APP,
+    "venv/__init__.py": "",
+    "venv/runner.py": APP,
+    "tools/build/__init__.py": "",
+    "tools/build/steps.py": APP,
+    "build/lib/copy.py": APP,
+    ".venv/lib/v.py": APP,
+  });
+  const r = spawnsafe(["check", "."], dir);
+  assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.split(":")[0]), ["app.py", "tools/build/steps.py", "venv/runner.py"]);
+});
+
+test("fix reports each finding where check reports it, also those fixed in a later pass", () => {
+  // SPS101 guards the pool in pass 1; SPS102 is fixed in pass 2, in the moved text.
+  const dir = project({ "app.py": "import multiprocessing as mp\n\ndef f(x):\n    return x\n\nprint('start')\npool = mp.Pool(2)\nprint(pool.map(f, [1]))\n" });
+  const positions = (args: string[]) =>
+    JSON.parse(spawnsafe([...args, "--format", "json", "."], dir).stdout).files[0].findings.map((f: { code: string; line: number; column: number }) => `${f.code} ${f.line}:${f.column}`);
+  const checked = positions(["check"]);
+  assert.deepEqual(checked, ["SPS101 7:1", "SPS102 7:8"]);
+  assert.deepEqual(positions(["fix", "--dry-run"]).sort(), checked);
+});
+
 test("--format json is a versioned report", () => {
   const dir = project({ "app.py": APP });
   const r = spawnsafe(["check", "--format", "json", "."], dir);

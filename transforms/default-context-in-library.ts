@@ -5,6 +5,7 @@ import { argument } from "../src/python/names";
 import { contextExpression, moduleReference } from "../src/fix/python";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import type { StartMethod } from "../src/transform";
+import { heldBack, spawnHazards } from "../src/spawn-hazards";
 
 export const defaultContextInLibrary = defineTransform({
   code: "SPS103",
@@ -16,12 +17,14 @@ export const defaultContextInLibrary = defineTransform({
     if (decision.role !== "library") return;
     // A module that sets the start method itself has chosen (SPS107 reports it in a library).
     if (module.startMethodCalls.length > 0) return;
+    // Under spawn the module's workers would fail (SPS202, SPS203, SPS206): no site is switched.
+    const hazards = spawnHazards(context);
     for (const site of module.sites) {
       if (site.method !== "default" || site.via.form === "context") continue;
       context.report({
         node: site.node,
-        message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context, which follows whatever start method the importing program set; take it from get_context("${options.method}")`,
-        fix: explicitContextFix(module, site, options.method),
+        message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context, which follows whatever start method the importing program set; take it from get_context("${options.method}")${hazards.length ? heldBack(hazards) : ""}`,
+        fix: hazards.length ? null : explicitContextFix(module, site, options.method),
       });
     }
     // `get_context()` with no method is the default context too.

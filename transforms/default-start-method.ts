@@ -2,8 +2,10 @@
 import { defineTransform } from "../src/transform";
 import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
-import type { Edit } from "../src/fix/edits";
+import { insert, type Edit } from "../src/fix/edits";
 import { inheritedSyncObjects } from "./module-level-sync-object";
+import { missingGuardFix } from "./missing-main-guard";
+import { heldBack, spawnHazards } from "../src/spawn-hazards";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -22,16 +24,39 @@ export const defaultStartMethod = defineTransform({
     const guard = module.mainGuards[0];
     // Workers that share a module-level Queue or Lock through fork inheritance would each
     // get their own under spawn: switching the method would break the program (SPS106).
-    const breaksSharing = inheritedSyncObjects(module).length > 0;
+    const shared = inheritedSyncObjects(module);
+    const breaksSharing = shared.length > 0;
+    const firstStart = module.statements.find((s) => module.startingStatements.has(s));
+    // Targets spawn cannot pickle, globals only the parent sets, workers defined where
+    // children cannot import them (SPS202, SPS203, SPS206): under spawn the program fails.
+    const hazards = [
+      ...shared.map((s) => ({ code: "SPS106", line: module.lines.position(s.node.startIndex).line })),
+      ...spawnHazards(context),
+    ];
     let fix: Edit[] | null = null;
-    if (guard && !breaksSharing) {
+    if (breaksSharing || hazards.length > 0) {
+      fix = null;
+    } else if (context.file.isMainModule && firstStart && !(guard && guard.startIndex < firstStart.startIndex)) {
+      // Spawned children never run a __main__.py: the call can stand at module level, just
+      // before the first start.
+      if (module.lines.startsLine(firstStart.startIndex)) {
+        const { text: ref, edits } = startMethodReference(module);
+        fix = [...edits, insert(module.lines.lineStart(firstStart.startIndex), `${ref}("${options.method}", force=True)${module.lineBreak}`)];
+      }
+    } else if (module.startingStatements.size > 0) {
+      // Spawn set while processes still start at top level would make every child re-run
+      // those starts and fail. missing-main-guard (SPS101) guards them first; this finding
+      // is fixed on the next pass (an empty fix is fixable but not applied now), and not at
+      // all when they cannot be guarded.
+      fix = missingGuardFix(context) ? [] : null;
+    } else if (guard) {
       const { text: ref, edits } = startMethodReference(module);
       const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
       fix = call ? [...edits, call] : null;
     }
     context.report({
       node: site.node,
-      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard`,
+      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${hazards.length ? heldBack(hazards) : ""}`,
       fix,
     });
   },

@@ -2,8 +2,10 @@
 // through a `global` statement in a function it calls before starting processes. A spawned
 // child imports the module afresh and sees the import-time value, or no value at all.
 import { defineTransform } from "../src/transform";
+import { isNeverImported } from "./not-reimportable";
 import type { SyntaxNode } from "../src/parse";
-import type { ModuleFacts } from "../src/python/module";
+import { isMainGuard, topLevelStatementOf, type ModuleFacts } from "../src/python/module";
+import { sameNode } from "../src/python/bindings";
 import {
   bindingsOfName, callsOf, classOfBase, definitionOf, hasStarImport, parameterNames, scopeBindings, unwrapPartial, workerUses, type NameBinding,
 } from "../src/python/workers";
@@ -15,24 +17,26 @@ export const globalOnlyInMain = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
+    // Workers defined in a notebook or a __main__.py are not found at all in children: not-reimportable (SPS206).
+    if (isNeverImported(context.file)) return;
     const workers = workerFunctions(module);
     if (workers.size === 0) return;
     const moduleBindings = (name: string) => bindingsOfName(module, module.root, name);
     const rebinders = runtimeRebinders(module, workers);
-    // Only a name the guard binds, or a function rebinds, can be stale: the others are not looked up.
-    const suspects = new Set([...rebinders.byName.keys(), ...module.mainGuards.flatMap((g) => scopeBindings(g).map((b) => b.name))]);
+    // Only a name the guard binds or a function rebinds can be stale by rebinding: staleReason looks at no other.
+    const rebound = new Set([...rebinders.byName.keys(), ...module.mainGuards.flatMap((g) => scopeBindings(g).map((b) => b.name))]);
     const starImport = hasStarImport(module);
-    if (suspects.size === 0) return;
+    const mutations = new RuntimeMutations(module, workers);
     for (const worker of workers.values()) {
-      const suspectReads = reads(module, worker, suspects);
-      if (suspectReads.length === 0) continue;
       const name = workerName(worker);
       const locals = localNames(worker);
       const seen = new Set<string>();
-      for (const read of suspectReads) {
+      for (const read of reads(module, worker)) {
         const global = read.text;
         if (locals.has(global) || seen.has(global)) continue;
-        const reason = staleReason(module, global, moduleBindings, rebinders, starImport);
+        const reason =
+          (rebound.has(global) ? staleReason(module, global, moduleBindings, rebinders, starImport) : null) ??
+          mutationReason(module, global, moduleBindings, mutations);
         if (!reason) continue;
         seen.add(global);
         context.report({ node: read, message: `Worker \`${name}\` reads \`${global}\`, which ${reason}`, fix: null });
@@ -71,6 +75,134 @@ function staleReason(
   const rebound = inGuard.filter((b) => b.kind !== "import" && !(b.value && initial.has(b.value.text)));
   if (rebound.length === 0) return null;
   return `is rebound under the main guard (line ${line(rebound[0].node)}); a spawned child sees the value assigned at import time (line ${line(outside[0].node)}). Pass it as an argument or set it in an initializer`;
+}
+
+/** Why a global the parent changes in place before processes start is stale in a child, or null. */
+function mutationReason(module: ModuleFacts, global: string, moduleBindings: (name: string) => NameBinding[], mutations: RuntimeMutations): string | null {
+  const { byParent, inWorkers } = mutations.of(global);
+  if (inWorkers) return null;
+  const change = byParent[0];
+  // Only an object the module makes at import time: the other cases are staleReason's, and
+  // a module (`sys.path.append(...)`, `os.environ[...] = ...`) reaches spawned children
+  // through spawn's own preparation or the environment.
+  if (!change) return null;
+  const bindings = moduleBindings(global).filter((b) => !b.inGuard);
+  if (!change || bindings.length === 0 || bindings.some((b) => b.kind === "import")) return null;
+  const where = change.fn ? `\`${change.fn.childForFieldName("name")!.text}()\` changes` : "the main guard changes";
+  const text = change.node.text.split(/\r?\n/)[0];
+  return `${where} in place at run time (line ${module.lines.position(change.node.startIndex).line}, \`${text.length > 40 ? text.slice(0, 37) + "..." : text}\`); a spawned child imports this module afresh and sees its import-time value. Pass it as an argument or set it in an initializer`;
+}
+
+/** Methods that change a list, dict or set in place. */
+const MUTATING_METHODS = new Set([
+  "append", "extend", "insert", "update", "setdefault", "pop", "popitem", "clear", "remove", "discard", "add", "sort", "reverse",
+]);
+
+interface Mutation {
+  /** The statement or call that changes the global. */
+  node: SyntaxNode;
+  /** The function the parent calls that makes the change, or null under the main guard. */
+  fn: SyntaxNode | null;
+}
+
+/**
+ * Changes in place to a module global that the parent makes before processes start: under
+ * the main guard before its last process start, or in a function the parent calls (as for
+ * `global` rebinding). Fork children inherit the changed object; spawned children import
+ * the module again and see it as it was at import time. Found per name, when asked.
+ */
+class RuntimeMutations {
+  private readonly cache = new Map<string, { byParent: Mutation[]; inWorkers: boolean }>();
+  private lastStart: number | null = null;
+
+  constructor(
+    private readonly module: ModuleFacts,
+    private readonly workers: Map<number, SyntaxNode>,
+  ) {}
+
+  of(name: string): { byParent: Mutation[]; inWorkers: boolean } {
+    let found = this.cache.get(name);
+    if (!found) {
+      found = this.find(name);
+      this.cache.set(name, found);
+    }
+    return found;
+  }
+
+  private find(name: string): { byParent: Mutation[]; inWorkers: boolean } {
+    const { module, workers } = this;
+    const byParent: Mutation[] = [];
+    let inWorkers = false;
+    for (const node of changesInPlace(module, name)) {
+      const fn = enclosingFunction(module, node);
+      if (fn && workers.has(fn.id)) {
+        inWorkers = true;
+        continue;
+      }
+      if (fn) {
+        // A name the function binds itself (a parameter, a local) is not the global.
+        const body = fn.childForFieldName("body");
+        const local = parameterNames(fn).has(name) || (!!body && bindingsOfName(module, body, name).some((b) => b.kind !== "global"));
+        if (local || !this.calledByParent(fn)) continue;
+      } else {
+        const statement = topLevelStatementOf(module, node);
+        if (!statement || !isMainGuard(statement) || node.startIndex > this.lastProcessStart()) continue;
+      }
+      byParent.push({ node, fn });
+    }
+    return { byParent, inWorkers };
+  }
+
+  private calledByParent(fn: SyntaxNode): boolean {
+    const name = fn.childForFieldName("name")!.text;
+    return callsOf(this.module.index, name, false).some((call) => !within(call, fn) && ![...this.workers.values()].some((w) => within(call, w)));
+  }
+
+  /** Where the last process start of the module stands (a creation site, or a call of a function that starts processes). */
+  private lastProcessStart(): number {
+    if (this.lastStart === null) {
+      const { module } = this;
+      let last = -1;
+      for (const site of module.sites) if (site.startsProcesses && site.method !== "fork") last = Math.max(last, site.node.startIndex);
+      for (const fn of module.startingFunctions) {
+        for (const call of [...callsOf(module.index, fn, false), ...callsOf(module.index, fn, true)]) last = Math.max(last, call.startIndex);
+      }
+      this.lastStart = last;
+    }
+    return this.lastStart;
+  }
+}
+
+/**
+ * Where `name` is changed in place: `N[...] = v`, `N.a = v`, `N[...] += v`, `del N[...]`,
+ * `N.append(...)` (the statement or call that changes it), from the places `name` is written.
+ */
+function changesInPlace(module: ModuleFacts, name: string): SyntaxNode[] {
+  const { index } = module;
+  const found: SyntaxNode[] = [];
+  for (const identifier of index.identifiers(name)) {
+    // Up through `N[...]`, `N.a`, `N.a[...]`: the target or callee rooted at N.
+    let node = identifier;
+    let parent = index.parent(node);
+    while (parent && (parent.type === "subscript" || parent.type === "attribute") && parent.startIndex === node.startIndex) {
+      node = parent;
+      parent = index.parent(node);
+    }
+    if (node === identifier || !parent) continue;
+    if ((parent.type === "assignment" || parent.type === "augmented_assignment") && sameNode(index.field(parent, "left"), node)) {
+      found.push(parent);
+    } else if (parent.type === "delete_statement" || (parent.type === "expression_list" && index.parent(parent)?.type === "delete_statement")) {
+      found.push(parent.type === "delete_statement" ? parent : index.parent(parent)!);
+    } else if (parent.type === "call" && node.type === "attribute" && sameNode(index.field(parent, "function"), node)) {
+      if (MUTATING_METHODS.has(index.field(node, "attribute")?.text ?? "")) found.push(parent);
+    }
+  }
+  return found;
+}
+
+function enclosingFunction(module: ModuleFacts, node: SyntaxNode): SyntaxNode | null {
+  for (const n of module.index.ancestors(node)) if (n.type === "function_definition") return n;
+  return null;
 }
 
 interface Rebinder {
@@ -181,13 +313,11 @@ function localNames(worker: SyntaxNode): Set<string> {
   return names;
 }
 
-/** The identifiers spelled as one of `names` that the worker's body reads, in source order. */
-function reads(module: ModuleFacts, worker: SyntaxNode, names: Set<string>): SyntaxNode[] {
+function reads(module: ModuleFacts, worker: SyntaxNode): SyntaxNode[] {
   const body = module.index.field(worker, "body");
   if (!body) return [];
-  return module.index.identifiersOf(names).filter((id) => {
-    if (id.startIndex < body.startIndex || id.endIndex > body.endIndex) return false;
-    const parent = module.index.parent(id);
+  return body.descendantsOfType("identifier").filter((id) => {
+    const parent = id.parent;
     if (!parent) return false;
     if (parent.type === "attribute") return parent.childForFieldName("attribute")?.id !== id.id;
     if (parent.type === "keyword_argument") return parent.childForFieldName("name")?.id !== id.id;

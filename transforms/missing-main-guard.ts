@@ -1,5 +1,6 @@
 // SPS101: processes started at module top level, with no main guard around them.
 import { defineTransform, type CheckContext } from "../src/transform";
+import { isNeverImported } from "./not-reimportable";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { isMainGuard } from "../src/python/module";
@@ -16,17 +17,27 @@ export const missingMainGuard = defineTransform({
   fix: "sometimes",
   check(context) {
     const { module } = context;
+    // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module):
+    // their top level needs no guard.
+    if (isNeverImported(context.file)) return;
     const first = module.statements.find((s) => module.startingStatements.has(s));
     if (!first) return;
-    // A package module is imported, not run: a guard would hide its top level from importers.
-    const imported = context.file.packageDir !== null && !context.file.isMainModule;
     context.report({
       node: first,
       message: 'Processes are started at module top level; under spawn every child re-runs this line. Move it under `if __name__ == "__main__":`',
-      fix: imported ? null : guardFix(context, first),
+      fix: missingGuardFix(context),
     });
   },
 });
+
+/** The edits that guard the module's top-level process starts, or null when there are none or they cannot be guarded. */
+export function missingGuardFix(context: CheckContext): Edit[] | null {
+  const { module } = context;
+  const first = module.statements.find((s) => module.startingStatements.has(s));
+  // A package module is imported, not run: a guard would hide its top level from importers.
+  const imported = context.file.packageDir !== null && !context.file.isMainModule;
+  return first && !imported && !isNeverImported(context.file) ? guardFix(context, first) : null;
+}
 
 /**
  * Which top-level statements go under the guard: from the first process start on, every
@@ -102,21 +113,38 @@ function guardFix(context: CheckContext, first: SyntaxNode): Edit[] | null {
   const { module } = context;
   const moved = statementsToGuard(module, first);
   const { lines } = module;
-  // A guarded statement must own its lines: `x = 1; pool = Pool()` cannot be split safely.
-  for (const statement of moved) {
-    if (!lines.startsLine(statement.startIndex)) return null;
-    const rest = module.text.slice(statement.endIndex, lines.lineEnd(statement.endIndex));
+  const groups = runs(module, moved);
+  // A run of guarded statements must own its lines: `x = 1; pool = Pool()` cannot be split
+  // safely. Statements of one run may share lines (`p.start(); p.join()`): they move together.
+  for (const run of groups) {
+    const last = run[run.length - 1];
+    if (!lines.startsLine(run[0].startIndex)) return null;
+    const rest = module.text.slice(last.endIndex, lines.lineEnd(last.endIndex));
     if (!/^[ \t\f]*(#[^\r\n]*)?(\r\n|\r|\n)?$/.test(rest)) return null;
   }
-  const spans: Span[] = runs(module, moved).map((run) => ({
+  const spans: Span[] = groups.map((run) => ({
     start: lines.lineStart(run[0].startIndex),
     end: lines.lineEnd(run[run.length - 1].endIndex),
     statements: run,
   }));
   const strings = multilineStrings(module, moved);
   const guards = module.mainGuards;
-  const guard = guards[guards.length - 1];
-  return guard ? mergeIntoGuard(module, guard, spans, strings) : newGuard(module, spans, strings);
+  if (guards.length === 0) return newGuard(module, spans, strings);
+  // Each run joins the guard that follows it, first in its body: it still runs after the
+  // guards above it and before that guard's own code. Runs below the last guard go last in
+  // it. Where a guard cannot take them (its body shares the `if` line; an `else` branch
+  // after which nothing can be appended), they get a guard of their own where they stand.
+  const edits: Edit[] = [];
+  const byGuard = new Map<SyntaxNode | null, Span[]>();
+  for (const span of spans) {
+    const next = guards.find((g) => g.startIndex >= span.end) ?? null;
+    byGuard.set(next, [...(byGuard.get(next) ?? []), span]);
+  }
+  for (const [guard, group] of byGuard) {
+    const merged = guard ? prependToGuard(module, guard, group, strings) : appendToGuard(module, guards[guards.length - 1], group, strings);
+    edits.push(...(merged ?? newGuard(module, group, strings)));
+  }
+  return edits;
 }
 
 /** A new guard where the last run stands; earlier runs move into it, in order. */
@@ -134,30 +162,43 @@ function newGuard(module: ModuleFacts, spans: Span[], strings: Array<[number, nu
   return edits;
 }
 
-/** Runs before an existing guard go first in its body, runs after it last, in order. */
-function mergeIntoGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
+/** The indentation of a guard's body, when its body stands on lines of its own. */
+function bodyIndent(module: ModuleFacts, guard: SyntaxNode): { anchor: SyntaxNode; indent: string } | null {
   const anchor = guardBodyAnchor(guard, true);
-  const { lines } = module;
-  if (!anchor || !lines.startsLine(anchor.startIndex)) return null;
-  if (guard.childForFieldName("alternative")) return null;
-  const indent = lines.indentAt(anchor.startIndex);
-  const bodyStart = lines.lineStart(anchor.startIndex);
-  const guardEnd = lines.lineEnd(guard.endIndex);
+  if (!anchor || !module.lines.startsLine(anchor.startIndex)) return null;
+  return { anchor, indent: module.lines.indentAt(anchor.startIndex) };
+}
+
+/** Runs above a guard go first in its body (after its leading `set_start_method`), in order. */
+function prependToGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
+  const body = bodyIndent(module, guard);
+  if (!body) return null;
   const edits: Edit[] = [];
   let before = "";
+  for (const span of spans) {
+    before += withLineBreak(module, reindented(module, span.start, span.end, body.indent, strings));
+    edits.push(replace(span.start, span.end, ""));
+  }
+  edits.push(insert(module.lines.lineStart(body.anchor.startIndex), before));
+  return edits;
+}
+
+/** Runs below the last guard go last in its body, in order. */
+function appendToGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
+  const body = bodyIndent(module, guard);
+  if (!body || guard.childForFieldName("alternative")) return null;
+  const { indent } = body;
+  const guardEnd = module.lines.lineEnd(guard.endIndex);
+  const edits: Edit[] = [];
   let after = "";
   for (const span of spans) {
-    if (span.end <= guard.startIndex) {
-      before += withLineBreak(module, reindented(module, span.start, span.end, indent, strings));
-      edits.push(replace(span.start, span.end, ""));
-    } else if (onlyBlankOrComments(module, guardEnd, span.start)) {
+    if (onlyBlankOrComments(module, guardEnd, span.start)) {
       edits.push(...indentInPlace(module, span, indent, strings));
     } else {
       after += withLineBreak(module, reindented(module, span.start, span.end, indent, strings));
       edits.push(replace(span.start, span.end, ""));
     }
   }
-  if (before) edits.push(insert(bodyStart, before));
   if (after) {
     const endsWithBreak = /[\r\n]$/.test(module.text.slice(0, guardEnd));
     edits.push(insert(guardEnd, (endsWithBreak ? "" : module.lineBreak) + after));

@@ -1,5 +1,8 @@
 // SPS205: expensive or side-effecting work at module level, which every spawned child re-runs.
-import { defineTransform } from "../src/transform";
+import { defineTransform, type CheckContext } from "../src/transform";
+import { isNeverImported } from "./not-reimportable";
+import { insert, replace, type Edit } from "../src/fix/edits";
+import { codeLineStarts, isDocstring, multilineStrings } from "../src/fix/python";
 import { callsNamed, isMainGuard, type ModuleFacts } from "../src/python/module";
 import type { SyntaxNode } from "../src/parse";
 
@@ -31,30 +34,104 @@ export const moduleLevelWork = defineTransform({
   code: "SPS205",
   name: "module-level-work",
   summary: "Expensive or side-effecting work at module level runs again in every spawned child",
-  fix: "never",
-  words: WORK_WORDS,
+  fix: "sometimes",
+  words: [...WORK_WORDS, "print"],
   check(context) {
     const { module } = context;
+    // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module).
+    if (isNeverImported(context.file)) return;
     // Only modules that start processes other than by fork: their children import them.
     if (!module.sites.some((s) => s.startsProcesses && s.method !== "fork")) return;
-    const found = new Map<number, Work>();
-    for (const work of [...topLevelLoops(module), ...workCalls(module)]) {
+    // A program's own module is imported by its spawned children as `__mp_main__`: there a
+    // statement that binds nothing can be kept out of them alone, as fork kept it.
+    const program = context.decision.role === "app";
+    if (program) for (const guard of module.mainGuards) reportElseBranch(context, guard);
+    // Processes started at top level are missing-main-guard's (SPS101), which also moves
+    // the prints above them.
+    const starting = new Set([...module.startingStatements].map((s) => s.id));
+    const found = new Map<number, { statement: SyntaxNode; work: Work }>();
+    const candidates = [...topLevelLoops(module), ...workCalls(module), ...(program && starting.size === 0 ? topLevelPrints(module) : [])];
+    for (const work of candidates) {
       const statement = module.index.topLevelStatementOf(work.node);
-      if (!statement || found.has(statement.id)) continue;
-      if (SKIPPED.test(statement.type) || isMainGuard(statement)) continue;
-      // Processes started at top level are missing-main-guard's (SPS101).
-      if ([...module.startingStatements].some((s) => s.id === statement.id)) continue;
-      found.set(statement.id, work);
+      if (!statement || found.has(statement.id) || starting.has(statement.id)) continue;
+      if (SKIPPED.test(statement.type) || isNotChildGuard(statement) || isMainGuard(statement)) continue;
+      found.set(statement.id, { statement, work });
     }
-    for (const work of [...found.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)) {
+    for (const { statement, work } of [...found.values()].sort((a, b) => a.statement.startIndex - b.statement.startIndex)) {
+      const fix = program ? keepOutOfChildren(module, statement) : null;
       context.report({
         node: work.node,
-        message: `${work.label} at module level runs again in every spawned child that imports this module; move it into a function or under \`if __name__ == "__main__":\``,
-        fix: null,
+        message: fix
+          ? `${work.label} at module level runs again in every spawned child, which imports the program as \`__mp_main__\`; run it only outside those children: \`if __name__ != "__mp_main__":\``
+          : `${work.label} at module level runs again in every spawned child that imports this module; move it into a function or under \`if __name__ == "__main__":\``,
+        fix,
       });
     }
   },
 });
+
+const NOT_CHILD = 'if __name__ != "__mp_main__":';
+
+/** `if __name__ != "__mp_main__":`, either way round, either quotes: code spawned children skip. */
+function isNotChildGuard(node: SyntaxNode): boolean {
+  if (node.type !== "if_statement" || node.childForFieldName("alternative")) return false;
+  const condition = node.childForFieldName("condition");
+  if (condition?.type !== "comparison_operator" || !condition.children.some((c) => c.type === "!=")) return false;
+  const texts = condition.namedChildren.map((o) => o.text);
+  const isChildName = (t: string) => t === '"__mp_main__"' || t === "'__mp_main__'";
+  return texts.length === 2 && ((texts[0] === "__name__" && isChildName(texts[1])) || (isChildName(texts[0]) && texts[1] === "__name__"));
+}
+
+/** `print(...)` calls that are statements of the module by themselves. */
+function topLevelPrints(module: ModuleFacts): Work[] {
+  const { index } = module;
+  return callsNamed(index, ["print"])
+    .filter((call) => {
+      const statement = index.parent(call);
+      return statement?.type === "expression_statement" && statement.namedChildCount === 1 && index.parent(statement)?.type === "module";
+    })
+    .filter((call) => index.field(call, "function")?.text === "print")
+    .map((call) => ({ node: call, label: "`print(...)`" }));
+}
+
+/**
+ * `if __name__ != "__mp_main__":` around an expression statement that binds nothing, on
+ * lines of its own: the parent and every importer still run it, spawned children do not.
+ */
+function keepOutOfChildren(module: ModuleFacts, statement: SyntaxNode): Edit[] | null {
+  if (statement.type !== "expression_statement") return null;
+  // `x = open(...)` binds a name that workers may read: under fork they inherited it.
+  if (statement.namedChildren.some((n) => /assignment$/.test(n.type)) || statement.descendantsOfType("named_expression").length > 0) return null;
+  const { lines, text } = module;
+  if (!lines.startsLine(statement.startIndex)) return null;
+  const end = lines.lineEnd(statement.endIndex);
+  if (!/^[ \t\f]*(#[^\r\n]*)?(\r\n|\r|\n)?$/.test(text.slice(statement.endIndex, end))) return null;
+  const start = lines.lineStart(statement.startIndex);
+  const strings = multilineStrings(module, [statement]);
+  return [
+    insert(start, NOT_CHILD + module.lineBreak),
+    ...codeLineStarts(module, start, end, strings).map((at) => insert(at, module.indentUnit)),
+  ];
+}
+
+/**
+ * The `else:` branch of a program's main guard runs in every spawned child, which imports
+ * the program as `__mp_main__`. `elif __name__ != "__mp_main__":` keeps it for real imports.
+ */
+function reportElseBranch(context: CheckContext, guard: SyntaxNode): void {
+  const alternative = guard.childForFieldName("alternative");
+  if (alternative?.type !== "else_clause") return;
+  const body = alternative.childForFieldName("body");
+  const statements = body ? body.namedChildren.filter((n) => n.type !== "comment") : [];
+  if (statements.every((n) => n.type === "pass_statement" || isDocstring(n))) return;
+  const keyword = alternative.children[0];
+  if (keyword?.type !== "else") return;
+  context.report({
+    node: keyword,
+    message: 'The `else:` branch of the main guard runs in every spawned child, which imports the program as `__mp_main__`; make it `elif __name__ != "__mp_main__":` to keep it for real imports',
+    fix: [replace(keyword.startIndex, keyword.endIndex, `elif __name__ != "__mp_main__"`)],
+  });
+}
 
 interface Work {
   node: SyntaxNode;
@@ -93,7 +170,7 @@ function runsLater(module: ModuleFacts, node: SyntaxNode): boolean {
 
 /** The name to show for a call that does work, or null. */
 function workCall(module: ModuleFacts, call: SyntaxNode): string | null {
-  const callee = module.index.field(call, "function");
+  const callee = call.childForFieldName("function");
   if (!callee) return null;
   if (callee.type === "identifier" && callee.text === "open" && !module.names.isModuleName("open")) return "open";
   const value = module.names.resolve(callee);

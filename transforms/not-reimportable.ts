@@ -1,40 +1,68 @@
-// SPS206: worker functions defined in code that spawned children cannot import (a notebook's __main__).
-import { defineTransform } from "../src/transform";
+// SPS206: worker functions defined in code that spawned children never import: a notebook's
+// __main__, or a __main__.py (children skip a `__main__` module).
+import { defineTransform, type FileInfo } from "../src/transform";
+import type { SyntaxNode } from "../src/parse";
+import type { ModuleFacts } from "../src/python/module";
 import { isNotebook } from "../src/project/notebook";
 import { classOfBase, definitionOf, unwrapPartial, workerUses } from "../src/python/workers";
 
 export const notReimportable = defineTransform({
   code: "SPS206",
   name: "not-reimportable",
-  summary: "A worker function or Process subclass is defined in a notebook, which spawned children cannot import",
+  summary: "A worker function or Process subclass is defined in a notebook or a `__main__.py`, which spawned children cannot import",
   fix: "never",
   check(context) {
-    const { module, file } = context;
-    // Only notebooks are known not to be importable; see the documentation for why `.py`
-    // files (cell scripts, `python -c`, stdin) are not judged.
-    if (!isNotebook(file.path)) return;
-    const advice = "move it to a .py module next to the notebook and import it from there";
-    for (const use of workerUses(module)) {
-      const expr = unwrapPartial(module, use.expr);
-      if (expr.type !== "identifier") continue;
-      const definition = definitionOf(module, expr);
-      // Nested functions fail for another reason: unpicklable-target (SPS202).
-      if (!definition || definition.place === "function") continue;
-      context.report({
-        node: expr,
-        message: `\`${expr.text}\`, handed to ${use.via}, is defined in the notebook, whose \`__main__\` a spawned child cannot import: it fails with "Can't get attribute '${expr.text}' on <module '__main__' (built-in)>"; ${advice}`,
-        fix: null,
-      });
-    }
-    for (const site of module.sites) {
-      if (site.kind !== "ProcessSubclass" || site.method === "fork") continue;
-      const name = classOfBase(site.node)?.childForFieldName("name");
-      if (!name) continue;
-      context.report({
-        node: name,
-        message: `Process subclass \`${name.text}\` is defined in the notebook, whose \`__main__\` a spawned child cannot import: it fails with "Can't get attribute '${name.text}' on <module '__main__' (built-in)>"; ${advice}`,
-        fix: null,
-      });
-    }
+    for (const { node, message } of unimportableWorkers(context.module, context.file)) context.report({ node, message, fix: null });
   },
 });
+
+/**
+ * Code that spawned and forkserver children never import, so they cannot find what it
+ * defines: a notebook (an IPython kernel's `__main__`), and a `__main__.py`, run by
+ * `python -m pkg` or `python dir/`, whose module spawn's child preparation skips.
+ * Only these are judged; see the documentation for `python -c` and stdin.
+ */
+export function isNeverImported(file: FileInfo): boolean {
+  return isNotebook(file.path) || file.isMainModule;
+}
+
+/**
+ * The worker functions and Process subclasses a never-imported module defines itself
+ * (at module level or under its main guard), each with the message that reports it.
+ * Nested functions fail for another reason: unpicklable-target (SPS202).
+ */
+export function unimportableWorkers(module: ModuleFacts, file: FileInfo): Array<{ node: SyntaxNode; message: string }> {
+  if (!isNeverImported(file)) return [];
+  const notebook = isNotebook(file.path);
+  const where = notebook ? "the notebook, whose `__main__` a spawned child cannot import" : "`__main__.py`, which spawned children never import (they skip a `__main__` module)";
+  const advice = notebook
+    ? "move it to a .py module next to the notebook and import it from there"
+    : "move it to another module and import it from there";
+  const found: Array<{ node: SyntaxNode; message: string }> = [];
+  for (const use of workerUses(module)) {
+    const expr = unwrapPartial(module, use.expr);
+    if (expr.type !== "identifier") continue;
+    const definition = definitionOf(module, expr);
+    if (!definition || definition.place === "function") continue;
+    found.push({
+      node: expr,
+      message: `\`${expr.text}\`, handed to ${use.via}, is defined in ${where}: it fails with "Can't get attribute '${expr.text}' on <module '__main__' (built-in)>"; ${advice}`,
+    });
+  }
+  for (const site of module.sites) {
+    if (site.kind !== "ProcessSubclass" || site.method === "fork") continue;
+    const cls = classOfBase(site.node);
+    const name = cls?.childForFieldName("name");
+    if (!cls || !name || insideFunction(cls)) continue;
+    found.push({
+      node: name,
+      message: `Process subclass \`${name.text}\` is defined in ${where}: it fails with "Can't get attribute '${name.text}' on <module '__main__' (built-in)>"; ${advice}`,
+    });
+  }
+  return found;
+}
+
+function insideFunction(node: SyntaxNode): boolean {
+  for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition" || n.type === "lambda") return true;
+  return false;
+}

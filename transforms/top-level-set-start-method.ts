@@ -1,5 +1,6 @@
 // SPS104: set_start_method at module top level, which every spawned child runs again.
 import { defineTransform } from "../src/transform";
+import { isNeverImported } from "./not-reimportable";
 import { argument } from "../src/python/names";
 import { insertFirstInGuard } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
@@ -13,7 +14,8 @@ export const topLevelSetStartMethod = defineTransform({
   fix: "sometimes",
   check(context) {
     const { module, decision } = context;
-    if (decision.role !== "app") return;
+    // Spawned children never run a notebook or a __main__.py: a call at their top level runs once.
+    if (decision.role !== "app" || isNeverImported(context.file)) return;
     for (const call of module.startMethodCalls) {
       const statement = call.topLevelStatement;
       // fork never re-imports the main module, so a top-level fork choice is harmless.

@@ -5,8 +5,9 @@ import { defineTransform } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
 import { isMainGuard, type ModuleFacts } from "../src/python/module";
 import {
-  bindingsOfName, classOfBase, definitionOf, enclosingScope, unwrapPartial, workerUses, type Definition,
+  assignedValueOf, bindingsOfName, classOfBase, definitionOf, enclosingScope, lambdaOf, returnedClosure, unwrapPartial, workerUses, type Definition,
 } from "../src/python/workers";
+import { isNeverImported } from "./not-reimportable";
 
 const LOCAL = `spawn pickles it for the child and fails with "Can't pickle local object"`;
 const GUARDED = (name: string) =>
@@ -19,8 +20,11 @@ export const unpicklableTarget = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
+    // In a notebook or a __main__.py children find nothing defined at module level or under
+    // the guard: not-reimportable (SPS206) reports those; only local definitions are ours.
+    const neverImported = isNeverImported(context.file);
     for (const use of workerUses(module)) {
-      const problem = problemOf(module, unwrapPartial(module, use.expr));
+      const problem = problemOf(module, unwrapPartial(module, use.expr), neverImported);
       if (!problem) continue;
       context.report({ node: use.expr, message: `\`${use.via}\` ${problem}`, fix: null });
     }
@@ -31,7 +35,7 @@ export const unpicklableTarget = defineTransform({
       const name = cls?.childForFieldName("name");
       if (!cls || !name) continue;
       const place = placeOfDefinition(cls);
-      if (place === "module") continue;
+      if (place === "module" || (neverImported && place === "mainGuard")) continue;
       context.report({
         node: name,
         message: `Process subclass \`${name.text}\` is ${place === "mainGuard" ? `defined under the main guard: ${GUARDED(name.text)}` : `a local class: at start() ${LOCAL}`}. Define it at module level`,
@@ -42,13 +46,28 @@ export const unpicklableTarget = defineTransform({
 });
 
 /** What the worker gets and why spawn cannot hand it over, or null when nothing is known. */
-function problemOf(module: ModuleFacts, expr: SyntaxNode): string | null {
+function problemOf(module: ModuleFacts, expr: SyntaxNode, neverImported: boolean): string | null {
   if (expr.type === "lambda") return `gets a lambda: spawn must pickle it for the child and fails ("Can't pickle"). Use a module-level function`;
   if (expr.type === "identifier") {
     const definition = definitionOf(module, expr);
-    if (!definition || definition.place === "module") return null;
+    if (!definition) {
+      const value = assignedValueOf(module, expr)?.value;
+      const made = value ? returnedClosure(module, value) : null;
+      if (made) return closureProblem(`\`${expr.text}\`, `, made);
+      const bound = lambdaOf(module, expr);
+      if (!bound) return null;
+      const why = bound.place === "function"
+        ? LOCAL
+        : `pickle looks it up by the name \`<lambda>\`, not \`${expr.text}\`, and spawn fails with "Can't pickle <function <lambda>>"`;
+      return `gets \`${expr.text}\`, a lambda: ${why}. Make it a \`def\` at module level`;
+    }
+    if (definition.place === "module" || (neverImported && definition.place === "mainGuard")) return null;
     const kind = definition.node.type === "class_definition" ? "class" : "function";
     return `gets \`${expr.text}\`, ${describe(definition, kind)}. Define it at module level`;
+  }
+  if (expr.type === "call") {
+    const made = returnedClosure(module, expr);
+    return made ? closureProblem("", made) : null;
   }
   if (expr.type === "attribute") {
     const object = expr.childForFieldName("object");
@@ -58,6 +77,12 @@ function problemOf(module: ModuleFacts, expr: SyntaxNode): string | null {
     return `gets \`${expr.text}\`, a method of \`${name}\`, ${describe(cls, "class")}. Define the class at module level`;
   }
   return null;
+}
+
+/** A closure made by a factory function of the file. */
+function closureProblem(name: string, made: { factory: string; closure: string }): string {
+  const closure = made.closure === "<lambda>" ? "a lambda" : `\`${made.closure}\``;
+  return `gets ${name}the closure \`${made.factory}()\` returns (${closure}, defined inside \`${made.factory}\`): ${LOCAL}. Pass what it closes over as arguments to a module-level function (\`functools.partial\`)`;
 }
 
 function describe(definition: Definition, kind: "function" | "class"): string {

@@ -33,7 +33,9 @@ function collide(a: Edit, b: Edit): boolean {
  * Picks the fixes one pass applies: in order of their first edit, a fix is taken whole
  * when none of its edits collides with an edit already taken; the rest wait for the next
  * pass (their findings are reported again on the new text). An edit identical to one
- * already taken is shared (two fixes adding the same import).
+ * already taken is shared (two fixes adding the same import). A fix with no edits is one
+ * that another fix of the pass must make possible first: it is never taken, and its finding,
+ * reported again on the new text, brings its real edits then.
  */
 export function chooseFixes<F extends { edits: Edit[] }>(fixes: F[]): F[] {
   const ordered = [...fixes].sort((a, b) => firstStart(a) - firstStart(b));

@@ -145,7 +145,8 @@ function walk(dir: string, layers: GitignoreLayer[], visit: Visitor): void {
     // Symbolic links are never followed: a link loop or a link out of the tree cannot trap the walk.
     if (entry.isSymbolicLink()) continue;
     if (entry.isDirectory()) {
-      if (SKIPPED_DIRS.has(entry.name) || entry.name.endsWith(".egg-info")) continue;
+      // A package (it has __init__.py) is code, whatever its name: CPython's `venv`, pip's `build`.
+      if ((SKIPPED_DIRS.has(entry.name) || entry.name.endsWith(".egg-info")) && !fs.existsSync(path.join(full, "__init__.py"))) continue;
       if (fs.existsSync(path.join(full, "pyvenv.cfg"))) continue;
       if (ignoredBy(active, full, true) || visit.skip(full)) continue;
       walk(full, active, visit);

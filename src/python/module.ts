@@ -343,10 +343,11 @@ export function topLevelStatementOf(facts: ModuleFacts, node: SyntaxNode): Synta
   return facts.index.topLevelStatementOf(node);
 }
 
-/** `if __name__ == "__main__":`, either way round, either quotes. */
+/** `if __name__ == "__main__":`, either way round, either quotes, in parentheses or not. */
 export function isMainGuard(node: SyntaxNode): boolean {
   if (node.type !== "if_statement") return false;
-  const condition = node.childForFieldName("condition");
+  let condition = node.childForFieldName("condition");
+  while (condition?.type === "parenthesized_expression" && condition.namedChildCount === 1) condition = condition.namedChildren[0];
   if (!condition || condition.type !== "comparison_operator") return false;
   const operands = condition.namedChildren;
   if (operands.length !== 2 || !condition.children.some((c) => c.type === "==")) return false;

@@ -217,6 +217,67 @@ export function definitionOf(module: ModuleFacts, identifier: SyntaxNode): Defin
   return null;
 }
 
+/**
+ * The lambda a name is bound to, when the nearest scope that binds the name binds it once,
+ * by `name = lambda ...` (pickle finds such a function under the name `<lambda>`, not
+ * `name`: spawn cannot hand it over), with where that assignment stands.
+ */
+export function lambdaOf(module: ModuleFacts, identifier: SyntaxNode): { lambda: SyntaxNode; assignment: SyntaxNode; place: Place } | null {
+  const bound = assignedValueOf(module, identifier);
+  return bound?.value.type === "lambda" ? { lambda: bound.value, assignment: bound.assignment, place: bound.place } : null;
+}
+
+/**
+ * The value a name is bound to, when the nearest scope that binds the name binds it once,
+ * by a plain `name = value`, with where that assignment stands.
+ */
+export function assignedValueOf(module: ModuleFacts, identifier: SyntaxNode): { value: SyntaxNode; assignment: SyntaxNode; place: Place } | null {
+  const name = identifier.text;
+  for (let scope: Scope | null = enclosingScope(module, identifier); scope; scope = parentScope(module, scope)) {
+    if (scope.node.type === "class_definition") continue;
+    if (scope.node.type !== "module" && parameterNames(scope.node).has(name)) return null;
+    const bindings = bindingsOfName(module, scope.body, name);
+    if (bindings.length === 0) continue;
+    const [only] = bindings;
+    if (bindings.length !== 1 || only.kind !== "assignment" || only.node.type !== "assignment" || !only.value) return null;
+    const place: Place = scope.node.type !== "module" ? "function" : only.inGuard ? "mainGuard" : "module";
+    return { value: only.value, assignment: only.node, place };
+  }
+  return null;
+}
+
+/**
+ * The local function a function of this file returns, when every `return` of it returns
+ * one: a function defined in its body, or a lambda (`def make(n): def work(x): ...; return
+ * work`). Such a closure is a local object: spawn cannot pickle it.
+ */
+export function returnedClosure(module: ModuleFacts, call: SyntaxNode): { factory: string; closure: string } | null {
+  const callee = call.type === "call" ? call.childForFieldName("function") : null;
+  if (callee?.type !== "identifier") return null;
+  const definition = definitionOf(module, callee);
+  if (definition?.node.type !== "function_definition") return null;
+  const body = definition.node.childForFieldName("body");
+  if (!body) return null;
+  const returns: SyntaxNode[] = [];
+  const visit = (node: SyntaxNode): void => {
+    for (const child of node.namedChildren) {
+      if (SCOPE_TYPES.has(child.type)) continue;
+      if (child.type === "return_statement") returns.push(child);
+      else visit(child);
+    }
+  };
+  visit(body);
+  const local = new Set(scopeBindings(body).filter((b) => b.kind === "definition" && b.node.type === "function_definition").map((b) => b.name));
+  let closure: string | null = null;
+  for (const ret of returns) {
+    const value = ret.namedChildren[0];
+    if (value?.type === "lambda") closure ??= "<lambda>";
+    else if (value?.type === "identifier" && local.has(value.text)) closure ??= value.text;
+    else return null;
+  }
+  return closure ? { factory: callee.text, closure } : null;
+}
+
 export interface Scope {
   /** `module`, `function_definition`, `class_definition` or `lambda`. */
   node: SyntaxNode;
