@@ -1,0 +1,201 @@
+// The benchmark corpora. "stdlib": the CPython standard library of the machine's python3,
+// as it is. "relevant": real modules of that library, each with a snippet appended that
+// creates processes (one of several shapes, chosen by position), half of them inside a
+// package: every file is one spawnsafe must parse and analyse, and most of each file is
+// ordinary code, as in real projects.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+
+export function python(): string {
+  return process.env.SPAWNSAFE_PYTHON || "python3";
+}
+
+export function stdlibDir(): string {
+  return execFileSync(python(), ["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: "utf8" }).trim();
+}
+
+/** Every *.py under `dir`, sorted, skipping what spawnsafe's discovery skips for the stdlib. */
+export function pythonFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(d, entry.name);
+      if (entry.isSymbolicLink()) continue;
+      if (entry.isDirectory()) {
+        if (!["site-packages", "__pycache__", "build", "dist"].includes(entry.name)) walk(full);
+      } else if (entry.name.endsWith(".py")) out.push(full);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Snippets that create processes, in the shapes users write. `{i}` makes names unique. */
+const SNIPPETS = [
+  `
+import multiprocessing as _ss_mp
+
+def _ss_square(x):
+    return x * x
+
+if __name__ == "__main__":
+    with _ss_mp.Pool(2) as _ss_pool:
+        print(_ss_pool.map(_ss_square, range(4)))
+`,
+  `
+from concurrent.futures import ProcessPoolExecutor as _SsExecutor
+
+def _ss_double(x):
+    return 2 * x
+
+def _ss_run_all(items):
+    with _SsExecutor(max_workers=2) as ex:
+        return list(ex.map(_ss_double, items))
+`,
+  `
+import multiprocessing
+
+_SS_LOCK = multiprocessing.Lock()
+
+def _ss_worker(q, n):
+    with _SS_LOCK:
+        q.put(n)
+
+def _ss_main():
+    q = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=_ss_worker, args=(q, n)) for n in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+
+if __name__ == "__main__":
+    _ss_main()
+`,
+  `
+from multiprocessing import Process as _SsProcess, Event as _SsEvent
+
+class _SsWorker(_SsProcess):
+    def __init__(self, event):
+        super().__init__()
+        self.event = event
+
+    def run(self):
+        self.event.set()
+
+def _ss_start():
+    event = _SsEvent()
+    worker = _SsWorker(event)
+    worker.start()
+    worker.join()
+    return event.is_set()
+`,
+  `
+import multiprocessing.pool
+
+_SS_FACTOR = 3
+
+def _ss_scale(x):
+    return x * _SS_FACTOR
+
+def _ss_scaled(xs):
+    pool = multiprocessing.pool.Pool(2)
+    try:
+        return pool.map(_ss_scale, xs)
+    finally:
+        pool.close()
+`,
+  `
+import multiprocessing as _ss_mp
+
+_ss_ctx = _ss_mp.get_context("spawn")
+
+def _ss_inc(x):
+    return x + 1
+
+def _ss_incremented(xs):
+    with _ss_ctx.Pool(2) as pool:
+        return pool.map(_ss_inc, xs)
+`,
+  `
+import multiprocessing
+
+def _ss_cube(x):
+    return x ** 3
+
+def _ss_cubes():
+    with multiprocessing.Pool(2) as pool:
+        return pool.map(_ss_cube, range(3))
+
+_ss_result = _ss_cubes()
+`,
+  `
+from concurrent import futures as _ss_futures
+import os as _ss_os
+
+def _ss_pid(_):
+    return _ss_os.getpid()
+
+def _ss_pids():
+    with _ss_futures.ProcessPoolExecutor() as ex:
+        return sorted(set(ex.map(_ss_pid, range(4))))
+
+if __name__ == "__main__":
+    print(len(_ss_pids()) > 0)
+`,
+];
+
+/**
+ * Writes the "relevant" corpus into `dest`: up to `count` stdlib modules between 1 KB and
+ * 200 KB that python3 compiles, each with a snippet appended; odd-numbered ones go into a
+ * package (`pkgN/` with an `__init__.py`). Deterministic: the same machine gives the same corpus.
+ */
+export function writeRelevantCorpus(dest: string, count: number): string[] {
+  const candidates = pythonFiles(stdlibDir()).filter((f) => {
+    const size = fs.statSync(f).size;
+    return size >= 1024 && size <= 200 * 1024;
+  });
+  const compiles = compilable(candidates);
+  const chosen = candidates.filter((f) => compiles.has(f));
+  const step = Math.max(1, Math.floor(chosen.length / count));
+  fs.rmSync(dest, { recursive: true, force: true });
+  const written: string[] = [];
+  for (let i = 0, k = 0; i < chosen.length && k < count; i += step, k++) {
+    const source = fs.readFileSync(chosen[i], "utf8");
+    const dir = k % 2 === 1 ? path.join(dest, `pkg${Math.floor(k / 200)}`) : path.join(dest, `app${Math.floor(k / 200)}`);
+    fs.mkdirSync(dir, { recursive: true });
+    if (k % 2 === 1 && !fs.existsSync(path.join(dir, "__init__.py"))) fs.writeFileSync(path.join(dir, "__init__.py"), "");
+    const file = path.join(dir, `m${k}_${path.basename(chosen[i])}`);
+    const body = source.endsWith("\n") ? source : source + "\n";
+    fs.writeFileSync(file, body + SNIPPETS[k % SNIPPETS.length]);
+    written.push(file);
+  }
+  return written;
+}
+
+/** The files python3 compiles (its own verdict), in one python3 run. */
+function compilable(files: string[]): Set<string> {
+  const script = [
+    "import sys, json",
+    "ok = []",
+    "for f in json.load(sys.stdin):",
+    "    try:",
+    "        src = open(f, encoding='utf-8').read()",
+    "        compile(src, f, 'exec', dont_inherit=True)",
+    "        ok.append(f)",
+    "    except Exception:",
+    "        pass",
+    "print(json.dumps(ok))",
+  ].join("\n");
+  const out = execFileSync(python(), ["-W", "ignore", "-c", script], { input: JSON.stringify(files), encoding: "utf8", maxBuffer: 64 << 20 });
+  return new Set(JSON.parse(out));
+}
+
+if (require.main === module) {
+  const dest = process.argv[2] ?? "/tmp/spawnsafe-bench/relevant";
+  const count = Number(process.argv[3] ?? 1000);
+  const files = writeRelevantCorpus(dest, count);
+  const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+  console.log(`${files.length} files, ${(bytes / 1e6).toFixed(1)} MB in ${dest}`);
+}

@@ -1,0 +1,119 @@
+// spawnsafe's benchmarks, measured side by side in one run: `npm run bench`.
+//
+// 1. The standard library of the machine's python3, as it is: `spawnsafe check` against the
+//    floor (`grep -rlE` of the names spawnsafe recognises over the same files) and against
+//    the same check written as a LibCST visitor (bench/libcst_check.py), both on every core.
+// 2. A corpus where every file creates processes (bench/corpus.ts): spawnsafe's throughput
+//    against raw tree-sitter parsing of the same files (bench/parse.ts) times the cores used.
+//
+// Every timing is the median of several runs (BENCH_RUNS, default 5; the slow LibCST runs
+// BENCH_LIBCST_RUNS, default 3). Timings are wall-clock of whole commands, node's and
+// python's start-up included; the parse floor alone is timed inside its process, which
+// only makes it harder to reach.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { python, pythonFiles, stdlibDir, writeRelevantCorpus } from "./corpus";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CLI = path.join(ROOT, "bin", "spawnsafe.js");
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const LIBCST_RUNS = Number(process.env.BENCH_LIBCST_RUNS ?? 3);
+const CORES = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+/** The names spawnsafe's prefilter looks for: what a file must mention to be parsed at all. */
+const RECOGNISED = "multiprocessing|ProcessPoolExecutor|fork";
+
+interface Timed {
+  seconds: number;
+  stdout: string;
+}
+
+function timed(command: string, args: string[], input?: string): Timed {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(command, args, { input, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1" } });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.error) throw r.error;
+  if (r.status !== 0 && r.status !== 1 && r.status !== 2) throw new Error(`${command} ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return { seconds, stdout: r.stdout };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Runs each measurement in turn, `runs` rounds, so that load on the machine falls on all alike. */
+function measure(runs: number, commands: Record<string, () => number>): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(commands)) samples[name].push(run());
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+function hasLibcst(): boolean {
+  return spawnSync(python(), ["-c", "import libcst"], { stdio: "ignore" }).status === 0;
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+function main(): void {
+  const stdlib = stdlibDir();
+  const stdlibList = pythonFiles(stdlib).join("\n");
+  const stdlibBytes = pythonFiles(stdlib).reduce((n, f) => n + fs.statSync(f).size, 0);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-bench-"));
+  const relevant = path.join(scratch, "relevant");
+  const relevantFiles = writeRelevantCorpus(relevant, Number(process.env.BENCH_CORPUS_FILES ?? 1000));
+  const relevantBytes = relevantFiles.reduce((n, f) => n + fs.statSync(f).size, 0);
+  console.log(`python3 standard library: ${stdlib} (${stdlibList.split("\n").length} files, ${(stdlibBytes / 1e6).toFixed(1)} MB)`);
+  console.log(`all-relevant corpus: ${relevantFiles.length} files, ${(relevantBytes / 1e6).toFixed(1)} MB`);
+  console.log(`cores: ${CORES}, runs: ${RUNS} (LibCST ${LIBCST_RUNS}), medians\n`);
+
+  const grepArgs = ["-rlE", RECOGNISED, "--include=*.py", "--exclude-dir=site-packages", "--exclude-dir=__pycache__", stdlib];
+  const stdlibTimes = measure(RUNS, {
+    grep: () => timed("grep", grepArgs).seconds,
+    spawnsafe: () => timed(process.execPath, [CLI, "check", "--quiet", "--format", "json", stdlib]).seconds,
+  });
+  let libcst: number | null = null;
+  if (hasLibcst()) {
+    libcst = measure(LIBCST_RUNS, {
+      libcst: () => timed(python(), [path.join(ROOT, "bench", "libcst_check.py"), String(CORES)], stdlibList).seconds,
+    }).libcst;
+  } else {
+    console.log("LibCST is not importable by python3: that comparison is skipped.\n");
+  }
+
+  const relevantList = relevantFiles.join("\n");
+  let parseSeconds = 0;
+  const relevantTimes = measure(RUNS, {
+    parse: () => {
+      const out = timed(process.execPath, [path.join(ROOT, "dist", "bench", "parse.js")], relevantList);
+      parseSeconds = JSON.parse(out.stdout).seconds;
+      return parseSeconds;
+    },
+    spawnsafe: () => timed(process.execPath, [CLI, "check", "--quiet", "--format", "json", "--jobs", String(CORES), relevant]).seconds,
+  });
+  fs.rmSync(scratch, { recursive: true, force: true });
+
+  const mb = relevantBytes / 1e6;
+  const floorThroughput = (mb / relevantTimes.parse) * CORES;
+  const ourThroughput = mb / relevantTimes.spawnsafe;
+  const grepRatio = stdlibTimes.spawnsafe / stdlibTimes.grep;
+  const libcstRatio = libcst === null ? null : libcst / stdlibTimes.spawnsafe;
+  const parseShare = ourThroughput / floorThroughput;
+
+  const lines = [
+    row(["measurement", "spawnsafe", "compared with", "ratio", "target", "met"]),
+    row(["---", "---", "---", "---", "---", "---"]),
+    row(["stdlib `check` vs grep floor", `${stdlibTimes.spawnsafe.toFixed(2)} s`, `grep -rlE: ${stdlibTimes.grep.toFixed(3)} s`, `${grepRatio.toFixed(1)}x the floor`, "at most 2x", grepRatio <= 2 ? "yes" : "no"]),
+    libcstRatio === null
+      ? row(["stdlib `check` vs LibCST visitor", `${stdlibTimes.spawnsafe.toFixed(2)} s`, "LibCST: not run", "-", "at least 10x faster", "-"])
+      : row(["stdlib `check` vs LibCST visitor", `${stdlibTimes.spawnsafe.toFixed(2)} s`, `LibCST (${CORES} processes): ${libcst!.toFixed(1)} s`, `${libcstRatio.toFixed(0)}x faster`, "at least 10x faster", libcstRatio >= 10 ? "yes" : "no"]),
+    row(["all-relevant corpus throughput", `${ourThroughput.toFixed(1)} MB/s (${CORES} threads)`, `tree-sitter parse: ${(mb / relevantTimes.parse).toFixed(1)} MB/s x ${CORES} cores`, `${(parseShare * 100).toFixed(0)}%`, "at least 80%", parseShare >= 0.8 ? "yes" : "no"]),
+  ];
+  console.log(lines.join("\n"));
+}
+
+main();
