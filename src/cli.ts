@@ -43,7 +43,21 @@ function err(text: string): void {
   process.stderr.write(text.endsWith("\n") ? text : text + "\n");
 }
 
+/**
+ * A reader that stops early (`spawnsafe check . | head`) closes the pipe: stop writing,
+ * quietly, as other command-line tools do, instead of dying on EPIPE.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      process.exit(process.exitCode ?? EXIT.ok);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   let code: number = EXIT.ok;
   let usageError: string | null = null;
   const dashAt = argv.indexOf("--");

@@ -5,7 +5,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnsafe } from "./helpers/cli";
+import { spawnSync } from "node:child_process";
+import { CLI, spawnsafe } from "./helpers/cli";
 
 const APP = 'import multiprocessing as mp\n\ndef f(x):\n    return x\n\nif __name__ == "__main__":\n    with mp.Pool(2) as p:\n        print(p.map(f, [1]))\n';
 const BROKEN = "import multiprocessing\ndef f(:\n    pass\n";
@@ -149,4 +150,11 @@ test("no colour when stdout is not a terminal", () => {
   const dir = project({ "app.py": APP });
   const r = spawnsafe(["check", "."], dir);
   assert.doesNotMatch(r.stdout + r.stderr, /\u001b\[/);
+});
+
+test("a reader that closes the pipe early (| head) ends the run quietly, without an EPIPE trace", () => {
+  const r = spawnSync("bash", ["-c", `"${process.execPath}" "${CLI}" rules | head -1; exit \${PIPESTATUS[0]}`], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^SPS101/);
+  assert.doesNotMatch(r.stderr, /EPIPE|Error/);
 });
