@@ -7,7 +7,7 @@ import { decideRole } from "./project/role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import type { Decision, FileInfo, Options, Transform } from "./transform";
+import { reportsOf, type Decision, type FileInfo, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 
 export interface Finding {
@@ -153,16 +153,10 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     };
   };
   for (const transform of transforms) {
-    transform.check({
-      module,
-      file,
-      options,
-      decision,
-      report({ node, message, fix }) {
-        const f = finding(transform, node.startIndex, node.endIndex, message, fix);
-        if (!suppress(suppressions, f.finding)) pending.push(f);
-      },
-    });
+    for (const { node, message, fix } of reportsOf(transform, { module, file, options, decision })) {
+      const f = finding(transform, node.startIndex, node.endIndex, message, fix);
+      if (!suppress(suppressions, f.finding)) pending.push(f);
+    }
   }
   for (const s of suppressions.values()) {
     const unused = s.codes.size === 0 ? (s.used.size === 0 ? ["all"] : []) : [...s.codes].filter((c) => !s.used.has(c));

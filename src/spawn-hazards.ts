@@ -1,7 +1,7 @@
 // Findings that make a program fail once it runs under spawn. A fix that moves a file's
 // processes to spawn (SPS102, SPS103) is not made while the file has one that its line does
 // not silence: the program works under fork, and the fix would break it.
-import type { CheckContext } from "./transform";
+import { reportsOf, type CheckContext } from "./transform";
 import { unpicklableTarget } from "../transforms/unpicklable-target";
 import { globalOnlyInMain } from "../transforms/global-only-in-main";
 import { notReimportable } from "../transforms/not-reimportable";
@@ -21,13 +21,10 @@ export function spawnHazards(context: CheckContext): Hazard[] {
   const suppressions = suppressionsOf(module);
   const hazards: Hazard[] = [];
   for (const transform of [unpicklableTarget, globalOnlyInMain, notReimportable]) {
-    transform.check({
-      ...context,
-      report({ node }) {
-        const line = module.lines.position(node.startIndex).line;
-        if (!silences(suppressions, line, transform.code)) hazards.push({ code: transform.code, line });
-      },
-    });
+    for (const { node } of reportsOf(transform, context)) {
+      const line = module.lines.position(node.startIndex).line;
+      if (!silences(suppressions, line, transform.code)) hazards.push({ code: transform.code, line });
+    }
   }
   return hazards.sort((a, b) => a.line - b.line);
 }

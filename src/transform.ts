@@ -62,3 +62,15 @@ export interface Transform {
 export function defineTransform(transform: Transform): Transform {
   return transform;
 }
+
+/**
+ * What a transform reports for the module, found once per module: the engine and the fixes
+ * that look at other transforms' findings first (src/spawn-hazards.ts) share the result.
+ */
+export function reportsOf(transform: Transform, context: Omit<CheckContext, "report">): Report[] {
+  return context.module.index.memo(`reports:${transform.code}`, () => {
+    const reports: Report[] = [];
+    transform.check({ ...context, report: (r) => reports.push(r) });
+    return reports;
+  });
+}

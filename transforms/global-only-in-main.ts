@@ -24,7 +24,11 @@ export const globalOnlyInMain = defineTransform({
     const moduleBindings = (name: string) => bindingsOfName(module, module.root, name);
     const rebinders = runtimeRebinders(module, workers);
     // Only a name the guard binds or a function rebinds can be stale by rebinding: staleReason looks at no other.
-    const rebound = new Set([...rebinders.byName.keys(), ...module.mainGuards.flatMap((g) => scopeBindings(g).map((b) => b.name))]);
+    const guards = module.mainGuards.map((g) => [g.startIndex, g.endIndex]);
+    const rebound = (global: string) =>
+      rebinders.byName.has(global) ||
+      (module.index.wordPositions(global).some((at) => guards.some(([start, end]) => at >= start && at < end)) &&
+        moduleBindings(global).some((b) => b.inGuard));
     const starImport = hasStarImport(module);
     const mutations = new RuntimeMutations(module, workers);
     for (const worker of workers.values()) {
@@ -35,7 +39,7 @@ export const globalOnlyInMain = defineTransform({
         const global = read.text;
         if (locals.has(global) || seen.has(global)) continue;
         const reason =
-          (rebound.has(global) ? staleReason(module, global, moduleBindings, rebinders, starImport) : null) ??
+          (rebound(global) ? staleReason(module, global, moduleBindings, rebinders, starImport) : null) ??
           mutationReason(module, global, moduleBindings, mutations);
         if (!reason) continue;
         seen.add(global);
@@ -180,7 +184,7 @@ class RuntimeMutations {
 function changesInPlace(module: ModuleFacts, name: string): SyntaxNode[] {
   const { index } = module;
   const found: SyntaxNode[] = [];
-  for (const identifier of index.identifiers(name)) {
+  for (const identifier of index.identifiersFollowedBy(name, "[.")) {
     // Up through `N[...]`, `N.a`, `N.a[...]`: the target or callee rooted at N.
     let node = identifier;
     let parent = index.parent(node);

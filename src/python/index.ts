@@ -22,12 +22,32 @@ export class SourceIndex {
   identifiers(name: string): SyntaxNode[] {
     let found = this.identifierCache.get(name);
     if (!found) {
-      found = [];
-      for (const at of this.positionsOf([name]).get(name)!) {
-        const node = this.root.descendantForIndex(at, at + name.length);
-        if (node.type === "identifier" && node.startIndex === at && node.endIndex === at + name.length) found.push(node);
-      }
+      found = this.identifiersAt(name, this.positionsOf([name]).get(name)!);
       this.identifierCache.set(name, found);
+    }
+    return found;
+  }
+
+  /**
+   * The identifiers spelled `name` whose text is followed by one of `next` (after spaces and
+   * line continuations): `N[` and `N.` when only subscripts and attributes of N matter. The
+   * text decides first, so most places are never looked up in the tree.
+   */
+  identifiersFollowedBy(name: string, next: string): SyntaxNode[] {
+    const { text } = this;
+    const at = this.positionsOf([name]).get(name)!.filter((start) => {
+      let i = start + name.length;
+      while (i < text.length && " \t\f\\\r\n".includes(text[i])) i++;
+      return next.includes(text[i]);
+    });
+    return this.identifiersAt(name, at);
+  }
+
+  private identifiersAt(name: string, positions: number[]): SyntaxNode[] {
+    const found: SyntaxNode[] = [];
+    for (const at of positions) {
+      const node = this.root.descendantForIndex(at, at + name.length);
+      if (node.type === "identifier" && nodeStart(node) === at && node.endIndex === at + name.length) found.push(node);
     }
     return found;
   }
@@ -86,6 +106,11 @@ export class SourceIndex {
   /** Where `word` opens a line (no indent): the statements of the module that begin with it. */
   lineStartsWith(word: string): number[] {
     return this.positionsOf([word]).get(word)!.filter((at) => at === 0 || this.text[at - 1] === "\n" || this.text[at - 1] === "\r");
+  }
+
+  /** Where `name` is written as a whole word (in code, strings or comments alike). */
+  wordPositions(name: string): number[] {
+    return this.positionsOf([name]).get(name)!;
   }
 
   /** Searches the text for all these names in one pass, for the lookups to come. */
