@@ -31,17 +31,28 @@ export const globalOnlyInMain = defineTransform({
         moduleBindings(global).some((b) => b.inGuard));
     const starImport = hasStarImport(module);
     const mutations = new RuntimeMutations(module, workers);
-    for (const worker of workers.values()) {
-      const name = workerName(worker);
-      const locals = localNames(worker);
-      const seen = new Set<string>();
-      for (const read of reads(module, worker)) {
-        const global = read.text;
-        if (locals.has(global) || seen.has(global)) continue;
+    const reasons = new Map<string, string | null>();
+    const reasonFor = (global: string): string | null => {
+      if (!reasons.has(global)) {
         const reason =
           (rebound(global) ? staleReason(module, global, moduleBindings, rebinders, starImport) : null) ??
           mutationReason(module, global, moduleBindings, mutations);
+        reasons.set(global, reason);
+      }
+      return reasons.get(global)!;
+    };
+    for (const worker of workers.values()) {
+      const name = workerName(worker);
+      let locals: Set<string> | null = null;
+      const seen = new Set<string>();
+      for (const read of reads(module, worker)) {
+        const global = read.text;
+        if (seen.has(global)) continue;
+        const reason = reasonFor(global);
         if (!reason) continue;
+        // A name the worker binds itself is not the global (looked at only when it matters).
+        locals ??= localNames(worker);
+        if (locals.has(global)) continue;
         seen.add(global);
         context.report({ node: read, message: `Worker \`${name}\` reads \`${global}\`, which ${reason}`, fix: null });
       }
