@@ -1,6 +1,6 @@
 // One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
 // applied text, repeated until no fix applies, re-parsed before anything is written.
-import { DecodeError, decodeSource, encodeSource, firstSyntaxError, parsePython, type Encoding } from "./parse";
+import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, parsePython, type Encoding } from "./parse";
 import { NO_CONTEXT, analyzeModule, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { decideRole } from "./project/role";
@@ -55,6 +55,9 @@ const MAX_PASSES = 10;
  * ProcessPoolExecutor or fork: every other file is not parsed at all.
  */
 const RELEVANT = /multiprocessing|ProcessPoolExecutor|\bfork(?:pty)?\b/;
+/** The words of RELEVANT, looked for in a file's bytes before it is decoded. */
+const RELEVANT_WORDS = ["multiprocessing", "ProcessPoolExecutor", "fork"];
+const NOT_RELEVANT: Decision = { role: "none", reason: "does not mention multiprocessing" };
 
 interface Pending {
   transform: Transform;
@@ -65,6 +68,11 @@ interface Pending {
 export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
+  // Most files of a tree never name the API: checked on the bytes, without decoding them.
+  if (!RELEVANT_WORDS.some((word) => bytes.includes(word)) && isDecodable(bytes)) {
+    result.decision = NOT_RELEVANT;
+    return result;
+  }
   let text: string;
   let encoding: Encoding;
   try {
@@ -76,7 +84,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   result.before = result.after = text;
   if (!RELEVANT.test(text)) {
-    result.decision = { role: "none", reason: "does not mention multiprocessing" };
+    result.decision = NOT_RELEVANT;
     return result;
   }
   const tree = parsePython(text);

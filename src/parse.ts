@@ -1,4 +1,5 @@
 // The one place that creates the tree-sitter parser and turns a file's bytes into text and back.
+import { isUtf8 } from "node:buffer";
 import Parser from "tree-sitter";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const Python: unknown = require("tree-sitter-python");
@@ -92,6 +93,16 @@ function isUtf8Name(name: string): boolean {
  * (latin1): Python's syntax is ASCII, spawnsafe only inserts ASCII, so re-encoding the
  * edited text byte for byte restores every non-ASCII byte exactly.
  */
+/** What decodeSource accepts, told without building the text: NUL-free, in its declared encoding. */
+export function isDecodable(bytes: Buffer): boolean {
+  const bom = bytes.subarray(0, 3).equals(UTF8_BOM);
+  const body = bom ? bytes.subarray(3) : bytes;
+  if (body.indexOf(0) >= 0) return false;
+  const cookie = codingCookie(body);
+  if (cookie && !isUtf8Name(cookie)) return !bom;
+  return isUtf8(body);
+}
+
 export function decodeSource(bytes: Buffer): Decoded {
   const bom = bytes.subarray(0, 3).equals(UTF8_BOM);
   const body = bom ? bytes.subarray(3) : bytes;

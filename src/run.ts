@@ -60,7 +60,7 @@ export const MIN_FILES_FOR_WORKERS = 8;
  * main thread (processFile returns at once for them). A superset of the engine's own
  * prefilter, so a mismatch can only cost time, never change a result.
  */
-const MAY_NEED_PARSING = /multiprocessing|ProcessPoolExecutor|fork/;
+const MAY_NEED_PARSING = ["multiprocessing", "ProcessPoolExecutor", "fork"];
 
 export function defaultJobs(): number {
   return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length || 1;
@@ -139,7 +139,7 @@ async function processAll(files: string[], request: RunRequest, interrupted: () 
       continue;
     }
     originals[i] = bytes;
-    if (MAY_NEED_PARSING.test(bytes.toString("latin1"))) {
+    if (MAY_NEED_PARSING.some((word) => bytes.includes(word))) {
       heavy.push(i);
     } else {
       results[i] = processIsolated(fileInfo(files[i], shownAs), bytes, request.options, request.fix);

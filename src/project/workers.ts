@@ -96,7 +96,10 @@ function serve(setup: Setup): void {
     }
     const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
     try {
-      port.postMessage({ index: message.index, result: processIsolated(message.info, bytes, setup.options, setup.applyFixes) } satisfies FromWorker);
+      const result = processIsolated(message.info, bytes, setup.options, setup.applyFixes);
+      // The texts serve diffs of changed files only: an unchanged file's need not be copied back.
+      if (!result.output) result.before = result.after = "";
+      port.postMessage({ index: message.index, result } satisfies FromWorker);
     } catch (e) {
       port.postMessage({ index: message.index, crash: (e as Error)?.stack ?? String(e) } satisfies FromWorker);
     }
