@@ -43,11 +43,12 @@ export const globalOnlyInMain = defineTransform({
     };
     for (const worker of workers.values()) {
       const name = workerName(worker);
+      const parameters = parameterNames(worker);
       let locals: Set<string> | null = null;
       const seen = new Set<string>();
       for (const read of reads(module, worker)) {
         const global = read.text;
-        if (seen.has(global)) continue;
+        if (seen.has(global) || parameters.has(global)) continue;
         const reason = reasonFor(global);
         if (!reason) continue;
         // A name the worker binds itself is not the global (looked at only when it matters).

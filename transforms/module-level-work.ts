@@ -154,7 +154,13 @@ function workCalls(module: ModuleFacts): Work[] {
   const { index } = module;
   const written = new Set([...WORK_WORDS, ...WORK_NAME_PREFIXES.flatMap((p) => index.wordsStartingWith(p))]);
   const works: Work[] = [];
-  for (const call of callsNamed(index, [...written])) {
+  // Names inside a top-level definition or main guard never run at import: not looked up.
+  const guards = new Set(module.mainGuards.map((g) => g.id));
+  const atImport = (position: number) => {
+    const statement = module.statementAt(position);
+    return !!statement && !/^(function_definition|class_definition|decorated_definition)$/.test(statement.type) && !guards.has(statement.id);
+  };
+  for (const call of callsNamed(index, [...written], atImport)) {
     if (runsLater(module, call)) continue;
     const label = workCall(module, call);
     if (label) works.push({ node: call, label: `\`${label}(...)\`` });

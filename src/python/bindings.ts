@@ -92,3 +92,11 @@ function parameterOf(index: SourceIndex, parameter: SyntaxNode): Role {
 export function sameNode(a: SyntaxNode | null, b: SyntaxNode | null): boolean {
   return !!a && !!b && a.startIndex === nodeStart(b) && a.endIndex === b.endIndex && a.type === b.type;
 }
+
+/** The names an import statement binds: each alias, or the first part of each dotted name. */
+export function importedNames(statement: SyntaxNode): string[] {
+  return statement.childrenForFieldName("name").map((item) => {
+    const bound = item.type === "aliased_import" ? item.childForFieldName("alias") : item;
+    return bound ? bound.text.split(".")[0].trim() : "";
+  });
+}

@@ -52,11 +52,18 @@ export class SourceIndex {
     return found;
   }
 
-  /** The identifiers spelled as any of `names`, in source order. */
-  identifiersOf(names: Iterable<string>): SyntaxNode[] {
+  /**
+   * The identifiers spelled as any of `names`, in source order; with `keep`, only those at
+   * positions it accepts, the others never looked up in the tree.
+   */
+  identifiersOf(names: Iterable<string>, keep?: (position: number) => boolean): SyntaxNode[] {
     const list = [...new Set(names)];
-    this.positionsOf(list);
-    const all = list.flatMap((name) => this.identifiers(name));
+    const positions = this.positionsOf(list);
+    const all = list.flatMap((name) => {
+      if (!keep) return this.identifiers(name);
+      const cached = this.identifierCache.get(name);
+      return cached ? cached.filter((n) => keep(nodeStart(n))) : this.identifiersAt(name, positions.get(name)!.filter(keep));
+    });
     return list.length > 1 ? all.sort((a, b) => nodeStart(a) - nodeStart(b)) : all;
   }
 

@@ -2,9 +2,9 @@
 // top-level statements and the same-file functions that start processes.
 import { parsePython, type SyntaxNode, type Tree, nodeId, nodeStart } from "../parse";
 import { LineIndex, indentUnitOf, lineBreakOf } from "./text";
-import { NameResolver, argument, canonical, methodArgument, methodOfLiteral, type Method } from "./names";
+import { NameResolver, STAR_EXPORTS, argument, canonical, methodArgument, methodOfLiteral, type Method } from "./names";
 import { SourceIndex, calleeCall, calleeExpression } from "./index";
-import { sameNode } from "./bindings";
+import { importedNames, roleOf, sameNode } from "./bindings";
 
 /** Factories of the default context (`multiprocessing.X`) and of every context object (`ctx.X`). */
 export const CONTEXT_FACTORIES = new Set([
@@ -62,6 +62,8 @@ export interface ModuleFacts {
   indentUnit: string;
   /** Top-level statements, comments left out. */
   statements: SyntaxNode[];
+  /** The top-level statement a position falls in (from the statements' starts). */
+  statementAt(position: number): SyntaxNode | null;
   /** Top-level `if __name__ == "__main__":` statements. */
   mainGuards: SyntaxNode[];
   sites: CreationSite[];
@@ -108,6 +110,7 @@ class Module implements ModuleFacts {
   private cachedStatements: SyntaxNode[] | null = null;
   private cachedGuards: SyntaxNode[] | null = null;
   private cachedIndent: string | null = null;
+  private cachedStarts: number[] | null = null;
 
   constructor(readonly text: string, readonly tree: Tree, packageName: string | null) {
     this.root = tree.rootNode;
@@ -127,8 +130,10 @@ class Module implements ModuleFacts {
   get mainGuards(): SyntaxNode[] {
     if (!this.cachedGuards) {
       const guards = new Map<number, SyntaxNode>();
-      for (const name of this.index.identifiers("__name__")) {
-        const statement = this.index.topLevelStatementOf(name);
+      // Only a `__name__` in a top-level `if` can open a guard: the others are not looked up.
+      const inTopLevelIf = (position: number) => this.statementAt(position)?.type === "if_statement";
+      for (const name of this.index.identifiersOf(["__name__"], inTopLevelIf)) {
+        const statement = this.statementAt(nodeStart(name));
         if (statement && !guards.has(nodeId(statement)) && isMainGuard(statement)) guards.set(nodeId(statement), statement);
       }
       this.cachedGuards = [...guards.values()];
@@ -138,6 +143,23 @@ class Module implements ModuleFacts {
 
   get indentUnit(): string {
     return (this.cachedIndent ??= indentUnitOfTree(this.root, this.lines));
+  }
+
+  /**
+   * The top-level statement a position falls in, told from the statements' starts alone (a
+   * position after the last line of a statement, in a comment or blank, gets that statement).
+   */
+  statementAt(position: number): SyntaxNode | null {
+    const starts = (this.cachedStarts ??= this.statements.map(nodeStart));
+    let lo = 0;
+    let hi = starts.length - 1;
+    if (hi < 0 || position < starts[0]) return null;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= position) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.statements[lo];
   }
 
   /** The top-level statements with these ids, as the very objects of `statements`. */
@@ -163,11 +185,11 @@ export function analyzeModule(text: string, tree: Tree = parsePython(text), cont
  * `names` and every name bound to one of them: `from multiprocessing import Pool as P`
  * adds P, `make = ctx.Process` adds make. A call can name one of `names` only through these.
  */
-function aliasClosure(index: SourceIndex, names: string[]): Set<string> {
+function aliasClosure(index: SourceIndex, names: string[], keep?: (position: number) => boolean): Set<string> {
   const all = new Set(names);
   for (let batch = [...all]; batch.length > 0; ) {
     const next: string[] = [];
-    for (const identifier of index.identifiersOf(batch)) {
+    for (const identifier of index.identifiersOf(batch, keep)) {
       const alias = aliasBoundTo(index, identifier);
       if (alias && !all.has(alias)) {
         all.add(alias);
@@ -200,10 +222,13 @@ function aliasBoundTo(index: SourceIndex, identifier: SyntaxNode): string | null
   return null;
 }
 
-/** Calls whose callee ends in one of `names` or an alias of one, each once, in source order. */
-export function callsNamed(index: SourceIndex, names: string[]): SyntaxNode[] {
+/**
+ * Calls whose callee ends in one of `names` or an alias of one, each once, in source order;
+ * with `keep`, only where it accepts the position of the name (aliases too).
+ */
+export function callsNamed(index: SourceIndex, names: string[], keep?: (position: number) => boolean): SyntaxNode[] {
   const calls = new Map<number, SyntaxNode>();
-  for (const identifier of index.identifiersOf(aliasClosure(index, names))) {
+  for (const identifier of index.identifiersOf(aliasClosure(index, names, keep), keep)) {
     const call = calleeCall(index, identifier);
     if (call && !calls.has(nodeId(call))) calls.set(nodeId(call), call);
   }
@@ -229,10 +254,17 @@ function collectExternalStarts(facts: ModuleFacts, context: ModuleContext): void
 
 /** Creation sites, start-method and context calls: from the calls and class bases that can name the API. */
 function collectCalls(facts: ModuleFacts): void {
-  const { index } = facts;
-  const names = aliasClosure(index, API_NAMES);
+  const { index, text } = facts;
+  const { roots, imported } = apiRoots(index);
+  // A callee written `a.b.Pool` can only be the API when `a` is one of the roots.
+  const mayBeApi = (position: number) => {
+    const root = writtenRoot(text, position);
+    return root === null || roots.has(root);
+  };
+  // `from multiprocessing import Pool as P`: P( is a call to the API too.
+  const names = aliasClosure(index, [...API_NAMES, ...imported], mayBeApi);
   const visits = new Map<number, { node: SyntaxNode; classify: () => void }>();
-  for (const identifier of index.identifiersOf(names)) {
+  for (const identifier of index.identifiersOf(names, mayBeApi)) {
     const call = calleeCall(index, identifier);
     if (call) {
       if (!visits.has(nodeId(call))) visits.set(nodeId(call), { node: call, classify: () => classifyCall(facts, call) });
@@ -242,6 +274,97 @@ function collectCalls(facts: ModuleFacts): void {
     if (cls && !visits.has(nodeId(cls))) visits.set(nodeId(cls), { node: cls, classify: () => classifyClass(facts, cls) });
   }
   for (const visit of [...visits.values()].sort((a, b) => inSourceOrder(a.node, b.node))) visit.classify();
+}
+
+/** Module names whose import brings the API in: multiprocessing, concurrent.futures, torch.multiprocessing. */
+const API_MODULE_WORDS = ["multiprocessing", "concurrent", "torch"];
+
+/**
+ * The names a use of the API can start with: those bound by an import that names one of the
+ * API's modules, what a star import may bring in, and the names assigned from an expression
+ * that starts with one of these (`ctx = mp.get_context("spawn")`, `P = mp.Pool`). Only the
+ * resolver decides what a name is; these only tell which places can be skipped unasked.
+ */
+function apiRoots(index: SourceIndex): { roots: Set<string>; imported: Set<string> } {
+  const roots = new Set<string>();
+  /** Names that `from M import name [as alias]` binds to a member of an API module. */
+  const imported = new Set<string>();
+  for (const identifier of index.identifiersOf(API_MODULE_WORDS)) {
+    const role = roleOf(index, identifier);
+    if (role.role !== "import") continue;
+    for (const name of importedNames(role.statement)) {
+      if (!name) continue;
+      roots.add(name);
+      if (role.statement.type === "import_from_statement") imported.add(name);
+    }
+  }
+  if (index.starImports().length > 0) for (const names of Object.values(STAR_EXPORTS)) names.forEach((n) => roots.add(n));
+  const text = index.text;
+  // An assignment's value starts on the line of its `=`, or on a line of its own in brackets.
+  const mayBeAssigned = (position: number) => {
+    const prefix = text.slice(text.lastIndexOf("\n", position - 1) + 1, position);
+    return prefix.includes("=") || /^[\s([{\\]*$/.test(prefix);
+  };
+  for (let batch = [...roots]; batch.length > 0; ) {
+    const next: string[] = [];
+    for (const identifier of index.identifiersOf(batch, mayBeAssigned)) {
+      const name = nameAssignedFrom(index, identifier);
+      if (name && !roots.has(name)) {
+        roots.add(name);
+        next.push(name);
+      }
+    }
+    batch = next;
+  }
+  return { roots, imported };
+}
+
+/** The name bound to an expression that starts with this identifier (`x = id.a(...).b`), or null. */
+function nameAssignedFrom(index: SourceIndex, identifier: SyntaxNode): string | null {
+  let node = identifier;
+  let parent = index.parent(node);
+  while (parent && /^(attribute|call|parenthesized_expression)$/.test(parent.type) && nodeStart(parent) === nodeStart(node)) {
+    node = parent;
+    parent = index.parent(node);
+  }
+  if (parent?.type === "assignment" && sameNode(index.field(parent, "right"), node)) {
+    const left = index.field(parent, "left");
+    return left?.type === "identifier" ? left.text : null;
+  }
+  if (parent?.type === "named_expression" && sameNode(index.field(parent, "value"), node)) return index.field(parent, "name")?.text ?? null;
+  return null;
+}
+
+/**
+ * The first name of the dotted chain that ends with the word at `position`, read from the
+ * text: `mp` for `mp.Pool`, `Pool` for a bare `Pool`. Null when the text does not show it
+ * plainly on one line (`f().Pool`, `x[0].Pool`, a chain broken across lines).
+ */
+function writtenRoot(text: string, position: number): string | null {
+  let start = position;
+  let end = position;
+  while (end < text.length && isWordCode(text.charCodeAt(end))) end++;
+  for (;;) {
+    let before = start;
+    while (before > 0 && (text[before - 1] === " " || text[before - 1] === "\t")) before--;
+    const c = before > 0 ? text[before - 1] : "";
+    if (c === ".") {
+      let dot = before - 1;
+      while (dot > 0 && (text[dot - 1] === " " || text[dot - 1] === "\t")) dot--;
+      const wordEnd = dot;
+      while (dot > 0 && isWordCode(text.charCodeAt(dot - 1))) dot--;
+      if (dot === wordEnd) return null;
+      start = dot;
+      end = wordEnd;
+      continue;
+    }
+    if (c === "" || !/[)\]}\\\r\n]/.test(c)) return text.slice(start, end);
+    return null;
+  }
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c >= 128;
 }
 
 /** The class whose base list holds an expression ending in this identifier. */

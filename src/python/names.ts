@@ -37,7 +37,7 @@ const CONTEXT_API = [
   "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier", "Value", "Array",
   "set_start_method", "get_start_method", "get_context", "get_all_start_methods",
 ];
-const STAR_EXPORTS: Record<string, string[]> = {
+export const STAR_EXPORTS: Record<string, string[]> = {
   multiprocessing: CONTEXT_API,
   "multiprocessing.pool": ["Pool", "ThreadPool"],
   "multiprocessing.managers": ["BaseManager", "SyncManager"],

@@ -5,7 +5,7 @@ import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import { isMainGuard, type CreationSite, type ModuleFacts } from "./module";
 import { argument, canonical } from "./names";
 import { SCOPE_TYPES, type SourceIndex } from "./index";
-import { roleOf, sameNode } from "./bindings";
+import { importedNames, roleOf, sameNode } from "./bindings";
 
 export type WorkerRole = "target" | "initializer" | "task";
 
@@ -462,14 +462,6 @@ function visitedFrom(index: SourceIndex, node: SyntaxNode, body: SyntaxNode): bo
     if (OWN_SCOPES.has(n.type)) return false;
   }
   return false;
-}
-
-/** The names an import statement binds: each alias, or the first part of each dotted name. */
-function importedNames(statement: SyntaxNode): string[] {
-  return statement.childrenForFieldName("name").map((item) => {
-    const bound = item.type === "aliased_import" ? item.childForFieldName("alias") : item;
-    return bound ? bound.text.split(".")[0].trim() : "";
-  });
 }
 
 /** A top-level `from M import *`: any name may come from it. */
