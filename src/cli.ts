@@ -10,6 +10,7 @@ import { jsonReport } from "./report/json";
 import { sarifReport } from "./report/sarif";
 import { githubAnnotation } from "./report/github";
 import type { FileResult } from "./engine";
+import { ConfigError } from "./project/config";
 import type { Mode, StartMethod } from "./transform";
 
 export const EXIT = { ok: 0, found: 1, error: 2, interrupted: 130 } as const;
@@ -18,8 +19,11 @@ type Format = "text" | "json" | "sarif" | "github";
 
 interface CommonArgs {
   paths: string[];
-  mode: Mode;
-  method: StartMethod;
+  /** Absent unless given: the configuration may set it (src/project/plan.ts applies the defaults). */
+  mode?: Mode;
+  method?: StartMethod;
+  config?: string;
+  isolated: boolean;
   format: Format;
   quiet: boolean;
   exclude: string[];
@@ -39,13 +43,20 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(argv)
     .scriptName("spawnsafe")
     .usage("$0 <command> [paths..]\n\nMigrate Python code off multiprocessing's fork start method and find what breaks under spawn.")
-    .option("mode", { choices: ["auto", "app", "lib"] as const, default: "auto" as Mode, describe: "app: set the start method in the main guard; lib: explicit contexts at creation sites; auto: decide per file" })
-    .option("method", { choices: ["spawn", "forkserver"] as const, default: "spawn" as StartMethod, describe: "start method to migrate to" })
+    // No yargs default for mode and method: a flag given explicitly wins over the configuration, an absent one does not.
+    .option("mode", { choices: ["auto", "app", "lib"] as const, defaultDescription: '"auto"', describe: "app: set the start method in the main guard; lib: explicit contexts at creation sites; auto: decide per file" })
+    .option("method", { choices: ["spawn", "forkserver"] as const, defaultDescription: '"spawn"', describe: "start method to migrate to" })
+    .option("config", { type: "string", describe: "read settings from this TOML file instead of [tool.spawnsafe] in the project's pyproject.toml" })
+    .option("isolated", { type: "boolean", default: false, describe: "read no configuration file" })
     .option("format", { choices: ["text", "json", "sarif", "github"] as const, default: "text" as Format, describe: "output format" })
     .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print only findings, diffs and errors" })
     .option("exclude", { type: "string", array: true, default: [] as string[], describe: "glob of paths to skip (repeatable)" })
     .option("jobs", { alias: "j", type: "number", default: defaultJobs(), describe: "worker threads (1: everything on the main thread)" })
+    .conflicts("config", "isolated")
     .check((a) => {
+      for (const key of ["mode", "method", "config"]) {
+        if (Array.isArray(a[key])) throw new Error(`--${key} given more than once`);
+      }
       if (!Number.isInteger(a.jobs) || (a.jobs as number) < 1) throw new Error(`--jobs must be a positive integer, not ${a.jobs}`);
       return true;
     })
@@ -57,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
           .positional("paths", { type: "string", array: true, default: ["."] })
           .option("dry-run", { type: "boolean", default: false, describe: "print a unified diff and write nothing" }),
       async (args) => {
-        code = await fixCommand(args as unknown as CommonArgs & { dryRun: boolean });
+        code = await configured(() => fixCommand(args as unknown as CommonArgs & { dryRun: boolean }));
       },
     )
     .command(
@@ -65,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       "report findings, write nothing",
       (y) => y.positional("paths", { type: "string", array: true, default: ["."] }),
       async (args) => {
-        code = await checkCommand(args as unknown as CommonArgs);
+        code = await configured(() => checkCommand(args as unknown as CommonArgs));
       },
     )
     .command("rules", "list every finding code", () => {}, () => {
@@ -104,7 +115,19 @@ function style(): Style {
 }
 
 function execute(args: CommonArgs, fix: boolean, write: boolean, extra: Partial<RunRequest> = {}): Promise<RunResult> {
-  return run({ paths: args.paths, exclude: args.exclude, options: { mode: args.mode, method: args.method }, fix, write, jobs: args.jobs, ...extra });
+  const flags = { ...(args.mode ? { mode: args.mode } : {}), ...(args.method ? { method: args.method } : {}) };
+  return run({ paths: args.paths, exclude: args.exclude, options: flags, config: args.config ?? null, isolated: args.isolated, fix, write, jobs: args.jobs, ...extra });
+}
+
+/** A configuration error stops the run before any file is read or written: exit 2. */
+async function configured(runIt: () => Promise<number>): Promise<number> {
+  try {
+    return await runIt();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(`spawnsafe: ${e.message}`);
+    return EXIT.error;
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 // One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
 // applied text, repeated until no fix applies, re-parsed before anything is written.
 import { DecodeError, decodeSource, encodeSource, firstSyntaxError, parsePython, type Encoding } from "./parse";
-import { analyzeModule, type ModuleFacts } from "./python/module";
+import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { decideRole } from "./project/role";
+import { mayCallStartingFunction } from "./project/project";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
@@ -48,7 +49,8 @@ const MAX_PASSES = 10;
 
 /**
  * A file can only have findings if it names multiprocessing (or torch.multiprocessing),
- * ProcessPoolExecutor or fork: every other file is not parsed at all.
+ * ProcessPoolExecutor or fork, or may call a project function that starts processes:
+ * every other file is not parsed at all.
  */
 const RELEVANT = /multiprocessing|ProcessPoolExecutor|\bfork(?:pty)?\b/;
 
@@ -58,7 +60,11 @@ interface Pending {
   edits: Edit[] | null;
 }
 
-export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean): FileResult {
+/**
+ * `context` is what the project tells about the module (src/project/project.ts): the package
+ * its relative imports resolve against, and the project's functions that start processes.
+ */
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   let text: string;
@@ -71,7 +77,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     return result;
   }
   result.before = result.after = text;
-  if (!RELEVANT.test(text)) {
+  if (!RELEVANT.test(text) && !mayCallStartingFunction(text, context.startingFunctions)) {
     result.decision = { role: "none", reason: "does not mention multiprocessing" };
     return result;
   }
@@ -82,8 +88,8 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.error = { message: `syntax error: ${error.isMissing ? `missing ${error.type}` : "invalid syntax"}`, line: at.line, column: at.column };
     return result;
   }
-  let module = analyzeModule(text, tree);
-  result.decision = decideRole(module, file, options.mode);
+  let module = analyzeModule(text, tree, context);
+  result.decision = decideRole(module, file, options);
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return result;
@@ -107,7 +113,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     fixed.push(...chosen.map((c) => ({ ...c.finding, fixed: true })));
-    module = analyzeModule(next, nextTree);
+    module = analyzeModule(next, nextTree, context);
     pending = findingsOf(module, file, options);
     result.passes = pass;
   }
@@ -118,7 +124,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
 }
 
 function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pending[] {
-  const decision = decideRole(module, file, options.mode);
+  const decision = decideRole(module, file, options);
   const suppressions = suppressionsOf(module);
   const pending: Pending[] = [];
   const finding = (transform: Transform, startIndex: number, endIndex: number, message: string, edits: Edit[] | null): Pending => {
@@ -141,6 +147,7 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     };
   };
   for (const transform of transforms) {
+    if (options.ignore?.includes(transform.code)) continue;
     transform.check({
       module,
       file,
@@ -153,7 +160,9 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     });
   }
   for (const s of suppressions.values()) {
-    const unused = s.codes.size === 0 ? (s.used.size === 0 ? ["all"] : []) : [...s.codes].filter((c) => !s.used.has(c));
+    if (options.ignore?.includes(unusedSuppression.code)) break;
+    // A code switched off by configuration has nothing to silence: not an unused suppression.
+    const unused = s.codes.size === 0 ? (s.used.size === 0 ? ["all"] : []) : [...s.codes].filter((c) => !s.used.has(c) && !options.ignore?.includes(c));
     if (unused.length === 0) continue;
     const what = unused[0] === "all" ? "finding" : unused.join(", ");
     pending.push(finding(unusedSuppression, s.start, s.end, `This suppression silences no ${what} on its line; remove it`, null));
@@ -210,7 +219,7 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     return result;
   }
   const module = analyzeModule(source.text);
-  result.decision = decideRole(module, file, options.mode);
+  result.decision = decideRole(module, file, options);
   result.findings = findingsOf(module, file, options).map(({ finding }) => {
     const from = source.origins[finding.line - 1];
     const to = source.origins[finding.endLine - 1];

@@ -3,15 +3,22 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { discover, packageDirOf } from "./project/discover";
+import { packageDirOf } from "./project/discover";
 import { processFile, type FileResult } from "./engine";
 import { processInWorkers, type Job } from "./project/workers";
+import { planRun, type RunPlan } from "./project/plan";
+import { contextOf, mayCallStartingFunction } from "./project/project";
 import type { FileInfo, Options } from "./transform";
 
 export interface RunRequest {
   paths: string[];
   exclude: string[];
-  options: Options;
+  /** --mode and --method when given; the rest comes from the configuration, then the defaults. */
+  options: Partial<Pick<Options, "mode" | "method">>;
+  /** --config FILE instead of each project's pyproject.toml. */
+  config?: string | null;
+  /** --isolated: read no configuration file. */
+  isolated?: boolean;
   /** Apply fixes (fix and fix --dry-run) or only report (check). */
   fix: boolean;
   /** Write the changed files. */
@@ -56,8 +63,10 @@ export async function run(request: RunRequest): Promise<RunResult> {
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   const interrupted = request.interrupted ?? (() => false);
-  const { files, missing } = discover(request.paths, request.exclude);
-  const processed = await processAll(files, request, interrupted);
+  // Throws ConfigError before anything is read or written.
+  const plan = planRun({ paths: request.paths, exclude: request.exclude, flags: request.options, config: request.config, isolated: request.isolated }, displayPath);
+  const { files, missing } = plan;
+  const processed = await processAll(files, plan, request, interrupted);
   if (!processed) return { results: [], missing, seconds: seconds(), written: 0, interrupted: true };
   const { results, originals } = processed;
   let written = 0;
@@ -85,10 +94,17 @@ function nextTurn(): Promise<void> {
  * when there are enough of them, the others (and all files with --jobs 1) are processed
  * here. Returns null when interrupted.
  */
-async function processAll(files: string[], request: RunRequest, interrupted: () => boolean): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
+async function processAll(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
   const results: FileResult[] = new Array(files.length);
   const originals: (Buffer | null)[] = new Array(files.length).fill(null);
   const heavy: number[] = [];
+  const setups = files.map((f) => plan.setup(f));
+  const jobOf = (i: number): Job => {
+    const planned = setups[i];
+    const info = { ...fileInfo(files[i], displayPath(files[i])), project: planned.facts };
+    return { info, bytes: originals[i]!, options: planned.options, root: planned.root, scope: planned.scope };
+  };
+  const processHere = (job: Job) => processFile(job.info, job.bytes, job.options, request.fix, contextOf(plan.startingFunctions[job.root], job.scope));
   let done = 0;
   const tick = () => request.progress?.(++done, files.length);
   for (let i = 0; i < files.length; i++) {
@@ -102,25 +118,26 @@ async function processAll(files: string[], request: RunRequest, interrupted: () 
       continue;
     }
     originals[i] = bytes;
-    if (MAY_NEED_PARSING.test(bytes.toString("latin1"))) {
+    const words = bytes.toString("latin1");
+    if (MAY_NEED_PARSING.test(words) || mayCallStartingFunction(words, plan.startingFunctions[setups[i].root])) {
       heavy.push(i);
     } else {
-      results[i] = processFile(fileInfo(files[i], shownAs), bytes, request.options, request.fix);
+      results[i] = processHere(jobOf(i));
       tick();
     }
   }
   const jobs = Math.max(1, Math.floor(request.jobs ?? defaultJobs()));
   if (jobs > 1 && heavy.length >= MIN_FILES_FOR_WORKERS) {
-    const work: Job[] = heavy.map((i) => ({ info: fileInfo(files[i], displayPath(files[i])), bytes: originals[i]! }));
+    const work: Job[] = heavy.map(jobOf);
     const threads = Math.min(jobs, heavy.length);
-    const fromWorkers = await processInWorkers(work, request.options, request.fix, threads, interrupted, tick);
+    const fromWorkers = await processInWorkers(work, plan.startingFunctions, request.fix, threads, interrupted, tick);
     if (!fromWorkers) return null;
     heavy.forEach((i, k) => (results[i] = fromWorkers[k]));
   } else {
     for (const i of heavy) {
       await nextTurn();
       if (interrupted()) return null;
-      results[i] = processFile(fileInfo(files[i], displayPath(files[i])), originals[i]!, request.options, request.fix);
+      results[i] = processHere(jobOf(i));
       tick();
     }
   }

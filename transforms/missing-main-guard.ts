@@ -4,6 +4,7 @@ import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { isMainGuard } from "../src/python/module";
 import { namesReadAsGlobals } from "../src/python/globals";
+import { crossFileChain } from "../src/python/chain";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import { codeLineStarts, guardBodyAnchor, isDocstring, multilineStrings, reindented } from "../src/fix/python";
 
@@ -20,9 +21,10 @@ export const missingMainGuard = defineTransform({
     if (!first) return;
     // A package module is imported, not run: a guard would hide its top level from importers.
     const imported = context.file.packageDir !== null && !context.file.isMainModule;
+    const chain = crossFileChain(module, first, context.file.path);
     context.report({
       node: first,
-      message: 'Processes are started at module top level; under spawn every child re-runs this line. Move it under `if __name__ == "__main__":`',
+      message: `Processes are started at module top level${chain ? ` (${chain})` : ""}; under spawn every child re-runs this line. Move it under \`if __name__ == "__main__":\``,
       fix: imported ? null : guardFix(context, first),
     });
   },

@@ -29,8 +29,9 @@ export const moduleLevelWork = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
-    // Only modules that start processes other than by fork: their children import them.
-    if (!module.sites.some((s) => s.startsProcesses && s.method !== "fork")) return;
+    // Only modules that start processes other than by fork, themselves or through a
+    // function of another project module: their children import them.
+    if (!module.sites.some((s) => s.startsProcesses && s.method !== "fork") && module.externalStarts.size === 0) return;
     for (const statement of module.statements) {
       if (SKIPPED.test(statement.type) || isMainGuard(statement)) continue;
       // Processes started at top level are missing-main-guard's (SPS101).

@@ -1,11 +1,10 @@
 // The project around the files of a run: its root, its modules, the functions that start
-// processes across files (through imports and re-exports), and its entry points.
+// processes across files (through imports and re-exports), and its packaging metadata.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { decodeSource, parsePython, firstSyntaxError, type SyntaxNode } from "../parse";
 import { analyzeModule, type ModuleContext, type ModuleFacts } from "../python/module";
-import { discover } from "./discover";
-import { entryPoints, type EntryPoint } from "./entrypoints";
+import { packagingMetadata, type PackagingMetadata } from "./entrypoints";
 
 const ROOT_MARKERS = ["pyproject.toml", "setup.cfg", "setup.py", ".git"];
 
@@ -23,29 +22,48 @@ export function findRoot(start: string): string | null {
 
 export interface Project {
   root: string;
-  entryPoints: EntryPoint[];
+  /** Where module names start: `src/` in a src layout, then the root. */
+  sourceRoots: string[];
+  metadata: PackagingMetadata;
   /** Module name by absolute file path. */
   moduleOf: Map<string, string>;
   /** Qualified names of project functions that start processes, each with its chain. */
   startingFunctions: Record<string, string[]>;
+  /** Files parsed to build it (the others were only searched for a few words). */
+  parsed: number;
 }
 
-/** Where module names start: the root, and `src/` in a src layout. */
-function sourceRoots(root: string): string[] {
+export function sourceRootsOf(root: string): string[] {
   const src = path.join(root, "src");
-  return fs.existsSync(src) && fs.statSync(src).isDirectory() ? [src, root] : [root];
+  // `src/` is a source root unless it is a package itself (imported as `src.x`).
+  return isDirectory(src) && !fs.existsSync(path.join(src, "__init__.py")) ? [src, root] : [root];
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_]\w*$/;
+
+/** The dotted name of a directory or .py file below one of `roots` ("" for a root itself), or null. */
+function dottedName(target: string, roots: string[]): string | null {
+  for (const base of roots) {
+    const rel = path.relative(base, target);
+    if (rel.startsWith("..") || path.isAbsolute(rel)) continue;
+    if (rel === "") return "";
+    const parts = rel.replace(/\.py$/, "").split(path.sep);
+    return parts.every((p) => IDENTIFIER.test(p)) ? parts.join(".") : null;
+  }
+  return null;
 }
 
 export function moduleNameOf(file: string, roots: string[]): string | null {
-  for (const base of roots) {
-    const rel = path.relative(base, file);
-    if (rel.startsWith("..") || path.isAbsolute(rel)) continue;
-    const parts = rel.replace(/\.py$/, "").split(path.sep);
-    if (parts[parts.length - 1] === "__init__") parts.pop();
-    if (parts.length === 0 || !parts.every((p) => /^[A-Za-z_]\w*$/.test(p))) return null;
-    return parts.join(".");
-  }
-  return null;
+  const name = dottedName(file.replace(/[\\/]__init__\.py$/, ""), roots);
+  return name ? name : null;
 }
 
 /** The package a module's relative imports resolve against. */
@@ -56,10 +74,105 @@ export function packageOf(file: string, moduleName: string | null): string | nul
   return dot < 0 ? null : moduleName.slice(0, dot);
 }
 
+/**
+ * The directory a file's absolute imports are also looked up in when it is not at a source
+ * root: a script's own directory (Python puts it first on sys.path), or the directory above
+ * the package holding the file. Its dotted name ("tools"), or null when it is a source root.
+ */
+export function importPrefix(file: string, roots: string[]): string | null {
+  let dir = path.dirname(file);
+  while (!roots.includes(dir) && fs.existsSync(path.join(dir, "__init__.py"))) {
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  if (roots.includes(dir)) return null;
+  return dottedName(dir, roots) || null;
+}
+
+/** Where a file sits in the project: what its context is built from (also in worker threads). */
+export interface ModuleScope {
+  packageName: string | null;
+  importPrefix: string | null;
+}
+
+export function scopeOf(project: Project | null, file: string): ModuleScope {
+  if (!project) return { packageName: null, importPrefix: null };
+  const name = project.moduleOf.get(file) ?? moduleNameOf(file, project.sourceRoots);
+  return { packageName: packageOf(file, name), importPrefix: importPrefix(file, project.sourceRoots) };
+}
+
+const views = new WeakMap<Record<string, string[]>, Map<string, Record<string, string[]>>>();
+
+/**
+ * What a module sees: the project's starting functions, and, for a file whose own directory
+ * comes first on sys.path, the ones of that directory under their short names too.
+ */
+export function contextOf(startingFunctions: Record<string, string[]>, scope: ModuleScope): ModuleContext {
+  const prefix = scope.importPrefix;
+  if (!prefix) return { packageName: scope.packageName, startingFunctions };
+  let byPrefix = views.get(startingFunctions);
+  if (!byPrefix) views.set(startingFunctions, (byPrefix = new Map()));
+  let view = byPrefix.get(prefix);
+  if (!view) {
+    view = { ...startingFunctions };
+    for (const [qname, chain] of Object.entries(startingFunctions)) {
+      if (qname.startsWith(prefix + ".")) view[qname.slice(prefix.length + 1)] = chain;
+    }
+    byPrefix.set(prefix, view);
+  }
+  return { packageName: scope.packageName, startingFunctions: view };
+}
+
 export function contextFor(project: Project | null, file: string): ModuleContext {
-  if (!project) return { packageName: null, startingFunctions: {} };
-  const name = project.moduleOf.get(file) ?? null;
-  return { packageName: packageOf(file, name), startingFunctions: project.startingFunctions };
+  return contextOf(project?.startingFunctions ?? {}, scopeOf(project, file));
+}
+
+/**
+ * Whether a text may call one of `startingFunctions`: it names the function (for a method,
+ * its class; for `__init__`, the class) and the module or class it comes from (or has a
+ * relative import). Every import form names both, so a file that fails this cannot call one.
+ */
+export function mayCallStartingFunction(text: string, startingFunctions: Record<string, string[]>): boolean {
+  const words = wordsFor(startingFunctions);
+  if (!words) return false;
+  words.names.lastIndex = 0;
+  const relative = /\bfrom\s+\./.test(text);
+  for (let m = words.names.exec(text); m; m = words.names.exec(text)) {
+    if (relative) return true;
+    for (const owner of words.owners.get(m[1]) ?? []) if (wordPattern(owner).test(text)) return true;
+  }
+  return false;
+}
+
+interface Words {
+  names: RegExp;
+  owners: Map<string, Set<string>>;
+}
+
+const wordsCache = new WeakMap<Record<string, string[]>, Words | null>();
+
+function wordsFor(startingFunctions: Record<string, string[]>): Words | null {
+  if (wordsCache.has(startingFunctions)) return wordsCache.get(startingFunctions)!;
+  const owners = new Map<string, Set<string>>();
+  for (const qname of Object.keys(startingFunctions)) {
+    let parts = qname.split(".");
+    if (parts.length > 2 && /^__\w+__$/.test(parts[parts.length - 1])) parts = parts.slice(0, -1);
+    if (parts.length < 2) continue;
+    const [owner, name] = parts.slice(-2);
+    if (!owners.has(name)) owners.set(name, new Set());
+    owners.get(name)!.add(owner);
+  }
+  const words = owners.size ? { names: new RegExp(`\\b(${[...owners.keys()].join("|")})\\b`, "g"), owners } : null;
+  wordsCache.set(startingFunctions, words);
+  return words;
+}
+
+const wordPatterns = new Map<string, RegExp>();
+function wordPattern(word: string): RegExp {
+  let p = wordPatterns.get(word);
+  if (!p) wordPatterns.set(word, (p = new RegExp(`\\b${word}\\b`)));
+  return p;
 }
 
 interface FunctionSummary {
@@ -80,101 +193,114 @@ interface ModuleSummary {
 /** Words a module must contain to start processes itself. */
 const CREATES = /multiprocessing|ProcessPoolExecutor/;
 
+export interface BuildOptions {
+  /** The project's Python files (absolute paths); by default everything discovery finds under the root. */
+  files: string[];
+  /** How a file is named in chains (default: relative to the root). */
+  show?: (file: string) => string;
+}
+
 /**
- * Builds the project model for a run: every Python file under the root is indexed by
- * module name; files that create processes are summarised, then, until nothing changes,
- * the files that mention a function found to start processes, so that callers of callers
- * are found without parsing the whole tree.
+ * Builds the project model: every Python file under the root is indexed by module name;
+ * files that create processes are parsed and summarised, then, until nothing changes, the
+ * files that may call a function found to start processes, so that callers of callers are
+ * found without parsing the whole tree.
  */
-export function buildProject(root: string, exclude: string[] = []): Project {
-  const roots = sourceRoots(root);
-  const files = discover([root], exclude).files.filter((f) => f.endsWith(".py"));
+export function buildProject(root: string, options: BuildOptions): Project {
+  const roots = sourceRootsOf(root);
+  const show = options.show ?? ((f: string) => path.relative(root, f).split(path.sep).join("/"));
   const moduleOf = new Map<string, string>();
-  for (const f of files) {
+  const known = new Set<string>();
+  for (const f of options.files) {
+    if (!f.endsWith(".py")) continue;
     const name = moduleNameOf(f, roots);
-    if (name) moduleOf.set(f, name);
+    if (!name) continue;
+    moduleOf.set(f, name);
+    const parts = name.split(".");
+    for (let i = 1; i <= parts.length; i++) known.add(parts.slice(0, i).join("."));
   }
-  const texts = new Map<string, string>();
-  const read = (f: string): string | null => {
-    if (texts.has(f)) return texts.get(f)!;
-    let text: string | null = null;
+  // Only the few words looked for: bytes as latin1 keep ASCII names as they are.
+  const words = new Map<string, string>();
+  for (const f of moduleOf.keys()) {
+    try {
+      words.set(f, fs.readFileSync(f).toString("latin1"));
+    } catch {
+      /* unreadable: reported when it is processed */
+    }
+  }
+  const project: Project = { root, sourceRoots: roots, metadata: packagingMetadata(root), moduleOf, startingFunctions: {}, parsed: 0 };
+  const summaries = new Map<string, ModuleSummary>();
+  const summarized = new Set<string>();
+  const summarizeFile = (f: string) => {
+    summarized.add(f);
+    const name = moduleOf.get(f)!;
+    if (summaries.has(name)) return;
+    let text: string;
     try {
       text = decodeSource(fs.readFileSync(f)).text;
     } catch {
-      text = null;
+      return;
     }
-    if (text !== null) texts.set(f, text);
-    return text;
-  };
-
-  const summaries = new Map<string, ModuleSummary>();
-  const summarizeFile = (f: string) => {
-    const name = moduleOf.get(f);
-    const text = read(f);
-    if (!name || text === null || summaries.has(name)) return;
     const tree = parsePython(text);
+    project.parsed++;
     if (firstSyntaxError(tree)) return;
     const facts = analyzeModule(text, tree, { packageName: packageOf(f, name), startingFunctions: {} });
-    summaries.set(name, summarize(facts, name, path.relative(root, f).split(path.sep).join("/")));
+    const prefix = importPrefix(f, roots);
+    // `import helpers` from tools/run.py finds tools/helpers.py first, as Python does.
+    const absolute = (q: string) => (prefix && known.has(`${prefix}.${q.split(".")[0]}`) ? `${prefix}.${q}` : q);
+    summaries.set(name, summarize(facts, name, show(f), absolute));
   };
 
-  for (const f of moduleOf.keys()) {
-    const text = read(f);
-    if (text !== null && CREATES.test(text)) summarizeFile(f);
-  }
+  for (const [f, text] of words) if (CREATES.test(text)) summarizeFile(f);
   let starting = startingFunctions(summaries);
-  // Callers of what starts processes, wherever they are: re-read only files naming them.
-  for (let grew = true; grew; ) {
-    grew = false;
-    const wanted = new Set(Object.keys(starting).map((q) => q.slice(q.lastIndexOf(".") + 1)));
-    const pattern = wanted.size ? new RegExp(`\\b(${[...wanted].map(escapeRegExp).join("|")})\\b`) : null;
-    if (!pattern) break;
-    for (const f of moduleOf.keys()) {
-      if (summaries.has(moduleOf.get(f)!)) continue;
-      const text = read(f);
-      if (text !== null && pattern.test(text)) {
-        summarizeFile(f);
-        grew = true;
-      }
+  // Callers of what starts processes, wherever they are: parse only files that may call one.
+  for (;;) {
+    let grew = false;
+    for (const [f, text] of words) {
+      if (summarized.has(f) || !mayCallStartingFunction(text, starting)) continue;
+      summarizeFile(f);
+      grew = true;
     }
-    if (grew) starting = startingFunctions(summaries);
+    if (!grew) break;
+    starting = startingFunctions(summaries);
   }
-  return { root, entryPoints: entryPoints(root), moduleOf, startingFunctions: starting };
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  project.startingFunctions = starting;
+  return project;
 }
 
 /** A module's functions (and methods of its classes): what each creates and calls. */
-function summarize(facts: ModuleFacts, moduleName: string, relPath: string): ModuleSummary {
-  const topLevel = new Set(facts.statements.map((s) => definitionName(s)).filter((n): n is string => !!n));
+function summarize(facts: ModuleFacts, moduleName: string, shownPath: string, absolute: (q: string) => string): ModuleSummary {
+  const topLevel = new Set(facts.statements.map(definitionName).filter((n): n is string => !!n));
   const functions: FunctionSummary[] = [];
+  const where = (node: SyntaxNode) => `${shownPath}:${facts.lines.position(node.startIndex).line}`;
   const addFunction = (fn: SyntaxNode, qname: string, className: string | null) => {
-    const site = facts.sites.find((s) => s.startsProcesses && s.node.startIndex >= fn.startIndex && s.node.endIndex <= fn.endIndex);
-    const direct = site ? `${relPath}:${facts.lines.position(site.node.startIndex).line} ${calleeText(site.node)}` : null;
+    const site = facts.sites.find((s) => s.startsProcesses && s.kind !== "ProcessSubclass" && s.node.startIndex >= fn.startIndex && s.node.endIndex <= fn.endIndex);
+    const direct = site ? `${where(site.node)} ${calleeText(site.node)}` : null;
     const calls: string[] = [];
     for (const call of fn.descendantsOfType("call")) {
       const target = callTarget(facts, call, moduleName, topLevel, className);
-      if (target) calls.push(target);
+      if (target) calls.push(absolute(target));
     }
     functions.push({ qname, direct, calls });
   };
   for (const statement of facts.statements) {
     const def = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
-    if (!def) continue;
-    const name = def.childForFieldName("name")?.text;
-    if (!name) continue;
+    const name = def?.childForFieldName("name")?.text;
+    if (!def || !name) continue;
     if (def.type === "function_definition") addFunction(def, `${moduleName}.${name}`, null);
-    if (def.type === "class_definition") {
-      for (const member of def.childForFieldName("body")?.namedChildren ?? []) {
-        const method = member.type === "decorated_definition" ? member.childForFieldName("definition") : member;
-        const methodName = method?.type === "function_definition" ? method.childForFieldName("name")?.text : null;
-        if (method && methodName) addFunction(method, `${moduleName}.${name}.${methodName}`, name);
-      }
+    if (def.type !== "class_definition") continue;
+    // A Process subclass starts processes when it is made (and started).
+    const base = facts.sites.find((s) => s.kind === "ProcessSubclass" && s.node.startIndex >= def.startIndex && s.node.endIndex <= (def.childForFieldName("body")?.startIndex ?? def.endIndex));
+    if (base) functions.push({ qname: `${moduleName}.${name}`, direct: `${where(base.node)} class ${name}(${base.node.text})`, calls: [] });
+    for (const member of def.childForFieldName("body")?.namedChildren ?? []) {
+      const method = member.type === "decorated_definition" ? member.childForFieldName("definition") : member;
+      const methodName = method?.type === "function_definition" ? method.childForFieldName("name")?.text : null;
+      if (method && methodName) addFunction(method, `${moduleName}.${name}.${methodName}`, name);
     }
   }
-  return { name: moduleName, functions, imports: facts.names.moduleImports() };
+  const imports = new Map<string, string>();
+  for (const [name, qname] of facts.names.moduleImports()) imports.set(name, absolute(qname));
+  return { name: moduleName, functions, imports };
 }
 
 function definitionName(statement: SyntaxNode): string | null {
@@ -187,7 +313,7 @@ function calleeText(site: SyntaxNode): string {
   return site.type === "call" ? site.childForFieldName("function")!.text : site.text;
 }
 
-/** The qualified name a call invokes, when it names something in the project. */
+/** The qualified name a call invokes, when it can name something in the project. */
 function callTarget(facts: ModuleFacts, call: SyntaxNode, moduleName: string, topLevel: Set<string>, className: string | null): string | null {
   const callee = call.childForFieldName("function");
   if (!callee) return null;
@@ -211,31 +337,38 @@ function callTarget(facts: ModuleFacts, call: SyntaxNode, moduleName: string, to
 /**
  * Every function that starts processes, directly or through calls into the project, and
  * every name the project re-exports it under (`from .jobs import run_all` in __init__.py
- * makes `pkg.run_all` one), each with the chain that shows it.
+ * makes `pkg.run_all` one), each with the chain that shows it: the functions it goes
+ * through, ending at the creation site.
  */
 function startingFunctions(summaries: Map<string, ModuleSummary>): Record<string, string[]> {
   const byName = new Map<string, FunctionSummary>();
   for (const m of summaries.values()) for (const f of m.functions) byName.set(f.qname, f);
+  // Follows re-exports: `pkg.run_all` is `pkg.jobs.run_all` when pkg/__init__.py imports it.
   const canonical = (qname: string, depth = 0): string => {
-    if (byName.has(qname) || depth > 8) return qname;
+    if (byName.has(qname) || depth > 16) return qname;
     const parts = qname.split(".");
     for (let i = parts.length - 1; i > 0; i--) {
-      const module = summaries.get(parts.slice(0, i).join("."));
-      const bound = module?.imports.get(parts[i]);
+      const bound = summaries.get(parts.slice(0, i).join("."))?.imports.get(parts[i]);
       if (bound) return canonical([bound, ...parts.slice(i + 1)].join("."), depth + 1);
     }
     return qname;
   };
   const chains: Record<string, string[]> = {};
+  const chainOf = (call: string): [string, string[]] | null => {
+    const target = canonical(call);
+    // Making an instance of a project class runs its __init__.
+    for (const name of [target, `${target}.__init__`]) if (chains[name]) return [name, chains[name]];
+    return null;
+  };
   for (const f of byName.values()) if (f.direct) chains[f.qname] = [f.direct];
   for (let changed = true; changed; ) {
     changed = false;
     for (const f of byName.values()) {
       if (chains[f.qname]) continue;
       for (const call of f.calls) {
-        const target = canonical(call);
-        if (chains[target]) {
-          chains[f.qname] = [target, ...chains[target]];
+        const found = chainOf(call);
+        if (found) {
+          chains[f.qname] = [found[0], ...found[1]];
           changed = true;
           break;
         }
@@ -245,8 +378,9 @@ function startingFunctions(summaries: Map<string, ModuleSummary>): Record<string
   // Re-exports: the names other modules import it under.
   for (const m of summaries.values()) {
     for (const [name, bound] of m.imports) {
-      const target = canonical(bound);
-      if (chains[target] && !chains[`${m.name}.${name}`]) chains[`${m.name}.${name}`] = chains[target];
+      const alias = `${m.name}.${name}`;
+      const found = chains[alias] ? null : chainOf(bound);
+      if (found) chains[alias] = [found[0], ...found[1]];
     }
   }
   return chains;
