@@ -5,7 +5,7 @@ import yargs from "yargs";
 import { defaultJobs, run, type RunRequest, type RunResult } from "./run";
 import { transforms, transformByCode } from "../transforms";
 import { unifiedDiff } from "./report/diff";
-import { errorLine, findingLine, fixSummary, type Style } from "./report/text";
+import { errorLine, findingLine, fixSummary, unchangedLine, type Style } from "./report/text";
 import { jsonReport } from "./report/json";
 import { sarifReport } from "./report/sarif";
 import { githubAnnotation } from "./report/github";
@@ -52,14 +52,6 @@ export async function main(argv: string[]): Promise<number> {
     .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print only findings, diffs and errors" })
     .option("exclude", { type: "string", array: true, default: [] as string[], describe: "glob of paths to skip (repeatable)" })
     .option("jobs", { alias: "j", type: "number", default: defaultJobs(), describe: "worker threads (1: everything on the main thread)" })
-    .conflicts("config", "isolated")
-    .check((a) => {
-      for (const key of ["mode", "method", "config"]) {
-        if (Array.isArray(a[key])) throw new Error(`--${key} given more than once`);
-      }
-      if (!Number.isInteger(a.jobs) || (a.jobs as number) < 1) throw new Error(`--jobs must be a positive integer, not ${a.jobs}`);
-      return true;
-    })
     .command(
       "fix [paths..]",
       "rewrite files in place (or print a diff with --dry-run)",
@@ -68,7 +60,9 @@ export async function main(argv: string[]): Promise<number> {
           .positional("paths", { type: "string", array: true, default: ["."] })
           .option("dry-run", { type: "boolean", default: false, describe: "print a unified diff and write nothing" }),
       async (args) => {
-        code = await configured(() => fixCommand(args as unknown as CommonArgs & { dryRun: boolean }));
+        const problem = usageProblem(args);
+        if (problem) usageError = problem;
+        else code = await configured(() => fixCommand(args as unknown as CommonArgs & { dryRun: boolean }));
       },
     )
     .command(
@@ -76,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
       "report findings, write nothing",
       (y) => y.positional("paths", { type: "string", array: true, default: ["."] }),
       async (args) => {
-        code = await configured(() => checkCommand(args as unknown as CommonArgs));
+        const problem = usageProblem(args);
+        if (problem) usageError = problem;
+        else code = await configured(() => checkCommand(args as unknown as CommonArgs));
       },
     )
     .command("rules", "list every finding code", () => {}, () => {
@@ -108,6 +104,19 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.error;
   }
   return code;
+}
+
+/**
+ * Checked in the command handlers, before anything runs: yargs calls a command's handler
+ * before a global .check() fails, so a check there would come after the files were written.
+ */
+function usageProblem(a: Record<string, unknown>): string | null {
+  if (a.config !== undefined && a.isolated) return "--config and --isolated cannot be used together";
+  for (const key of ["mode", "method", "config"]) {
+    if (Array.isArray(a[key])) return `--${key} given more than once`;
+  }
+  if (!Number.isInteger(a.jobs) || (a.jobs as number) < 1) return `--jobs must be a positive integer, not ${a.jobs}`;
+  return null;
 }
 
 function style(): Style {
@@ -209,6 +218,8 @@ function printResult(command: "check" | "fix", args: CommonArgs, result: RunResu
         if (r.output && command === "fix") {
           if (dryRun) out(unifiedDiff(r.path, r.before, r.after));
           if (!args.quiet) findingsTo(fixSummary(r, dryRun ? { color: false } : s, dryRun).join("\n"));
+        } else if (command === "fix" && !args.quiet && !r.error && r.decision && r.decision.role !== "none") {
+          findingsTo(unchangedLine(r, dryRun ? { color: false } : s));
         }
         for (const f of unfixed(r)) findingsTo(findingLine(r.path, f, dryRun ? { color: false } : s));
       }
