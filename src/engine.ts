@@ -77,7 +77,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     return result;
   }
   result.before = result.after = text;
-  if (!RELEVANT.test(text) && !mayCallStartingFunction(text, context.startingFunctions)) {
+  if (!RELEVANT.test(text) && !mayCallStartingFunction(text, context.startingFunctions, context.packageName)) {
     result.decision = { role: "none", reason: "does not mention multiprocessing" };
     return result;
   }

@@ -119,7 +119,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     }
     originals[i] = bytes;
     const words = bytes.toString("latin1");
-    if (MAY_NEED_PARSING.test(words) || mayCallStartingFunction(words, plan.startingFunctions[setups[i].root])) {
+    if (MAY_NEED_PARSING.test(words) || mayCallStartingFunction(words, plan.startingFunctions[setups[i].root], setups[i].scope.packageName)) {
       heavy.push(i);
     } else {
       results[i] = processHere(jobOf(i));

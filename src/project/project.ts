@@ -129,25 +129,29 @@ export function contextFor(project: Project | null, file: string): ModuleContext
 }
 
 /**
- * Whether a text may call one of `startingFunctions`: it names the function (for a method,
- * its class; for `__init__`, the class) and the module or class it comes from (or has a
- * relative import). Every import form names both, so a file that fails this cannot call one.
+ * Whether a module may call one of `startingFunctions`: its text names the function (for a
+ * method, its class; for `__init__`, the class) and the module or class it comes from, or,
+ * in the same top-level package as the function, has a relative import. Every import form
+ * names both, so a module that fails this cannot call one.
  */
-export function mayCallStartingFunction(text: string, startingFunctions: Record<string, string[]>): boolean {
+export function mayCallStartingFunction(text: string, startingFunctions: Record<string, string[]>, packageName: string | null = null): boolean {
   const words = wordsFor(startingFunctions);
   if (!words) return false;
   words.names.lastIndex = 0;
-  const relative = /\bfrom\s+\./.test(text);
+  const top = packageName?.split(".")[0];
+  const relative = top !== undefined && /\bfrom\s+\./.test(text);
   for (let m = words.names.exec(text); m; m = words.names.exec(text)) {
-    if (relative) return true;
-    for (const owner of words.owners.get(m[1]) ?? []) if (wordPattern(owner).test(text)) return true;
+    if (relative && words.packages.get(m[1])!.has(top!)) return true;
+    for (const owner of words.owners.get(m[1])!) if (wordPattern(owner).test(text)) return true;
   }
   return false;
 }
 
 interface Words {
   names: RegExp;
+  /** By name: the module or class names it comes from, and the top-level packages it is in. */
   owners: Map<string, Set<string>>;
+  packages: Map<string, Set<string>>;
 }
 
 const wordsCache = new WeakMap<Record<string, string[]>, Words | null>();
@@ -155,15 +159,20 @@ const wordsCache = new WeakMap<Record<string, string[]>, Words | null>();
 function wordsFor(startingFunctions: Record<string, string[]>): Words | null {
   if (wordsCache.has(startingFunctions)) return wordsCache.get(startingFunctions)!;
   const owners = new Map<string, Set<string>>();
+  const packages = new Map<string, Set<string>>();
   for (const qname of Object.keys(startingFunctions)) {
     let parts = qname.split(".");
     if (parts.length > 2 && /^__\w+__$/.test(parts[parts.length - 1])) parts = parts.slice(0, -1);
     if (parts.length < 2) continue;
     const [owner, name] = parts.slice(-2);
-    if (!owners.has(name)) owners.set(name, new Set());
+    if (!owners.has(name)) {
+      owners.set(name, new Set());
+      packages.set(name, new Set());
+    }
     owners.get(name)!.add(owner);
+    packages.get(name)!.add(parts[0]);
   }
-  const words = owners.size ? { names: new RegExp(`\\b(${[...owners.keys()].join("|")})\\b`, "g"), owners } : null;
+  const words = owners.size ? { names: new RegExp(`\\b(${[...owners.keys()].join("|")})\\b`, "g"), owners, packages } : null;
   wordsCache.set(startingFunctions, words);
   return words;
 }
@@ -190,8 +199,17 @@ interface ModuleSummary {
   imports: Map<string, string>;
 }
 
-/** Words a module must contain to start processes itself. */
-const CREATES = /multiprocessing|ProcessPoolExecutor/;
+/**
+ * Words a module must contain to start processes itself: the module, and one of the things
+ * that start processes (a Pool, a Process or a subclass, a manager, an executor). Queues and
+ * locks alone start nothing, so a module that only makes those is not parsed here.
+ */
+const NAMES_MULTIPROCESSING = /multiprocessing|ProcessPoolExecutor/;
+const NAMES_A_STARTER = /\b(Pool|Process|Manager|SyncManager|BaseManager|ProcessPoolExecutor)\b/;
+
+function mayCreateProcesses(text: string): boolean {
+  return NAMES_MULTIPROCESSING.test(text) && NAMES_A_STARTER.test(text);
+}
 
 export interface BuildOptions {
   /** The project's Python files (absolute paths); by default everything discovery finds under the root. */
@@ -251,13 +269,13 @@ export function buildProject(root: string, options: BuildOptions): Project {
     summaries.set(name, summarize(facts, name, show(f), absolute));
   };
 
-  for (const [f, text] of words) if (CREATES.test(text)) summarizeFile(f);
+  for (const [f, text] of words) if (mayCreateProcesses(text)) summarizeFile(f);
   let starting = startingFunctions(summaries);
   // Callers of what starts processes, wherever they are: parse only files that may call one.
   for (;;) {
     let grew = false;
     for (const [f, text] of words) {
-      if (summarized.has(f) || !mayCallStartingFunction(text, starting)) continue;
+      if (summarized.has(f) || !mayCallStartingFunction(text, starting, packageOf(f, moduleOf.get(f)!))) continue;
       summarizeFile(f);
       grew = true;
     }
