@@ -4,7 +4,7 @@ import { DecodeError, decodeSource, encodeSource, firstSyntaxError, parsePython,
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { decideRole } from "./project/role";
-import { mayCallStartingFunction } from "./project/project";
+import { mayCallStartingFunction, moduleLevelCode } from "./project/project";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
@@ -49,10 +49,14 @@ const MAX_PASSES = 10;
 
 /**
  * A file can only have findings if it names multiprocessing (or torch.multiprocessing),
- * ProcessPoolExecutor or fork, or may call a project function that starts processes:
- * every other file is not parsed at all.
+ * ProcessPoolExecutor or fork, or if the code that runs when it runs (module level, main
+ * guard) may call a project function that starts processes: every other file is not parsed.
  */
 const RELEVANT = /multiprocessing|ProcessPoolExecutor|\bfork(?:pty)?\b/;
+
+export function mayNeedParsing(text: string, file: FileInfo, context: ModuleContext): boolean {
+  return RELEVANT.test(text) || mayCallStartingFunction(moduleLevelCode(text), context.startingFunctions, context.packageName, file.project?.module ?? null);
+}
 
 interface Pending {
   transform: Transform;
@@ -77,7 +81,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     return result;
   }
   result.before = result.after = text;
-  if (!RELEVANT.test(text) && !mayCallStartingFunction(text, context.startingFunctions, context.packageName)) {
+  if (!mayNeedParsing(text, file, context)) {
     result.decision = { role: "none", reason: "does not mention multiprocessing" };
     return result;
   }

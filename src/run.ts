@@ -4,10 +4,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { packageDirOf } from "./project/discover";
-import { processFile, type FileResult } from "./engine";
+import { mayNeedParsing, processFile, type FileResult } from "./engine";
 import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
-import { contextOf, mayCallStartingFunction } from "./project/project";
+import { contextOf } from "./project/project";
 import type { FileInfo, Options } from "./transform";
 
 export interface RunRequest {
@@ -48,12 +48,6 @@ export interface RunResult {
  */
 export const MIN_FILES_FOR_WORKERS = 8;
 
-/**
- * Only a routing hint: files that match go to the workers, the others are decoded on the
- * main thread (processFile returns at once for them). A superset of the engine's own
- * prefilter, so a mismatch can only cost time, never change a result.
- */
-const MAY_NEED_PARSING = /multiprocessing|ProcessPoolExecutor|fork/;
 
 export function defaultJobs(): number {
   return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length || 1;
@@ -118,11 +112,13 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
       continue;
     }
     originals[i] = bytes;
-    const words = bytes.toString("latin1");
-    if (MAY_NEED_PARSING.test(words) || mayCallStartingFunction(words, plan.startingFunctions[setups[i].root], setups[i].scope.packageName)) {
+    // Only a routing hint (the engine decides on the decoded text): files that may need
+    // parsing go to the workers, the others are decoded here, where processFile returns at once.
+    const job = jobOf(i);
+    if (mayNeedParsing(bytes.toString("latin1"), job.info, contextOf(plan.startingFunctions[job.root], job.scope))) {
       heavy.push(i);
     } else {
-      results[i] = processHere(jobOf(i));
+      results[i] = processHere(job);
       tick();
     }
   }

@@ -109,9 +109,11 @@ test("starting functions across files: every import form, re-exports, classes, m
     "pkg/jobs.py": POOL,
     "pkg/sub/__init__.py": "",
     "pkg/sub/api.py": "from .. import jobs\nfrom ..jobs import run_all as go\n\ndef via_module(n):\n    return jobs.run_all(n)\n\ndef via_alias(n):\n    return go(n)\n",
-    "pkg/workers.py": "import multiprocessing as mp\n\nclass Worker(mp.Process):\n    pass\n\nclass Runner:\n    def __init__(self):\n        self.pool = mp.Pool(2)\n\n    def start(self):\n        return Worker().start()\n",
-    "pkg/uses.py": "import pkg.sub.api as c\nfrom pkg.workers import Runner\n\ndef both():\n    return c.via_alias(2)\n\ndef made():\n    return Runner()\n\ndef method():\n    return Runner().start()\n",
+    "pkg/workers.py": "import multiprocessing as mp\n\nclass Worker(mp.Process):\n    pass\n\nclass Keeper:\n    def __init__(self):\n        self.pool = mp.Pool(2)\n\nclass Runner:\n    def __init__(self):\n        self.n = 2\n\n    def start(self):\n        return Worker().start()\n",
+    "pkg/uses.py": "import pkg.sub.api as c\nfrom pkg.workers import Keeper, Runner\n\ndef both():\n    return c.via_alias(2)\n\ndef made():\n    return Keeper()\n\ndef method():\n    return Runner().start()\n",
     "main.py": "import pkg\n\npkg.run_all(3)\n",
+    // What runs when driver.py runs is where the model starts from.
+    "driver.py": "from pkg.sub import api\nfrom pkg import uses\n\napi.via_module(1)\nuses.both()\nuses.made()\nuses.method()\n",
   });
   const project = build(dir);
   const s = project.startingFunctions;
@@ -121,8 +123,9 @@ test("starting functions across files: every import form, re-exports, classes, m
   assert.deepEqual(s["pkg.sub.api.via_alias"], ["pkg.jobs.run_all", "pkg/jobs.py:7 multiprocessing.Pool"], "from ..jobs import run_all as go");
   assert.deepEqual(s["pkg.uses.both"], ["pkg.sub.api.via_alias", "pkg.jobs.run_all", "pkg/jobs.py:7 multiprocessing.Pool"], "import a.b as c");
   assert.deepEqual(s["pkg.workers.Worker"], ["pkg/workers.py:3 class Worker(mp.Process)"]);
-  assert.deepEqual(s["pkg.uses.made"], ["pkg.workers.Runner.__init__", "pkg/workers.py:8 mp.Pool"], "making an instance runs __init__");
-  assert.deepEqual(s["pkg.uses.method"].slice(0, 2), ["pkg.workers.Runner.start", "pkg.workers.Worker"], "Class().method()");
+  assert.deepEqual(s["pkg.uses.made"], ["pkg.workers.Keeper.__init__", "pkg/workers.py:8 mp.Pool"], "making an instance runs __init__");
+  assert.deepEqual(s["pkg.uses.method"], ["pkg.workers.Runner.start", "pkg.workers.Worker", "pkg/workers.py:3 class Worker(mp.Process)"], "Class().method()");
+  assert.equal(s["pkg.workers.Runner.__init__"], undefined);
 
   // What main.py sees, and what analyzeModule makes of it.
   const text = fs.readFileSync(path.join(dir, "main.py"), "utf8");
@@ -136,7 +139,7 @@ test("a script's own directory is searched first; third-party and standard-libra
     "pyproject.toml": "",
     "helpers.py": "def run_all(n):\n    return n\n",
     "tools/helpers.py": POOL,
-    "tools/run.py": "import helpers\nimport concurrent.futures\nimport joblib\n\ndef go():\n    helpers.run_all(2)\n\ndef other():\n    joblib.Parallel()\n    concurrent.futures.wait([])\n",
+    "tools/run.py": "import helpers\nimport concurrent.futures\nimport joblib\n\ndef go():\n    helpers.run_all(2)\n\ndef other():\n    joblib.Parallel()\n    concurrent.futures.wait([])\n\ngo()\nother()\n",
     "root_run.py": "import helpers\n\nhelpers.run_all(2)\n",
   });
   const project = build(dir);
@@ -147,22 +150,35 @@ test("a script's own directory is searched first; third-party and standard-libra
   assert.equal(seen("root_run.py").startingStatements.size, 0, "root_run.py's `helpers` is the root's");
 });
 
-test("a 2000-file tree: only the files that create processes or may call such a function are parsed", () => {
-  const files: Record<string, string> = { "pyproject.toml": "", "app/__init__.py": "", "app/jobs.py": POOL, "app/cli.py": "from app.jobs import run_all\n\ndef main():\n    run_all(3)\n" };
-  files["other/__init__.py"] = "";
+test("a 2000-file tree: only the modules that create processes are parsed, only those that may call them read", () => {
+  const files: Record<string, string> = {
+    "pyproject.toml": "",
+    "app/__init__.py": "",
+    "app/jobs.py": POOL,
+    "app/cli.py": "from app.jobs import run_all\n\ndef main():\n    run_all(3)\n",
+    "app/__main__.py": "from app.cli import main\n\nmain()\n",
+    "other/__init__.py": "",
+    "other/helpers.py": "def h():\n    return 1\n",
+  };
   for (let i = 0; i < 2000; i++) {
-    // Plenty of words that look alike: `run_all` without `jobs`, `main` everywhere, and
-    // relative imports, which cannot reach app/ from the package other/.
-    const [pkg, extra] = i % 2 ? ["app", ""] : ["other", "from . import helpers\n"];
-    files[`${pkg}/m${String(i).padStart(4, "0")}.py`] = `import os\n${extra}\ndef main():\n    return run_all_things(${i})\n\ndef run_all(x):\n    return os.getpid() + x\n`;
+    // Modules that import the project and call things at module level, but nothing of the
+    // project there; and functions that call the pool, which nothing runs at module level.
+    files[i % 2 ? `app/m${i}.py` : `other/m${i}.py`] = i % 2
+      ? `import os\nfrom app import jobs\n\nSTART = os.getpid()\n\ndef main():\n    return jobs.run_all(${i})\n`
+      : `from . import helpers\n\nVALUE = len(helpers.__name__)\n\ndef run_all(x):\n    return helpers.h() + x\n`;
   }
   const dir = tree(files);
   const started = process.hrtime.bigint();
   const project = build(dir);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  assert.equal(project.moduleOf.size, 2004);
+  assert.equal(project.moduleOf.size, 2006);
   // app.cli.run_all: the name cli.py imports it under, which others may import from there.
-  assert.deepEqual(Object.keys(project.startingFunctions).sort(), ["app.cli.main", "app.cli.run_all", "app.jobs.run_all"]);
-  assert.ok(project.parsed <= 4, `parsed ${project.parsed} files`);
-  console.log(`# 2004 modules indexed, ${project.parsed} parsed, in ${ms.toFixed(0)} ms`);
+  // app.__main__.main likewise; and every m*.main of app/.
+  const keys = Object.keys(project.startingFunctions).filter((k) => !/^app\.m\d+\./.test(k));
+  assert.deepEqual(keys.sort(), ["app.__main__.main", "app.cli.main", "app.cli.run_all", "app.jobs.run_all"]);
+  assert.equal(Object.keys(project.startingFunctions).length - keys.length, 1000, "the main() of each app/m*.py");
+  assert.equal(project.parsed, 1, "app/jobs.py");
+  // app/cli.py, app/__main__.py and the 1000 app/m*.py whose main() calls jobs.run_all.
+  assert.equal(project.read, 1002);
+  console.log(`# 2006 modules indexed, ${project.parsed} parsed, ${project.read} read, in ${ms.toFixed(0)} ms`);
 });

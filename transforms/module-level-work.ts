@@ -29,9 +29,12 @@ export const moduleLevelWork = defineTransform({
   fix: "never",
   check(context) {
     const { module } = context;
-    // Only modules that start processes other than by fork, themselves or through a
-    // function of another project module: their children import them.
-    if (!module.sites.some((s) => s.startsProcesses && s.method !== "fork") && module.externalStarts.size === 0) return;
+    // Only modules that start processes other than by fork: their children import them. A
+    // program that starts them through another project module is the main module its
+    // children re-import too.
+    const startsHere = module.sites.some((s) => s.startsProcesses && s.method !== "fork");
+    const programStartingElsewhere = context.decision.role === "app" && module.externalStarts.size > 0;
+    if (!startsHere && !programStartingElsewhere) return;
     for (const statement of module.statements) {
       if (SKIPPED.test(statement.type) || isMainGuard(statement)) continue;
       // Processes started at top level are missing-main-guard's (SPS101).

@@ -29,8 +29,9 @@ export interface Project {
   moduleOf: Map<string, string>;
   /** Qualified names of project functions that start processes, each with its chain. */
   startingFunctions: Record<string, string[]>;
-  /** Files parsed to build it (the others were only searched for a few words). */
+  /** Files parsed to build it, and files summarised from their text; the others were only searched for a few words. */
   parsed: number;
+  read: number;
 }
 
 export function sourceRootsOf(root: string): string[] {
@@ -132,15 +133,18 @@ export function contextFor(project: Project | null, file: string): ModuleContext
  * Whether a module may call one of `startingFunctions`: its text names the function (for a
  * method, its class; for `__init__`, the class) and the module or class it comes from, or,
  * in the same top-level package as the function, has a relative import. Every import form
- * names both, so a module that fails this cannot call one.
+ * names both, so a module that fails this cannot call one. Names of the module's own
+ * functions (`ownModule`) need no owner.
  */
-export function mayCallStartingFunction(text: string, startingFunctions: Record<string, string[]>, packageName: string | null = null): boolean {
+export function mayCallStartingFunction(text: string, startingFunctions: Record<string, string[]>, packageName: string | null = null, ownModule: string | null = null): boolean {
   const words = wordsFor(startingFunctions);
   if (!words) return false;
+  const own = ownModule ? words.byModule.get(ownModule) : undefined;
   words.names.lastIndex = 0;
   const top = packageName?.split(".")[0];
   const relative = top !== undefined && /\bfrom\s+\./.test(text);
   for (let m = words.names.exec(text); m; m = words.names.exec(text)) {
+    if (own?.has(m[1])) return true;
     if (relative && words.packages.get(m[1])!.has(top!)) return true;
     for (const owner of words.owners.get(m[1])!) if (wordPattern(owner).test(text)) return true;
   }
@@ -152,6 +156,8 @@ interface Words {
   /** By name: the module or class names it comes from, and the top-level packages it is in. */
   owners: Map<string, Set<string>>;
   packages: Map<string, Set<string>>;
+  /** By module: the names of its own functions and classes that start processes. */
+  byModule: Map<string, Set<string>>;
 }
 
 const wordsCache = new WeakMap<Record<string, string[]>, Words | null>();
@@ -160,19 +166,23 @@ function wordsFor(startingFunctions: Record<string, string[]>): Words | null {
   if (wordsCache.has(startingFunctions)) return wordsCache.get(startingFunctions)!;
   const owners = new Map<string, Set<string>>();
   const packages = new Map<string, Set<string>>();
+  const byModule = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, key: string, value: string) => {
+    if (!map.has(key)) map.set(key, new Set());
+    map.get(key)!.add(value);
+  };
   for (const qname of Object.keys(startingFunctions)) {
     let parts = qname.split(".");
     if (parts.length > 2 && /^__\w+__$/.test(parts[parts.length - 1])) parts = parts.slice(0, -1);
     if (parts.length < 2) continue;
     const [owner, name] = parts.slice(-2);
-    if (!owners.has(name)) {
-      owners.set(name, new Set());
-      packages.set(name, new Set());
-    }
-    owners.get(name)!.add(owner);
-    packages.get(name)!.add(parts[0]);
+    add(owners, name, owner);
+    add(packages, name, parts[0]);
+    add(byModule, parts.slice(0, -1).join("."), name);
+    // A method: the class is what its module's own code names.
+    if (parts.length > 2) add(byModule, parts.slice(0, -2).join("."), owner);
   }
-  const words = owners.size ? { names: new RegExp(`\\b(${[...owners.keys()].join("|")})\\b`, "g"), owners, packages } : null;
+  const words = owners.size ? { names: new RegExp(`\\b(${[...owners.keys()].join("|")})\\b`, "g"), owners, packages, byModule } : null;
   wordsCache.set(startingFunctions, words);
   return words;
 }
@@ -182,6 +192,21 @@ function wordPattern(word: string): RegExp {
   let p = wordPatterns.get(word);
   if (!p) wordPatterns.set(word, (p = new RegExp(`\\b${word}\\b`)));
   return p;
+}
+
+/**
+ * The code that runs when a module runs, from its text alone: every line but the bodies of
+ * top-level functions and classes (and their decorators); the main guard stays. Strings can
+ * fool it only into keeping more.
+ */
+export function moduleLevelCode(text: string): string {
+  const kept: string[] = [];
+  let deferred = false;
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (line.length > 0 && !/^[ \t\f#)\]}]/.test(line)) deferred = /^(async[ \t]+def|def|class)\b|^@/.test(line);
+    if (!deferred) kept.push(line);
+  }
+  return kept.join("\n");
 }
 
 interface FunctionSummary {
@@ -194,7 +219,7 @@ interface FunctionSummary {
 
 interface ModuleSummary {
   name: string;
-  functions: FunctionSummary[];
+  functions: Map<string, FunctionSummary>;
   /** Module-level names bound by imports: what re-exports resolve through. */
   imports: Map<string, string>;
 }
@@ -202,7 +227,7 @@ interface ModuleSummary {
 /**
  * Words a module must contain to start processes itself: the module, and one of the things
  * that start processes (a Pool, a Process or a subclass, a manager, an executor). Queues and
- * locks alone start nothing, so a module that only makes those is not parsed here.
+ * locks alone start nothing.
  */
 const NAMES_MULTIPROCESSING = /multiprocessing|ProcessPoolExecutor/;
 const NAMES_A_STARTER = /\b(Pool|Process|Manager|SyncManager|BaseManager|ProcessPoolExecutor)\b/;
@@ -212,7 +237,7 @@ function mayCreateProcesses(text: string): boolean {
 }
 
 export interface BuildOptions {
-  /** The project's Python files (absolute paths); by default everything discovery finds under the root. */
+  /** The project's Python files (absolute paths). */
   files: string[];
   /** How a file is named in chains (default: relative to the root). */
   show?: (file: string) => string;
@@ -220,9 +245,11 @@ export interface BuildOptions {
 
 /**
  * Builds the project model: every Python file under the root is indexed by module name;
- * files that create processes are parsed and summarised, then, until nothing changes, the
- * files that may call a function found to start processes, so that callers of callers are
- * found without parsing the whole tree.
+ * the files that may create processes are parsed (the engine parses them anyway) to find
+ * the functions that do; then, until nothing changes, the files that may call a function
+ * found to start processes (they name it and its module or class) are summarised from
+ * their text: their imports, their functions and methods, and the calls in each, resolved
+ * through those imports. No other file is parsed or summarised.
  */
 export function buildProject(root: string, options: BuildOptions): Project {
   const roots = sourceRootsOf(root);
@@ -237,22 +264,26 @@ export function buildProject(root: string, options: BuildOptions): Project {
     const parts = name.split(".");
     for (let i = 1; i <= parts.length; i++) known.add(parts.slice(0, i).join("."));
   }
+  const project: Project = { root, sourceRoots: roots, metadata: packagingMetadata(root), moduleOf, startingFunctions: {}, parsed: 0, read: 0 };
   // Only the few words looked for: bytes as latin1 keep ASCII names as they are.
-  const words = new Map<string, string>();
+  const texts = new Map<string, string>();
   for (const f of moduleOf.keys()) {
     try {
-      words.set(f, fs.readFileSync(f).toString("latin1"));
+      texts.set(f, fs.readFileSync(f).toString("latin1"));
     } catch {
       /* unreadable: reported when it is processed */
     }
   }
-  const project: Project = { root, sourceRoots: roots, metadata: packagingMetadata(root), moduleOf, startingFunctions: {}, parsed: 0 };
   const summaries = new Map<string, ModuleSummary>();
-  const summarized = new Set<string>();
-  const summarizeFile = (f: string) => {
-    summarized.add(f);
+  const done = new Set<string>();
+  const absoluteFor = (f: string) => {
+    const prefix = importPrefix(f, roots);
+    // `import helpers` from tools/run.py finds tools/helpers.py first, as Python does.
+    return (q: string) => (prefix && known.has(`${prefix}.${q.split(".")[0]}`) ? `${prefix}.${q}` : q);
+  };
+  const parseFile = (f: string) => {
+    done.add(f);
     const name = moduleOf.get(f)!;
-    if (summaries.has(name)) return;
     let text: string;
     try {
       text = decodeSource(fs.readFileSync(f)).text;
@@ -263,27 +294,146 @@ export function buildProject(root: string, options: BuildOptions): Project {
     project.parsed++;
     if (firstSyntaxError(tree)) return;
     const facts = analyzeModule(text, tree, { packageName: packageOf(f, name), startingFunctions: {} });
-    const prefix = importPrefix(f, roots);
-    // `import helpers` from tools/run.py finds tools/helpers.py first, as Python does.
-    const absolute = (q: string) => (prefix && known.has(`${prefix}.${q.split(".")[0]}`) ? `${prefix}.${q}` : q);
-    summaries.set(name, summarize(facts, name, show(f), absolute));
+    summaries.set(name, summarize(facts, name, show(f), absoluteFor(f)));
+  };
+  const readFile = (f: string) => {
+    done.add(f);
+    project.read++;
+    const name = moduleOf.get(f)!;
+    summaries.set(name, textSummary(texts.get(f)!, name, packageOf(f, name), absoluteFor(f)));
   };
 
-  for (const [f, text] of words) if (mayCreateProcesses(text)) summarizeFile(f);
+  for (const [f, text] of texts) if (mayCreateProcesses(text)) parseFile(f);
   let starting = startingFunctions(summaries);
-  // Callers of what starts processes, wherever they are: parse only files that may call one.
-  for (;;) {
+  // Each round looks only for the names found in the last one: a text that did not name
+  // the earlier ones still does not.
+  for (let fresh = starting; Object.keys(fresh).length > 0; ) {
     let grew = false;
-    for (const [f, text] of words) {
-      if (summarized.has(f) || !mayCallStartingFunction(text, starting, packageOf(f, moduleOf.get(f)!))) continue;
-      summarizeFile(f);
+    for (const [f, text] of texts) {
+      if (done.has(f) || !mayCallStartingFunction(text, fresh, packageOf(f, moduleOf.get(f)!))) continue;
+      readFile(f);
       grew = true;
     }
     if (!grew) break;
-    starting = startingFunctions(summaries);
+    const next = startingFunctions(summaries);
+    fresh = Object.fromEntries(Object.entries(next).filter(([qname]) => !(qname in starting)));
+    starting = next;
   }
   project.startingFunctions = starting;
   return project;
+}
+
+const IMPORT = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
+const FROM_IMPORT = /^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
+const DEFINITION = /^([ \t]*)(async[ \t]+)?(def|class)[ \t]+(\w+)/;
+const CALL = /([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*\(/g;
+const INSTANCE_CALL = /([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*\([^()]*\)[ \t]*\.[ \t]*([A-Za-z_]\w*)[ \t]*\(/g;
+
+/** Triple-quoted strings emptied (their line breaks kept) and `#` comments cut, roughly: for reading calls only. */
+function withoutDocstringsAndComments(text: string): string {
+  return text
+    .replace(/("""|\'\'\')[\s\S]*?\1/g, (m) => m.replace(/[^\r\n]/g, " "))
+    .replace(/^([^'"#\r\n]*)#[^\r\n]*/gm, "$1");
+}
+
+/** `.x` in package pkg.sub gives pkg.sub.x; `..` gives pkg; null when it leaves the package. */
+function absoluteModule(module: string, packageName: string | null): string | null {
+  const dots = /^\.*/.exec(module)![0].length;
+  if (dots === 0) return module;
+  if (!packageName) return null;
+  const parts = packageName.split(".");
+  if (dots - 1 >= parts.length) return null;
+  const rest = module.slice(dots);
+  return [...parts.slice(0, parts.length - (dots - 1)), ...(rest ? [rest] : [])].join(".");
+}
+
+/** The names a module's imports bind (at any depth: a function's own imports too), with what they name. */
+function importBindings(text: string, packageName: string | null, absolute: (q: string) => string): Map<string, string> {
+  const bindings = new Map<string, string>();
+  for (const m of text.matchAll(IMPORT)) {
+    for (const item of m[1].split(",")) {
+      const [module, alias] = item.trim().split(/\s+as\s+/).map((x) => x.trim());
+      if (!module || !/^[\w.]+$/.test(module)) continue;
+      // `import a.b` binds a; `import a.b as c` binds c to a.b.
+      if (alias) bindings.set(alias, absolute(module));
+      else bindings.set(module.split(".")[0], absolute(module.split(".")[0]));
+    }
+  }
+  for (const m of text.matchAll(FROM_IMPORT)) {
+    const module = absoluteModule(m[1], packageName);
+    if (module === null) continue;
+    for (const item of m[2].replace(/[()\\]/g, " ").split(",")) {
+      const [name, alias] = item.trim().split(/\s+as\s+/).map((x) => x.trim());
+      if (name && /^\w+$/.test(name)) bindings.set(alias || name, absolute(`${module}.${name}`));
+    }
+  }
+  return bindings;
+}
+
+/**
+ * A module summarised from its text: its top-level functions and the methods of its
+ * top-level classes (bodies found by indentation), and the calls in each, resolved through
+ * its imports, its own top-level names and `self.`. Used for modules that do not create
+ * processes themselves, which only need to show what they call.
+ */
+function textSummary(source: string, moduleName: string, packageName: string | null, absolute: (q: string) => string): ModuleSummary {
+  // Docstrings (with their `>>> f()` examples) and comments call nothing.
+  const text = withoutDocstringsAndComments(source);
+  const imports = importBindings(text, packageName, absolute);
+  const lines = text.split(/\r\n|\r|\n/);
+  const topLevel = new Set<string>();
+  for (const line of lines) {
+    const m = DEFINITION.exec(line);
+    if (m && m[1] === "") topLevel.add(m[4]);
+  }
+  const functions = new Map<string, FunctionSummary>();
+  // The top-level class whose body the scan is in, and that body's indent.
+  let className: string | null = null;
+  let bodyIndent = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^\s*(#|$)/.test(line)) continue;
+    const indent = /^[ \t]*/.exec(line)![0].length;
+    if (className !== null) {
+      if (indent === 0 && !/^[)\]}]/.test(line)) className = null;
+      else if (bodyIndent < 0) bodyIndent = indent;
+    }
+    const m = DEFINITION.exec(line);
+    if (!m) continue;
+    if (m[3] === "class") {
+      if (indent === 0) {
+        className = m[4];
+        bodyIndent = -1;
+      }
+      continue;
+    }
+    // Top-level functions, and methods directly in a top-level class.
+    const method = className !== null && indent === bodyIndent;
+    if (indent !== 0 && !method) continue;
+    let end = i + 1;
+    while (end < lines.length && (/^\s*$/.test(lines[end]) || /^[ \t]*/.exec(lines[end])![0].length > indent || /^[ \t]*[)\]}]/.test(lines[end]))) end++;
+    const qname = method ? `${moduleName}.${className}.${m[4]}` : `${moduleName}.${m[4]}`;
+    const calls: string[] = [];
+    const resolve = (callee: string): string | null => {
+      const parts = callee.split(".").map((p) => p.trim());
+      if (parts[0] === "self" && method && parts.length === 2) return `${moduleName}.${className}.${parts[1]}`;
+      if (imports.has(parts[0])) return [imports.get(parts[0]), ...parts.slice(1)].join(".");
+      if (topLevel.has(parts[0])) return `${moduleName}.${parts.join(".")}`;
+      return null;
+    };
+    const body = lines.slice(i, end).join("\n");
+    for (const call of body.matchAll(CALL)) {
+      const target = resolve(call[1]);
+      if (target) calls.push(target);
+    }
+    // `Class(...).method(...)`, with simple arguments.
+    for (const call of body.matchAll(INSTANCE_CALL)) {
+      const target = resolve(call[1]);
+      if (target) calls.push(`${target}.${call[2]}`);
+    }
+    functions.set(qname, { qname, direct: null, calls });
+  }
+  return { name: moduleName, functions, imports };
 }
 
 /** A module's functions (and methods of its classes): what each creates and calls. */
@@ -303,8 +453,9 @@ function summarize(facts: ModuleFacts, moduleName: string, shownPath: string, ab
   };
   for (const statement of facts.statements) {
     const def = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
-    const name = def?.childForFieldName("name")?.text;
-    if (!def || !name) continue;
+    if (def?.type !== "function_definition" && def?.type !== "class_definition") continue;
+    const name = def.childForFieldName("name")?.text;
+    if (!name) continue;
     if (def.type === "function_definition") addFunction(def, `${moduleName}.${name}`, null);
     if (def.type !== "class_definition") continue;
     // A Process subclass starts processes when it is made (and started).
@@ -318,7 +469,7 @@ function summarize(facts: ModuleFacts, moduleName: string, shownPath: string, ab
   }
   const imports = new Map<string, string>();
   for (const [name, qname] of facts.names.moduleImports()) imports.set(name, absolute(qname));
-  return { name: moduleName, functions, imports };
+  return { name: moduleName, functions: new Map(functions.map((f) => [f.qname, f])), imports };
 }
 
 function definitionName(statement: SyntaxNode): string | null {
@@ -332,7 +483,7 @@ function calleeText(site: SyntaxNode): string {
 }
 
 /** The qualified name a call invokes, when it can name something in the project. */
-function callTarget(facts: ModuleFacts, call: SyntaxNode, moduleName: string, topLevel: Set<string>, className: string | null): string | null {
+function callTarget(facts: Pick<ModuleFacts, "names">, call: SyntaxNode, moduleName: string, topLevel: Set<string>, className: string | null): string | null {
   const callee = call.childForFieldName("function");
   if (!callee) return null;
   const value = facts.names.resolve(callee);
@@ -360,45 +511,69 @@ function callTarget(facts: ModuleFacts, call: SyntaxNode, moduleName: string, to
  */
 function startingFunctions(summaries: Map<string, ModuleSummary>): Record<string, string[]> {
   const byName = new Map<string, FunctionSummary>();
-  for (const m of summaries.values()) for (const f of m.functions) byName.set(f.qname, f);
+  for (const m of summaries.values()) for (const f of m.functions.values()) byName.set(f.qname, f);
   // Follows re-exports: `pkg.run_all` is `pkg.jobs.run_all` when pkg/__init__.py imports it.
+  const resolved = new Map<string, string>();
   const canonical = (qname: string, depth = 0): string => {
-    if (byName.has(qname) || depth > 16) return qname;
-    const parts = qname.split(".");
-    for (let i = parts.length - 1; i > 0; i--) {
-      const bound = summaries.get(parts.slice(0, i).join("."))?.imports.get(parts[i]);
-      if (bound) return canonical([bound, ...parts.slice(i + 1)].join("."), depth + 1);
-    }
-    return qname;
-  };
-  const chains: Record<string, string[]> = {};
-  const chainOf = (call: string): [string, string[]] | null => {
-    const target = canonical(call);
-    // Making an instance of a project class runs its __init__.
-    for (const name of [target, `${target}.__init__`]) if (chains[name]) return [name, chains[name]];
-    return null;
-  };
-  for (const f of byName.values()) if (f.direct) chains[f.qname] = [f.direct];
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const f of byName.values()) {
-      if (chains[f.qname]) continue;
-      for (const call of f.calls) {
-        const found = chainOf(call);
-        if (found) {
-          chains[f.qname] = [found[0], ...found[1]];
-          changed = true;
+    const known = resolved.get(qname);
+    if (known !== undefined) return known;
+    let result = qname;
+    if (!byName.has(qname) && depth <= 16) {
+      const parts = qname.split(".");
+      for (let i = parts.length - 1; i > 0; i--) {
+        const bound = summaries.get(parts.slice(0, i).join("."))?.imports.get(parts[i]);
+        if (bound) {
+          result = canonical([bound, ...parts.slice(i + 1)].join("."), depth + 1);
           break;
         }
       }
+    }
+    resolved.set(qname, result);
+    return result;
+  };
+  // Who calls what, resolved once; making an instance of a project class runs its __init__.
+  const callers = new Map<string, string[]>();
+  const calledBy = (target: string, caller: string) => {
+    const list = callers.get(target);
+    if (list) list.push(caller);
+    else callers.set(target, [caller]);
+  };
+  for (const f of byName.values()) {
+    for (const call of new Set(f.calls)) {
+      const target = canonical(call);
+      calledBy(target, f.qname);
+      calledBy(`${target}.__init__`, f.qname);
+    }
+  }
+  // From each creation site outwards, nearest first: every chain is a shortest one.
+  const chains: Record<string, string[]> = {};
+  const queue: string[] = [];
+  for (const f of byName.values()) {
+    if (f.direct) {
+      chains[f.qname] = [f.direct];
+      queue.push(f.qname);
+    }
+  }
+  for (let next = 0; next < queue.length; next++) {
+    const target = queue[next];
+    for (const caller of callers.get(target) ?? []) {
+      if (chains[caller]) continue;
+      chains[caller] = [target, ...chains[target]];
+      queue.push(caller);
     }
   }
   // Re-exports: the names other modules import it under.
   for (const m of summaries.values()) {
     for (const [name, bound] of m.imports) {
       const alias = `${m.name}.${name}`;
-      const found = chains[alias] ? null : chainOf(bound);
-      if (found) chains[alias] = [found[0], ...found[1]];
+      if (chains[alias]) continue;
+      const target = canonical(bound);
+      for (const found of [target, `${target}.__init__`]) {
+        if (chains[found]) {
+          chains[alias] = [found, ...chains[found]];
+          break;
+        }
+      }
     }
   }
   return chains;
