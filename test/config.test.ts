@@ -176,3 +176,13 @@ test("a usage error stops the run before any file is written", () => {
   }
   assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), APP);
 });
+
+test("a script given alone, with no project marker above it, sees the modules and packages beside it", () => {
+  const dir = project({
+    "pkg/__init__.py": "",
+    "pkg/work.py": "import multiprocessing\n\ndef go():\n    with multiprocessing.Pool(2) as p:\n        return p.map(abs, [1])\n",
+    "s.py": "from pkg.work import go\n\nprint(go())\n",
+  });
+  const r = spawnsafe(["check", path.join(dir, "s.py")], os.tmpdir());
+  assert.match(r.stdout, /s\.py:3:1: SPS101 \[\*\] Processes are started at module top level \(.*s\.py:3 → pkg\.work\.go → .*pkg\/work\.py:4 multiprocessing\.Pool\)/);
+});

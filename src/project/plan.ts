@@ -47,11 +47,16 @@ export const DEFAULT_METHOD: StartMethod = "spawn";
  */
 export function planRun(request: PlanRequest, show: (file: string) => string): RunPlan {
   const rootOfPath = new Map<string, string>();
+  // Roots found by no marker for a file: its directory, of which only what it can import counts.
+  const bare = new Set<string>();
   for (const given of request.paths) {
     const abs = path.resolve(given);
     if (!fs.existsSync(abs)) continue;
-    // Without a marker above it, a path is its own project.
-    rootOfPath.set(given, findRoot(abs) ?? (fs.statSync(abs).isDirectory() ? abs : path.dirname(abs)));
+    // Without a marker above it, a directory is its own project, and so is a file's directory.
+    const found = findRoot(abs);
+    const isDir = fs.statSync(abs).isDirectory();
+    rootOfPath.set(given, found ?? (isDir ? abs : path.dirname(abs)));
+    if (!found && !isDir) bare.add(path.dirname(abs));
   }
   const configs = new Map<string, Config>();
   const shared = request.config && !request.isolated ? loadConfig(request.config, process.cwd(), show) : null;
@@ -81,7 +86,7 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
   const startingFunctions: Record<string, Record<string, string[]>> = {};
   for (const root of new Set(rootOf.values())) {
     const config = configs.get(root)!;
-    const all = walked.get(root) ?? discover([root], request.exclude).files;
+    const all = walked.get(root) ?? (bare.has(root) ? importableFrom(root, request.exclude) : discover([root], request.exclude).files);
     const project = buildProject(root, { files: all.filter((f) => !isExcluded(config, f)), show });
     projects.set(root, project);
     startingFunctions[root] = project.startingFunctions;
@@ -106,6 +111,27 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
       return { options, facts: projectFacts(project, file), root, scope: scopeOf(project, file) };
     },
   };
+}
+
+/**
+ * What a script in `dir` can import when no project marker says more: the modules beside it
+ * and the packages (folders with __init__.py) there. Not the whole tree below, which may be
+ * a home directory.
+ */
+function importableFrom(dir: string, exclude: string[]): string[] {
+  const files: string[] = [];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return files;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isFile() && entry.name.endsWith(".py")) files.push(full);
+    else if (entry.isDirectory() && fs.existsSync(path.join(full, "__init__.py"))) files.push(...discover([full], exclude).files);
+  }
+  return files.sort();
 }
 
 function projectFacts(project: Project, file: string): ProjectFacts {
