@@ -8,11 +8,12 @@ import { NO_PROGRESS, progressBar } from "./report/progress";
 import { excludeGlobs } from "./project/discover";
 import { transforms, transformByCode } from "../transforms";
 import { unifiedDiff } from "./report/diff";
-import { errorLine, findingLine, fixSummary, type Style } from "./report/text";
+import { errorLine, findingLine, fixSummary, unchangedLine, type Style } from "./report/text";
 import { jsonReport } from "./report/json";
 import { sarifReport } from "./report/sarif";
 import { githubAnnotation } from "./report/github";
 import type { FileResult } from "./engine";
+import { ConfigError } from "./project/config";
 import type { Mode, StartMethod } from "./transform";
 
 export const EXIT = { ok: 0, found: 1, error: 2, interrupted: 130, terminated: 143 } as const;
@@ -21,8 +22,11 @@ type Format = "text" | "json" | "sarif" | "github";
 
 interface CommonArgs {
   paths: string[];
-  mode: Mode;
-  method: StartMethod;
+  /** Absent unless given: the configuration may set it (src/project/plan.ts applies the defaults). */
+  mode?: Mode;
+  method?: StartMethod;
+  config?: string;
+  isolated: boolean;
   format: Format;
   quiet: boolean;
   exclude: string[];
@@ -66,8 +70,11 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(args)
     .scriptName("spawnsafe")
     .usage("$0 <command> [paths..]\n\nMigrate Python code off multiprocessing's fork start method and find what breaks under spawn.")
-    .option("mode", { choices: ["auto", "app", "lib"] as const, default: "auto" as Mode, describe: "app: set the start method in the main guard; lib: explicit contexts at creation sites; auto: decide per file" })
-    .option("method", { choices: ["spawn", "forkserver"] as const, default: "spawn" as StartMethod, describe: "start method to migrate to" })
+    // No yargs default for mode and method: a flag given explicitly wins over the configuration, an absent one does not.
+    .option("mode", { choices: ["auto", "app", "lib"] as const, defaultDescription: '"auto"', describe: "app: set the start method in the main guard; lib: explicit contexts at creation sites; auto: decide per file" })
+    .option("method", { choices: ["spawn", "forkserver"] as const, defaultDescription: '"spawn"', describe: "start method to migrate to" })
+    .option("config", { type: "string", describe: "read settings from this TOML file instead of [tool.spawnsafe] in the project's pyproject.toml" })
+    .option("isolated", { type: "boolean", default: false, describe: "read no configuration file" })
     .option("format", { choices: ["text", "json", "sarif", "github"] as const, default: "text" as Format, describe: "output format" })
     .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print only findings, diffs and errors: no per-file account, summary line or progress bar" })
     // One value per flag (repeat the flag for more): an array option would swallow the paths after it.
@@ -76,10 +83,6 @@ export async function main(argv: string[]): Promise<number> {
     .option("force-exclude", { type: "boolean", default: false, describe: "apply the exclusions to files named on the command line too (for pre-commit)" })
     .option("stdin-filename", { type: "string", describe: "with the path -: the path of the file read from stdin (decides its package and role)" })
     .option("jobs", { alias: "j", type: "number", default: defaultJobs(), describe: "worker threads (1: everything on the main thread)" })
-    .check((a) => {
-      if (!Number.isInteger(a.jobs) || (a.jobs as number) < 1) throw new Error(`--jobs must be a positive integer, not ${a.jobs}`);
-      return true;
-    })
     .command(
       "fix [paths..]",
       "rewrite files in place (or print a diff with --dry-run)",
@@ -89,7 +92,9 @@ export async function main(argv: string[]): Promise<number> {
           .option("dry-run", { type: "boolean", default: false, describe: "print a unified diff and write nothing" })
           .option("allow-dirty", { type: "boolean", default: false, describe: "write files that have uncommitted changes in git" }),
       async (args) => {
-        code = await fixCommand(commonArgs(args) as FixArgs);
+        const problem = usageProblem(args);
+        if (problem) usageError = problem;
+        else code = await configured(() => fixCommand(commonArgs(args) as FixArgs));
       },
     )
     .command(
@@ -97,7 +102,9 @@ export async function main(argv: string[]): Promise<number> {
       "report findings, write nothing",
       (y) => y.positional("paths", { type: "string", array: true, default: [] as string[], defaultDescription: ".", describe: "files and directories; - reads stdin" }),
       async (args) => {
-        code = await checkCommand(commonArgs(args));
+        const problem = usageProblem(args);
+        if (problem) usageError = problem;
+        else code = await configured(() => checkCommand(commonArgs(args)));
       },
     )
     .command("rules", "list every finding code", () => {}, () => {
@@ -138,6 +145,30 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * Checked in the command handlers, before anything runs: yargs calls a command's handler
+ * before a global .check() fails, so a check there would come after the files were written.
+ */
+function usageProblem(a: Record<string, unknown>): string | null {
+  if (a.config !== undefined && a.isolated) return "--config and --isolated cannot be used together";
+  for (const key of ["mode", "method", "config"]) {
+    if (Array.isArray(a[key])) return `--${key} given more than once`;
+  }
+  if (!Number.isInteger(a.jobs) || (a.jobs as number) < 1) return `--jobs must be a positive integer, not ${a.jobs}`;
+  return null;
+}
+
+/** A configuration error stops the run before any file is read or written: exit 2. */
+async function configured(runIt: () => Promise<number>): Promise<number> {
+  try {
+    return await runIt();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(`spawnsafe: ${e.message}`);
+    return EXIT.error;
+  }
+}
+
 function style(): Style {
   return { color: !!process.stdout.isTTY && !process.env.NO_COLOR };
 }
@@ -162,7 +193,7 @@ function commonArgs(parsed: Record<string, unknown>): CommonArgs {
   return { ...args, paths: effective, stdinFilename };
 }
 
-/** No configuration is read yet: the command line's lists are the whole story. */
+/** The command line's globs; the configuration's `exclude` is added per project (src/project/plan.ts). */
 function excludeList(args: CommonArgs): string[] {
   return excludeGlobs({ exclude: [], extendExclude: [] }, args);
 }
@@ -176,8 +207,12 @@ function execute(args: CommonArgs, fix: boolean, write: boolean, extra: Partial<
   return run({
     paths: args.paths,
     exclude: excludeList(args),
+    // --exclude replaces the configuration's list (as ruff's does); --extend-exclude adds to it.
+    replaceConfiguredExclude: args.exclude.length > 0,
     forceExclude: args.forceExclude,
-    options: { mode: args.mode, method: args.method },
+    options: { ...(args.mode ? { mode: args.mode } : {}), ...(args.method ? { method: args.method } : {}) },
+    config: args.config ?? null,
+    isolated: args.isolated,
     fix,
     write,
     jobs: args.jobs,
@@ -273,7 +308,7 @@ async function stdinCommand(command: "check" | "fix", args: CommonArgs, dryRun: 
   const started = process.hrtime.bigint();
   const bytes = await readStdin();
   const excluded = args.forceExclude && stdinExcluded(args.stdinFilename, excludeList(args));
-  const results = excluded ? [] : [processStdin(bytes, args.stdinFilename, { mode: args.mode, method: args.method }, command === "fix")];
+  const results = excluded ? [] : [processStdin(bytes, args.stdinFilename, { mode: args.mode ?? "auto", method: args.method ?? "spawn" }, command === "fix")];
   const result: RunResult = { results, missing: [], unreadable: [], seconds: Number(process.hrtime.bigint() - started) / 1e9, written: 0, interrupted: false };
   if (rewrite) {
     const r = results[0];
@@ -321,6 +356,8 @@ function printResult(command: "check" | "fix", args: CommonArgs, result: RunResu
         if (r.output && command === "fix") {
           if (dryRun) out(unifiedDiff(r.path, r.before, r.after));
           if (!args.quiet) findingsTo(fixSummary(r, dryRun ? { color: false } : s, dryRun).join("\n"));
+        } else if (command === "fix" && !args.quiet && !r.error && r.decision && r.decision.role !== "none") {
+          findingsTo(unchangedLine(r, dryRun ? { color: false } : s));
         }
         for (const f of unfixed(r)) findingsTo(findingLine(r.path, f, dryRun ? { color: false } : s));
       }

@@ -1,9 +1,10 @@
 // One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
 // applied text, repeated until no fix applies, re-parsed before anything is written.
 import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, parsePython, type Encoding } from "./parse";
-import { NO_CONTEXT, analyzeModule, type ModuleFacts } from "./python/module";
+import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { decideRole } from "./project/role";
+import { mayCallStartingFunction, moduleLevelCode } from "./project/project";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
@@ -52,12 +53,17 @@ const MAX_PASSES = 10;
 
 /**
  * A file can only have findings if it names multiprocessing (or torch.multiprocessing),
- * ProcessPoolExecutor or fork: every other file is not parsed at all.
+ * ProcessPoolExecutor or fork, or if the code that runs when it runs (module level, main
+ * guard) may call a project function that starts processes: every other file is not parsed.
  */
 const RELEVANT = /multiprocessing|ProcessPoolExecutor|\bfork(?:pty)?\b/;
 /** The words of RELEVANT, looked for in a file's bytes before it is decoded. */
 const RELEVANT_WORDS = ["multiprocessing", "ProcessPoolExecutor", "fork"];
 const NOT_RELEVANT: Decision = { role: "none", reason: "does not mention multiprocessing" };
+
+export function mayNeedParsing(text: string, file: FileInfo, context: ModuleContext): boolean {
+  return RELEVANT.test(text) || mayCallStartingFunction(moduleLevelCode(text), context.startingFunctions, context.packageName, file.project?.module ?? null);
+}
 
 interface Pending {
   transform: Transform;
@@ -65,11 +71,17 @@ interface Pending {
   edits: Edit[] | null;
 }
 
-export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean): FileResult {
+/**
+ * `context` is what the project tells about the module (src/project/project.ts): the package
+ * its relative imports resolve against, and the project's functions that start processes.
+ */
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
-  // Most files of a tree never name the API: checked on the bytes, without decoding them.
-  if (!RELEVANT_WORDS.some((word) => bytes.includes(word)) && isDecodable(bytes)) {
+  // Most files of a tree never name the API: checked on the bytes, without decoding them
+  // (unless the project has functions that start processes, which any file may call).
+  const noStarts = Object.keys(context.startingFunctions).length === 0;
+  if (noStarts && !RELEVANT_WORDS.some((word) => bytes.includes(word)) && isDecodable(bytes)) {
     result.decision = NOT_RELEVANT;
     return result;
   }
@@ -83,7 +95,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     return result;
   }
   result.before = result.after = text;
-  if (!RELEVANT.test(text)) {
+  if (!mayNeedParsing(text, file, context)) {
     result.decision = NOT_RELEVANT;
     return result;
   }
@@ -94,8 +106,8 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.error = { message: `syntax error: ${error.isMissing ? `missing ${error.type}` : "invalid syntax"}`, line: at.line, column: at.column };
     return result;
   }
-  let module = analyzeModule(text, tree, NO_CONTEXT, WORDS);
-  result.decision = decideRole(module, file, options.mode);
+  let module = analyzeModule(text, tree, context, WORDS);
+  result.decision = decideRole(module, file, options);
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return result;
@@ -127,7 +139,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
-    module = analyzeModule(next, nextTree, NO_CONTEXT, WORDS);
+    module = analyzeModule(next, nextTree, context, WORDS);
     pending = findingsOf(module, file, options);
     result.passes = pass;
   }
@@ -138,7 +150,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
 }
 
 function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pending[] {
-  const decision = decideRole(module, file, options.mode);
+  const decision = decideRole(module, file, options);
   const suppressions = suppressionsOf(module);
   const pending: Pending[] = [];
   const finding = (transform: Transform, startIndex: number, endIndex: number, message: string, edits: Edit[] | null): Pending => {
@@ -161,13 +173,16 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     };
   };
   for (const transform of transforms) {
+    if (options.ignore?.includes(transform.code)) continue;
     for (const { node, message, fix } of reportsOf(transform, { module, file, options, decision })) {
       const f = finding(transform, node.startIndex, node.endIndex, message, fix);
       if (!suppress(suppressions, f.finding)) pending.push(f);
     }
   }
   for (const s of suppressions.values()) {
-    const unused = s.codes.size === 0 ? (s.used.size === 0 ? ["all"] : []) : [...s.codes].filter((c) => !s.used.has(c));
+    if (options.ignore?.includes(unusedSuppression.code)) break;
+    // A code switched off by configuration has nothing to silence: not an unused suppression.
+    const unused = s.codes.size === 0 ? (s.used.size === 0 ? ["all"] : []) : [...s.codes].filter((c) => !s.used.has(c) && !options.ignore?.includes(c));
     if (unused.length === 0) continue;
     const what = unused[0] === "all" ? "finding" : unused.join(", ");
     pending.push(finding(unusedSuppression, s.start, s.end, `This suppression silences no ${what} on its line; remove it`, null));
@@ -202,7 +217,7 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     return result;
   }
   const module = analyzeModule(source.text, undefined, NO_CONTEXT, WORDS);
-  result.decision = decideRole(module, file, options.mode);
+  result.decision = decideRole(module, file, options);
   result.findings = findingsOf(module, file, options).map(({ finding }) => {
     const from = source.origins[finding.line - 1];
     const to = source.origins[finding.endLine - 1];

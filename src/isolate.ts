@@ -2,11 +2,12 @@
 // on absurdly deep code, or a spawnsafe bug) becomes an error on that file, which is left
 // untouched, and the run goes on with the others.
 import { processFile, type FileResult } from "./engine";
+import { NO_CONTEXT, type ModuleContext } from "./python/module";
 import type { FileInfo, Options } from "./transform";
 
-export function processIsolated(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean): FileResult {
+export function processIsolated(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT): FileResult {
   try {
-    return processFile(file, bytes, options, applyFixes);
+    return processFile(file, bytes, options, applyFixes, context);
   } catch (err) {
     return { path: file.path, decision: null, findings: [], error: { message: describe(err), line: 1, column: 1 }, before: "", after: "", output: null, passes: 0 };
   }

@@ -3,10 +3,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { discover, packageDirOf } from "./project/discover";
-import type { FileResult } from "./engine";
+import { packageDirOf } from "./project/discover";
+import { mayNeedParsing, type FileResult } from "./engine";
 import { processIsolated } from "./isolate";
 import { processInWorkers, type Job } from "./project/workers";
+import { planRun, type RunPlan } from "./project/plan";
+import { contextOf } from "./project/project";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
 import type { FileInfo, Options } from "./transform";
@@ -16,7 +18,14 @@ export interface RunRequest {
   exclude: string[];
   /** Apply the exclusions to files given by name too (ruff's --force-exclude). */
   forceExclude?: boolean;
-  options: Options;
+  /** `exclude` replaces the configuration's exclude list (--exclude given) instead of adding to it. */
+  replaceConfiguredExclude?: boolean;
+  /** --mode and --method when given; the rest comes from the configuration, then the defaults. */
+  options: Partial<Pick<Options, "mode" | "method">>;
+  /** --config FILE instead of each project's pyproject.toml. */
+  config?: string | null;
+  /** --isolated: read no configuration file. */
+  isolated?: boolean;
   /** Apply fixes (fix and fix --dry-run) or only report (check). */
   fix: boolean;
   /** Write the changed files. */
@@ -56,9 +65,9 @@ export interface RunResult {
 export const MIN_FILES_FOR_WORKERS = 8;
 
 /**
- * Only a routing hint: files that match go to the workers, the others are decoded on the
- * main thread (processFile returns at once for them). A superset of the engine's own
- * prefilter, so a mismatch can only cost time, never change a result.
+ * Only a routing hint: files whose bytes hold one of these go to the workers, the others
+ * are checked on the main thread (processFile returns at once for them). A superset of the
+ * engine's own prefilter, so a mismatch can only cost time, never change a result.
  */
 const MAY_NEED_PARSING = ["multiprocessing", "ProcessPoolExecutor", "fork"];
 
@@ -70,8 +79,21 @@ export async function run(request: RunRequest): Promise<RunResult> {
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   const interrupted = request.interrupted ?? (() => false);
-  const { files, missing, unreadable } = discover(request.paths, request.exclude, { forceExclude: request.forceExclude });
-  const processed = await processAll(files, request, interrupted);
+  // Throws ConfigError before anything is read or written.
+  const plan = planRun(
+    {
+      paths: request.paths,
+      exclude: request.exclude,
+      replaceConfiguredExclude: request.replaceConfiguredExclude ?? false,
+      forceExclude: request.forceExclude ?? false,
+      flags: request.options,
+      config: request.config,
+      isolated: request.isolated,
+    },
+    displayPath,
+  );
+  const { files, missing, unreadable } = plan;
+  const processed = await processAll(files, plan, request, interrupted);
   const done = (results: FileResult[], written: number, stopped: boolean, refused?: RunResult["refused"]): RunResult => ({
     results,
     missing,
@@ -122,10 +144,18 @@ function nextTurn(): Promise<void> {
  * when there are enough of them, the others (and all files with --jobs 1) are processed
  * here. Returns null when interrupted.
  */
-async function processAll(files: string[], request: RunRequest, interrupted: () => boolean): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
+async function processAll(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
   const results: FileResult[] = new Array(files.length);
   const originals: (Buffer | null)[] = new Array(files.length).fill(null);
   const heavy: number[] = [];
+  const setups = files.map((f) => plan.setup(f));
+  const jobOf = (i: number): Job => {
+    const planned = setups[i];
+    const info = { ...fileInfo(files[i], displayPath(files[i])), project: planned.facts };
+    return { info, bytes: originals[i]!, options: planned.options, root: planned.root, scope: planned.scope };
+  };
+  const contextFor = (job: Job) => contextOf(plan.startingFunctions[job.root], job.scope);
+  const processHere = (job: Job) => processIsolated(job.info, job.bytes, job.options, request.fix, contextFor(job));
   let done = 0;
   const tick = () => request.progress?.(++done, files.length);
   for (let i = 0; i < files.length; i++) {
@@ -139,25 +169,29 @@ async function processAll(files: string[], request: RunRequest, interrupted: () 
       continue;
     }
     originals[i] = bytes;
-    if (MAY_NEED_PARSING.some((word) => bytes.includes(word))) {
+    const job = jobOf(i);
+    // A project with functions that start processes: any file's top level may call one.
+    const projectStarts = Object.keys(plan.startingFunctions[job.root] ?? {}).length > 0;
+    const heavyFile = projectStarts ? mayNeedParsing(bytes.toString("latin1"), job.info, contextFor(job)) : MAY_NEED_PARSING.some((word) => bytes.includes(word));
+    if (heavyFile) {
       heavy.push(i);
     } else {
-      results[i] = processIsolated(fileInfo(files[i], shownAs), bytes, request.options, request.fix);
+      results[i] = processHere(job);
       tick();
     }
   }
   const jobs = Math.max(1, Math.floor(request.jobs ?? defaultJobs()));
   if (jobs > 1 && heavy.length >= MIN_FILES_FOR_WORKERS) {
-    const work: Job[] = heavy.map((i) => ({ info: fileInfo(files[i], displayPath(files[i])), bytes: originals[i]! }));
+    const work: Job[] = heavy.map(jobOf);
     const threads = Math.min(jobs, heavy.length);
-    const fromWorkers = await processInWorkers(work, request.options, request.fix, threads, interrupted, tick);
+    const fromWorkers = await processInWorkers(work, plan.startingFunctions, request.fix, threads, interrupted, tick);
     if (!fromWorkers) return null;
     heavy.forEach((i, k) => (results[i] = fromWorkers[k]));
   } else {
     for (const i of heavy) {
       await nextTurn();
       if (interrupted()) return null;
-      results[i] = processIsolated(fileInfo(files[i], displayPath(files[i])), originals[i]!, request.options, request.fix);
+      results[i] = processHere(jobOf(i));
       tick();
     }
   }

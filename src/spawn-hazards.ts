@@ -21,6 +21,8 @@ export function spawnHazards(context: CheckContext): Hazard[] {
   const suppressions = suppressionsOf(module);
   const hazards: Hazard[] = [];
   for (const transform of [unpicklableTarget, globalOnlyInMain, notReimportable]) {
+    // A code the configuration switches off is not a hazard the user wants heeded.
+    if (context.options.ignore?.includes(transform.code)) continue;
     for (const { node } of reportsOf(transform, context)) {
       const line = module.lines.position(node.startIndex).line;
       if (!silences(suppressions, line, transform.code)) hazards.push({ code: transform.code, line });

@@ -19,11 +19,31 @@ export interface FileInfo {
   packageDir: string | null;
   /** The file is a package's `__main__.py`. */
   isMainModule: boolean;
+  /** What the project around the file says about it; absent when it is processed on its own. */
+  project?: ProjectFacts;
+}
+
+/** Evidence from the project (src/project/plan.ts) that the app-or-library decision uses. */
+export interface ProjectFacts {
+  /** Its module name ("pkg.cli"), or null when it cannot be imported by name. */
+  module: string | null;
+  /** The evidence that the project publishes packages ("pyproject.toml [project] name = \"x\""), or null. */
+  published: string | null;
+  /** It sits under `src/` of a src layout: the project's importable code. */
+  underSrc: boolean;
+  /** It is a top-level module the project publishes (`py-modules`): where that is declared, or null. */
+  pyModule: string | null;
+  /** The program entry points (console and GUI scripts) that run a function of this module. */
+  entryPoints: Array<{ name: string; attr: string | null; source: string }>;
 }
 
 export interface Options {
   mode: Mode;
   method: StartMethod;
+  /** Where a mode other than auto came from, for the report (default: the --mode flag). */
+  modeFrom?: string;
+  /** Codes whose transforms do not run for this file ([tool.spawnsafe] ignore). */
+  ignore?: string[];
 }
 
 export interface Report {

@@ -22,15 +22,30 @@ export interface CaseOptions {
   failsBeforeUnder: "spawn" | "fork";
   /** A fixture file holding the stdout the fixed program must print, when the fix is meant to change it. */
   expectedAfter: string | null;
+  /** Project cases: a console script (from the project's packaging metadata) to run instead of `run`. */
+  script: string | null;
+  /** Project cases: directories of the project (relative) put on PYTHONPATH for the runs, e.g. "src". */
+  pythonPath: string[];
+  /** Project cases: the exit status of `check` (and of `fix` when it is 2: a configuration error). */
+  exit: number | null;
+  /** Project cases: command-line flags for `check` and `fix` (mode and method otherwise come from its configuration). */
+  flags: string[];
 }
 
 export interface FixtureCase {
   group: string;
   name: string;
   dir: string;
-  /** The file under test: `input.py`, or `input.ipynb` for a notebook (checked only, never run). */
+  /**
+   * The file under test: `input.py`, or `input.ipynb` for a notebook (checked only, never run);
+   * `project` for a whole project tree in the folder `project/`, fixed with the real CLI.
+   */
   input: string;
   options: CaseOptions;
+}
+
+export function isProjectCase(c: FixtureCase): boolean {
+  return c.input === "project";
 }
 
 function findRepoRoot(from: string): string {
@@ -47,23 +62,27 @@ export function fixtureCases(): FixtureCase[] {
     if (!fs.statSync(groupDir).isDirectory()) continue;
     for (const name of fs.readdirSync(groupDir).sort()) {
       const dir = path.join(groupDir, name);
-      const input = ["input.py", "input.ipynb"].find((f) => fs.existsSync(path.join(dir, f)));
+      const input = ["input.py", "input.ipynb", "project"].find((f) => fs.existsSync(path.join(dir, f)));
       if (!input) continue;
-      cases.push({ group, name, dir, input, options: readOptions(dir, input === "input.ipynb") });
+      cases.push({ group, name, dir, input, options: readOptions(dir, input) });
     }
   }
   return cases;
 }
 
-function readOptions(dir: string, notebook: boolean): CaseOptions {
+function readOptions(dir: string, input: string): CaseOptions {
   const file = path.join(dir, "case.json");
   const raw = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-  const at = raw.path ?? (notebook ? "notebook.ipynb" : "script.py");
+  const notebook = input === "input.ipynb";
+  const project = input === "project";
+  const at = raw.path ?? (notebook ? "notebook.ipynb" : project ? "." : "script.py");
+  // A project runs what case.json names (a script, `-m pkg`, or a console script), nothing by default.
+  const runnable = project ? raw.run ?? (raw.script ? "" : false) : raw.run === false || notebook ? false : raw.run ?? at;
   return {
     path: at,
     mode: raw.mode ?? "auto",
     method: raw.method ?? "spawn",
-    run: raw.run === false || notebook ? false : raw.run ?? at,
+    run: runnable === false ? false : runnable,
     args: raw.args ?? [],
     timeout: raw.timeout ?? 30,
     forksBefore: raw.forksBefore ?? true,
@@ -72,6 +91,10 @@ function readOptions(dir: string, notebook: boolean): CaseOptions {
     failsBefore: raw.failsBefore ?? null,
     failsBeforeUnder: raw.failsBeforeUnder ?? "spawn",
     expectedAfter: raw.expectedAfter ?? null,
+    script: raw.script ?? null,
+    pythonPath: raw.pythonPath ?? [],
+    exit: raw.exit ?? null,
+    flags: raw.flags ?? [],
   };
 }
 

@@ -5,7 +5,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { processFile, type FileResult } from "../src/engine";
 import { transforms } from "../transforms";
-import { caseFileInfo, fixtureCases, type FixtureCase } from "./fixture-cases";
+import { caseFileInfo, fixtureCases, isProjectCase, type FixtureCase } from "./fixture-cases";
+import { spawnsafe } from "./helpers/cli";
+import { copyProjectToScratch, treeFiles } from "./helpers/project";
+import type { JsonReport } from "../src/report/json";
 
 const UPDATE = process.env.UPDATE_SNAPSHOTS === "1";
 
@@ -32,7 +35,68 @@ function compareOrUpdate(file: string, actual: Buffer, what: string): void {
 }
 
 for (const c of fixtureCases()) {
-  test(`fixture ${c.group}/${c.name}`, () => checkCase(c));
+  test(`fixture ${c.group}/${c.name}`, () => (isProjectCase(c) ? checkProject(c) : checkCase(c)));
+}
+
+/**
+ * `check --format json .` over the project, in short: the exit status, then per file that
+ * is not left alone its decision with the evidence, and its findings. A configuration
+ * error gives the exit status and stderr instead.
+ */
+function projectSnapshot(status: number | null, stdout: string, stderr: string): string {
+  if (status === 2 && !stdout) return `exit 2\n${stderr}`;
+  const report = JSON.parse(stdout) as JsonReport;
+  const lines = [`exit ${status}`];
+  for (const f of report.files) {
+    if (f.decision?.role === "none" && f.findings.length === 0 && !f.error) continue;
+    lines.push(`${f.path}: ${f.decision ? `${f.decision.role} (${f.decision.reason})` : "no decision"}`);
+    if (f.error) lines.push(`  error ${f.error.line}:${f.error.column} ${f.error.message}`);
+    for (const x of f.findings) lines.push(`  ${x.line}:${x.column} ${x.code}${x.fixable ? " [*]" : ""} ${x.message}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * A project tree, checked and fixed with the real CLI over the whole tree: the findings and
+ * decisions snapshot, every changed file equal to its copy under expected/ (a file absent
+ * there must not change), and a second fix that changes nothing.
+ */
+function checkProject(c: FixtureCase): void {
+  const scratch = copyProjectToScratch(c);
+  try {
+    const flags = c.options.flags;
+    const checked = spawnsafe(["check", "--format", "json", ...flags, "."], scratch);
+    assert.doesNotMatch(checked.stderr, /internal error/, checked.stderr);
+    compareOrUpdate(path.join(c.dir, "findings.snap"), Buffer.from(projectSnapshot(checked.status, checked.stdout, checked.stderr)), "findings");
+    if (c.options.exit !== null) assert.equal(checked.status, c.options.exit, `check exited ${checked.status}:\n${checked.stderr}`);
+
+    const fixed = spawnsafe(["fix", ...flags, "."], scratch);
+    const original = path.join(c.dir, "project");
+    const expectedDir = path.join(c.dir, "expected");
+    if (c.options.exit === 2) {
+      assert.equal(fixed.status, 2, "a configuration error must stop fix with exit 2");
+      assert.equal(fixed.stdout, "", "a configuration error prints nothing on stdout");
+    } else {
+      assert.equal(fixed.status, 0, `fix failed:\n${fixed.stdout}${fixed.stderr}`);
+    }
+    const changed = treeFiles(scratch).filter((f) => !fs.readFileSync(path.join(scratch, f)).equals(fs.readFileSync(path.join(original, f))));
+    assert.deepEqual(treeFiles(scratch), treeFiles(original), "fix added or removed files");
+    if (UPDATE) fs.rmSync(expectedDir, { recursive: true, force: true });
+    for (const f of changed) {
+      const target = path.join(expectedDir, f);
+      if (UPDATE) fs.mkdirSync(path.dirname(target), { recursive: true });
+      compareOrUpdate(target, fs.readFileSync(path.join(scratch, f)), `expected/${f}`);
+    }
+    const unchangedButExpected = treeFiles(expectedDir).filter((f) => !f.includes(".actual.") && !changed.includes(f));
+    assert.deepEqual(unchangedButExpected, [], "files under expected/ that the fix left unchanged");
+
+    if (c.options.exit !== 2) {
+      const again = spawnsafe(["fix", "--dry-run", ...flags, "."], scratch);
+      assert.equal(again.status, 0, `a second fix would change files again:\n${again.stdout}`);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 function checkCase(c: FixtureCase): void {

@@ -4,9 +4,10 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { copyFixtureToScratch, runPython } from "./helpers/python";
+import { copyFixtureToScratch, runPython as runPythonIn } from "./helpers/python";
 import { spawnsafe } from "./helpers/cli";
-import { fixtureCases, type FixtureCase } from "./fixture-cases";
+import { copyProjectToScratch, projectCommand } from "./helpers/project";
+import { fixtureCases, isProjectCase, type FixtureCase } from "./fixture-cases";
 
 for (const c of fixtureCases()) {
   if (c.options.run === false) continue;
@@ -14,9 +15,12 @@ for (const c of fixtureCases()) {
 }
 
 function runCase(c: FixtureCase): void {
-  const { run, args, timeout, forksBefore, hangsBefore, failsBefore } = c.options;
-  const entry = run as string;
-  const scratch = copyFixtureToScratch(c.dir, c.options.path);
+  const { timeout, forksBefore, hangsBefore, failsBefore } = c.options;
+  // A project case runs its tree as users do (a script, `python -m`, a console script).
+  const scratch = isProjectCase(c) ? copyProjectToScratch(c) : copyFixtureToScratch(c.dir, c.options.path);
+  const command = isProjectCase(c) ? projectCommand(c, scratch) : { entry: c.options.run as string, args: c.options.args, pythonPath: [], scratch: null };
+  const { entry, args } = command;
+  const runPython = (cwd: string, file: string, opts: Parameters<typeof runPythonIn>[2]) => runPythonIn(cwd, file, { ...opts, pythonPath: command.pythonPath });
   try {
     let expected: string;
     // A program that fails under fork (Python's default here) cannot give the expected output unfixed.
@@ -41,7 +45,8 @@ function runCase(c: FixtureCase): void {
       assert.ok(broken.timedOut || broken.stderr.includes(failsBefore), `expected "${failsBefore}" under ${method} before the fix:\n${broken.stderr}`);
     }
 
-    const fix = spawnsafe(["fix", "--mode", c.options.mode, "--method", c.options.method, "."], scratch);
+    const flags = isProjectCase(c) ? c.options.flags : ["--mode", c.options.mode, "--method", c.options.method];
+    const fix = spawnsafe(["fix", ...flags, "."], scratch);
     assert.equal(fix.status, 0, `spawnsafe fix failed:\n${fix.stdout}${fix.stderr}`);
 
     const after = runPython(scratch, entry, { args, timeoutSec: timeout });
@@ -56,5 +61,6 @@ function runCase(c: FixtureCase): void {
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
+    if (command.scratch) fs.rmSync(command.scratch, { recursive: true, force: true });
   }
 }

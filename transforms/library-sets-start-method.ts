@@ -6,7 +6,10 @@ import { replace, type Edit } from "../src/fix/edits";
 import type { SyntaxNode } from "../src/parse";
 import { explicitContextFix } from "./default-context-in-library";
 
-/** Functions that are a program's entry point (`console_scripts`): the program's choice, not a library's. */
+/**
+ * Functions that are a program's entry point: the program's choice, not a library's. The
+ * packaging metadata names them (src/project/entrypoints.ts); without it, these usual names.
+ */
 const ENTRY_POINTS = new Set(["main", "_main", "cli"]);
 
 export const librarySetsStartMethod = defineTransform({
@@ -17,7 +20,9 @@ export const librarySetsStartMethod = defineTransform({
   check(context) {
     const { module, decision } = context;
     if (decision.role !== "library") return;
-    const calls = module.startMethodCalls.filter((c) => !inProgramCode(c.node));
+    const declared = (context.file.project?.entryPoints ?? []).map((e) => e.attr?.split(".")[0]).filter((n): n is string => !!n);
+    const entryPoints = new Set([...ENTRY_POINTS, ...declared]);
+    const calls = module.startMethodCalls.filter((c) => !inProgramCode(c.node, entryPoints));
     if (calls.length === 0) return;
     const fix = removalFix(module, calls);
     for (const call of calls) {
@@ -35,10 +40,10 @@ export const librarySetsStartMethod = defineTransform({
 });
 
 /** Under a main guard or in an entry-point function the call runs only when this module is the program. */
-function inProgramCode(node: SyntaxNode): boolean {
+function inProgramCode(node: SyntaxNode, entryPoints: Set<string>): boolean {
   for (let n = node.parent; n; n = n.parent) {
     if (isMainGuard(n)) return true;
-    if (n.type === "function_definition" && ENTRY_POINTS.has(n.childForFieldName("name")?.text ?? "")) return true;
+    if (n.type === "function_definition" && entryPoints.has(n.childForFieldName("name")?.text ?? "")) return true;
   }
   return false;
 }

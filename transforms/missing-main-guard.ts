@@ -5,6 +5,7 @@ import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { isMainGuard } from "../src/python/module";
 import { readsAsGlobal } from "../src/python/globals";
+import { crossFileChain } from "../src/python/chain";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import { codeLineStarts, guardBodyAnchor, isDocstring, multilineStrings, reindented } from "../src/fix/python";
 
@@ -22,9 +23,10 @@ export const missingMainGuard = defineTransform({
     if (isNeverImported(context.file)) return;
     const first = module.statements.find((s) => module.startingStatements.has(s));
     if (!first) return;
+    const chain = crossFileChain(module, first, context.file.path);
     context.report({
       node: first,
-      message: 'Processes are started at module top level; under spawn every child re-runs this line. Move it under `if __name__ == "__main__":`',
+      message: `Processes are started at module top level${chain ? ` (${chain})` : ""}; under spawn every child re-runs this line. Move it under \`if __name__ == "__main__":\``,
       fix: missingGuardFix(context),
     });
   },

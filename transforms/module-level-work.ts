@@ -40,8 +40,12 @@ export const moduleLevelWork = defineTransform({
     const { module } = context;
     // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module).
     if (isNeverImported(context.file)) return;
-    // Only modules that start processes other than by fork: their children import them.
-    if (!module.sites.some((s) => s.startsProcesses && s.method !== "fork")) return;
+    // Only modules that start processes other than by fork: their children import them. A
+    // program that starts them through another project module is the main module its
+    // children re-import too.
+    const startsHere = module.sites.some((s) => s.startsProcesses && s.method !== "fork");
+    const programStartingElsewhere = context.decision.role === "app" && module.externalStarts.size > 0;
+    if (!startsHere && !programStartingElsewhere) return;
     // A program's own module is imported by its spawned children as `__mp_main__`: there a
     // statement that binds nothing can be kept out of them alone, as fork kept it.
     const program = context.decision.role === "app";

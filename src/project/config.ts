@@ -1,23 +1,33 @@
-// [tool.spawnsafe] in pyproject.toml: read, validated key by key, merged under the flags.
+// [tool.spawnsafe] in pyproject.toml (or a file given with --config): read, validated key
+// by key, and resolved per file under the command-line flags.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import picomatch from "picomatch";
 import type { Mode, StartMethod } from "../transform";
+import { transforms } from "../../transforms";
 
 export interface Override {
+  /** The globs as written, for reports. */
   paths: string[];
+  matches: (relative: string) => boolean;
   mode?: Mode;
   method?: StartMethod;
   ignore?: string[];
+  /** Where it is, for reports: `pyproject.toml [[tool.spawnsafe.overrides]] #1`. */
+  where: string;
 }
 
 export interface Config {
-  /** The file it came from, or null for none. */
+  /** The file it came from (as shown in reports), or null for none. */
   file: string | null;
+  /** The directory its globs are relative to. */
+  base: string;
+  /** How the table is named in messages: "[tool.spawnsafe]", or "" for a file of top-level keys. */
+  table: string;
   mode?: Mode;
   method?: StartMethod;
-  exclude: string[];
+  exclude: (relative: string) => boolean;
   ignore: string[];
   overrides: Override[];
 }
@@ -26,58 +36,64 @@ export class ConfigError extends Error {}
 
 const MODES = ["auto", "app", "lib"];
 const METHODS = ["spawn", "forkserver"];
-const TOP_KEYS = new Set(["mode", "method", "exclude", "extend-exclude", "ignore", "overrides"]);
-const OVERRIDE_KEYS = new Set(["paths", "mode", "method", "ignore"]);
+const TOP_KEYS = ["mode", "method", "exclude", "ignore", "overrides"];
+const OVERRIDE_KEYS = ["paths", "mode", "method", "ignore"];
 
-export const EMPTY_CONFIG: Config = { file: null, exclude: [], ignore: [], overrides: [] };
+export function emptyConfig(base: string): Config {
+  return { file: null, base, table: "", exclude: () => false, ignore: [], overrides: [] };
+}
 
-/** The config of `--config FILE`, or of pyproject.toml at the project root when it has [tool.spawnsafe]. */
-export function loadConfig(explicit: string | null, root: string): Config {
-  const file = explicit ?? path.join(root, "pyproject.toml");
-  if (!explicit && !fs.existsSync(file)) return EMPTY_CONFIG;
+/**
+ * The configuration for a project root: `--config FILE` when given (its globs relative to
+ * the working directory, as ruff does), else [tool.spawnsafe] in the root's pyproject.toml
+ * (globs relative to the root). Throws ConfigError for anything it cannot use.
+ */
+export function loadConfig(explicit: string | null, root: string, shownAs: (file: string) => string = (f) => f): Config {
+  const file = explicit ? path.resolve(explicit) : path.join(root, "pyproject.toml");
+  const base = explicit ? process.cwd() : root;
+  const shown = shownAs(file);
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code})`);
+    if (!explicit && (err as NodeJS.ErrnoException).code === "ENOENT") return emptyConfig(base);
+    throw new ConfigError(`${shown}: cannot read the configuration (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
   let doc: Record<string, unknown>;
   try {
     doc = parseToml(text) as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigError(`${file}: invalid TOML: ${(err as Error).message.split("\n")[0]}`);
+    const e = err as Error & { line?: number; column?: number };
+    const at = e.line ? `:${e.line}:${e.column ?? 1}` : "";
+    throw new ConfigError(`${shown}${at}: invalid TOML: ${e.message.split("\n")[0].replace(/^Invalid TOML document: /, "")}`);
   }
-  // A spawnsafe.toml-style file given with --config may hold the table at top level.
-  const tool = (doc.tool as Record<string, unknown> | undefined)?.spawnsafe;
-  const table = tool ?? (explicit && !doc.tool && !doc.project ? doc : undefined);
-  if (table === undefined) return { ...EMPTY_CONFIG, file: explicit ? file : null };
-  return validate(file, table);
+  const tool = isTable(doc.tool) ? doc.tool.spawnsafe : undefined;
+  if (tool !== undefined) return validate(shown, "[tool.spawnsafe]", base, tool);
+  // A file given with --config that is not a pyproject.toml holds the keys at top level.
+  if (explicit && path.basename(file) !== "pyproject.toml") return validate(shown, "", base, doc);
+  return { ...emptyConfig(base), file: explicit ? shown : null };
 }
 
-function validate(file: string, table: unknown): Config {
-  const where = (key: string) => `${file}: [tool.spawnsafe] ${key}`;
-  if (!isTable(table)) throw new ConfigError(`${file}: [tool.spawnsafe] must be a table`);
-  for (const key of Object.keys(table)) {
-    if (!TOP_KEYS.has(key)) throw new ConfigError(`${where(key)}: unknown key (known: ${[...TOP_KEYS].join(", ")})`);
-  }
-  const config: Config = { file, exclude: [], ignore: [], overrides: [] };
-  if (table.mode !== undefined) config.mode = oneOf(where("mode"), table.mode, MODES) as Mode;
-  if (table.method !== undefined) config.method = oneOf(where("method"), table.method, METHODS) as StartMethod;
-  const base = path.dirname(file);
-  for (const key of ["exclude", "extend-exclude"]) {
-    if (table[key] !== undefined) config.exclude.push(...globs(where(key), table[key]).flatMap((g) => anchored(base, g)));
-  }
-  if (table.ignore !== undefined) config.ignore = codes(where("ignore"), table.ignore);
-  if (table.overrides !== undefined) {
-    if (!Array.isArray(table.overrides)) throw new ConfigError(`${where("overrides")}: must be an array of tables ([[tool.spawnsafe.overrides]])`);
-    config.overrides = table.overrides.map((o, i) => {
-      const at = (key: string) => `${file}: [[tool.spawnsafe.overrides]] #${i + 1} ${key}`;
+function validate(file: string, table: string, base: string, value: unknown): Config {
+  const where = (key: string) => `${file}: ${table ? `${table} ` : ""}${key}`;
+  if (!isTable(value)) throw new ConfigError(`${file}: ${table} must be a table`);
+  unknownKeys(value, TOP_KEYS, where);
+  const config: Config = { ...emptyConfig(base), file, table };
+  if (value.mode !== undefined) config.mode = oneOf(where("mode"), value.mode, MODES) as Mode;
+  if (value.method !== undefined) config.method = oneOf(where("method"), value.method, METHODS) as StartMethod;
+  if (value.exclude !== undefined) config.exclude = matcher(globs(where("exclude"), value.exclude));
+  if (value.ignore !== undefined) config.ignore = codes(where("ignore"), value.ignore);
+  if (value.overrides !== undefined) {
+    const name = table ? `[[${table.slice(1, -1)}.overrides]]` : "[[overrides]]";
+    if (!Array.isArray(value.overrides)) throw new ConfigError(`${where("overrides")}: must be an array of tables (${name})`);
+    config.overrides = value.overrides.map((o, i) => {
+      const at = (key: string) => `${file}: ${name} #${i + 1}${key ? ` ${key}` : ""}`;
       if (!isTable(o)) throw new ConfigError(`${at("")}: must be a table`);
-      for (const key of Object.keys(o)) {
-        if (!OVERRIDE_KEYS.has(key)) throw new ConfigError(`${at(key)}: unknown key (known: ${[...OVERRIDE_KEYS].join(", ")})`);
-      }
-      if (o.paths === undefined) throw new ConfigError(`${at("paths")}: required`);
-      const override: Override = { paths: globs(at("paths"), o.paths).flatMap((g) => anchored(base, g)) };
+      unknownKeys(o, OVERRIDE_KEYS, at);
+      if (o.paths === undefined) throw new ConfigError(`${at("paths")}: required (the globs the override applies to)`);
+      const paths = globs(at("paths"), o.paths);
+      if (paths.length === 0) throw new ConfigError(`${at("paths")}: must name at least one glob`);
+      const override: Override = { paths, matches: matcher(paths), where: `${file} ${name} #${i + 1}` };
       if (o.mode !== undefined) override.mode = oneOf(at("mode"), o.mode, MODES) as Mode;
       if (o.method !== undefined) override.method = oneOf(at("method"), o.method, METHODS) as StartMethod;
       if (o.ignore !== undefined) override.ignore = codes(at("ignore"), o.ignore);
@@ -87,53 +103,96 @@ function validate(file: string, table: unknown): Config {
   return config;
 }
 
+function unknownKeys(table: Record<string, unknown>, known: string[], where: (key: string) => string): void {
+  for (const key of Object.keys(table)) {
+    if (!known.includes(key)) throw new ConfigError(`${where(key)}: unknown key (known keys: ${known.join(", ")})`);
+  }
+}
+
 function isTable(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
 function oneOf(where: string, value: unknown, allowed: string[]): string {
   if (typeof value !== "string" || !allowed.includes(value)) {
-    throw new ConfigError(`${where}: must be one of ${allowed.map((a) => `"${a}"`).join(", ")} (got ${JSON.stringify(value)})`);
+    throw new ConfigError(`${where}: must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, not ${show(value)}`);
   }
   return value;
 }
 
 function globs(where: string, value: unknown): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-    throw new ConfigError(`${where}: must be an array of glob strings (got ${JSON.stringify(value)})`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v.length > 0)) {
+    throw new ConfigError(`${where}: must be an array of glob strings, not ${show(value)}`);
   }
   return value;
 }
 
 function codes(where: string, value: unknown): string[] {
-  const list = globs(where, value).map((c) => c.toUpperCase());
-  const bad = list.find((c) => !/^SPS\d{3}$/.test(c));
-  if (bad) throw new ConfigError(`${where}: "${bad}" is not a finding code (see 'spawnsafe rules')`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+    throw new ConfigError(`${where}: must be an array of finding codes such as "SPS205", not ${show(value)}`);
+  }
+  const list = value.map((c) => c.toUpperCase());
+  const bad = list.find((c) => !transforms.some((t) => t.code === c));
+  if (bad) throw new ConfigError(`${where}: "${bad}" is not a finding code ('spawnsafe rules' lists them)`);
   return list;
 }
 
-/**
- * Globs in a config file are relative to its directory and matched against absolute paths;
- * a glob also covers everything below what it matches, and a bare name ("legacy", "*_test.py")
- * matches at any depth, as in .gitignore.
- */
-function anchored(base: string, glob: string): string[] {
-  const posixBase = base.split(path.sep).join("/");
-  const rooted = glob.startsWith("/") ? glob : glob.includes("/") ? `${posixBase}/${glob.replace(/^\.\//, "")}` : `${posixBase}/**/${glob}`;
-  const trimmed = rooted.replace(/\/+$/, "");
-  return [trimmed, `${trimmed}/**`];
+function show(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : JSON.stringify(value);
 }
 
-/** The settings for one file: the config's, then the first matching override's. */
-export function settingsFor(config: Config, file: string): { mode?: Mode; method?: StartMethod; ignore: string[] } {
-  const posix = file.split(path.sep).join("/");
-  const settings = { mode: config.mode, method: config.method, ignore: [...config.ignore] };
+/**
+ * Globs are matched against paths relative to the config's base, with forward slashes. As in
+ * .gitignore, a glob without a slash ("legacy", "*_test.py") matches a name at any depth, a
+ * glob with one is anchored at the base, and a glob matching a directory covers what is in it.
+ */
+function matcher(list: string[]): (relative: string) => boolean {
+  const patterns = list.flatMap((g) => {
+    const trimmed = g.replace(/^\.\//, "").replace(/\/+$/, "");
+    const anchored = trimmed.includes("/") ? trimmed.replace(/^\//, "") : `**/${trimmed}`;
+    return [anchored, `${anchored}/**`];
+  });
+  const test = picomatch(patterns, { dot: true });
+  return (relative) => test(relative);
+}
+
+/** A path relative to the config's base, or null when the file is outside it. */
+function relativeTo(config: Config, file: string): string | null {
+  const rel = path.relative(config.base, file);
+  if (!rel || rel.startsWith("..") || path.isAbsolute(rel)) return null;
+  return rel.split(path.sep).join("/");
+}
+
+export function isExcluded(config: Config, file: string): boolean {
+  const rel = relativeTo(config, file);
+  return rel !== null && config.exclude(rel);
+}
+
+export interface FileSettings {
+  mode?: Mode;
+  /** Where the mode came from: `mode = "app" in pyproject.toml [tool.spawnsafe]`. */
+  modeFrom?: string;
+  method?: StartMethod;
+  ignore: string[];
+}
+
+/** The settings for one file: the table's, then every matching override's in order (later ones win). */
+export function settingsFor(config: Config, file: string): FileSettings {
+  const settings: FileSettings = { method: config.method, ignore: [...config.ignore] };
+  if (config.mode) {
+    settings.mode = config.mode;
+    settings.modeFrom = `mode = "${config.mode}" in ${config.file}${config.table ? ` ${config.table}` : ""}`;
+  }
+  const rel = relativeTo(config, file);
+  if (rel === null) return settings;
   for (const o of config.overrides) {
-    if (!picomatch(o.paths, { dot: true })(posix)) continue;
-    if (o.mode) settings.mode = o.mode;
+    if (!o.matches(rel)) continue;
+    if (o.mode) {
+      settings.mode = o.mode;
+      settings.modeFrom = `mode = "${o.mode}" for paths ${JSON.stringify(o.paths)} in ${o.where}`;
+    }
     if (o.method) settings.method = o.method;
     if (o.ignore) settings.ignore.push(...o.ignore);
-    break;
   }
   return settings;
 }

@@ -1,11 +1,10 @@
 // The project around the files of a run: its root, its modules, the functions that start
-// processes across files (through imports and re-exports), and its entry points.
+// processes across files (through imports and re-exports), and its packaging metadata.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { decodeSource, parsePython, firstSyntaxError, type SyntaxNode } from "../parse";
 import { analyzeModule, type ModuleContext, type ModuleFacts } from "../python/module";
-import { discover } from "./discover";
-import { entryPoints, type EntryPoint } from "./entrypoints";
+import { packagingMetadata, type PackagingMetadata } from "./entrypoints";
 
 const ROOT_MARKERS = ["pyproject.toml", "setup.cfg", "setup.py", ".git"];
 
@@ -23,29 +22,49 @@ export function findRoot(start: string): string | null {
 
 export interface Project {
   root: string;
-  entryPoints: EntryPoint[];
+  /** Where module names start: `src/` in a src layout, then the root. */
+  sourceRoots: string[];
+  metadata: PackagingMetadata;
   /** Module name by absolute file path. */
   moduleOf: Map<string, string>;
   /** Qualified names of project functions that start processes, each with its chain. */
   startingFunctions: Record<string, string[]>;
+  /** Files parsed to build it, and files summarised from their text; the others were only searched for a few words. */
+  parsed: number;
+  read: number;
 }
 
-/** Where module names start: the root, and `src/` in a src layout. */
-function sourceRoots(root: string): string[] {
+export function sourceRootsOf(root: string): string[] {
   const src = path.join(root, "src");
-  return fs.existsSync(src) && fs.statSync(src).isDirectory() ? [src, root] : [root];
+  // `src/` is a source root unless it is a package itself (imported as `src.x`).
+  return isDirectory(src) && !fs.existsSync(path.join(src, "__init__.py")) ? [src, root] : [root];
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_]\w*$/;
+
+/** The dotted name of a directory or .py file below one of `roots` ("" for a root itself), or null. */
+function dottedName(target: string, roots: string[]): string | null {
+  for (const base of roots) {
+    const rel = path.relative(base, target);
+    if (rel.startsWith("..") || path.isAbsolute(rel)) continue;
+    if (rel === "") return "";
+    const parts = rel.replace(/\.py$/, "").split(path.sep);
+    return parts.every((p) => IDENTIFIER.test(p)) ? parts.join(".") : null;
+  }
+  return null;
 }
 
 export function moduleNameOf(file: string, roots: string[]): string | null {
-  for (const base of roots) {
-    const rel = path.relative(base, file);
-    if (rel.startsWith("..") || path.isAbsolute(rel)) continue;
-    const parts = rel.replace(/\.py$/, "").split(path.sep);
-    if (parts[parts.length - 1] === "__init__") parts.pop();
-    if (parts.length === 0 || !parts.every((p) => /^[A-Za-z_]\w*$/.test(p))) return null;
-    return parts.join(".");
-  }
-  return null;
+  const name = dottedName(file.replace(/[\\/]__init__\.py$/, ""), roots);
+  return name ? name : null;
 }
 
 /** The package a module's relative imports resolve against. */
@@ -56,10 +75,138 @@ export function packageOf(file: string, moduleName: string | null): string | nul
   return dot < 0 ? null : moduleName.slice(0, dot);
 }
 
+/**
+ * The directory a file's absolute imports are also looked up in when it is not at a source
+ * root: a script's own directory (Python puts it first on sys.path), or the directory above
+ * the package holding the file. Its dotted name ("tools"), or null when it is a source root.
+ */
+export function importPrefix(file: string, roots: string[]): string | null {
+  let dir = path.dirname(file);
+  while (!roots.includes(dir) && fs.existsSync(path.join(dir, "__init__.py"))) {
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  if (roots.includes(dir)) return null;
+  return dottedName(dir, roots) || null;
+}
+
+/** Where a file sits in the project: what its context is built from (also in worker threads). */
+export interface ModuleScope {
+  packageName: string | null;
+  importPrefix: string | null;
+}
+
+export function scopeOf(project: Project | null, file: string): ModuleScope {
+  if (!project) return { packageName: null, importPrefix: null };
+  const name = project.moduleOf.get(file) ?? moduleNameOf(file, project.sourceRoots);
+  return { packageName: packageOf(file, name), importPrefix: importPrefix(file, project.sourceRoots) };
+}
+
+const views = new WeakMap<Record<string, string[]>, Map<string, Record<string, string[]>>>();
+
+/**
+ * What a module sees: the project's starting functions, and, for a file whose own directory
+ * comes first on sys.path, the ones of that directory under their short names too.
+ */
+export function contextOf(startingFunctions: Record<string, string[]>, scope: ModuleScope): ModuleContext {
+  const prefix = scope.importPrefix;
+  if (!prefix) return { packageName: scope.packageName, startingFunctions };
+  let byPrefix = views.get(startingFunctions);
+  if (!byPrefix) views.set(startingFunctions, (byPrefix = new Map()));
+  let view = byPrefix.get(prefix);
+  if (!view) {
+    view = { ...startingFunctions };
+    for (const [qname, chain] of Object.entries(startingFunctions)) {
+      if (qname.startsWith(prefix + ".")) view[qname.slice(prefix.length + 1)] = chain;
+    }
+    byPrefix.set(prefix, view);
+  }
+  return { packageName: scope.packageName, startingFunctions: view };
+}
+
 export function contextFor(project: Project | null, file: string): ModuleContext {
-  if (!project) return { packageName: null, startingFunctions: {} };
-  const name = project.moduleOf.get(file) ?? null;
-  return { packageName: packageOf(file, name), startingFunctions: project.startingFunctions };
+  return contextOf(project?.startingFunctions ?? {}, scopeOf(project, file));
+}
+
+/**
+ * Whether a module may call one of `startingFunctions`: its text names the function (for a
+ * method, its class; for `__init__`, the class) and the module or class it comes from, or,
+ * in the same top-level package as the function, has a relative import. Every import form
+ * names both, so a module that fails this cannot call one. Names of the module's own
+ * functions (`ownModule`) need no owner.
+ */
+export function mayCallStartingFunction(text: string, startingFunctions: Record<string, string[]>, packageName: string | null = null, ownModule: string | null = null): boolean {
+  const words = wordsFor(startingFunctions);
+  if (!words) return false;
+  const own = ownModule ? words.byModule.get(ownModule) : undefined;
+  words.names.lastIndex = 0;
+  const top = packageName?.split(".")[0];
+  const relative = top !== undefined && /\bfrom\s+\./.test(text);
+  for (let m = words.names.exec(text); m; m = words.names.exec(text)) {
+    if (own?.has(m[1])) return true;
+    if (relative && words.packages.get(m[1])!.has(top!)) return true;
+    for (const owner of words.owners.get(m[1])!) if (wordPattern(owner).test(text)) return true;
+  }
+  return false;
+}
+
+interface Words {
+  names: RegExp;
+  /** By name: the module or class names it comes from, and the top-level packages it is in. */
+  owners: Map<string, Set<string>>;
+  packages: Map<string, Set<string>>;
+  /** By module: the names of its own functions and classes that start processes. */
+  byModule: Map<string, Set<string>>;
+}
+
+const wordsCache = new WeakMap<Record<string, string[]>, Words | null>();
+
+function wordsFor(startingFunctions: Record<string, string[]>): Words | null {
+  if (wordsCache.has(startingFunctions)) return wordsCache.get(startingFunctions)!;
+  const owners = new Map<string, Set<string>>();
+  const packages = new Map<string, Set<string>>();
+  const byModule = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, key: string, value: string) => {
+    if (!map.has(key)) map.set(key, new Set());
+    map.get(key)!.add(value);
+  };
+  for (const qname of Object.keys(startingFunctions)) {
+    let parts = qname.split(".");
+    if (parts.length > 2 && /^__\w+__$/.test(parts[parts.length - 1])) parts = parts.slice(0, -1);
+    if (parts.length < 2) continue;
+    const [owner, name] = parts.slice(-2);
+    add(owners, name, owner);
+    add(packages, name, parts[0]);
+    add(byModule, parts.slice(0, -1).join("."), name);
+    // A method: the class is what its module's own code names.
+    if (parts.length > 2) add(byModule, parts.slice(0, -2).join("."), owner);
+  }
+  const words = owners.size ? { names: new RegExp(`\\b(${[...owners.keys()].join("|")})\\b`, "g"), owners, packages, byModule } : null;
+  wordsCache.set(startingFunctions, words);
+  return words;
+}
+
+const wordPatterns = new Map<string, RegExp>();
+function wordPattern(word: string): RegExp {
+  let p = wordPatterns.get(word);
+  if (!p) wordPatterns.set(word, (p = new RegExp(`\\b${word}\\b`)));
+  return p;
+}
+
+/**
+ * The code that runs when a module runs, from its text alone: every line but the bodies of
+ * top-level functions and classes (and their decorators); the main guard stays. Strings can
+ * fool it only into keeping more.
+ */
+export function moduleLevelCode(text: string): string {
+  const kept: string[] = [];
+  let deferred = false;
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (line.length > 0 && !/^[ \t\f#)\]}]/.test(line)) deferred = /^(async[ \t]+def|def|class)\b|^@/.test(line);
+    if (!deferred) kept.push(line);
+  }
+  return kept.join("\n");
 }
 
 interface FunctionSummary {
@@ -72,109 +219,257 @@ interface FunctionSummary {
 
 interface ModuleSummary {
   name: string;
-  functions: FunctionSummary[];
+  functions: Map<string, FunctionSummary>;
   /** Module-level names bound by imports: what re-exports resolve through. */
   imports: Map<string, string>;
 }
 
-/** Words a module must contain to start processes itself. */
-const CREATES = /multiprocessing|ProcessPoolExecutor/;
+/**
+ * Words a module must contain to start processes itself: the module, and one of the things
+ * that start processes (a Pool, a Process or a subclass, a manager, an executor). Queues and
+ * locks alone start nothing.
+ */
+const NAMES_MULTIPROCESSING = /multiprocessing|ProcessPoolExecutor/;
+const NAMES_A_STARTER = /\b(Pool|Process|Manager|SyncManager|BaseManager|ProcessPoolExecutor)\b/;
+
+function mayCreateProcesses(text: string): boolean {
+  return NAMES_MULTIPROCESSING.test(text) && NAMES_A_STARTER.test(text);
+}
+
+export interface BuildOptions {
+  /** The project's Python files (absolute paths). */
+  files: string[];
+  /** How a file is named in chains (default: relative to the root). */
+  show?: (file: string) => string;
+}
 
 /**
- * Builds the project model for a run: every Python file under the root is indexed by
- * module name; files that create processes are summarised, then, until nothing changes,
- * the files that mention a function found to start processes, so that callers of callers
- * are found without parsing the whole tree.
+ * Builds the project model: every Python file under the root is indexed by module name;
+ * the files that may create processes are parsed (the engine parses them anyway) to find
+ * the functions that do; then, until nothing changes, the files that may call a function
+ * found to start processes (they name it and its module or class) are summarised from
+ * their text: their imports, their functions and methods, and the calls in each, resolved
+ * through those imports. No other file is parsed or summarised.
  */
-export function buildProject(root: string, exclude: string[] = []): Project {
-  const roots = sourceRoots(root);
-  const files = discover([root], exclude).files.filter((f) => f.endsWith(".py"));
+export function buildProject(root: string, options: BuildOptions): Project {
+  const roots = sourceRootsOf(root);
+  const show = options.show ?? ((f: string) => path.relative(root, f).split(path.sep).join("/"));
   const moduleOf = new Map<string, string>();
-  for (const f of files) {
+  const known = new Set<string>();
+  for (const f of options.files) {
+    if (!f.endsWith(".py")) continue;
     const name = moduleNameOf(f, roots);
-    if (name) moduleOf.set(f, name);
+    if (!name) continue;
+    moduleOf.set(f, name);
+    const parts = name.split(".");
+    for (let i = 1; i <= parts.length; i++) known.add(parts.slice(0, i).join("."));
   }
+  const project: Project = { root, sourceRoots: roots, metadata: packagingMetadata(root), moduleOf, startingFunctions: {}, parsed: 0, read: 0 };
+  // Only the few words looked for: bytes as latin1 keep ASCII names as they are.
   const texts = new Map<string, string>();
-  const read = (f: string): string | null => {
-    if (texts.has(f)) return texts.get(f)!;
-    let text: string | null = null;
+  for (const f of moduleOf.keys()) {
+    try {
+      texts.set(f, fs.readFileSync(f).toString("latin1"));
+    } catch {
+      /* unreadable: reported when it is processed */
+    }
+  }
+  const summaries = new Map<string, ModuleSummary>();
+  const done = new Set<string>();
+  const absoluteFor = (f: string) => {
+    const prefix = importPrefix(f, roots);
+    // `import helpers` from tools/run.py finds tools/helpers.py first, as Python does.
+    return (q: string) => (prefix && known.has(`${prefix}.${q.split(".")[0]}`) ? `${prefix}.${q}` : q);
+  };
+  const parseFile = (f: string) => {
+    done.add(f);
+    const name = moduleOf.get(f)!;
+    let text: string;
     try {
       text = decodeSource(fs.readFileSync(f)).text;
     } catch {
-      text = null;
+      return;
     }
-    if (text !== null) texts.set(f, text);
-    return text;
-  };
-
-  const summaries = new Map<string, ModuleSummary>();
-  const summarizeFile = (f: string) => {
-    const name = moduleOf.get(f);
-    const text = read(f);
-    if (!name || text === null || summaries.has(name)) return;
     const tree = parsePython(text);
+    project.parsed++;
     if (firstSyntaxError(tree)) return;
     const facts = analyzeModule(text, tree, { packageName: packageOf(f, name), startingFunctions: {} });
-    summaries.set(name, summarize(facts, name, path.relative(root, f).split(path.sep).join("/")));
+    summaries.set(name, summarize(facts, name, show(f), absoluteFor(f)));
+  };
+  const readFile = (f: string) => {
+    done.add(f);
+    project.read++;
+    const name = moduleOf.get(f)!;
+    summaries.set(name, textSummary(texts.get(f)!, name, packageOf(f, name), absoluteFor(f)));
   };
 
-  for (const f of moduleOf.keys()) {
-    const text = read(f);
-    if (text !== null && CREATES.test(text)) summarizeFile(f);
-  }
+  for (const [f, text] of texts) if (mayCreateProcesses(text)) parseFile(f);
   let starting = startingFunctions(summaries);
-  // Callers of what starts processes, wherever they are: re-read only files naming them.
-  for (let grew = true; grew; ) {
-    grew = false;
-    const wanted = new Set(Object.keys(starting).map((q) => q.slice(q.lastIndexOf(".") + 1)));
-    const pattern = wanted.size ? new RegExp(`\\b(${[...wanted].map(escapeRegExp).join("|")})\\b`) : null;
-    if (!pattern) break;
-    for (const f of moduleOf.keys()) {
-      if (summaries.has(moduleOf.get(f)!)) continue;
-      const text = read(f);
-      if (text !== null && pattern.test(text)) {
-        summarizeFile(f);
-        grew = true;
-      }
+  // Each round looks only for the names found in the last one: a text that did not name
+  // the earlier ones still does not.
+  for (let fresh = starting; Object.keys(fresh).length > 0; ) {
+    let grew = false;
+    for (const [f, text] of texts) {
+      if (done.has(f) || !mayCallStartingFunction(text, fresh, packageOf(f, moduleOf.get(f)!))) continue;
+      readFile(f);
+      grew = true;
     }
-    if (grew) starting = startingFunctions(summaries);
+    if (!grew) break;
+    const next = startingFunctions(summaries);
+    fresh = Object.fromEntries(Object.entries(next).filter(([qname]) => !(qname in starting)));
+    starting = next;
   }
-  return { root, entryPoints: entryPoints(root), moduleOf, startingFunctions: starting };
+  project.startingFunctions = starting;
+  return project;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const IMPORT = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
+const FROM_IMPORT = /^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
+const DEFINITION = /^([ \t]*)(async[ \t]+)?(def|class)[ \t]+(\w+)/;
+const CALL = /([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*\(/g;
+const INSTANCE_CALL = /([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*\([^()]*\)[ \t]*\.[ \t]*([A-Za-z_]\w*)[ \t]*\(/g;
+
+/** Triple-quoted strings emptied (their line breaks kept) and `#` comments cut, roughly: for reading calls only. */
+function withoutDocstringsAndComments(text: string): string {
+  return text
+    .replace(/("""|\'\'\')[\s\S]*?\1/g, (m) => m.replace(/[^\r\n]/g, " "))
+    .replace(/^([^'"#\r\n]*)#[^\r\n]*/gm, "$1");
+}
+
+/** `.x` in package pkg.sub gives pkg.sub.x; `..` gives pkg; null when it leaves the package. */
+function absoluteModule(module: string, packageName: string | null): string | null {
+  const dots = /^\.*/.exec(module)![0].length;
+  if (dots === 0) return module;
+  if (!packageName) return null;
+  const parts = packageName.split(".");
+  if (dots - 1 >= parts.length) return null;
+  const rest = module.slice(dots);
+  return [...parts.slice(0, parts.length - (dots - 1)), ...(rest ? [rest] : [])].join(".");
+}
+
+/** The names a module's imports bind (at any depth: a function's own imports too), with what they name. */
+function importBindings(text: string, packageName: string | null, absolute: (q: string) => string): Map<string, string> {
+  const bindings = new Map<string, string>();
+  for (const m of text.matchAll(IMPORT)) {
+    for (const item of m[1].split(",")) {
+      const [module, alias] = item.trim().split(/\s+as\s+/).map((x) => x.trim());
+      if (!module || !/^[\w.]+$/.test(module)) continue;
+      // `import a.b` binds a; `import a.b as c` binds c to a.b.
+      if (alias) bindings.set(alias, absolute(module));
+      else bindings.set(module.split(".")[0], absolute(module.split(".")[0]));
+    }
+  }
+  for (const m of text.matchAll(FROM_IMPORT)) {
+    const module = absoluteModule(m[1], packageName);
+    if (module === null) continue;
+    for (const item of m[2].replace(/[()\\]/g, " ").split(",")) {
+      const [name, alias] = item.trim().split(/\s+as\s+/).map((x) => x.trim());
+      if (name && /^\w+$/.test(name)) bindings.set(alias || name, absolute(`${module}.${name}`));
+    }
+  }
+  return bindings;
+}
+
+/**
+ * A module summarised from its text: its top-level functions and the methods of its
+ * top-level classes (bodies found by indentation), and the calls in each, resolved through
+ * its imports, its own top-level names and `self.`. Used for modules that do not create
+ * processes themselves, which only need to show what they call.
+ */
+function textSummary(source: string, moduleName: string, packageName: string | null, absolute: (q: string) => string): ModuleSummary {
+  // Docstrings (with their `>>> f()` examples) and comments call nothing.
+  const text = withoutDocstringsAndComments(source);
+  const imports = importBindings(text, packageName, absolute);
+  const lines = text.split(/\r\n|\r|\n/);
+  const topLevel = new Set<string>();
+  for (const line of lines) {
+    const m = DEFINITION.exec(line);
+    if (m && m[1] === "") topLevel.add(m[4]);
+  }
+  const functions = new Map<string, FunctionSummary>();
+  // The top-level class whose body the scan is in, and that body's indent.
+  let className: string | null = null;
+  let bodyIndent = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^\s*(#|$)/.test(line)) continue;
+    const indent = /^[ \t]*/.exec(line)![0].length;
+    if (className !== null) {
+      if (indent === 0 && !/^[)\]}]/.test(line)) className = null;
+      else if (bodyIndent < 0) bodyIndent = indent;
+    }
+    const m = DEFINITION.exec(line);
+    if (!m) continue;
+    if (m[3] === "class") {
+      if (indent === 0) {
+        className = m[4];
+        bodyIndent = -1;
+      }
+      continue;
+    }
+    // Top-level functions, and methods directly in a top-level class.
+    const method = className !== null && indent === bodyIndent;
+    if (indent !== 0 && !method) continue;
+    let end = i + 1;
+    while (end < lines.length && (/^\s*$/.test(lines[end]) || /^[ \t]*/.exec(lines[end])![0].length > indent || /^[ \t]*[)\]}]/.test(lines[end]))) end++;
+    const qname = method ? `${moduleName}.${className}.${m[4]}` : `${moduleName}.${m[4]}`;
+    const calls: string[] = [];
+    const resolve = (callee: string): string | null => {
+      const parts = callee.split(".").map((p) => p.trim());
+      if (parts[0] === "self" && method && parts.length === 2) return `${moduleName}.${className}.${parts[1]}`;
+      if (imports.has(parts[0])) return [imports.get(parts[0]), ...parts.slice(1)].join(".");
+      if (topLevel.has(parts[0])) return `${moduleName}.${parts.join(".")}`;
+      return null;
+    };
+    const body = lines.slice(i, end).join("\n");
+    for (const call of body.matchAll(CALL)) {
+      const target = resolve(call[1]);
+      if (target) calls.push(target);
+    }
+    // `Class(...).method(...)`, with simple arguments.
+    for (const call of body.matchAll(INSTANCE_CALL)) {
+      const target = resolve(call[1]);
+      if (target) calls.push(`${target}.${call[2]}`);
+    }
+    functions.set(qname, { qname, direct: null, calls });
+  }
+  return { name: moduleName, functions, imports };
 }
 
 /** A module's functions (and methods of its classes): what each creates and calls. */
-function summarize(facts: ModuleFacts, moduleName: string, relPath: string): ModuleSummary {
-  const topLevel = new Set(facts.statements.map((s) => definitionName(s)).filter((n): n is string => !!n));
+function summarize(facts: ModuleFacts, moduleName: string, shownPath: string, absolute: (q: string) => string): ModuleSummary {
+  const topLevel = new Set(facts.statements.map(definitionName).filter((n): n is string => !!n));
   const functions: FunctionSummary[] = [];
+  const where = (node: SyntaxNode) => `${shownPath}:${facts.lines.position(node.startIndex).line}`;
   const addFunction = (fn: SyntaxNode, qname: string, className: string | null) => {
-    const site = facts.sites.find((s) => s.startsProcesses && s.node.startIndex >= fn.startIndex && s.node.endIndex <= fn.endIndex);
-    const direct = site ? `${relPath}:${facts.lines.position(site.node.startIndex).line} ${calleeText(site.node)}` : null;
+    const site = facts.sites.find((s) => s.startsProcesses && s.kind !== "ProcessSubclass" && s.node.startIndex >= fn.startIndex && s.node.endIndex <= fn.endIndex);
+    const direct = site ? `${where(site.node)} ${calleeText(site.node)}` : null;
     const calls: string[] = [];
     for (const call of fn.descendantsOfType("call")) {
       const target = callTarget(facts, call, moduleName, topLevel, className);
-      if (target) calls.push(target);
+      if (target) calls.push(absolute(target));
     }
     functions.push({ qname, direct, calls });
   };
   for (const statement of facts.statements) {
     const def = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
-    if (!def) continue;
+    if (def?.type !== "function_definition" && def?.type !== "class_definition") continue;
     const name = def.childForFieldName("name")?.text;
     if (!name) continue;
     if (def.type === "function_definition") addFunction(def, `${moduleName}.${name}`, null);
-    if (def.type === "class_definition") {
-      for (const member of def.childForFieldName("body")?.namedChildren ?? []) {
-        const method = member.type === "decorated_definition" ? member.childForFieldName("definition") : member;
-        const methodName = method?.type === "function_definition" ? method.childForFieldName("name")?.text : null;
-        if (method && methodName) addFunction(method, `${moduleName}.${name}.${methodName}`, name);
-      }
+    if (def.type !== "class_definition") continue;
+    // A Process subclass starts processes when it is made (and started).
+    const base = facts.sites.find((s) => s.kind === "ProcessSubclass" && s.node.startIndex >= def.startIndex && s.node.endIndex <= (def.childForFieldName("body")?.startIndex ?? def.endIndex));
+    if (base) functions.push({ qname: `${moduleName}.${name}`, direct: `${where(base.node)} class ${name}(${base.node.text})`, calls: [] });
+    for (const member of def.childForFieldName("body")?.namedChildren ?? []) {
+      const method = member.type === "decorated_definition" ? member.childForFieldName("definition") : member;
+      const methodName = method?.type === "function_definition" ? method.childForFieldName("name")?.text : null;
+      if (method && methodName) addFunction(method, `${moduleName}.${name}.${methodName}`, name);
     }
   }
-  return { name: moduleName, functions, imports: facts.names.moduleImports() };
+  const imports = new Map<string, string>();
+  for (const [name, qname] of facts.names.moduleImports()) imports.set(name, absolute(qname));
+  return { name: moduleName, functions: new Map(functions.map((f) => [f.qname, f])), imports };
 }
 
 function definitionName(statement: SyntaxNode): string | null {
@@ -187,8 +482,8 @@ function calleeText(site: SyntaxNode): string {
   return site.type === "call" ? site.childForFieldName("function")!.text : site.text;
 }
 
-/** The qualified name a call invokes, when it names something in the project. */
-function callTarget(facts: ModuleFacts, call: SyntaxNode, moduleName: string, topLevel: Set<string>, className: string | null): string | null {
+/** The qualified name a call invokes, when it can name something in the project. */
+function callTarget(facts: Pick<ModuleFacts, "names">, call: SyntaxNode, moduleName: string, topLevel: Set<string>, className: string | null): string | null {
   const callee = call.childForFieldName("function");
   if (!callee) return null;
   const value = facts.names.resolve(callee);
@@ -211,42 +506,74 @@ function callTarget(facts: ModuleFacts, call: SyntaxNode, moduleName: string, to
 /**
  * Every function that starts processes, directly or through calls into the project, and
  * every name the project re-exports it under (`from .jobs import run_all` in __init__.py
- * makes `pkg.run_all` one), each with the chain that shows it.
+ * makes `pkg.run_all` one), each with the chain that shows it: the functions it goes
+ * through, ending at the creation site.
  */
 function startingFunctions(summaries: Map<string, ModuleSummary>): Record<string, string[]> {
   const byName = new Map<string, FunctionSummary>();
-  for (const m of summaries.values()) for (const f of m.functions) byName.set(f.qname, f);
+  for (const m of summaries.values()) for (const f of m.functions.values()) byName.set(f.qname, f);
+  // Follows re-exports: `pkg.run_all` is `pkg.jobs.run_all` when pkg/__init__.py imports it.
+  const resolved = new Map<string, string>();
   const canonical = (qname: string, depth = 0): string => {
-    if (byName.has(qname) || depth > 8) return qname;
-    const parts = qname.split(".");
-    for (let i = parts.length - 1; i > 0; i--) {
-      const module = summaries.get(parts.slice(0, i).join("."));
-      const bound = module?.imports.get(parts[i]);
-      if (bound) return canonical([bound, ...parts.slice(i + 1)].join("."), depth + 1);
-    }
-    return qname;
-  };
-  const chains: Record<string, string[]> = {};
-  for (const f of byName.values()) if (f.direct) chains[f.qname] = [f.direct];
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const f of byName.values()) {
-      if (chains[f.qname]) continue;
-      for (const call of f.calls) {
-        const target = canonical(call);
-        if (chains[target]) {
-          chains[f.qname] = [target, ...chains[target]];
-          changed = true;
+    const known = resolved.get(qname);
+    if (known !== undefined) return known;
+    let result = qname;
+    if (!byName.has(qname) && depth <= 16) {
+      const parts = qname.split(".");
+      for (let i = parts.length - 1; i > 0; i--) {
+        const bound = summaries.get(parts.slice(0, i).join("."))?.imports.get(parts[i]);
+        if (bound) {
+          result = canonical([bound, ...parts.slice(i + 1)].join("."), depth + 1);
           break;
         }
       }
+    }
+    resolved.set(qname, result);
+    return result;
+  };
+  // Who calls what, resolved once; making an instance of a project class runs its __init__.
+  const callers = new Map<string, string[]>();
+  const calledBy = (target: string, caller: string) => {
+    const list = callers.get(target);
+    if (list) list.push(caller);
+    else callers.set(target, [caller]);
+  };
+  for (const f of byName.values()) {
+    for (const call of new Set(f.calls)) {
+      const target = canonical(call);
+      calledBy(target, f.qname);
+      calledBy(`${target}.__init__`, f.qname);
+    }
+  }
+  // From each creation site outwards, nearest first: every chain is a shortest one.
+  const chains: Record<string, string[]> = {};
+  const queue: string[] = [];
+  for (const f of byName.values()) {
+    if (f.direct) {
+      chains[f.qname] = [f.direct];
+      queue.push(f.qname);
+    }
+  }
+  for (let next = 0; next < queue.length; next++) {
+    const target = queue[next];
+    for (const caller of callers.get(target) ?? []) {
+      if (chains[caller]) continue;
+      chains[caller] = [target, ...chains[target]];
+      queue.push(caller);
     }
   }
   // Re-exports: the names other modules import it under.
   for (const m of summaries.values()) {
     for (const [name, bound] of m.imports) {
+      const alias = `${m.name}.${name}`;
+      if (chains[alias]) continue;
       const target = canonical(bound);
-      if (chains[target] && !chains[`${m.name}.${name}`]) chains[`${m.name}.${name}`] = chains[target];
+      for (const found of [target, `${target}.__init__`]) {
+        if (chains[found]) {
+          chains[alias] = [found, ...chains[found]];
+          break;
+        }
+      }
     }
   }
   return chains;

@@ -6,19 +6,27 @@
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import type { FileResult } from "../engine";
 import type { FileInfo, Options } from "../transform";
+import type { ModuleScope } from "./project";
 
 export interface Job {
   info: FileInfo;
   bytes: Buffer;
+  options: Options;
+  /** The project root the file belongs to, and where it sits in that project. */
+  root: string;
+  scope: ModuleScope;
 }
+
+/** By project root: the functions that start processes. Sent once to each worker. */
+type StartingFunctions = Record<string, Record<string, string[]>>;
 
 interface Setup {
   spawnsafeWorker: true;
-  options: Options;
+  startingFunctions: StartingFunctions;
   applyFixes: boolean;
 }
 
-type ToWorker = { index: number; info: FileInfo; bytes: Uint8Array } | null;
+type ToWorker = { index: number; job: Job } | null;
 type FromWorker = { index: number; result: FileResult } | { index: number; crash: string } | { ready: true };
 
 /**
@@ -29,7 +37,7 @@ type FromWorker = { index: number; result: FileResult } | { index: number; crash
  */
 export function processInWorkers(
   jobs: Job[],
-  options: Options,
+  startingFunctions: StartingFunctions,
   applyFixes: boolean,
   threads: number,
   cancelled: () => boolean,
@@ -53,10 +61,10 @@ export function processInWorkers(
     const feed = (worker: Worker) => {
       if (cancelled()) return finish(null);
       const index = queue.shift();
-      const message: ToWorker = index === undefined ? null : { index, info: jobs[index].info, bytes: jobs[index].bytes };
+      const message: ToWorker = index === undefined ? null : { index, job: jobs[index] };
       worker.postMessage(message);
     };
-    const setup: Setup = { spawnsafeWorker: true, options, applyFixes };
+    const setup: Setup = { spawnsafeWorker: true, startingFunctions, applyFixes };
     for (let i = 0; i < Math.min(threads, jobs.length); i++) {
       const worker = new Worker(__filename, { workerData: setup });
       workers.push(worker);
@@ -88,15 +96,19 @@ function serve(setup: Setup): void {
   // Loaded here, once per worker, and never on the main thread through this module.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { processIsolated } = require("../isolate") as typeof import("../isolate");
+  const { contextOf } = require("./project") as typeof import("./project");
   const port = parentPort!;
   port.on("message", (message: ToWorker) => {
     if (message === null) {
       port.close();
       return;
     }
-    const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
+    const { job } = message;
+    const raw = job.bytes as Uint8Array;
+    const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     try {
-      const result = processIsolated(message.info, bytes, setup.options, setup.applyFixes);
+      const context = contextOf(setup.startingFunctions[job.root] ?? {}, job.scope);
+      const result = processIsolated(job.info, bytes, job.options, setup.applyFixes, context);
       // The texts serve diffs of changed files only: an unchanged file's need not be copied back.
       if (!result.output) result.before = result.after = "";
       port.postMessage({ index: message.index, result } satisfies FromWorker);

@@ -23,7 +23,16 @@ export function errorLine(result: FileResult, style: Style): string {
 export function fixSummary(result: FileResult, style: Style, dryRun: boolean): string[] {
   const fixed = result.findings.filter((f) => f.fixed);
   const verb = dryRun ? "would fix" : "fixed";
-  const role = result.decision ? `${result.decision.role === "app" ? "application" : result.decision.role}: ${result.decision.reason}` : "";
-  const head = `${paint(style.color, "1", result.path)}: ${verb} ${fixed.length} (${role})`;
+  const head = `${paint(style.color, "1", result.path)}: ${verb} ${fixed.length} (${decisionText(result)})`;
   return [head, ...fixed.map((f) => `  ${f.line}:${f.column} ${f.code} ${f.message}`)];
+}
+
+/** `fix`'s account of a file it treated as an application or library but did not change. */
+export function unchangedLine(result: FileResult, style: Style): string {
+  return `${paint(style.color, "1", result.path)}: unchanged (${decisionText(result)})`;
+}
+
+function decisionText(result: FileResult): string {
+  if (!result.decision) return "";
+  return `${result.decision.role === "app" ? "application" : result.decision.role}: ${result.decision.reason}`;
 }

@@ -38,6 +38,8 @@ export interface RunPythonOptions {
    * leave Python's default (fork on Linux before 3.14).
    */
   method?: "fork" | "spawn" | null;
+  /** More directories for PYTHONPATH (after the fork counter's). */
+  pythonPath?: string[];
 }
 
 /** The python interpreter to run: $SPAWNSAFE_PYTHON or python3 from PATH. */
@@ -94,7 +96,7 @@ export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {
   delete env.PYTHONSAFEPATH;
   delete env.PYTHONINSPECT;
   delete env.PYTHONSTARTUP;
-  env.PYTHONPATH = [sitecustomizeDir(), process.env.PYTHONPATH]
+  env.PYTHONPATH = [sitecustomizeDir(), ...(opts.pythonPath ?? []), process.env.PYTHONPATH]
     .filter((p): p is string => !!p)
     .join(path.delimiter);
   env.PYTHONDONTWRITEBYTECODE = "1";
