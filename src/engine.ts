@@ -4,7 +4,7 @@ import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable,
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { decideRole } from "./project/role";
-import { mayCallStartingFunction, moduleLevelCode } from "./project/project";
+import { directStarts, mayCallStartingFunction, moduleLevelCode, type DirectStart } from "./project/project";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
@@ -43,6 +43,8 @@ export interface FileResult {
   output: Buffer | null;
   /** How many passes applied fixes. */
   passes: number;
+  /** The module's functions that create processes themselves (for the project model). */
+  starts?: DirectStart[];
 }
 
 /** Every name a transform looks up, searched for in the analysis's own pass over the text. */
@@ -101,6 +103,13 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   const tree = parsePython(text);
   const error = firstSyntaxError(tree);
+  if (error && !RELEVANT.test(text)) {
+    // Parsed only in case its top level calls a project function that starts processes; it
+    // names no API itself. tree-sitter's grammar misses a few rare forms CPython accepts, so
+    // a parse error here is no proof of a broken file: left alone, not reported.
+    result.decision = { role: "none", reason: "could not be parsed to look for calls to the project's process-starting functions; names no multiprocessing API itself" };
+    return result;
+  }
   if (error) {
     const at = new LineIndex(text).position(error.startIndex);
     result.error = { message: `syntax error: ${error.isMissing ? `missing ${error.type}` : "invalid syntax"}`, line: at.line, column: at.column };
@@ -108,6 +117,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   let module = analyzeModule(text, tree, context, WORDS);
   result.decision = decideRole(module, file, options);
+  if (file.project?.module) result.starts = directStarts(module, file.project.module, file.path);
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return result;

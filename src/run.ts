@@ -5,10 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { packageDirOf } from "./project/discover";
 import { mayNeedParsing, type FileResult } from "./engine";
+import { contextOf, mayCallStartingFunction, type DirectStart } from "./project/project";
 import { processIsolated } from "./isolate";
 import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
-import { contextOf } from "./project/project";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
 import type { FileInfo, Options } from "./transform";
@@ -140,62 +140,102 @@ function nextTurn(): Promise<void> {
 }
 
 /**
- * Reads every file on the main thread; files that may need parsing go to worker threads
- * when there are enough of them, the others (and all files with --jobs 1) are processed
- * here. Returns null when interrupted.
+ * Reads every file on the main thread, then processes them in two rounds. First the files
+ * that name the API, without the project's process-starting functions: the project model is
+ * built from what they show. Then, with the model, the files it may change: those that may
+ * call such a function of another module (read again) and the others that run such a call.
+ * Every other file is settled on the main thread, at once. A round goes to worker threads
+ * when it holds enough files. Returns null when interrupted.
  */
 async function processAll(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
   const results: FileResult[] = new Array(files.length);
   const originals: (Buffer | null)[] = new Array(files.length).fill(null);
-  const heavy: number[] = [];
   const setups = files.map((f) => plan.setup(f));
   const jobOf = (i: number): Job => {
     const planned = setups[i];
     const info = { ...fileInfo(files[i], displayPath(files[i])), project: planned.facts };
     return { info, bytes: originals[i]!, options: planned.options, root: planned.root, scope: planned.scope };
   };
-  const contextFor = (job: Job) => contextOf(plan.startingFunctions[job.root], job.scope);
-  const processHere = (job: Job) => processIsolated(job.info, job.bytes, job.options, request.fix, contextFor(job));
   let done = 0;
   const tick = () => request.progress?.(++done, files.length);
+  const first: number[] = [];
+  const rest: number[] = [];
   for (let i = 0; i < files.length; i++) {
-    const shownAs = displayPath(files[i]);
-    let bytes: Buffer;
     try {
-      bytes = fs.readFileSync(files[i]);
+      originals[i] = fs.readFileSync(files[i]);
     } catch (err) {
-      results[i] = failed(shownAs, `cannot read: ${describeError(err)}`);
+      results[i] = failed(displayPath(files[i]), `cannot read: ${describeError(err)}`);
       tick();
       continue;
     }
-    originals[i] = bytes;
+    (MAY_NEED_PARSING.some((word) => originals[i]!.includes(word)) ? first : rest).push(i);
+  }
+  const noStarts: Record<string, Record<string, string[]>> = {};
+  const round = (indices: number[], starts: Record<string, Record<string, string[]>>, onResult: () => void) =>
+    processRound(indices.map(jobOf), starts, request, interrupted, onResult);
+
+  // Progress counts a file once, when its first result is in.
+  const firstResults = await round(first, noStarts, tick);
+  if (!firstResults) return null;
+  const directs = new Map<string, DirectStart[]>();
+  first.forEach((i, k) => {
+    const starts = firstResults[k].starts;
+    if (starts) directs.set(files[i], starts);
+  });
+  plan.findStarts(directs);
+
+  const again: number[] = [];
+  const settle = (i: number, result: FileResult) => (results[i] = result);
+  const startsOf = (job: Job) => plan.startingFunctions[job.root] ?? {};
+  first.forEach((i, k) => {
     const job = jobOf(i);
-    // A project with functions that start processes: any file's top level may call one.
-    const projectStarts = Object.keys(plan.startingFunctions[job.root] ?? {}).length > 0;
-    const heavyFile = projectStarts ? mayNeedParsing(bytes.toString("latin1"), job.info, contextFor(job)) : MAY_NEED_PARSING.some((word) => bytes.includes(word));
-    if (heavyFile) {
-      heavy.push(i);
-    } else {
-      results[i] = processHere(job);
+    const starts = startsOf(job);
+    // The first round saw no other module's functions: a file that may call one is read again.
+    const text = () => originals[i]!.toString("latin1");
+    if (Object.keys(starts).length > 0 && mayCallStartingFunction(text(), contextOf(starts, job.scope).startingFunctions, job.scope.packageName)) again.push(i);
+    else settle(i, firstResults[k]);
+  });
+  for (const i of rest) {
+    const job = jobOf(i);
+    const starts = startsOf(job);
+    // In a project with functions that start processes, any file's top level may call one.
+    if (Object.keys(starts).length > 0 && mayNeedParsing(originals[i]!.toString("latin1"), job.info, contextOf(starts, job.scope))) again.push(i);
+    else {
+      settle(i, processIsolated(job.info, job.bytes, job.options, request.fix, contextOf(starts, job.scope)));
       tick();
     }
   }
-  const jobs = Math.max(1, Math.floor(request.jobs ?? defaultJobs()));
-  if (jobs > 1 && heavy.length >= MIN_FILES_FOR_WORKERS) {
-    const work: Job[] = heavy.map(jobOf);
-    const threads = Math.min(jobs, heavy.length);
-    const fromWorkers = await processInWorkers(work, plan.startingFunctions, request.fix, threads, interrupted, tick);
-    if (!fromWorkers) return null;
-    heavy.forEach((i, k) => (results[i] = fromWorkers[k]));
-  } else {
-    for (const i of heavy) {
-      await nextTurn();
-      if (interrupted()) return null;
-      results[i] = processHere(jobOf(i));
-      tick();
-    }
-  }
+  // Files of the first round were counted then; the others count now.
+  const firstSet = new Set(first);
+  let uncounted = again.filter((i) => !firstSet.has(i)).length;
+  const secondResults = await round(again, plan.startingFunctions, () => {
+    if (uncounted-- > 0) tick();
+  });
+  if (!secondResults) return null;
+  again.forEach((i, k) => settle(i, secondResults[k]));
   return { results, originals };
+}
+
+/** One round of jobs: in worker threads when there are enough, else here. Null when interrupted. */
+async function processRound(
+  jobs: Job[],
+  startingFunctions: Record<string, Record<string, string[]>>,
+  request: RunRequest,
+  interrupted: () => boolean,
+  onResult: () => void,
+): Promise<FileResult[] | null> {
+  const threads = Math.min(Math.max(1, Math.floor(request.jobs ?? defaultJobs())), jobs.length);
+  if (threads > 1 && jobs.length >= MIN_FILES_FOR_WORKERS) {
+    return processInWorkers(jobs, startingFunctions, request.fix, threads, interrupted, onResult);
+  }
+  const results: FileResult[] = [];
+  for (const job of jobs) {
+    await nextTurn();
+    if (interrupted()) return null;
+    results.push(processIsolated(job.info, job.bytes, job.options, request.fix, contextOf(startingFunctions[job.root] ?? {}, job.scope)));
+    onResult();
+  }
+  return results;
 }
 
 export function displayPath(file: string): string {

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { discover } from "./discover";
 import { emptyConfig, isExcluded, loadConfig, settingsFor, type Config } from "./config";
-import { buildProject, findRoot, moduleNameOf, scopeOf, type ModuleScope, type Project } from "./project";
+import { findRoot, findStartingFunctions, indexProject, moduleNameOf, scopeOf, type DirectStart, type ModuleScope, type Project } from "./project";
 import { isProgram } from "./entrypoints";
 import type { Mode, Options, ProjectFacts, StartMethod } from "../transform";
 
@@ -39,9 +39,17 @@ export interface RunPlan {
   /** Paths given, or folders met in the walk, that could not be read, with the reason. */
   unreadable: Array<{ path: string; reason: string }>;
   projects: Map<string, Project>;
-  /** By root: the project's functions that start processes (sent once to each worker thread). */
+  /**
+   * By root: the project's functions that start processes (sent once to each worker thread).
+   * Empty until findStarts() has run.
+   */
   startingFunctions: Record<string, Record<string, string[]>>;
   setup(file: string): PlannedFile;
+  /**
+   * Finds each project's functions that start processes, given what the engine already
+   * found in the files it analysed (`directs`, by file: those are not parsed again).
+   */
+  findStarts(directs: Map<string, DirectStart[]>): void;
 }
 
 export const DEFAULT_MODE: Mode = "auto";
@@ -96,13 +104,15 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
     rootOf.set(file, root);
   }
   const projects = new Map<string, Project>();
+  const projectFiles = new Map<string, string[]>();
   const startingFunctions: Record<string, Record<string, string[]>> = {};
   for (const root of new Set(rootOf.values())) {
     const config = configs.get(root)!;
     const all = walked.get(root) ?? (bare.has(root) ? importableFrom(root, request.exclude) : discover([root], request.exclude).files);
-    const project = buildProject(root, { files: all.filter((f) => !isExcluded(config, f)), show });
-    projects.set(root, project);
-    startingFunctions[root] = project.startingFunctions;
+    const files = all.filter((f) => !isExcluded(config, f));
+    projects.set(root, indexProject(root, files));
+    projectFiles.set(root, files);
+    startingFunctions[root] = {};
   }
 
   return {
@@ -111,6 +121,12 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
     unreadable,
     projects,
     startingFunctions,
+    findStarts(directs) {
+      for (const [root, project] of projects) {
+        project.startingFunctions = findStartingFunctions(project, { files: projectFiles.get(root)!, show, directs });
+        startingFunctions[root] = project.startingFunctions;
+      }
+    },
     setup(file) {
       const root = rootOf.get(file)!;
       const project = projects.get(root)!;

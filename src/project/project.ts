@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { decodeSource, parsePython, firstSyntaxError, type SyntaxNode } from "../parse";
-import { analyzeModule, type ModuleContext, type ModuleFacts } from "../python/module";
+import { analyzeModule, callsByName, type ModuleContext, type ModuleFacts } from "../python/module";
+import { roleOf } from "../python/bindings";
 import { packagingMetadata, type PackagingMetadata } from "./entrypoints";
 
 const ROOT_MARKERS = ["pyproject.toml", "setup.cfg", "setup.py", ".git"];
@@ -131,31 +132,70 @@ export function contextFor(project: Project | null, file: string): ModuleContext
 
 /**
  * Whether a module may call one of `startingFunctions`: its text names the function (for a
- * method, its class; for `__init__`, the class) and the module or class it comes from, or,
- * in the same top-level package as the function, has a relative import. Every import form
- * names both, so a module that fails this cannot call one. Names of the module's own
- * functions (`ownModule`) need no owner.
+ * method, its class; for `__init__`, the class) and either its import statements name the
+ * module (or class) it comes from, or that module's name is written just before it
+ * (`pkg.jobs.run_all`), or, in the same top-level package as the function, it has a relative
+ * import. Every way of reaching it does one of these, so a module that fails this cannot
+ * call one. Names of the module's own functions (`ownModule`) need no import.
  */
 export function mayCallStartingFunction(text: string, startingFunctions: Record<string, string[]>, packageName: string | null = null, ownModule: string | null = null): boolean {
   const words = wordsFor(startingFunctions);
   if (!words) return false;
   const own = ownModule ? words.byModule.get(ownModule) : undefined;
   words.names.lastIndex = 0;
-  const top = packageName?.split(".")[0];
-  const relative = top !== undefined && /\bfrom\s+\./.test(text);
+  const relative = packageName !== null && /\bfrom\s+\./.test(text);
+  let imported: Set<string> | null = null;
   for (let m = words.names.exec(text); m; m = words.names.exec(text)) {
     if (own?.has(m[1])) return true;
-    if (relative && words.packages.get(m[1])!.has(top!)) return true;
-    for (const owner of words.owners.get(m[1])!) if (wordPattern(owner).test(text)) return true;
+    // `from . import run_all` in pkg/cli.py, run_all re-exported by pkg/__init__.py: the
+    // module it comes from is the file's own package (or one above it).
+    if (relative) for (const module of words.modules.get(m[1])!) if (packageName === module || packageName!.startsWith(module + ".")) return true;
+    // Another module's function is reached through an import that names its module (for a
+    // method, its class or the class's module), or through its module written just before
+    // it (`import pkg` then `pkg.jobs.run_all()`).
+    imported ??= importedWords(text);
+    const owners = words.owners.get(m[1])!;
+    for (const owner of owners) if (imported.has(owner)) return true;
+    // A method reached through an instance its class makes here (`jobs.Runner().run()`):
+    // classes are CamelCase by convention, modules not; the class name is then in the text.
+    for (const owner of owners) if (/^_?[A-Z]/.test(owner) && new RegExp(`\\b${owner}\\b`).test(text)) return true;
+    const before = /([A-Za-z_]\w*)[ \t]*\.[ \t]*$/.exec(text.slice(Math.max(0, m.index - 80), m.index));
+    if (before && owners.has(before[1])) return true;
   }
   return false;
 }
 
+/**
+ * Every name written on the lines of the module's import statements (a parenthesised
+ * `from m import (...)` to its closing parenthesis): the modules and what is imported from
+ * them. Found with a string search; a word "import" elsewhere only adds names, never drops one.
+ */
+function importedWords(text: string): Set<string> {
+  const words = new Set<string>();
+  for (let at = text.indexOf("import"); at >= 0; at = text.indexOf("import", at + 6)) {
+    if ((at > 0 && isWordCode(text.charCodeAt(at - 1))) || isWordCode(text.charCodeAt(at + 6))) continue;
+    const lineStart = text.lastIndexOf("\n", at) + 1;
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    const open = text.indexOf("(", at);
+    if (open >= 0 && open < end) {
+      const close = text.indexOf(")", open);
+      if (close > end) end = close;
+    }
+    for (const w of text.slice(lineStart, end).match(/[A-Za-z_]\w*/g) ?? []) words.add(w);
+  }
+  return words;
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
 interface Words {
   names: RegExp;
-  /** By name: the module or class names it comes from, and the top-level packages it is in. */
+  /** By name: the module or class names it comes from, and the modules (dotted) that define it. */
   owners: Map<string, Set<string>>;
-  packages: Map<string, Set<string>>;
+  modules: Map<string, Set<string>>;
   /** By module: the names of its own functions and classes that start processes. */
   byModule: Map<string, Set<string>>;
 }
@@ -165,7 +205,7 @@ const wordsCache = new WeakMap<Record<string, string[]>, Words | null>();
 function wordsFor(startingFunctions: Record<string, string[]>): Words | null {
   if (wordsCache.has(startingFunctions)) return wordsCache.get(startingFunctions)!;
   const owners = new Map<string, Set<string>>();
-  const packages = new Map<string, Set<string>>();
+  const modules = new Map<string, Set<string>>();
   const byModule = new Map<string, Set<string>>();
   const add = (map: Map<string, Set<string>>, key: string, value: string) => {
     if (!map.has(key)) map.set(key, new Set());
@@ -177,21 +217,17 @@ function wordsFor(startingFunctions: Record<string, string[]>): Words | null {
     if (parts.length < 2) continue;
     const [owner, name] = parts.slice(-2);
     add(owners, name, owner);
-    add(packages, name, parts[0]);
+    // The defining module: `a.b` for a function a.b.f, or for a method a.b.C.f (both kept: the
+    // names alone do not tell a class from a module).
+    add(modules, name, parts.slice(0, -1).join("."));
+    if (parts.length > 2) add(modules, name, parts.slice(0, -2).join("."));
     add(byModule, parts.slice(0, -1).join("."), name);
     // A method: the class is what its module's own code names.
     if (parts.length > 2) add(byModule, parts.slice(0, -2).join("."), owner);
   }
-  const words = owners.size ? { names: new RegExp(`\\b(${[...owners.keys()].join("|")})\\b`, "g"), owners, packages, byModule } : null;
+  const words = owners.size ? { names: new RegExp(`\\b(${[...owners.keys()].join("|")})\\b`, "g"), owners, modules, byModule } : null;
   wordsCache.set(startingFunctions, words);
   return words;
-}
-
-const wordPatterns = new Map<string, RegExp>();
-function wordPattern(word: string): RegExp {
-  let p = wordPatterns.get(word);
-  if (!p) wordPatterns.set(word, (p = new RegExp(`\\b${word}\\b`)));
-  return p;
 }
 
 /**
@@ -236,9 +272,25 @@ function mayCreateProcesses(text: string): boolean {
   return NAMES_MULTIPROCESSING.test(text) && NAMES_A_STARTER.test(text);
 }
 
+/**
+ * A function (or Process subclass) of a module that starts processes: where it creates them
+ * itself ("pool.py:8 multiprocessing.Pool"), or the functions of the same module it calls
+ * that do. What the engine tells the project model of a file it analysed.
+ */
+export interface DirectStart {
+  qname: string;
+  direct: string | null;
+  calls: string[];
+}
+
 export interface BuildOptions {
   /** The project's Python files (absolute paths). */
   files: string[];
+  /**
+   * What the engine already found in files it analysed (FileResult.starts): these are not
+   * parsed again, their calls are read from their text.
+   */
+  directs?: Map<string, DirectStart[]>;
   /** How a file is named in chains (default: relative to the root). */
   show?: (file: string) => string;
 }
@@ -252,19 +304,35 @@ export interface BuildOptions {
  * through those imports. No other file is parsed or summarised.
  */
 export function buildProject(root: string, options: BuildOptions): Project {
+  const project = indexProject(root, options.files);
+  project.startingFunctions = findStartingFunctions(project, options);
+  return project;
+}
+
+/** The project's modules by file, its source roots and packaging metadata: no file is read. */
+export function indexProject(root: string, files: string[]): Project {
   const roots = sourceRootsOf(root);
-  const show = options.show ?? ((f: string) => path.relative(root, f).split(path.sep).join("/"));
   const moduleOf = new Map<string, string>();
-  const known = new Set<string>();
-  for (const f of options.files) {
+  for (const f of files) {
     if (!f.endsWith(".py")) continue;
     const name = moduleNameOf(f, roots);
-    if (!name) continue;
-    moduleOf.set(f, name);
+    if (name) moduleOf.set(f, name);
+  }
+  return { root, sourceRoots: roots, metadata: packagingMetadata(root), moduleOf, startingFunctions: {}, parsed: 0, read: 0 };
+}
+
+/**
+ * The project's functions that start processes, each with its chain (see buildProject).
+ * Counts the files parsed and read in `project`.
+ */
+export function findStartingFunctions(project: Project, options: BuildOptions): Record<string, string[]> {
+  const { root, moduleOf, sourceRoots: roots } = project;
+  const show = options.show ?? ((f: string) => path.relative(root, f).split(path.sep).join("/"));
+  const known = new Set<string>();
+  for (const name of moduleOf.values()) {
     const parts = name.split(".");
     for (let i = 1; i <= parts.length; i++) known.add(parts.slice(0, i).join("."));
   }
-  const project: Project = { root, sourceRoots: roots, metadata: packagingMetadata(root), moduleOf, startingFunctions: {}, parsed: 0, read: 0 };
   // Only the few words looked for: bytes as latin1 keep ASCII names as they are.
   const texts = new Map<string, string>();
   for (const f of moduleOf.keys()) {
@@ -282,8 +350,15 @@ export function buildProject(root: string, options: BuildOptions): Project {
     return (q: string) => (prefix && known.has(`${prefix}.${q.split(".")[0]}`) ? `${prefix}.${q}` : q);
   };
   const parseFile = (f: string) => {
-    done.add(f);
     const name = moduleOf.get(f)!;
+    const known = options.directs?.get(f);
+    if (known) {
+      // What it creates is known; what it calls is read only if a round finds it may call
+      // a function that starts processes (its own included), as for the files not parsed.
+      summaries.set(name, withDirects({ name, functions: new Map(), imports: importBindings(texts.get(f)!, packageOf(f, name), absoluteFor(f)) }, known));
+      return;
+    }
+    done.add(f);
     let text: string;
     try {
       text = decodeSource(fs.readFileSync(f)).text;
@@ -294,14 +369,15 @@ export function buildProject(root: string, options: BuildOptions): Project {
     project.parsed++;
     if (firstSyntaxError(tree)) return;
     const facts = analyzeModule(text, tree, { packageName: packageOf(f, name), startingFunctions: {} });
-    summaries.set(name, summarize(facts, name, show(f), absoluteFor(f)));
+    summaries.set(name, withDirects(textSummary(texts.get(f)!, name, packageOf(f, name), absoluteFor(f)), directStarts(facts, name, show(f))));
   };
   const readFile = (f: string) => {
     done.add(f);
     project.read++;
     const name = moduleOf.get(f)!;
-    summaries.set(name, textSummary(texts.get(f)!, name, packageOf(f, name), absoluteFor(f)));
+    summaries.set(name, withDirects(textSummary(texts.get(f)!, name, packageOf(f, name), absoluteFor(f)), options.directs?.get(f) ?? []));
   };
+
 
   for (const [f, text] of texts) if (mayCreateProcesses(text)) parseFile(f);
   let starting = startingFunctions(summaries);
@@ -310,7 +386,8 @@ export function buildProject(root: string, options: BuildOptions): Project {
   for (let fresh = starting; Object.keys(fresh).length > 0; ) {
     let grew = false;
     for (const [f, text] of texts) {
-      if (done.has(f) || !mayCallStartingFunction(text, fresh, packageOf(f, moduleOf.get(f)!))) continue;
+      if (done.has(f)) continue;
+      if (!mayCallStartingFunction(text, fresh, packageOf(f, moduleOf.get(f)!))) continue;
       readFile(f);
       grew = true;
     }
@@ -319,8 +396,7 @@ export function buildProject(root: string, options: BuildOptions): Project {
     fresh = Object.fromEntries(Object.entries(next).filter(([qname]) => !(qname in starting)));
     starting = next;
   }
-  project.startingFunctions = starting;
-  return project;
+  return starting;
 }
 
 const IMPORT = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
@@ -436,71 +512,90 @@ function textSummary(source: string, moduleName: string, packageName: string | n
   return { name: moduleName, functions, imports };
 }
 
-/** A module's functions (and methods of its classes): what each creates and calls. */
-function summarize(facts: ModuleFacts, moduleName: string, shownPath: string, absolute: (q: string) => string): ModuleSummary {
-  const topLevel = new Set(facts.statements.map(definitionName).filter((n): n is string => !!n));
-  const functions: FunctionSummary[] = [];
-  const where = (node: SyntaxNode) => `${shownPath}:${facts.lines.position(node.startIndex).line}`;
-  const addFunction = (fn: SyntaxNode, qname: string, className: string | null) => {
-    const site = facts.sites.find((s) => s.startsProcesses && s.kind !== "ProcessSubclass" && s.node.startIndex >= fn.startIndex && s.node.endIndex <= fn.endIndex);
-    const direct = site ? `${where(site.node)} ${calleeText(site.node)}` : null;
-    const calls: string[] = [];
-    for (const call of fn.descendantsOfType("call")) {
-      const target = callTarget(facts, call, moduleName, topLevel, className);
-      if (target) calls.push(absolute(target));
-    }
-    functions.push({ qname, direct, calls });
+/**
+ * The functions of a module (top-level ones and methods of top-level classes) and its Process
+ * subclasses that start processes: those that create them, with where, and those that call
+ * such a function of the same module, with whom. What the project model needs of a parse;
+ * calls into other modules are read from the text (textSummary).
+ */
+export function directStarts(facts: ModuleFacts, moduleName: string, shownPath: string): DirectStart[] {
+  const found = new Map<string, DirectStart>();
+  const entry = (path: string) => {
+    const qname = `${moduleName}.${path}`;
+    let e = found.get(qname);
+    if (!e) found.set(qname, (e = { qname, direct: null, calls: [] }));
+    return e;
   };
-  for (const statement of facts.statements) {
-    const def = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
-    if (def?.type !== "function_definition" && def?.type !== "class_definition") continue;
-    const name = def.childForFieldName("name")?.text;
-    if (!name) continue;
-    if (def.type === "function_definition") addFunction(def, `${moduleName}.${name}`, null);
-    if (def.type !== "class_definition") continue;
-    // A Process subclass starts processes when it is made (and started).
-    const base = facts.sites.find((s) => s.kind === "ProcessSubclass" && s.node.startIndex >= def.startIndex && s.node.endIndex <= (def.childForFieldName("body")?.startIndex ?? def.endIndex));
-    if (base) functions.push({ qname: `${moduleName}.${name}`, direct: `${where(base.node)} class ${name}(${base.node.text})`, calls: [] });
-    for (const member of def.childForFieldName("body")?.namedChildren ?? []) {
-      const method = member.type === "decorated_definition" ? member.childForFieldName("definition") : member;
-      const methodName = method?.type === "function_definition" ? method.childForFieldName("name")?.text : null;
-      if (method && methodName) addFunction(method, `${moduleName}.${name}.${methodName}`, name);
+  const where = (node: SyntaxNode) => `${shownPath}:${facts.lines.position(node.startIndex).line}`;
+  for (const site of facts.sites) {
+    if (!site.startsProcesses) continue;
+    if (site.kind === "ProcessSubclass") {
+      const cls = facts.index.parent(facts.index.parent(site.node)!);
+      const name = cls && isTopLevel(facts, cls) ? facts.index.field(cls, "name")?.text : null;
+      if (name) entry(name).direct ??= `${where(site.node)} class ${name}(${site.node.text})`;
+      continue;
+    }
+    const path = definitionPath(facts, site.node);
+    if (path) entry(path).direct ??= `${where(site.node)} ${calleeText(site.node)}`;
+  }
+  // Same-file hops: `def run_all(): return crunch()` where crunch creates the pool.
+  const defined = new Map<string, string[]>();
+  for (const name of facts.startingFunctions) {
+    for (const identifier of facts.index.identifiers(name)) {
+      const role = roleOf(facts.index, identifier);
+      if (role.role !== "definition") continue;
+      const path = role.definition.type === "class_definition" ? (isTopLevel(facts, role.definition) ? name : null) : definitionPath(facts, identifier);
+      if (path) defined.set(name, [...(defined.get(name) ?? []), path]);
     }
   }
-  const imports = new Map<string, string>();
-  for (const [name, qname] of facts.names.moduleImports()) imports.set(name, absolute(qname));
-  return { name: moduleName, functions: new Map(functions.map((f) => [f.qname, f])), imports };
+  for (const name of facts.startingFunctions) {
+    for (const call of callsByName(facts.index, name)) {
+      const caller = definitionPath(facts, call);
+      if (!caller) continue;
+      for (const target of defined.get(name) ?? []) {
+        if (target !== caller) entry(caller).calls.push(`${moduleName}.${target}`);
+      }
+    }
+  }
+  return [...found.values()];
 }
 
-function definitionName(statement: SyntaxNode): string | null {
-  const def = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
-  if (def?.type !== "function_definition" && def?.type !== "class_definition") return null;
-  return def.childForFieldName("name")?.text ?? null;
+/** `f` for a top-level function, `C.m` for a method of a top-level class, around the node; else null. */
+function definitionPath(facts: ModuleFacts, node: SyntaxNode): string | null {
+  const defs: SyntaxNode[] = [];
+  for (const n of facts.index.ancestors(node)) if (n.type === "function_definition" || n.type === "class_definition") defs.push(n);
+  const outer = defs.reverse();
+  const top = outer[0];
+  if (!top || !isTopLevel(facts, top)) return null;
+  const name = (d: SyntaxNode) => facts.index.field(d, "name")?.text ?? "";
+  if (top.type === "function_definition") return name(top);
+  const method = outer[1];
+  // A method directly in the class body (a decorated one too).
+  if (method?.type !== "function_definition") return null;
+  const holder = facts.index.parent(method);
+  const inBody = holder?.type === "block" ? holder : holder?.type === "decorated_definition" ? facts.index.parent(holder) : null;
+  return inBody && facts.index.parent(inBody)?.id === top.id ? `${name(top)}.${name(method)}` : null;
+}
+
+function isTopLevel(facts: ModuleFacts, def: SyntaxNode): boolean {
+  const parent = facts.index.parent(def);
+  return parent?.type === "module" || (parent?.type === "decorated_definition" && facts.index.parent(parent)?.type === "module");
+}
+
+/** A text summary with what the engine found of the functions that start processes. */
+function withDirects(summary: ModuleSummary, directs: DirectStart[]): ModuleSummary {
+  for (const { qname, direct, calls } of directs) {
+    const known = summary.functions.get(qname);
+    if (known) {
+      known.direct ??= direct;
+      known.calls.push(...calls);
+    } else summary.functions.set(qname, { qname, direct, calls: [...calls] });
+  }
+  return summary;
 }
 
 function calleeText(site: SyntaxNode): string {
   return site.type === "call" ? site.childForFieldName("function")!.text : site.text;
-}
-
-/** The qualified name a call invokes, when it can name something in the project. */
-function callTarget(facts: Pick<ModuleFacts, "names">, call: SyntaxNode, moduleName: string, topLevel: Set<string>, className: string | null): string | null {
-  const callee = call.childForFieldName("function");
-  if (!callee) return null;
-  const value = facts.names.resolve(callee);
-  if (value?.kind === "qualified") return value.qname;
-  if (callee.type === "identifier" && topLevel.has(callee.text)) return `${moduleName}.${callee.text}`;
-  if (callee.type !== "attribute") return null;
-  const object = callee.childForFieldName("object")!;
-  const attr = callee.childForFieldName("attribute")!.text;
-  // self.method() inside a class; Class(...).method() on a class of the project.
-  if (object.type === "identifier" && object.text === "self" && className) return `${moduleName}.${className}.${attr}`;
-  if (object.type === "call") {
-    const cls = object.childForFieldName("function");
-    const clsValue = facts.names.resolve(cls);
-    if (clsValue?.kind === "qualified") return `${clsValue.qname}.${attr}`;
-    if (cls?.type === "identifier" && topLevel.has(cls.text)) return `${moduleName}.${cls.text}.${attr}`;
-  }
-  return null;
 }
 
 /**

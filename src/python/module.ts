@@ -560,7 +560,7 @@ function placeOf(index: SourceIndex, node: SyntaxNode): Place {
 }
 
 /** Calls that invoke `name` directly: `name(...)` or `obj.name(...)`. */
-function callsByName(index: SourceIndex, name: string): SyntaxNode[] {
+export function callsByName(index: SourceIndex, name: string): SyntaxNode[] {
   const calls: SyntaxNode[] = [];
   for (const identifier of index.identifiers(name)) {
     let callee = identifier;
