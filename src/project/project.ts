@@ -158,7 +158,10 @@ export function mayCallStartingFunction(text: string, startingFunctions: Record<
     for (const owner of owners) if (imported.has(owner)) return true;
     // A method reached through an instance its class makes here (`jobs.Runner().run()`):
     // classes are CamelCase by convention, modules not; the class name is then in the text.
-    for (const owner of owners) if (/^_?[A-Z]/.test(owner) && new RegExp(`\\b${owner}\\b`).test(text)) return true;
+    // A class of the same name defined here is the file's own, which shadows any other.
+    for (const owner of owners) {
+      if (/^_*[A-Z]/.test(owner) && new RegExp(`\\b${owner}\\b`).test(text) && !new RegExp(`^[ \\t]*class[ \\t]+${owner}\\b`, "m").test(text)) return true;
+    }
     const before = /([A-Za-z_]\w*)[ \t]*\.[ \t]*$/.exec(text.slice(Math.max(0, m.index - 80), m.index));
     if (before && owners.has(before[1])) return true;
   }
@@ -217,10 +220,9 @@ function wordsFor(startingFunctions: Record<string, string[]>): Words | null {
     if (parts.length < 2) continue;
     const [owner, name] = parts.slice(-2);
     add(owners, name, owner);
-    // The defining module: `a.b` for a function a.b.f, or for a method a.b.C.f (both kept: the
-    // names alone do not tell a class from a module).
-    add(modules, name, parts.slice(0, -1).join("."));
-    if (parts.length > 2) add(modules, name, parts.slice(0, -2).join("."));
+    // The defining module: `a.b` for a function a.b.f, `a.b` for a method a.b.C.f (classes
+    // are CamelCase by convention, modules not).
+    add(modules, name, parts.slice(0, parts.length > 2 && /^_*[A-Z]/.test(owner) ? -2 : -1).join("."));
     add(byModule, parts.slice(0, -1).join("."), name);
     // A method: the class is what its module's own code names.
     if (parts.length > 2) add(byModule, parts.slice(0, -2).join("."), owner);
