@@ -186,3 +186,12 @@ test("a script given alone, with no project marker above it, sees the modules an
   const r = spawnsafe(["check", path.join(dir, "s.py")], os.tmpdir());
   assert.match(r.stdout, /s\.py:3:1: SPS101 \[\*\] Processes are started at module top level \(.*s\.py:3 → pkg\.work\.go → .*pkg\/work\.py:4 multiprocessing\.Pool\)/);
 });
+
+test("--exclude replaces the configuration's exclude list, --extend-exclude adds to it (as ruff)", () => {
+  const dir = project({ "pyproject.toml": '[tool.spawnsafe]\nexclude = ["legacy"]\n', "app.py": APP, "legacy/old.py": APP, "tools/t.py": APP });
+  const checked = (args: string[]) =>
+    (JSON.parse(spawnsafe(["check", "--format", "json", ...args, "."], dir).stdout).files as Array<{ path: string }>).map((f) => f.path).sort();
+  assert.deepEqual(checked([]), ["app.py", "tools/t.py"]);
+  assert.deepEqual(checked(["--exclude", "tools"]), ["app.py", "legacy/old.py"]);
+  assert.deepEqual(checked(["--extend-exclude", "tools"]), ["app.py"]);
+});
