@@ -7,17 +7,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { CLI, spawnsafe } from "./helpers/cli";
+import { writeTree } from "./helpers/tree";
 
 const APP = 'import multiprocessing as mp\n\ndef f(x):\n    return x\n\nif __name__ == "__main__":\n    with mp.Pool(2) as p:\n        print(p.map(f, [1]))\n';
 const BROKEN = "import multiprocessing\ndef f(:\n    pass\n";
 
 function project(files: Record<string, string | Buffer>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-cli-"));
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
+  return writeTree(files, "spawnsafe-cli-");
 }
 
 test("fix --dry-run prints a unified diff, writes nothing and exits 1", () => {

@@ -6,16 +6,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnsafe } from "./helpers/cli";
+import { writeTree } from "./helpers/tree";
 
 const APP = 'import multiprocessing as mp\n\ndef f(x):\n    return x\n\nif __name__ == "__main__":\n    with mp.Pool(2) as p:\n        print(p.map(f, [1]))\n';
 
-function project(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-config-"));
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
+function project(files: Record<string, string | Buffer>): string {
+  return writeTree(files, "spawnsafe-config-");
 }
 
 const SET_SPAWN = /mp\.set_start_method\("spawn", force=True\)/;

@@ -3,18 +3,13 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawnsafe } from "./helpers/cli";
 import { APP, FIXED_APP } from "./helpers/race";
+import { writeTree } from "./helpers/tree";
 
-function project(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-discovery-"));
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
+function project(files: Record<string, string | Buffer>): string {
+  return writeTree(files, "spawnsafe-discovery-");
 }
 
 /** The files `check` reports on (every file here has a finding), in output order. */

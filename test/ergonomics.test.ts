@@ -9,18 +9,14 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { CLI, spawnsafe } from "./helpers/cli";
 import { REPO_ROOT } from "./fixture-cases";
 import { APP, FIXED_APP, appTree } from "./helpers/race";
+import { writeTree } from "./helpers/tree";
 
 const FORK = "import os\npid = os.fork()\n";
 const BROKEN = "import multiprocessing\ndef f(:\n    pass\n";
 const SUMMARY = /^(\d+) files scanned, (\d+) changed, (\d+) findings, (\d+) errors in \d+\.\d\d s$/;
 
 function project(files: Record<string, string | Buffer>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-ergonomics-"));
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
+  return writeTree(files, "spawnsafe-ergonomics-");
 }
 
 /** The counts of the summary line, which must be the last line of stderr. */

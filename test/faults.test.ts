@@ -6,20 +6,15 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { spawnsafe } from "./helpers/cli";
 import { pythonExecutable } from "./helpers/python";
 import { APP, FIXED_APP, appTree, raceFirstWrite, strayFiles } from "./helpers/race";
+import { writeTree } from "./helpers/tree";
 
 function project(files: Record<string, string | Buffer>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-faults-"));
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
+  return writeTree(files, "spawnsafe-faults-");
 }
 
 const read = (dir: string, name: string) => fs.readFileSync(path.join(dir, name), "utf8");

@@ -6,8 +6,9 @@ import { isNeverImported } from "./not-reimportable";
 import type { SyntaxNode } from "../src/parse";
 import { isMainGuard, topLevelStatementOf, type ModuleFacts } from "../src/python/module";
 import { sameNode } from "../src/python/bindings";
+import { callsOf } from "../src/python/index";
 import {
-  bindingsOfName, callsOf, classOfBase, definitionOf, hasStarImport, parameterNames, scopeBindings, unwrapPartial, workerUses, type NameBinding,
+  bindingsOfName, classOfBase, definitionOf, hasStarImport, parameterNames, scopeBindings, unwrapPartial, workerUses, type NameBinding,
 } from "../src/python/workers";
 
 export const globalOnlyInMain = defineTransform({
@@ -171,7 +172,7 @@ class RuntimeMutations {
 
   private calledByParent(fn: SyntaxNode): boolean {
     const name = fn.childForFieldName("name")!.text;
-    return callsOf(this.module.index, name, false).some((call) => !within(call, fn) && ![...this.workers.values()].some((w) => within(call, w)));
+    return callsOf(this.module.index, name, "name").some((call) => !within(call, fn) && ![...this.workers.values()].some((w) => within(call, w)));
   }
 
   /** Where the last process start of the module stands (a creation site, or a call of a function that starts processes). */
@@ -181,7 +182,7 @@ class RuntimeMutations {
       let last = -1;
       for (const site of module.sites) if (site.startsProcesses && site.method !== "fork") last = Math.max(last, site.node.startIndex);
       for (const fn of module.startingFunctions) {
-        for (const call of [...callsOf(module.index, fn, false), ...callsOf(module.index, fn, true)]) last = Math.max(last, call.startIndex);
+        for (const call of callsOf(module.index, fn, "any")) last = Math.max(last, call.startIndex);
       }
       this.lastStart = last;
     }
@@ -287,7 +288,7 @@ function runtimeRebinders(module: ModuleFacts, workers: Map<number, SyntaxNode>)
         continue;
       }
       const name = index.field(fn, "name")!.text;
-      const calledByParent = callsOf(index, name, false).some(
+      const calledByParent = callsOf(index, name, "name").some(
         (call) => !within(call, fn) && ![...workers.values()].some((w) => within(call, w)),
       );
       if (!calledByParent) continue;

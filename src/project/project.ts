@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { decodeSource, parsePython, firstSyntaxError, type SyntaxNode } from "../parse";
-import { analyzeModule, callsByName, type ModuleContext, type ModuleFacts } from "../python/module";
+import { analyzeModule, type ModuleContext, type ModuleFacts } from "../python/module";
+import { callsOf } from "../python/index";
 import { roleOf } from "../python/bindings";
 import { packagingMetadata, type PackagingMetadata } from "./entrypoints";
 
@@ -551,7 +552,7 @@ export function directStarts(facts: ModuleFacts, moduleName: string, shownPath: 
     }
   }
   for (const name of facts.startingFunctions) {
-    for (const call of callsByName(facts.index, name)) {
+    for (const call of callsOf(facts.index, name, "any")) {
       const caller = definitionPath(facts, call);
       if (!caller) continue;
       for (const target of defined.get(name) ?? []) {

@@ -239,6 +239,29 @@ function wordPattern(words: string[]): RegExp {
 }
 
 /**
+ * Calls that invoke `name` directly, in source order: `name(...)` ("name"), `obj.name(...)`
+ * ("attribute"), or both ("any").
+ */
+export function callsOf(index: SourceIndex, name: string, form: "name" | "attribute" | "any"): SyntaxNode[] {
+  const calls: SyntaxNode[] = [];
+  for (const identifier of index.identifiers(name)) {
+    let callee = identifier;
+    let parent = index.parent(identifier);
+    const isAttribute = parent?.type === "attribute" && parent.endIndex === identifier.endIndex && nodeStart(parent) !== nodeStart(identifier);
+    if (form !== "any" && isAttribute !== (form === "attribute")) continue;
+    if (isAttribute) {
+      callee = parent!;
+      parent = index.parent(callee);
+    }
+    if (parent?.type === "call" && nodeStart(parent) === nodeStart(callee)) {
+      const fn = index.field(parent, "function");
+      if (fn && fn.endIndex === callee.endIndex) calls.push(parent);
+    }
+  }
+  return calls;
+}
+
+/**
  * The call whose callee ends in this identifier: `name(...)`, `a.b.name(...)`, also through
  * parentheses (`(a.name)(...)`). Null when the identifier is anything else.
  */

@@ -3,7 +3,7 @@
 import { parsePython, type SyntaxNode, type Tree, nodeId, nodeStart } from "../parse";
 import { LineIndex, indentUnitOf, lineBreakOf } from "./text";
 import { NameResolver, STAR_EXPORTS, argument, canonical, methodArgument, methodOfLiteral, type Method } from "./names";
-import { SourceIndex, calleeCall, calleeExpression } from "./index";
+import { SourceIndex, calleeCall, calleeExpression, callsOf } from "./index";
 import { importedNames, roleOf, sameNode } from "./bindings";
 
 /** Factories of the default context (`multiprocessing.X`) and of every context object (`ctx.X`). */
@@ -517,7 +517,7 @@ function markStartingCode(facts: ModuleFacts): void {
   const startingCalls: SyntaxNode[] = [];
   for (const node of starts) add(placeOf(index, node).function);
   while (queue.length > 0) {
-    for (const call of callsByName(index, queue.pop()!)) {
+    for (const call of callsOf(index, queue.pop()!, "any")) {
       startingCalls.push(call);
       add(placeOf(index, call).function);
     }
@@ -557,21 +557,6 @@ function placeOf(index: SourceIndex, node: SyntaxNode): Place {
     child = n;
   }
   return place;
-}
-
-/** Calls that invoke `name` directly: `name(...)` or `obj.name(...)`. */
-export function callsByName(index: SourceIndex, name: string): SyntaxNode[] {
-  const calls: SyntaxNode[] = [];
-  for (const identifier of index.identifiers(name)) {
-    let callee = identifier;
-    let parent = index.parent(identifier);
-    if (parent?.type === "attribute" && parent.endIndex === identifier.endIndex && nodeStart(parent) !== nodeStart(identifier)) {
-      callee = parent;
-      parent = index.parent(parent);
-    }
-    if (parent?.type === "call" && parent.startIndex === nodeStart(callee) && sameNode(index.field(parent, "function"), callee)) calls.push(parent);
-  }
-  return calls;
 }
 
 /** The indent unit the module uses: from its first indented block, else from its text. */

@@ -4,7 +4,7 @@
 import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import { isMainGuard, type CreationSite, type ModuleFacts } from "./module";
 import { argument, canonical } from "./names";
-import { SCOPE_TYPES, type SourceIndex } from "./index";
+import { SCOPE_TYPES, callsOf, type SourceIndex } from "./index";
 import { importedNames, roleOf, sameNode } from "./bindings";
 
 export type WorkerRole = "target" | "initializer" | "task";
@@ -57,7 +57,7 @@ function findWorkerUses(module: ModuleFacts): WorkerUse[] {
     if (site.kind !== "ProcessSubclass" || site.method === "fork") continue;
     const name = classOfBase(site.node)?.childForFieldName("name")?.text;
     if (!name) continue;
-    for (const call of callsOf(index, name, false)) {
+    for (const call of callsOf(index, name, "name")) {
       const expr = argument(call, "target", -1);
       if (expr) uses.push({ expr, role: "target", via: `${name}(target=...)`, site });
     }
@@ -114,29 +114,6 @@ function methodCalls(module: ModuleFacts, sites: Map<number, CreationSite>): Syn
   }
   for (const receiver of index.identifiersOf(receivers)) addCall(receiver);
   return [...calls.values()].sort((a, b) => nodeStart(a) - nodeStart(b) || b.endIndex - a.endIndex);
-}
-
-/**
- * Calls that invoke `name` directly: `name(...)`, and with `attribute` only `obj.name(...)`;
- * in source order.
- */
-export function callsOf(index: SourceIndex, name: string, attribute: boolean): SyntaxNode[] {
-  const calls: SyntaxNode[] = [];
-  for (const identifier of index.identifiers(name)) {
-    let callee = identifier;
-    let parent = index.parent(identifier);
-    const isAttribute = parent?.type === "attribute" && parent.endIndex === identifier.endIndex && nodeStart(parent) !== nodeStart(identifier);
-    if (isAttribute !== attribute) continue;
-    if (isAttribute) {
-      callee = parent!;
-      parent = index.parent(callee);
-    }
-    if (parent?.type === "call" && parent.startIndex === nodeStart(callee)) {
-      const fn = index.field(parent, "function");
-      if (fn && fn.endIndex === callee.endIndex) calls.push(parent);
-    }
-  }
-  return calls;
 }
 
 /** `functools.partial(f, ...)` is pickled with its function: the function is what matters. */
