@@ -182,7 +182,8 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     const starts = firstResults[k].starts;
     if (starts) directs.set(files[i], starts);
   });
-  plan.findStarts(directs);
+  const index = new Map(files.map((f, i) => [f, i]));
+  plan.findStarts(directs, (file) => originals[index.get(file) ?? -1] ?? null);
 
   const again: number[] = [];
   const settle = (i: number, result: FileResult) => (results[i] = result);

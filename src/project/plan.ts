@@ -49,7 +49,7 @@ export interface RunPlan {
    * Finds each project's functions that start processes, given what the engine already
    * found in the files it analysed (`directs`, by file: those are not parsed again).
    */
-  findStarts(directs: Map<string, DirectStart[]>): void;
+  findStarts(directs: Map<string, DirectStart[]>, bytesOf?: (file: string) => Buffer | null): void;
 }
 
 export const DEFAULT_MODE: Mode = "auto";
@@ -121,9 +121,9 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
     unreadable,
     projects,
     startingFunctions,
-    findStarts(directs) {
+    findStarts(directs, bytesOf) {
       for (const [root, project] of projects) {
-        project.startingFunctions = findStartingFunctions(project, { files: projectFiles.get(root)!, show, directs });
+        project.startingFunctions = findStartingFunctions(project, { files: projectFiles.get(root)!, show, directs, bytesOf });
         startingFunctions[root] = project.startingFunctions;
       }
     },

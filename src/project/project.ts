@@ -294,6 +294,8 @@ export interface BuildOptions {
    * parsed again, their calls are read from their text.
    */
   directs?: Map<string, DirectStart[]>;
+  /** The bytes of files the run has read already (else they are read here). */
+  bytesOf?: (file: string) => Buffer | null;
   /** How a file is named in chains (default: relative to the root). */
   show?: (file: string) => string;
 }
@@ -340,7 +342,7 @@ export function findStartingFunctions(project: Project, options: BuildOptions): 
   const texts = new Map<string, string>();
   for (const f of moduleOf.keys()) {
     try {
-      texts.set(f, fs.readFileSync(f).toString("latin1"));
+      texts.set(f, (options.bytesOf?.(f) ?? fs.readFileSync(f)).toString("latin1"));
     } catch {
       /* unreadable: reported when it is processed */
     }
@@ -364,7 +366,7 @@ export function findStartingFunctions(project: Project, options: BuildOptions): 
     done.add(f);
     let text: string;
     try {
-      text = decodeSource(fs.readFileSync(f)).text;
+      text = decodeSource(options.bytesOf?.(f) ?? fs.readFileSync(f)).text;
     } catch {
       return;
     }
