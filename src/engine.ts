@@ -61,6 +61,11 @@ const MAX_PASSES = 10;
 const RELEVANT = /multiprocessing|ProcessPoolExecutor|\bfork(?:pty)?\b/;
 /** The words of RELEVANT, looked for in a file's bytes before it is decoded. */
 const RELEVANT_WORDS = ["multiprocessing", "ProcessPoolExecutor", "fork"];
+
+/** The file's bytes hold one of RELEVANT's words: a superset of RELEVANT, told without decoding. */
+export function mentionsApi(bytes: Buffer): boolean {
+  return RELEVANT_WORDS.some((word) => bytes.includes(word));
+}
 const NOT_RELEVANT: Decision = { role: "none", reason: "does not mention multiprocessing" };
 
 export function mayNeedParsing(text: string, file: FileInfo, context: ModuleContext): boolean {
@@ -83,7 +88,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   // Most files of a tree never name the API: checked on the bytes, without decoding them
   // (unless the project has functions that start processes, which any file may call).
   const noStarts = Object.keys(context.startingFunctions).length === 0;
-  if (noStarts && !RELEVANT_WORDS.some((word) => bytes.includes(word)) && isDecodable(bytes)) {
+  if (noStarts && !mentionsApi(bytes) && isDecodable(bytes)) {
     result.decision = NOT_RELEVANT;
     return result;
   }

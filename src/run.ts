@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { packageDirOf } from "./project/discover";
-import { mayNeedParsing, type FileResult } from "./engine";
+import { mayNeedParsing, mentionsApi, type FileResult } from "./engine";
 import { contextOf, mayCallStartingFunction, type DirectStart } from "./project/project";
 import { processIsolated } from "./isolate";
 import { processInWorkers, type Job } from "./project/workers";
@@ -64,12 +64,6 @@ export interface RunResult {
  */
 export const MIN_FILES_FOR_WORKERS = 8;
 
-/**
- * Only a routing hint: files whose bytes hold one of these go to the workers, the others
- * are checked on the main thread (processFile returns at once for them). A superset of the
- * engine's own prefilter, so a mismatch can only cost time, never change a result.
- */
-const MAY_NEED_PARSING = ["multiprocessing", "ProcessPoolExecutor", "fork"];
 
 export function defaultJobs(): number {
   return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length || 1;
@@ -168,7 +162,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
       tick();
       continue;
     }
-    (MAY_NEED_PARSING.some((word) => originals[i]!.includes(word)) ? first : rest).push(i);
+    (mentionsApi(originals[i]!) ? first : rest).push(i);
   }
   const noStarts: Record<string, Record<string, string[]>> = {};
   const round = (indices: number[], starts: Record<string, Record<string, string[]>>, onResult: () => void) =>

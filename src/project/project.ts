@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { decodeSource, parsePython, firstSyntaxError, type SyntaxNode } from "../parse";
 import { analyzeModule, type ModuleContext, type ModuleFacts } from "../python/module";
-import { callsOf } from "../python/index";
+import { callsOf, isWordChar } from "../python/index";
 import { roleOf } from "../python/bindings";
 import { packagingMetadata, type PackagingMetadata } from "./entrypoints";
 
@@ -177,7 +177,7 @@ export function mayCallStartingFunction(text: string, startingFunctions: Record<
 function importedWords(text: string): Set<string> {
   const words = new Set<string>();
   for (let at = text.indexOf("import"); at >= 0; at = text.indexOf("import", at + 6)) {
-    if ((at > 0 && isWordCode(text.charCodeAt(at - 1))) || isWordCode(text.charCodeAt(at + 6))) continue;
+    if ((at > 0 && isWordChar(text.charCodeAt(at - 1))) || isWordChar(text.charCodeAt(at + 6))) continue;
     const lineStart = text.lastIndexOf("\n", at) + 1;
     let end = text.indexOf("\n", at);
     if (end < 0) end = text.length;
@@ -191,9 +191,6 @@ function importedWords(text: string): Set<string> {
   return words;
 }
 
-function isWordCode(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-}
 
 interface Words {
   names: RegExp;

@@ -228,7 +228,7 @@ function wordPositions(text: string, word: string): number[] {
 }
 
 /** A character that may continue a Python identifier (any non-ASCII one counts: the node check decides). */
-function isWordChar(c: number): boolean {
+export function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c >= 128;
 }
 

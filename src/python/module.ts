@@ -3,7 +3,7 @@
 import { parsePython, type SyntaxNode, type Tree, nodeId, nodeStart } from "../parse";
 import { LineIndex, indentUnitOf, lineBreakOf } from "./text";
 import { NameResolver, STAR_EXPORTS, argument, canonical, methodArgument, methodOfLiteral, type Method } from "./names";
-import { SourceIndex, calleeCall, calleeExpression, callsOf } from "./index";
+import { SourceIndex, calleeCall, calleeExpression, callsOf, isWordChar } from "./index";
 import { importedNames, roleOf, sameNode } from "./bindings";
 
 /** Factories of the default context (`multiprocessing.X`) and of every context object (`ctx.X`). */
@@ -343,7 +343,7 @@ function nameAssignedFrom(index: SourceIndex, identifier: SyntaxNode): string | 
 function writtenRoot(text: string, position: number): string | null {
   let start = position;
   let end = position;
-  while (end < text.length && isWordCode(text.charCodeAt(end))) end++;
+  while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
   for (;;) {
     let before = start;
     while (before > 0 && (text[before - 1] === " " || text[before - 1] === "\t")) before--;
@@ -352,7 +352,7 @@ function writtenRoot(text: string, position: number): string | null {
       let dot = before - 1;
       while (dot > 0 && (text[dot - 1] === " " || text[dot - 1] === "\t")) dot--;
       const wordEnd = dot;
-      while (dot > 0 && isWordCode(text.charCodeAt(dot - 1))) dot--;
+      while (dot > 0 && isWordChar(text.charCodeAt(dot - 1))) dot--;
       if (dot === wordEnd) return null;
       start = dot;
       end = wordEnd;
@@ -363,9 +363,6 @@ function writtenRoot(text: string, position: number): string | null {
   }
 }
 
-function isWordCode(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c >= 128;
-}
 
 /** The class whose base list holds an expression ending in this identifier. */
 function classOfBaseExpression(index: SourceIndex, identifier: SyntaxNode): SyntaxNode | null {
