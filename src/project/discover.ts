@@ -15,6 +15,9 @@ const SKIPPED_DIRS = new Set([
   "build", "dist", "_build", "buck-out", ".ipynb_checkpoints",
 ]);
 
+/** Folders that are never Python packages, skipped without looking inside. */
+const NEVER_PACKAGES = new Set([".git", ".hg", ".svn", "__pycache__"]);
+
 const SOURCE_FILE = /\.(py|ipynb)$/;
 
 export interface DiscoverOptions {
@@ -94,7 +97,7 @@ export function discover(paths: string[], exclude: string[] = [], options: Disco
       // (pyenv's checkout ignores every installed Python, for instance).
       const above = gitignoresAbove(abs, true).filter((layer) => !ignoredBy([layer], abs, true));
       walk(abs, above, {
-        found: (file) => add(path.join(realRoot, path.relative(abs, file)), file),
+        found: (file) => add(realRoot + file.slice(abs.length), file),
         skip: excluded,
         unreadable: (dir, err) => unreadable.push({ path: dir, reason: describeErrno(err) }),
       });
@@ -128,9 +131,12 @@ interface Visitor {
   unreadable: (dir: string, err: unknown) => void;
 }
 
-function walk(dir: string, layers: GitignoreLayer[], visit: Visitor): void {
-  const own = readGitignore(dir);
-  const active = own ? [...layers, own] : layers;
+/**
+ * Walks `dir` (a folder given by name, or reached by the walk and not yet ruled out). Paths
+ * are built by joining names, and each ignore layer's relative path of a folder is worked out
+ * once for all its entries: the standard library's 1800 files are found in a few milliseconds.
+ */
+function walk(dir: string, layers: GitignoreLayer[], visit: Visitor, given = true): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -139,21 +145,51 @@ function walk(dir: string, layers: GitignoreLayer[], visit: Visitor): void {
     visit.unreadable(dir, err);
     return;
   }
+  // A virtual environment (a pyvenv.cfg marks one) is skipped, unless given by name.
+  if (!given && entries.some((e) => e.name === "pyvenv.cfg")) return;
+  const own = entries.some((e) => e.name === ".gitignore") ? readGitignore(dir) : null;
+  const active = own ? [...layers, own] : layers;
+  const prefixes = active.map((layer) => relativePrefix(layer.dir, dir));
+  const ignored = (name: string, isDir: boolean) => ignoredWithin(active, prefixes, name, isDir);
+  const base = dir.endsWith(path.sep) ? dir : dir + path.sep;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+    const full = base + entry.name;
     // Symbolic links are never followed: a link loop or a link out of the tree cannot trap the walk.
     if (entry.isSymbolicLink()) continue;
     if (entry.isDirectory()) {
+      if (NEVER_PACKAGES.has(entry.name)) continue;
       // A package (it has __init__.py) is code, whatever its name: CPython's `venv`, pip's `build`.
       if ((SKIPPED_DIRS.has(entry.name) || entry.name.endsWith(".egg-info")) && !fs.existsSync(path.join(full, "__init__.py"))) continue;
-      if (fs.existsSync(path.join(full, "pyvenv.cfg"))) continue;
-      if (ignoredBy(active, full, true) || visit.skip(full)) continue;
-      walk(full, active, visit);
+      if (ignored(entry.name, true) || visit.skip(full)) continue;
+      walk(full, active, visit, false);
     } else if (entry.isFile() && SOURCE_FILE.test(entry.name)) {
-      if (!ignoredBy(active, full, false) && !visit.skip(full)) visit.found(full);
+      if (!ignored(entry.name, false) && !visit.skip(full)) visit.found(full);
     }
   }
+}
+
+/** `dir` relative to `layerDir` with "/" separators and a trailing "/" ("" when they are the same), or null when outside it. */
+function relativePrefix(layerDir: string, dir: string): string | null {
+  const rel = path.relative(layerDir, dir);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) return null;
+  return rel ? rel.split(path.sep).join("/") + "/" : "";
+}
+
+/**
+ * As git decides: the deepest ignore file with a rule matching the path wins, so a nested
+ * `!keep.py` brings back a file that a parent's `*.py` ignores. For an entry named `name` of
+ * one folder, given each layer's relativePrefix of that folder.
+ */
+function ignoredWithin(layers: GitignoreLayer[], prefixes: (string | null)[], name: string, isDir: boolean): boolean {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const prefix = prefixes[i];
+    if (prefix === null) continue;
+    const verdict = layers[i].rules.test(isDir ? prefix + name + "/" : prefix + name);
+    if (verdict.ignored) return true;
+    if (verdict.unignored) return false;
+  }
+  return false;
 }
 
 function readGitignore(dir: string): GitignoreLayer | null {
@@ -187,20 +223,11 @@ function gitignoresAbove(target: string, isDir: boolean): GitignoreLayer[] {
   return layers.filter((l): l is GitignoreLayer => l !== null);
 }
 
-/**
- * As git decides: the deepest ignore file with a rule matching the path wins, so a nested
- * `!keep.py` brings back a file that a parent's `*.py` ignores.
- */
+/** ignoredWithin for one path, which may be a layer's own folder (then that layer says nothing of it). */
 function ignoredBy(layers: GitignoreLayer[], full: string, isDir: boolean): boolean {
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const layer = layers[i];
-    const rel = path.relative(layer.dir, full).split(path.sep).join("/");
-    if (!rel || rel.startsWith("..")) continue;
-    const verdict = layer.rules.test(isDir ? rel + "/" : rel);
-    if (verdict.ignored) return true;
-    if (verdict.unignored) return false;
-  }
-  return false;
+  const dir = path.dirname(full);
+  const prefixes = layers.map((layer) => (layer.dir === full ? null : relativePrefix(layer.dir, dir)));
+  return ignoredWithin(layers, prefixes, path.basename(full), isDir);
 }
 
 function describeErrno(err: unknown): string {
