@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { packageDirOf } from "./project/discover";
+import { hasInitPy, pathInside } from "./project/paths";
 import { mayNeedParsing, mentionsApi, type FileResult } from "./engine";
 import { contextOf, mayCallStartingFunction, type DirectStart } from "./project/project";
 import { processIsolated } from "./isolate";
@@ -147,7 +147,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   const setups = files.map((f) => plan.setup(f));
   const jobOf = (i: number): Job => {
     const planned = setups[i];
-    const info = { ...fileInfo(files[i], displayPath(files[i])), project: planned.facts };
+    const info = { ...fileInfo(files[i], displayPath(files[i]), plan.isPackageDir), project: planned.facts };
     return { info, bytes: originals[i]!, options: planned.options, root: planned.root, scope: planned.scope };
   };
   let done = 0;
@@ -234,12 +234,12 @@ async function processRound(
 }
 
 export function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return (rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file).split(path.sep).join("/");
+  return (pathInside(process.cwd(), file) || file).split(path.sep).join("/");
 }
 
-export function fileInfo(file: string, shownAs: string): FileInfo {
-  return { path: shownAs, packageDir: packageDirOf(file) && displayPath(path.dirname(file)), isMainModule: path.basename(file) === "__main__.py" };
+export function fileInfo(file: string, shownAs: string, isPackageDir = hasInitPy): FileInfo {
+  const dir = path.dirname(file);
+  return { path: shownAs, packageDir: isPackageDir(dir) ? displayPath(dir) : null, isMainModule: path.basename(file) === "__main__.py" };
 }
 
 function failed(shownAs: string, message: string): FileResult {

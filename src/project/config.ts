@@ -2,6 +2,7 @@
 // by key, and resolved per file under the command-line flags.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { pathInside } from "./paths";
 import { parse as parseToml } from "smol-toml";
 import picomatch from "picomatch";
 import type { Mode, StartMethod } from "../transform";
@@ -158,8 +159,8 @@ function matcher(list: string[]): (relative: string) => boolean {
 
 /** A path relative to the config's base, or null when the file is outside it. */
 function relativeTo(config: Config, file: string): string | null {
-  const rel = path.relative(config.base, file);
-  if (!rel || rel.startsWith("..") || path.isAbsolute(rel)) return null;
+  const rel = pathInside(config.base, file);
+  if (!rel) return null;
   return rel.split(path.sep).join("/");
 }
 

@@ -5,6 +5,7 @@
 // found in the walk are never followed, so a link loop or a link out of the tree cannot trap it.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { hasInitPy, pathInside } from "./paths";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
 import { repositoryOf } from "./git";
@@ -160,7 +161,7 @@ function walk(dir: string, layers: GitignoreLayer[], visit: Visitor, given = tru
     if (entry.isDirectory()) {
       if (NEVER_PACKAGES.has(entry.name)) continue;
       // A package (it has __init__.py) is code, whatever its name: CPython's `venv`, pip's `build`.
-      if ((SKIPPED_DIRS.has(entry.name) || entry.name.endsWith(".egg-info")) && !fs.existsSync(path.join(full, "__init__.py"))) continue;
+      if ((SKIPPED_DIRS.has(entry.name) || entry.name.endsWith(".egg-info")) && !hasInitPy(full)) continue;
       if (ignored(entry.name, true) || visit.skip(full)) continue;
       walk(full, active, visit, false);
     } else if (entry.isFile() && SOURCE_FILE.test(entry.name)) {
@@ -171,8 +172,8 @@ function walk(dir: string, layers: GitignoreLayer[], visit: Visitor, given = tru
 
 /** `dir` relative to `layerDir` with "/" separators and a trailing "/" ("" when they are the same), or null when outside it. */
 function relativePrefix(layerDir: string, dir: string): string | null {
-  const rel = path.relative(layerDir, dir);
-  if (rel.startsWith("..") || path.isAbsolute(rel)) return null;
+  const rel = pathInside(layerDir, dir);
+  if (rel === null) return null;
   return rel ? rel.split(path.sep).join("/") + "/" : "";
 }
 
@@ -235,10 +236,4 @@ function describeErrno(err: unknown): string {
   if (code === "ELOOP") return "too many levels of symbolic links (a link loop)";
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   return code ?? String(err);
-}
-
-/** The package directory holding a file (one with __init__.py), relative to cwd, or null. */
-export function packageDirOf(file: string): string | null {
-  const dir = path.dirname(file);
-  return fs.existsSync(path.join(dir, "__init__.py")) ? dir : null;
 }

@@ -7,6 +7,7 @@ import { discover } from "./discover";
 import { emptyConfig, isExcluded, loadConfig, settingsFor, type Config } from "./config";
 import { findRoot, findStartingFunctions, indexProject, moduleNameOf, scopeOf, type DirectStart, type ModuleScope, type Project } from "./project";
 import { isProgram } from "./entrypoints";
+import { hasInitPy, packageDirLookup } from "./paths";
 import type { Mode, Options, ProjectFacts, StartMethod } from "../transform";
 
 export interface PlanRequest {
@@ -45,6 +46,8 @@ export interface RunPlan {
    */
   startingFunctions: Record<string, Record<string, string[]>>;
   setup(file: string): PlannedFile;
+  /** Whether a folder holds an __init__.py, each folder looked up once in the run. */
+  isPackageDir(dir: string): boolean;
   /**
    * Finds each project's functions that start processes, given what the engine already
    * found in the files it analysed (`directs`, by file: those are not parsed again).
@@ -115,8 +118,10 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
     startingFunctions[root] = {};
   }
 
+  const isPackageDir = packageDirLookup();
   return {
     files: [...rootOf.keys()].sort(),
+    isPackageDir,
     missing,
     unreadable,
     projects,
@@ -138,7 +143,7 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
         ...(request.flags.mode === undefined && settings.modeFrom ? { modeFrom: settings.modeFrom } : {}),
         ...(settings.ignore.length ? { ignore: settings.ignore } : {}),
       };
-      return { options, facts: projectFacts(project, file), root, scope: scopeOf(project, file) };
+      return { options, facts: projectFacts(project, file), root, scope: scopeOf(project, file, isPackageDir) };
     },
   };
 }
@@ -159,7 +164,7 @@ function importableFrom(dir: string, exclude: string[]): string[] {
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isFile() && entry.name.endsWith(".py")) files.push(full);
-    else if (entry.isDirectory() && fs.existsSync(path.join(full, "__init__.py"))) files.push(...discover([full], exclude).files);
+    else if (entry.isDirectory() && hasInitPy(full)) files.push(...discover([full], exclude).files);
   }
   return files.sort();
 }

@@ -2,6 +2,7 @@
 // processes across files (through imports and re-exports), and its packaging metadata.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { hasInitPy, pathInside } from "./paths";
 import { decodeSource, parsePython, firstSyntaxError, type SyntaxNode } from "../parse";
 import { analyzeModule, type ModuleContext, type ModuleFacts } from "../python/module";
 import { callsOf, isWordChar } from "../python/index";
@@ -39,7 +40,7 @@ export interface Project {
 export function sourceRootsOf(root: string): string[] {
   const src = path.join(root, "src");
   // `src/` is a source root unless it is a package itself (imported as `src.x`).
-  return isDirectory(src) && !fs.existsSync(path.join(src, "__init__.py")) ? [src, root] : [root];
+  return isDirectory(src) && !hasInitPy(src) ? [src, root] : [root];
 }
 
 function isDirectory(p: string): boolean {
@@ -55,8 +56,8 @@ const IDENTIFIER = /^[A-Za-z_]\w*$/;
 /** The dotted name of a directory or .py file below one of `roots` ("" for a root itself), or null. */
 function dottedName(target: string, roots: string[]): string | null {
   for (const base of roots) {
-    const rel = path.relative(base, target);
-    if (rel.startsWith("..") || path.isAbsolute(rel)) continue;
+    const rel = pathInside(base, target);
+    if (rel === null) continue;
     if (rel === "") return "";
     const parts = rel.replace(/\.py$/, "").split(path.sep);
     return parts.every((p) => IDENTIFIER.test(p)) ? parts.join(".") : null;
@@ -82,9 +83,9 @@ export function packageOf(file: string, moduleName: string | null): string | nul
  * root: a script's own directory (Python puts it first on sys.path), or the directory above
  * the package holding the file. Its dotted name ("tools"), or null when it is a source root.
  */
-export function importPrefix(file: string, roots: string[]): string | null {
+export function importPrefix(file: string, roots: string[], isPackageDir = hasInitPy): string | null {
   let dir = path.dirname(file);
-  while (!roots.includes(dir) && fs.existsSync(path.join(dir, "__init__.py"))) {
+  while (!roots.includes(dir) && isPackageDir(dir)) {
     const up = path.dirname(dir);
     if (up === dir) break;
     dir = up;
@@ -99,10 +100,10 @@ export interface ModuleScope {
   importPrefix: string | null;
 }
 
-export function scopeOf(project: Project | null, file: string): ModuleScope {
+export function scopeOf(project: Project | null, file: string, isPackageDir = hasInitPy): ModuleScope {
   if (!project) return { packageName: null, importPrefix: null };
   const name = project.moduleOf.get(file) ?? moduleNameOf(file, project.sourceRoots);
-  return { packageName: packageOf(file, name), importPrefix: importPrefix(file, project.sourceRoots) };
+  return { packageName: packageOf(file, name), importPrefix: importPrefix(file, project.sourceRoots, isPackageDir) };
 }
 
 const views = new WeakMap<Record<string, string[]>, Map<string, Record<string, string[]>>>();
