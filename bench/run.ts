@@ -1,10 +1,13 @@
 // spawnsafe's benchmarks, measured side by side in one run: `npm run bench`.
 //
 // 1. The standard library of the machine's python3, as it is: `spawnsafe check` against the
-//    floor (`grep -rlE` of the names spawnsafe recognises over the same files) and against
-//    the same check written as a LibCST visitor (bench/libcst_check.py), both on every core.
+//    floor (`grep -rlE` of the names spawnsafe recognises over the same files), twice: with
+//    the results an earlier run cached (what a user's next run does) and with --no-cache
+//    (a first run); and, with --no-cache, against the same check written as a LibCST
+//    visitor (bench/libcst_check.py), both on every core.
 // 2. A corpus where every file creates processes (bench/corpus.ts): spawnsafe's throughput
-//    against raw tree-sitter parsing of the same files (bench/parse.ts) times the cores used.
+//    with --no-cache against raw tree-sitter parsing of the same files (bench/parse.ts)
+//    times the cores used.
 //
 // Every timing is the median of several runs (BENCH_RUNS, default 5; the slow LibCST runs
 // BENCH_LIBCST_RUNS, default 3). Timings are wall-clock of whole commands, node's and
@@ -29,9 +32,12 @@ interface Timed {
   stdout: string;
 }
 
+/** The cache of results spawnsafe keeps between runs: the benchmark's own, new for each run of it. */
+let cacheDir = "";
+
 function timed(command: string, args: string[], input?: string): Timed {
   const started = process.hrtime.bigint();
-  const r = spawnSync(command, args, { input, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(command, args, { input, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1", SPAWNSAFE_CACHE_DIR: cacheDir } });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.error) throw r.error;
   if (r.status !== 0 && r.status !== 1 && r.status !== 2) throw new Error(`${command} ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
@@ -64,6 +70,7 @@ function main(): void {
   const stdlibList = pythonFiles(stdlib).join("\n");
   const stdlibBytes = pythonFiles(stdlib).reduce((n, f) => n + fs.statSync(f).size, 0);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-bench-"));
+  cacheDir = path.join(scratch, "cache");
   const relevant = path.join(scratch, "relevant");
   const relevantFiles = writeRelevantCorpus(relevant, Number(process.env.BENCH_CORPUS_FILES ?? 1000));
   const relevantBytes = relevantFiles.reduce((n, f) => n + fs.statSync(f).size, 0);
@@ -72,9 +79,13 @@ function main(): void {
   console.log(`cores: ${CORES}, runs: ${RUNS} (LibCST ${LIBCST_RUNS}), medians\n`);
 
   const grepArgs = ["-rlE", RECOGNISED, "--include=*.py", "--exclude-dir=site-packages", "--exclude-dir=__pycache__", stdlib];
+  const check = (...flags: string[]) => timed(process.execPath, [CLI, "check", "--quiet", ...flags, stdlib]).seconds;
+  // The first run fills the cache; the cached runs are the ones after it (a user's second run).
+  check();
   const stdlibTimes = measure(RUNS, {
     grep: () => timed("grep", grepArgs).seconds,
-    spawnsafe: () => timed(process.execPath, [CLI, "check", "--quiet", "--format", "json", stdlib]).seconds,
+    cached: () => check(),
+    uncached: () => check("--no-cache"),
   });
   let libcst: number | null = null;
   if (hasLibcst()) {
@@ -93,25 +104,27 @@ function main(): void {
       parseSeconds = JSON.parse(out.stdout).seconds;
       return parseSeconds;
     },
-    spawnsafe: () => timed(process.execPath, [CLI, "check", "--quiet", "--format", "json", "--jobs", String(CORES), relevant]).seconds,
+    spawnsafe: () => timed(process.execPath, [CLI, "check", "--quiet", "--no-cache", "--jobs", String(CORES), relevant]).seconds,
   });
   fs.rmSync(scratch, { recursive: true, force: true });
 
   const mb = relevantBytes / 1e6;
   const floorThroughput = (mb / relevantTimes.parse) * CORES;
   const ourThroughput = mb / relevantTimes.spawnsafe;
-  const grepRatio = stdlibTimes.spawnsafe / stdlibTimes.grep;
-  const libcstRatio = libcst === null ? null : libcst / stdlibTimes.spawnsafe;
+  const cachedRatio = stdlibTimes.cached / stdlibTimes.grep;
+  const uncachedRatio = stdlibTimes.uncached / stdlibTimes.grep;
+  const libcstRatio = libcst === null ? null : libcst / stdlibTimes.uncached;
   const parseShare = ourThroughput / floorThroughput;
 
   const lines = [
     row(["measurement", "spawnsafe", "compared with", "ratio", "target", "met"]),
     row(["---", "---", "---", "---", "---", "---"]),
-    row(["stdlib `check` vs grep floor", `${stdlibTimes.spawnsafe.toFixed(2)} s`, `grep -rlE: ${stdlibTimes.grep.toFixed(3)} s`, `${grepRatio.toFixed(1)}x the floor`, "at most 2x", grepRatio <= 2 ? "yes" : "no"]),
+    row(["stdlib `check`, results cached by an earlier run, vs grep floor", `${stdlibTimes.cached.toFixed(3)} s`, `grep -rlE: ${stdlibTimes.grep.toFixed(3)} s`, `${cachedRatio.toFixed(1)}x the floor`, "at most 2x", cachedRatio <= 2 ? "yes" : "no"]),
+    row(["stdlib `check --no-cache` vs grep floor", `${stdlibTimes.uncached.toFixed(2)} s`, `grep -rlE: ${stdlibTimes.grep.toFixed(3)} s`, `${uncachedRatio.toFixed(1)}x the floor`, "at most 2x", uncachedRatio <= 2 ? "yes" : "no"]),
     libcstRatio === null
-      ? row(["stdlib `check` vs LibCST visitor", `${stdlibTimes.spawnsafe.toFixed(2)} s`, "LibCST: not run", "-", "at least 10x faster", "-"])
-      : row(["stdlib `check` vs LibCST visitor", `${stdlibTimes.spawnsafe.toFixed(2)} s`, `LibCST (${CORES} processes): ${libcst!.toFixed(1)} s`, `${libcstRatio.toFixed(0)}x faster`, "at least 10x faster", libcstRatio >= 10 ? "yes" : "no"]),
-    row(["all-relevant corpus throughput", `${ourThroughput.toFixed(1)} MB/s (${CORES} threads)`, `tree-sitter parse: ${(mb / relevantTimes.parse).toFixed(1)} MB/s x ${CORES} cores`, `${(parseShare * 100).toFixed(0)}%`, "at least 80%", parseShare >= 0.8 ? "yes" : "no"]),
+      ? row(["stdlib `check --no-cache` vs LibCST visitor", `${stdlibTimes.uncached.toFixed(2)} s`, "LibCST: not run", "-", "at least 10x faster", "-"])
+      : row(["stdlib `check --no-cache` vs LibCST visitor", `${stdlibTimes.uncached.toFixed(2)} s`, `LibCST (${CORES} processes): ${libcst!.toFixed(1)} s`, `${libcstRatio.toFixed(0)}x faster`, "at least 10x faster", libcstRatio >= 10 ? "yes" : "no"]),
+    row(["all-relevant corpus throughput (`--no-cache`)", `${ourThroughput.toFixed(1)} MB/s (${CORES} threads)`, `tree-sitter parse: ${(mb / relevantTimes.parse).toFixed(1)} MB/s x ${CORES} cores`, `${(parseShare * 100).toFixed(0)}%`, "at least 80%", parseShare >= 0.8 ? "yes" : "no"]),
   ];
   console.log(lines.join("\n"));
 }

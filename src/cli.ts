@@ -14,6 +14,7 @@ import { sarifReport } from "./report/sarif";
 import { githubAnnotation } from "./report/github";
 import type { FileResult } from "./engine";
 import { ConfigError } from "./project/config";
+import { defaultCacheDir } from "./project/cache";
 import type { Mode, StartMethod } from "./transform";
 
 export const EXIT = { ok: 0, found: 1, error: 2, interrupted: 130, terminated: 143 } as const;
@@ -34,6 +35,7 @@ interface CommonArgs {
   forceExclude: boolean;
   stdinFilename: string | null;
   jobs: number;
+  cache: boolean;
 }
 
 /** yargs drops a bare "-" among positionals; it stands for stdin, so it is renamed first. */
@@ -82,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("extend-exclude", { type: "string", default: [] as string[], coerce: repeatable, describe: "glob of paths to skip, added to the configured exclude list (repeatable)" })
     .option("force-exclude", { type: "boolean", default: false, describe: "apply the exclusions to files named on the command line too (for pre-commit)" })
     .option("stdin-filename", { type: "string", describe: "with the path -: the path of the file read from stdin (decides its package and role)" })
+    .option("cache", { type: "boolean", default: true, describe: "reuse the results of files unchanged since the last run, kept in $SPAWNSAFE_CACHE_DIR or ~/.cache/spawnsafe (--no-cache: read and write no cache)" })
     .option("jobs", { alias: "j", type: "number", default: defaultJobs(), describe: "worker threads (1: everything on the main thread)" })
     .command(
       "fix [paths..]",
@@ -216,6 +219,7 @@ function execute(args: CommonArgs, fix: boolean, write: boolean, extra: Partial<
     fix,
     write,
     jobs: args.jobs,
+    cache: args.cache ? defaultCacheDir() : null,
     progress: bar.update,
     ...extra,
   }).finally(bar.finish);

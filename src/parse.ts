@@ -1,8 +1,6 @@
 // The one place that creates the tree-sitter parser and turns a file's bytes into text and back.
 import { isUtf8 } from "node:buffer";
-import Parser from "tree-sitter";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const Python: unknown = require("tree-sitter-python");
+import type Parser from "tree-sitter";
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
@@ -10,10 +8,7 @@ export type Tree = Parser.Tree;
 let parser: Parser | null = null;
 
 export function parsePython(text: string): Tree {
-  if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(Python as Parser.Language);
-  }
+  parser ??= createParser();
   // tree-sitter's default buffer is 32 KiB; give it enough for large generated modules.
   return parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) });
 }
@@ -32,8 +27,8 @@ type Slots = SyntaxNode & Record<number, number>;
 const fastId = (node: SyntaxNode) => (node as Slots)[0] + (node as Slots)[1] * 4294967296;
 const fastStart = (node: SyntaxNode) => (node as Slots)[2] / 2;
 
-function fastAccessorsAgree(): boolean {
-  const sample = parsePython('x = "é😀"\nclass C:\n    def f(self, a=1):\n        return [a for a in "ü"]\n');
+function fastAccessorsAgree(parser: Parser): boolean {
+  const sample = parser.parse('x = "é😀"\nclass C:\n    def f(self, a=1):\n        return [a for a in "ü"]\n');
   const nodes: SyntaxNode[] = [];
   const visit = (node: SyntaxNode) => {
     nodes.push(node);
@@ -43,9 +38,20 @@ function fastAccessorsAgree(): boolean {
   return nodes.every((n) => typeof (n as Slots)[2] === "number" && fastId(n) === n.id && fastStart(n) === n.startIndex);
 }
 
-if (fastAccessorsAgree()) {
-  nodeId = fastId;
-  nodeStart = fastStart;
+/**
+ * The native addon and the grammar are loaded at the first parse, not with this module: a
+ * run whose results all come from the cache parses nothing and starts faster without them.
+ */
+function createParser(): Parser {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const TreeSitter = require("tree-sitter") as typeof Parser;
+  const created = new TreeSitter();
+  created.setLanguage(require("tree-sitter-python") as Parser.Language);
+  if (fastAccessorsAgree(created)) {
+    nodeId = fastId;
+    nodeStart = fastStart;
+  }
+  return created;
 }
 
 /** How a file's text maps back to its bytes, so that every byte outside an edit survives. */

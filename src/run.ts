@@ -1,11 +1,13 @@
 // A run over many files: discover, read, process each (in worker threads when there are
 // enough files to pay for them), then write what changed safely, one file at a time.
+import { hash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { hasInitPy, pathInside } from "./project/paths";
 import { mayNeedParsing, mentionsApi, type FileResult } from "./engine";
 import { contextOf, mayCallStartingFunction, type DirectStart } from "./project/project";
+import { ResultCache } from "./project/cache";
 import { processIsolated } from "./isolate";
 import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
@@ -36,6 +38,8 @@ export interface RunRequest {
   jobs?: number;
   /** Polled between files and between writes: once true, nothing more is started. */
   interrupted?: () => boolean;
+  /** The folder of the cache of results (src/project/cache.ts); none when absent. */
+  cache?: string | null;
   /** Called after each file is processed (for a progress bar). */
   progress?: (done: number, total: number) => void;
 }
@@ -133,43 +137,115 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+type StartingFunctions = Record<string, Record<string, string[]>>;
+
 /**
  * Reads every file on the main thread, then processes them in two rounds. First the files
  * that name the API, without the project's process-starting functions: the project model is
  * built from what they show. Then, with the model, the files it may change: those that may
  * call such a function of another module (read again) and the others that run such a call.
  * Every other file is settled on the main thread, at once. A round goes to worker threads
- * when it holds enough files. Returns null when interrupted.
+ * when it holds enough files.
+ *
+ * With a cache (src/project/cache.ts), a file whose result is kept is not processed again.
+ * When no file of any project changed, the models are kept too: the first round is skipped,
+ * and the files whose results are not kept are read and processed once, with the model.
+ * Returns null when interrupted.
  */
 async function processAll(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
   const results: FileResult[] = new Array(files.length);
   const originals: (Buffer | null)[] = new Array(files.length).fill(null);
   const setups = files.map((f) => plan.setup(f));
-  const jobOf = (i: number): Job => {
-    const planned = setups[i];
-    const info = { ...fileInfo(files[i], displayPath(files[i]), plan.isPackageDir), project: planned.facts };
-    return { info, bytes: originals[i]!, options: planned.options, root: planned.root, scope: planned.scope };
+  const infos = files.map((f, i) => ({ ...fileInfo(f, displayPath(f), plan.isPackageDir), project: setups[i].facts }));
+  const cache = request.cache ? new ResultCache(request.cache) : null;
+  const jobOf = (i: number): Job => ({ info: infos[i], bytes: originals[i]!, options: setups[i].options, root: setups[i].root, scope: setups[i].scope });
+  const contextFor = (i: number, starts: StartingFunctions) => contextOf(starts[setups[i].root] ?? {}, setups[i].scope);
+  // Everything the engine is given but the bytes: what a file's result is cached under.
+  const keyOf = (i: number, starts: StartingFunctions) =>
+    hash("sha1", `${JSON.stringify([infos[i], setups[i].options, setups[i].scope, request.fix])}\0${contextKey(contextFor(i, starts).startingFunctions)}`, "base64");
+  const cached = (i: number, starts: StartingFunctions) => cache?.get(setups[i].root, files[i], keyOf(i, starts)) ?? null;
+  const settle = (i: number, starts: StartingFunctions, result: FileResult) => {
+    results[i] = result;
+    cache?.set(setups[i].root, files[i], keyOf(i, starts), result);
   };
   let done = 0;
   const tick = () => request.progress?.(++done, files.length);
+  /** Reads files; those that cannot be read are settled as errors. Returns the others. */
+  const read = (indices: number[]) =>
+    indices.filter((i) => {
+      // The cache's stat is taken before the read: a write in between is seen by the next run.
+      cache?.statOf(files[i]);
+      try {
+        originals[i] = fs.readFileSync(files[i]);
+        return true;
+      } catch (err) {
+        results[i] = failed(infos[i].path, `cannot read: ${describeError(err)}`);
+        tick();
+        return false;
+      }
+    });
+  /** processRound, with the results kept in the cache taken from it (and the others kept there). */
+  const round = async (indices: number[], starts: StartingFunctions, onResult: () => void): Promise<FileResult[] | null> => {
+    const out: (FileResult | null)[] = indices.map((i) => cached(i, starts));
+    const todo = indices.filter((_, k) => !out[k]);
+    for (const result of out) if (result) onResult();
+    const computed = await processRound(todo.map(jobOf), starts, request, interrupted, onResult);
+    if (!computed) return null;
+    let next = 0;
+    return indices.map((i, k) => {
+      if (out[k]) return out[k]!;
+      const result = computed[next++];
+      cache?.set(setups[i].root, files[i], keyOf(i, starts), result);
+      return result;
+    });
+  };
+  /**
+   * With the model: a file that does not name the API is processed (in the last round, in
+   * `again`) if its top level may call one of the project's starting functions, else settled
+   * here at once, unparsed.
+   */
+  const queueOrSettle = (i: number, again: number[]) => {
+    const context = contextFor(i, plan.startingFunctions);
+    if (Object.keys(context.startingFunctions).length > 0 && mayNeedParsing(originals[i]!.toString("latin1"), infos[i], context)) again.push(i);
+    else {
+      settle(i, plan.startingFunctions, processIsolated(infos[i], originals[i]!, setups[i].options, request.fix, context));
+      tick();
+    }
+  };
+  /** The last round: `again` with the model; `uncounted` of them were not counted in an earlier round. */
+  const lastRound = async (again: number[], uncounted: number) => {
+    const computed = await round(again, plan.startingFunctions, () => {
+      if (uncounted-- > 0) tick();
+    });
+    if (!computed) return null;
+    again.forEach((i, k) => (results[i] = computed[k]));
+    cache?.save();
+    return { results, originals };
+  };
+
+  const roots = [...plan.projects.keys()];
+  const models = roots.map((root) => cache?.model(root, plan.projectFiles.get(root)!) ?? null);
+  if (cache && models.every((model) => model !== null)) {
+    roots.forEach((root, k) => plan.useStartingFunctions(root, models[k]!));
+    const missed = files.map((_, i) => i).filter((i) => {
+      const kept = cached(i, plan.startingFunctions);
+      if (kept) results[i] = kept;
+      return !kept;
+    });
+    for (let n = files.length - missed.length; n > 0; n--) tick();
+    const again: number[] = [];
+    for (const i of read(missed)) {
+      if (mentionsApi(originals[i]!)) again.push(i);
+      else queueOrSettle(i, again);
+    }
+    return lastRound(again, again.length);
+  }
+
   const first: number[] = [];
   const rest: number[] = [];
-  for (let i = 0; i < files.length; i++) {
-    try {
-      originals[i] = fs.readFileSync(files[i]);
-    } catch (err) {
-      results[i] = failed(displayPath(files[i]), `cannot read: ${describeError(err)}`);
-      tick();
-      continue;
-    }
-    (mentionsApi(originals[i]!) ? first : rest).push(i);
-  }
-  const noStarts: Record<string, Record<string, string[]>> = {};
-  const round = (indices: number[], starts: Record<string, Record<string, string[]>>, onResult: () => void) =>
-    processRound(indices.map(jobOf), starts, request, interrupted, onResult);
-
+  for (const i of read(files.map((_, i) => i))) (mentionsApi(originals[i]!) ? first : rest).push(i);
   // Progress counts a file once, when its first result is in.
-  const firstResults = await round(first, noStarts, tick);
+  const firstResults = await round(first, {}, tick);
   if (!firstResults) return null;
   const directs = new Map<string, DirectStart[]>();
   first.forEach((i, k) => {
@@ -178,37 +254,31 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   });
   const index = new Map(files.map((f, i) => [f, i]));
   plan.findStarts(directs, (file) => originals[index.get(file) ?? -1] ?? null);
+  roots.forEach((root) => cache?.setModel(root, plan.projectFiles.get(root)!, plan.startingFunctions[root]));
 
   const again: number[] = [];
-  const settle = (i: number, result: FileResult) => (results[i] = result);
-  const startsOf = (job: Job) => plan.startingFunctions[job.root] ?? {};
   first.forEach((i, k) => {
-    const job = jobOf(i);
-    const starts = startsOf(job);
-    // The first round saw no other module's functions: a file that may call one is read again.
-    const text = () => originals[i]!.toString("latin1");
-    if (Object.keys(starts).length > 0 && mayCallStartingFunction(text(), contextOf(starts, job.scope).startingFunctions, job.scope.packageName)) again.push(i);
-    else settle(i, firstResults[k]);
+    const context = contextFor(i, plan.startingFunctions);
+    // The first round saw no other module's functions: a file that may call one is processed again.
+    const starts = context.startingFunctions;
+    if (Object.keys(starts).length > 0 && mayCallStartingFunction(originals[i]!.toString("latin1"), starts, context.packageName)) again.push(i);
+    else settle(i, plan.startingFunctions, firstResults[k]);
   });
-  for (const i of rest) {
-    const job = jobOf(i);
-    const starts = startsOf(job);
-    // In a project with functions that start processes, any file's top level may call one.
-    if (Object.keys(starts).length > 0 && mayNeedParsing(originals[i]!.toString("latin1"), job.info, contextOf(starts, job.scope))) again.push(i);
-    else {
-      settle(i, processIsolated(job.info, job.bytes, job.options, request.fix, contextOf(starts, job.scope)));
-      tick();
-    }
-  }
+  for (const i of rest) queueOrSettle(i, again);
   // Files of the first round were counted then; the others count now.
   const firstSet = new Set(first);
-  let uncounted = again.filter((i) => !firstSet.has(i)).length;
-  const secondResults = await round(again, plan.startingFunctions, () => {
-    if (uncounted-- > 0) tick();
-  });
-  if (!secondResults) return null;
-  again.forEach((i, k) => settle(i, secondResults[k]));
-  return { results, originals };
+  return lastRound(again, again.filter((i) => !firstSet.has(i)).length);
+}
+
+/** A digest of the starting functions a file sees, worked out once per view. */
+const contextKeys = new WeakMap<Record<string, string[]>, string>();
+function contextKey(startingFunctions: Record<string, string[]>): string {
+  let key = contextKeys.get(startingFunctions);
+  if (key === undefined) {
+    key = Object.keys(startingFunctions).length === 0 ? "" : hash("sha1", JSON.stringify(startingFunctions), "base64");
+    contextKeys.set(startingFunctions, key);
+  }
+  return key;
 }
 
 /** One round of jobs: in worker threads when there are enough, else here. Null when interrupted. */

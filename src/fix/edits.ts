@@ -1,5 +1,5 @@
 // Edits as ranges of the original text; choosing the fixes of one pass; applying them.
-import MagicString from "magic-string";
+import type MagicString from "magic-string";
 
 /** Replace text[start, end) with `text`; start === end inserts. */
 export interface Edit {
@@ -56,7 +56,10 @@ function firstStart(fix: { edits: Edit[] }): number {
 
 /** Applies non-colliding edits; insertions at one index keep the order they are given in. */
 export function applyEdits(text: string, edits: Edit[]): string {
-  const s = new MagicString(text);
+  // Loaded when a fix is applied, not with the engine: most runs apply none.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { default: Magic } = require("magic-string") as { default: typeof MagicString };
+  const s = new Magic(text);
   const unique: Edit[] = [];
   for (const e of edits) if (!unique.some((u) => sameEdit(u, e))) unique.push(e);
   for (const e of unique) {

@@ -45,6 +45,8 @@ export interface RunPlan {
    * Empty until findStarts() has run.
    */
   startingFunctions: Record<string, Record<string, string[]>>;
+  /** By root: the project's files (what its model is built from). */
+  projectFiles: Map<string, string[]>;
   setup(file: string): PlannedFile;
   /** Whether a folder holds an __init__.py, each folder looked up once in the run. */
   isPackageDir(dir: string): boolean;
@@ -53,6 +55,8 @@ export interface RunPlan {
    * found in the files it analysed (`directs`, by file: those are not parsed again).
    */
   findStarts(directs: Map<string, DirectStart[]>, bytesOf?: (file: string) => Buffer | null): void;
+  /** Takes a project's starting functions as found by an earlier run (from the cache) instead. */
+  useStartingFunctions(root: string, startingFunctions: Record<string, string[]>): void;
 }
 
 export const DEFAULT_MODE: Mode = "auto";
@@ -126,6 +130,11 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
     unreadable,
     projects,
     startingFunctions,
+    projectFiles,
+    useStartingFunctions(root, found) {
+      projects.get(root)!.startingFunctions = found;
+      startingFunctions[root] = found;
+    },
     findStarts(directs, bytesOf) {
       for (const [root, project] of projects) {
         project.startingFunctions = findStartingFunctions(project, { files: projectFiles.get(root)!, show, directs, bytesOf });

@@ -1,7 +1,10 @@
 // Unified diffs, `--- a/PATH` / `+++ b/PATH`, as git and patch read them.
-import { structuredPatch } from "diff";
+import type { structuredPatch as StructuredPatch } from "diff";
 
 export function unifiedDiff(displayPath: string, before: string, after: string): string {
+  // Loaded for the first diff, not with the command line: most runs print none.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { structuredPatch } = require("diff") as { structuredPatch: typeof StructuredPatch };
   const patch = structuredPatch(`a/${displayPath}`, `b/${displayPath}`, before, after, "", "", { context: 3 });
   const out = [`--- a/${displayPath}`, `+++ b/${displayPath}`];
   for (const hunk of patch.hunks) {

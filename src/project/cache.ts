@@ -1,0 +1,190 @@
+// Results of files that did not change since the last run, kept between runs (as ruff and
+// black keep theirs), one cache file per project root in the user's cache folder.
+//
+// A file's result depends on its bytes, on how it is treated (options, role evidence, its
+// place in the project) and on the project's functions that start processes. So a result is
+// kept under the file's stat (size, mtime, ctime, inode: any write changes one of them) and
+// a key of everything else the engine is given; the project's functions are kept under the
+// stat of every file of the project, and when one changed, the model is built again and only
+// the files whose view of it changed are processed again. A cache written by another build
+// of spawnsafe is not read. A cache that cannot be read or written is no cache: the run goes
+// on without it.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { FileResult } from "../engine";
+
+/** What is kept of a result: never the texts or bytes of a changed file (those are not cached). */
+type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts">;
+
+interface FileEntry {
+  stat: string;
+  /** By key (how the file was treated): the result. The last few keys only. */
+  results: Record<string, Kept>;
+}
+
+interface CacheFile {
+  tool: string;
+  root: string;
+  model: { key: string; startingFunctions: Record<string, string[]> } | null;
+  files: Record<string, FileEntry>;
+}
+
+/** Keys kept per file: a run and its first round, and a couple of other settings. */
+const KEYS_PER_FILE = 4;
+
+/**
+ * A file changed less than this long before it was looked at may change again within the
+ * same timestamp tick (a second or two on some file systems), unseen by its stat: it is not
+ * cached (git calls such entries racily clean).
+ */
+const RACY_MS = 2000;
+
+/** `$SPAWNSAFE_CACHE_DIR`, else `$XDG_CACHE_HOME/spawnsafe`, else `~/.cache/spawnsafe`. */
+export function defaultCacheDir(): string {
+  if (process.env.SPAWNSAFE_CACHE_DIR) return path.resolve(process.env.SPAWNSAFE_CACHE_DIR);
+  const base = process.env.XDG_CACHE_HOME ? path.resolve(process.env.XDG_CACHE_HOME) : path.join(os.homedir(), ".cache");
+  return path.join(base, "spawnsafe");
+}
+
+export class ResultCache {
+  private readonly stats = new Map<string, string | null>();
+  private readonly caches = new Map<string, CacheFile>();
+  private readonly changed = new Set<string>();
+  private readonly now = Date.now();
+
+  constructor(private readonly dir: string) {}
+
+  /**
+   * The stat of a file as the cache knows it, taken once per run (before the file is read,
+   * so that a write in between makes the next run look again); null when it cannot be
+   * trusted (missing, or changed within the last RACY_MS).
+   */
+  statOf(file: string): string | null {
+    let known = this.stats.get(file);
+    if (known !== undefined) return known;
+    try {
+      const s = fs.statSync(file);
+      known = this.now - s.mtimeMs < RACY_MS ? null : `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+    } catch {
+      known = null;
+    }
+    this.stats.set(file, known);
+    return known;
+  }
+
+  /** The project's starting functions kept for `root`, if none of `files` changed since. */
+  model(root: string, files: string[]): Record<string, string[]> | null {
+    const key = this.modelKey(root, files);
+    const model = this.load(root).model;
+    return key !== null && model?.key === key ? model.startingFunctions : null;
+  }
+
+  setModel(root: string, files: string[], startingFunctions: Record<string, string[]>): void {
+    const key = this.modelKey(root, files);
+    const cache = this.load(root);
+    if (key === null || cache.model?.key === key) return;
+    cache.model = { key, startingFunctions };
+    this.changed.add(root);
+  }
+
+  get(root: string, file: string, key: string): FileResult | null {
+    const stat = this.statOf(file);
+    const entry = this.load(root).files[file];
+    const kept = stat !== null && entry?.stat === stat ? entry.results[key] : undefined;
+    if (!kept) return null;
+    return { ...kept, findings: kept.findings.map((f) => ({ ...f })), before: "", after: "", output: null };
+  }
+
+  /** Keeps an unchanged file's result (a changed file is written, and so changes). */
+  set(root: string, file: string, key: string, result: FileResult): void {
+    const stat = this.statOf(file);
+    if (stat === null || result.output) return;
+    const cache = this.load(root);
+    let entry = cache.files[file];
+    if (entry?.stat !== stat) cache.files[file] = entry = { stat, results: {} };
+    if (key in entry.results) return;
+    const { path: shown, decision, findings, error, passes, starts } = result;
+    entry.results[key] = { path: shown, decision, findings, error, passes, ...(starts ? { starts } : {}) };
+    const keys = Object.keys(entry.results);
+    for (const old of keys.slice(0, Math.max(0, keys.length - KEYS_PER_FILE))) delete entry.results[old];
+    this.changed.add(root);
+  }
+
+  /** Writes what changed, each cache file replaced whole (a concurrent run's is then overwritten, never mixed). */
+  save(): void {
+    for (const root of this.changed) {
+      const file = this.fileOf(root);
+      const temporary = `${file}.${process.pid}.tmp`;
+      try {
+        fs.mkdirSync(this.dir, { recursive: true });
+        fs.writeFileSync(temporary, JSON.stringify(this.caches.get(root)));
+        fs.renameSync(temporary, file);
+      } catch {
+        try {
+          fs.rmSync(temporary, { force: true });
+        } catch {
+          /* the folder itself is unusable: nothing was written */
+        }
+      }
+    }
+    this.changed.clear();
+  }
+
+  private modelKey(root: string, files: string[]): string | null {
+    const hash = createHash("sha1").update(`${process.cwd()}\0${root}\0`);
+    for (const file of files) {
+      const stat = this.statOf(file);
+      if (stat === null) return null;
+      hash.update(`${file}\0${stat}\0`);
+    }
+    return hash.digest("hex");
+  }
+
+  private fileOf(root: string): string {
+    return path.join(this.dir, `${createHash("sha1").update(root).digest("hex")}.json`);
+  }
+
+  private load(root: string): CacheFile {
+    let cache = this.caches.get(root);
+    if (cache) return cache;
+    try {
+      const read = JSON.parse(fs.readFileSync(this.fileOf(root), "utf8")) as CacheFile;
+      if (read.tool === toolStamp() && read.root === root && read.files) cache = read;
+    } catch {
+      /* no cache yet, or a broken one: start afresh */
+    }
+    cache ??= { tool: toolStamp(), root, model: null, files: {} };
+    this.caches.set(root, cache);
+    return cache;
+  }
+}
+
+let stamp: string | null = null;
+
+/**
+ * Which build of spawnsafe wrote a cache: its version, the parser's, and the size and
+ * modification time of every compiled file (a rebuild changes the results it gives).
+ */
+export function toolStamp(): string {
+  if (stamp) return stamp;
+  const hash = createHash("sha1");
+  const dist = path.resolve(__dirname, "..", "..");
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".js")) {
+        const s = fs.statSync(full);
+        hash.update(`${path.relative(dist, full)}\0${s.size}\0${s.mtimeMs}\0`);
+      }
+    }
+  };
+  for (const part of ["src", "transforms"]) walk(path.join(dist, part));
+  for (const pkg of ["tree-sitter", "tree-sitter-python"]) {
+    const manifest = JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as { version: string };
+    hash.update(`${pkg}@${manifest.version}\0`);
+  }
+  return (stamp = hash.digest("hex"));
+}
