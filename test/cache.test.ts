@@ -158,3 +158,14 @@ test("after fix writes a file, check sees the fixed file, not the result kept of
   assert.deepEqual(messages(after.report)["main.py"], []);
   assert.equal(after.status, 0);
 });
+
+test("a deleted file's kept result is dropped when the cache is next written", () => {
+  const dir = project();
+  const cache = cacheDir();
+  check(dir, cache);
+  const main = path.join(dir, "main.py");
+  assert.ok(cacheFile(cache).data.files[main]);
+  fs.rmSync(main);
+  assert.deepEqual(messages(check(dir, cache).report), { "pkg/__init__.py": [], "pkg/jobs.py": messages(check(dir, cache, ["--no-cache"]).report)["pkg/jobs.py"] });
+  assert.equal(cacheFile(cache).data.files[main], undefined);
+});

@@ -112,14 +112,20 @@ export class ResultCache {
     this.changed.add(root);
   }
 
-  /** Writes what changed, each cache file replaced whole (a concurrent run's is then overwritten, never mixed). */
+  /**
+   * Writes what changed, each cache file replaced whole (a concurrent run's is then
+   * overwritten, never mixed), without the entries of files that no longer exist.
+   */
   save(): void {
     for (const root of this.changed) {
+      const cache = this.caches.get(root)!;
+      // Files of other runs stay (a run may cover part of a project); deleted ones go.
+      for (const kept of Object.keys(cache.files)) if (this.stats.get(kept) == null && !fs.existsSync(kept)) delete cache.files[kept];
       const file = this.fileOf(root);
       const temporary = `${file}.${process.pid}.tmp`;
       try {
         fs.mkdirSync(this.dir, { recursive: true });
-        fs.writeFileSync(temporary, JSON.stringify(this.caches.get(root)));
+        fs.writeFileSync(temporary, JSON.stringify(cache));
         fs.renameSync(temporary, file);
       } catch {
         try {
