@@ -224,7 +224,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   };
 
   const roots = [...plan.projects.keys()];
-  const models = roots.map((root) => cache?.model(root, plan.projectFiles.get(root)!) ?? null);
+  const models = roots.map((root) => cache?.model(plan.projects.get(root)!, plan.projectFiles.get(root)!) ?? null);
   if (cache && models.every((model) => model !== null)) {
     roots.forEach((root, k) => plan.useStartingFunctions(root, models[k]!));
     const missed = files.map((_, i) => i).filter((i) => {
@@ -254,7 +254,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   });
   const index = new Map(files.map((f, i) => [f, i]));
   plan.findStarts(directs, (file) => originals[index.get(file) ?? -1] ?? null);
-  roots.forEach((root) => cache?.setModel(root, plan.projectFiles.get(root)!, plan.startingFunctions[root]));
+  roots.forEach((root) => cache?.setModel(plan.projects.get(root)!, plan.projectFiles.get(root)!));
 
   const again: number[] = [];
   first.forEach((i, k) => {

@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { FileResult } from "../engine";
+import type { Project } from "./project";
 
 /** What is kept of a result: never the texts or bytes of a changed file (those are not cached). */
 type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts">;
@@ -74,15 +75,16 @@ export class ResultCache {
     return known;
   }
 
-  /** The project's starting functions kept for `root`, if none of `files` changed since. */
-  model(root: string, files: string[]): Record<string, string[]> | null {
-    const key = this.modelKey(root, files);
-    const model = this.load(root).model;
+  /** The project's starting functions as kept, if none of its `files` changed since. */
+  model(project: Project, files: string[]): Record<string, string[]> | null {
+    const key = this.modelKey(project, files);
+    const model = this.load(project.root).model;
     return key !== null && model?.key === key ? model.startingFunctions : null;
   }
 
-  setModel(root: string, files: string[], startingFunctions: Record<string, string[]>): void {
-    const key = this.modelKey(root, files);
+  setModel(project: Project, files: string[]): void {
+    const { root, startingFunctions } = project;
+    const key = this.modelKey(project, files);
     const cache = this.load(root);
     if (key === null || cache.model?.key === key) return;
     cache.model = { key, startingFunctions };
@@ -138,8 +140,9 @@ export class ResultCache {
     this.changed.clear();
   }
 
-  private modelKey(root: string, files: string[]): string | null {
-    const hash = createHash("sha1").update(`${process.cwd()}\0${root}\0`);
+  /** What the model is found from: the files (by stat), where module names start, and the working directory (chains name files relative to it). */
+  private modelKey(project: Project, files: string[]): string | null {
+    const hash = createHash("sha1").update(`${process.cwd()}\0${project.root}\0${project.sourceRoots.join("\0")}\0\0`);
     for (const file of files) {
       const stat = this.statOf(file);
       if (stat === null) return null;
