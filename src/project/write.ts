@@ -31,13 +31,22 @@ export function writeSafely(file: string, expected: Buffer, output: Buffer): str
   if (!writable(target)) return `not written: no permission to write the file (mode ${octal})`;
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.spawnsafe-${randomBytes(6).toString("hex")}.tmp`);
+  let fd: number;
   try {
     // "wx": never reuse or follow an existing path at the temporary name.
-    fs.writeFileSync(temp, output, { mode: 0o600, flag: "wx" });
+    fd = fs.openSync(temp, "wx", 0o600);
   } catch (err) {
     return `not written: cannot create a temporary file in ${dir} (${describe(err)})`;
   }
   try {
+    try {
+      fs.writeFileSync(fd, output);
+      // On disk before the rename: after a crash the file is the old one or the whole new
+      // one, never a new name for blocks not yet written.
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     if (process.getuid?.() === 0) fs.chownSync(temp, stat.uid, stat.gid);
     fs.chmodSync(temp, mode);
     fs.renameSync(temp, target);
