@@ -36,11 +36,12 @@ interface CommonArgs {
   stdinFilename: string | null;
   jobs: number;
   cache: boolean;
+  cacheDir?: string;
 }
 
 /** yargs drops a bare "-" among positionals; it stands for stdin, so it is renamed first. */
 const STDIN_ARG = "\0stdin";
-const TAKES_VALUE = new Set(["--mode", "--method", "--format", "--exclude", "--extend-exclude", "--stdin-filename", "--jobs", "-j"]);
+const TAKES_VALUE = new Set(["--mode", "--method", "--format", "--exclude", "--extend-exclude", "--stdin-filename", "--jobs", "-j", "--cache-dir"]);
 
 function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
@@ -84,7 +85,8 @@ export async function main(argv: string[]): Promise<number> {
     .option("extend-exclude", { type: "string", default: [] as string[], coerce: repeatable, describe: "glob of paths to skip, added to the configured exclude list (repeatable)" })
     .option("force-exclude", { type: "boolean", default: false, describe: "apply the exclusions to files named on the command line too (for pre-commit)" })
     .option("stdin-filename", { type: "string", describe: "with the path -: the path of the file read from stdin (decides its package and role)" })
-    .option("cache", { type: "boolean", default: true, describe: "reuse the results of files unchanged since the last run, kept in $SPAWNSAFE_CACHE_DIR or ~/.cache/spawnsafe (--no-cache: read and write no cache)" })
+    .option("cache", { type: "boolean", default: true, describe: "reuse the results of files unchanged since the last run (--no-cache: read and write no cache)" })
+    .option("cache-dir", { type: "string", describe: "where the cache is kept (default: $SPAWNSAFE_CACHE_DIR, else $XDG_CACHE_HOME/spawnsafe, else ~/.cache/spawnsafe)" })
     .option("jobs", { alias: "j", type: "number", default: defaultJobs(), describe: "worker threads (1: everything on the main thread)" })
     .command(
       "fix [paths..]",
@@ -219,7 +221,7 @@ function execute(args: CommonArgs, fix: boolean, write: boolean, extra: Partial<
     fix,
     write,
     jobs: args.jobs,
-    cache: args.cache ? defaultCacheDir() : null,
+    cache: !args.cache ? null : args.cacheDir !== undefined ? path.resolve(args.cacheDir) : defaultCacheDir(),
     progress: bar.update,
     ...extra,
   }).finally(bar.finish);

@@ -169,3 +169,15 @@ test("a deleted file's kept result is dropped when the cache is next written", (
   assert.deepEqual(messages(check(dir, cache).report), { "pkg/__init__.py": [], "pkg/jobs.py": messages(check(dir, cache, ["--no-cache"]).report)["pkg/jobs.py"] });
   assert.equal(cacheFile(cache).data.files[main], undefined);
 });
+
+test("--cache-dir puts the cache in the folder given (relative to the working directory), over $SPAWNSAFE_CACHE_DIR", () => {
+  const dir = project();
+  const fromEnv = cacheDir();
+  const first = check(dir, fromEnv, ["--cache-dir", "kept"]);
+  assert.deepEqual(fs.readdirSync(fromEnv), []);
+  const kept = path.join(dir, "kept");
+  tamper(kept, path.join(dir, "main.py"));
+  const second = check(dir, fromEnv, ["--cache-dir", "kept"]);
+  assert.deepEqual(messages(second.report)["main.py"], [`SPS101 ${TAMPERED}`]);
+  assert.deepEqual(second.report.files.length, first.report.files.length);
+});
