@@ -143,7 +143,7 @@ type StartingFunctions = Record<string, Record<string, string[]>>;
  * Reads every file on the main thread, then processes them in two rounds. First the files
  * that name the API, without the project's process-starting functions: the project model is
  * built from what they show. Then, with the model, the files it may change: those that may
- * call such a function of another module (read again) and the others that run such a call.
+ * call such a function of another module (processed again) and the others that run such a call.
  * Every other file is settled on the main thread, at once. A round goes to worker threads
  * when it holds enough files.
  *
@@ -163,10 +163,11 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   // Everything the engine is given but the bytes: what a file's result is cached under.
   const keyOf = (i: number, starts: StartingFunctions) =>
     hash("sha1", `${JSON.stringify([infos[i], setups[i].options, setups[i].scope, request.fix])}\0${contextKey(contextFor(i, starts).startingFunctions)}`, "base64");
-  const cached = (i: number, starts: StartingFunctions) => cache?.get(setups[i].root, files[i], keyOf(i, starts)) ?? null;
+  const cached = (i: number, key: string) => cache?.get(setups[i].root, files[i], key) ?? null;
+  const keep = (i: number, key: string, result: FileResult) => cache?.set(setups[i].root, files[i], key, result);
   const settle = (i: number, starts: StartingFunctions, result: FileResult) => {
     results[i] = result;
-    cache?.set(setups[i].root, files[i], keyOf(i, starts), result);
+    if (cache) keep(i, keyOf(i, starts), result);
   };
   let done = 0;
   const tick = () => request.progress?.(++done, files.length);
@@ -186,7 +187,9 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     });
   /** processRound, with the results kept in the cache taken from it (and the others kept there). */
   const round = async (indices: number[], starts: StartingFunctions, onResult: () => void): Promise<FileResult[] | null> => {
-    const out: (FileResult | null)[] = indices.map((i) => cached(i, starts));
+    // Each key worked out once: a hash of the file's treatment, on every file of the round.
+    const keys = cache ? indices.map((i) => keyOf(i, starts)) : [];
+    const out: (FileResult | null)[] = indices.map((i, k) => (cache ? cached(i, keys[k]) : null));
     const todo = indices.filter((_, k) => !out[k]);
     for (const result of out) if (result) onResult();
     const computed = await processRound(todo.map(jobOf), starts, request, interrupted, onResult);
@@ -195,7 +198,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     return indices.map((i, k) => {
       if (out[k]) return out[k]!;
       const result = computed[next++];
-      cache?.set(setups[i].root, files[i], keyOf(i, starts), result);
+      if (cache) keep(i, keys[k], result);
       return result;
     });
   };
@@ -228,7 +231,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   if (cache && models.every((model) => model !== null)) {
     roots.forEach((root, k) => plan.useStartingFunctions(root, models[k]!));
     const missed = files.map((_, i) => i).filter((i) => {
-      const kept = cached(i, plan.startingFunctions);
+      const kept = cached(i, keyOf(i, plan.startingFunctions));
       if (kept) results[i] = kept;
       return !kept;
     });
