@@ -67,8 +67,9 @@ function row(cells: string[]): string {
 
 function main(): void {
   const stdlib = stdlibDir();
-  const stdlibList = pythonFiles(stdlib).join("\n");
-  const stdlibBytes = pythonFiles(stdlib).reduce((n, f) => n + fs.statSync(f).size, 0);
+  const stdlibFiles = pythonFiles(stdlib);
+  const stdlibList = stdlibFiles.join("\n");
+  const stdlibBytes = stdlibFiles.reduce((n, f) => n + fs.statSync(f).size, 0);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-bench-"));
   cacheDir = path.join(scratch, "cache");
   const relevant = path.join(scratch, "relevant");

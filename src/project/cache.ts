@@ -9,7 +9,7 @@
 // the files whose view of it changed are processed again. A cache written by another build
 // of spawnsafe is not read. A cache that cannot be read or written is no cache: the run goes
 // on without it.
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -142,17 +142,17 @@ export class ResultCache {
 
   /** What the model is found from: the files (by stat), where module names start, and the working directory (chains name files relative to it). */
   private modelKey(project: Project, files: string[]): string | null {
-    const hash = createHash("sha1").update(`${process.cwd()}\0${project.root}\0${project.sourceRoots.join("\0")}\0\0`);
+    const digest = createHash("sha1").update(`${process.cwd()}\0${project.root}\0${project.sourceRoots.join("\0")}\0\0`);
     for (const file of files) {
       const stat = this.statOf(file);
       if (stat === null) return null;
-      hash.update(`${file}\0${stat}\0`);
+      digest.update(`${file}\0${stat}\0`);
     }
-    return hash.digest("hex");
+    return digest.digest("hex");
   }
 
   private fileOf(root: string): string {
-    return path.join(this.dir, `${createHash("sha1").update(root).digest("hex")}.json`);
+    return path.join(this.dir, `${hash("sha1", root, "hex")}.json`);
   }
 
   private load(root: string): CacheFile {
@@ -173,12 +173,12 @@ export class ResultCache {
 let stamp: string | null = null;
 
 /**
- * Which build of spawnsafe wrote a cache: its version, the parser's, and the size and
- * modification time of every compiled file (a rebuild changes the results it gives).
+ * Which build of spawnsafe wrote a cache: the size and modification time of every compiled
+ * file (a rebuild or an upgrade changes the results it gives) and the parser's versions.
  */
 export function toolStamp(): string {
   if (stamp) return stamp;
-  const hash = createHash("sha1");
+  const digest = createHash("sha1");
   const dist = path.resolve(__dirname, "..", "..");
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -186,14 +186,14 @@ export function toolStamp(): string {
       if (entry.isDirectory()) walk(full);
       else if (entry.name.endsWith(".js")) {
         const s = fs.statSync(full);
-        hash.update(`${path.relative(dist, full)}\0${s.size}\0${s.mtimeMs}\0`);
+        digest.update(`${path.relative(dist, full)}\0${s.size}\0${s.mtimeMs}\0`);
       }
     }
   };
   for (const part of ["src", "transforms"]) walk(path.join(dist, part));
   for (const pkg of ["tree-sitter", "tree-sitter-python"]) {
     const manifest = JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as { version: string };
-    hash.update(`${pkg}@${manifest.version}\0`);
+    digest.update(`${pkg}@${manifest.version}\0`);
   }
-  return (stamp = hash.digest("hex"));
+  return (stamp = digest.digest("hex"));
 }
