@@ -37,6 +37,7 @@ interface CommonArgs {
   jobs: number;
   cache: boolean;
   cacheDir?: string;
+  unsafeFixes: boolean;
 }
 
 /** yargs drops a bare "-" among positionals; it stands for stdin, so it is renamed first. */
@@ -87,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("stdin-filename", { type: "string", describe: "with the path -: the path of the file read from stdin (decides its package and role)" })
     .option("cache", { type: "boolean", default: true, describe: "reuse the results of files unchanged since the last run (--no-cache: read and write no cache)" })
     .option("cache-dir", { type: "string", describe: "where the cache is kept (default: $SPAWNSAFE_CACHE_DIR, else $XDG_CACHE_HOME/spawnsafe, else ~/.cache/spawnsafe)" })
+    .option("unsafe-fixes", { type: "boolean", default: false, describe: "apply fixes spawnsafe cannot prove keep the program working too (each finding says why it is unsafe)" })
     .option("jobs", { alias: "j", type: "number", default: defaultJobs(), describe: "worker threads (1: everything on the main thread)" })
     .command(
       "fix [paths..]",
@@ -215,7 +217,7 @@ function execute(args: CommonArgs, fix: boolean, write: boolean, extra: Partial<
     // --exclude replaces the configuration's list (as ruff's does); --extend-exclude adds to it.
     replaceConfiguredExclude: args.exclude.length > 0,
     forceExclude: args.forceExclude,
-    options: { ...(args.mode ? { mode: args.mode } : {}), ...(args.method ? { method: args.method } : {}) },
+    options: { ...(args.mode ? { mode: args.mode } : {}), ...(args.method ? { method: args.method } : {}), ...(args.unsafeFixes ? { unsafeFixes: true } : {}) },
     config: args.config ?? null,
     isolated: args.isolated,
     fix,
@@ -314,7 +316,7 @@ async function stdinCommand(command: "check" | "fix", args: CommonArgs, dryRun: 
   const started = process.hrtime.bigint();
   const bytes = await readStdin();
   const excluded = args.forceExclude && stdinExcluded(args.stdinFilename, excludeList(args));
-  const results = excluded ? [] : [processStdin(bytes, args.stdinFilename, { mode: args.mode ?? "auto", method: args.method ?? "spawn" }, command === "fix")];
+  const results = excluded ? [] : [processStdin(bytes, args.stdinFilename, { mode: args.mode ?? "auto", method: args.method ?? "spawn", ...(args.unsafeFixes ? { unsafeFixes: true } : {}) }, command === "fix")];
   const result: RunResult = { results, missing: [], unreadable: [], seconds: Number(process.hrtime.bigint() - started) / 1e9, written: 0, interrupted: false };
   if (rewrite) {
     const r = results[0];

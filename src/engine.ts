@@ -8,7 +8,7 @@ import { directStarts, mayCallStartingFunction, moduleLevelCode, type DirectStar
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { reportsOf, type Decision, type FileInfo, type Options, type Transform } from "./transform";
+import { reportsOf, type Applicability, type Decision, type FileInfo, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 
 export interface Finding {
@@ -21,6 +21,8 @@ export interface Finding {
   endColumn: number;
   /** A fix exists for it. */
   fixable: boolean;
+  /** The fix's applicability ("safe" is applied by `fix`, "unsafe" only with --unsafe-fixes); null without a fix. */
+  applicability: Applicability | null;
   /** `fix` applied that fix. */
   fixed: boolean;
 }
@@ -137,7 +139,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     return { ...f, line: o.line, column: o.column, endLine: o.endLine, endColumn: o.endColumn };
   };
   for (let pass = 1; ; pass++) {
-    const chosen = chooseFixes(pending.filter((p) => p.edits).map((p) => ({ ...p, edits: p.edits! })));
+    const chosen = chooseFixes(pending.filter((p) => p.edits && applies(p.finding, options)).map((p) => ({ ...p, edits: p.edits! })));
     if (chosen.length === 0) break;
     if (pass > MAX_PASSES) {
       result.error = { message: `fixes did not settle after ${MAX_PASSES} passes (a spawnsafe bug); file left untouched`, line: 1, column: 1 };
@@ -168,7 +170,7 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
   const decision = decideRole(module, file, options);
   const suppressions = suppressionsOf(module);
   const pending: Pending[] = [];
-  const finding = (transform: Transform, startIndex: number, endIndex: number, message: string, edits: Edit[] | null): Pending => {
+  const finding = (transform: Transform, startIndex: number, endIndex: number, message: string, edits: Edit[] | null, applicability: Applicability = "safe"): Pending => {
     const start = module.lines.position(startIndex);
     const end = module.lines.position(endIndex);
     return {
@@ -183,14 +185,15 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
         endLine: end.line,
         endColumn: end.column,
         fixable: edits !== null,
+        applicability: edits !== null ? applicability : null,
         fixed: false,
       },
     };
   };
   for (const transform of transforms) {
     if (options.ignore?.includes(transform.code)) continue;
-    for (const { node, message, fix } of reportsOf(transform, { module, file, options, decision })) {
-      const f = finding(transform, node.startIndex, node.endIndex, message, fix);
+    for (const { node, message, fix, applicability } of reportsOf(transform, { module, file, options, decision })) {
+      const f = finding(transform, node.startIndex, node.endIndex, message, fix, applicability);
       if (!suppress(suppressions, f.finding)) pending.push(f);
     }
   }
@@ -203,6 +206,11 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     pending.push(finding(unusedSuppression, s.start, s.end, `This suppression silences no ${what} on its line; remove it`, null));
   }
   return pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
+}
+
+/** A fix `fix` applies: a safe one, or an unsafe one with --unsafe-fixes. */
+function applies(finding: Finding, options: Options): boolean {
+  return finding.applicability === "safe" || (finding.applicability === "unsafe" && options.unsafeFixes === true);
 }
 
 /** True when a suppression on the finding's line silences it (and marks that use). */
@@ -236,13 +244,14 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
   result.findings = findingsOf(module, file, options).map(({ finding }) => {
     const from = source.origins[finding.line - 1];
     const to = source.origins[finding.endLine - 1];
-    if (!from) return { ...finding, fixable: false };
+    if (!from) return { ...finding, fixable: false, applicability: null };
     return {
       ...finding,
       message: `cell ${from.cell}, line ${from.line}: ${finding.message}`,
       line: from.fileLine ?? from.cell,
       endLine: to?.fileLine ?? to?.cell ?? from.fileLine ?? from.cell,
       fixable: false,
+      applicability: null,
     };
   });
   return result;

@@ -23,7 +23,7 @@ export interface RunRequest {
   /** `exclude` replaces the configuration's exclude list (--exclude given) instead of adding to it. */
   replaceConfiguredExclude?: boolean;
   /** --mode and --method when given; the rest comes from the configuration, then the defaults. */
-  options: Partial<Pick<Options, "mode" | "method">>;
+  options: Partial<Pick<Options, "mode" | "method" | "unsafeFixes">>;
   /** --config FILE instead of each project's pyproject.toml. */
   config?: string | null;
   /** --isolated: read no configuration file. */

@@ -44,6 +44,8 @@ export interface Options {
   modeFrom?: string;
   /** Codes whose transforms do not run for this file ([tool.spawnsafe] ignore). */
   ignore?: string[];
+  /** Apply unsafe fixes too (--unsafe-fixes); by default only safe ones are applied. */
+  unsafeFixes?: boolean;
 }
 
 export interface Report {
@@ -52,7 +54,16 @@ export interface Report {
   message: string;
   /** The edits that fix it, or null when it is reported only. */
   fix: Edit[] | null;
+  /**
+   * How sure spawnsafe is that the fix keeps the program working (as ruff's fix
+   * applicability): "safe" fixes are applied by `fix`; "unsafe" ones only with
+   * --unsafe-fixes. Default "safe".
+   */
+  applicability?: Applicability;
 }
+
+/** "safe": shown to keep the program working; "unsafe": spawnsafe cannot tell. */
+export type Applicability = "safe" | "unsafe";
 
 export interface CheckContext {
   module: ModuleFacts;

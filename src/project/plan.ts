@@ -19,7 +19,7 @@ export interface PlanRequest {
   /** --force-exclude: exclusions apply to files named on the command line too. */
   forceExclude?: boolean;
   /** Flags given on the command line; absent ones come from the configuration, then the defaults. */
-  flags: { mode?: Mode; method?: StartMethod };
+  flags: { mode?: Mode; method?: StartMethod; unsafeFixes?: boolean };
   /** --config FILE: used for every root instead of its pyproject.toml. */
   config?: string | null;
   /** --isolated: no configuration file is read. */
@@ -151,6 +151,7 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
         method: request.flags.method ?? settings.method ?? DEFAULT_METHOD,
         ...(request.flags.mode === undefined && settings.modeFrom ? { modeFrom: settings.modeFrom } : {}),
         ...(settings.ignore.length ? { ignore: settings.ignore } : {}),
+        ...(request.flags.unsafeFixes ? { unsafeFixes: true } : {}),
       };
       return { options, facts: projectFacts(project, file), root, scope: scopeOf(project, file, isPackageDir) };
     },

@@ -23,6 +23,7 @@ export interface JsonReport {
       endLine: number;
       endColumn: number;
       fixable: boolean;
+      applicability: "safe" | "unsafe" | null;
       fixed: boolean;
     }>;
     error: { message: string; line: number; column: number } | null;

@@ -10,7 +10,7 @@ const paint = (on: boolean, code: string, s: string) => (on ? `\u001b[${code}m${
 export function findingLine(path: string, f: Finding, style: Style): string {
   const where = paint(style.color, "1", `${path}:${f.line}:${f.column}:`);
   const code = paint(style.color, f.fixed ? "32" : "31", f.code);
-  const mark = f.fixed ? " (fixed)" : f.fixable ? " [*]" : "";
+  const mark = f.fixed ? " (fixed)" : f.applicability === "safe" ? " [*]" : f.applicability === "unsafe" ? " [-]" : "";
   return `${where} ${code}${mark} ${f.message}`;
 }
 
