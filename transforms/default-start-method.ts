@@ -3,9 +3,9 @@ import { defineTransform } from "../src/transform";
 import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import { insert, type Edit } from "../src/fix/edits";
-import { inheritedSyncObjects } from "./module-level-sync-object";
-import { missingGuardFix } from "./missing-main-guard";
-import { heldBack, spawnHazards } from "../src/spawn-hazards";
+import { inheritedSyncObjects } from "../src/python/sync-objects";
+import { missingGuardFix } from "../src/fix/guard";
+import { heldBack } from "../src/transform";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -31,7 +31,7 @@ export const defaultStartMethod = defineTransform({
     // children cannot import them (SPS202, SPS203, SPS206): under spawn the program fails.
     const hazards = [
       ...shared.map((s) => ({ code: "SPS106", line: module.lines.position(s.node.startIndex).line })),
-      ...spawnHazards(context),
+      ...context.hazards,
     ];
     let fix: Edit[] | null = null;
     if (breaksSharing || hazards.length > 0) {
@@ -48,7 +48,7 @@ export const defaultStartMethod = defineTransform({
       // those starts and fail. missing-main-guard (SPS101) guards them first; this finding
       // is fixed on the next pass (an empty fix is fixable but not applied now), and not at
       // all when they cannot be guarded.
-      fix = missingGuardFix(context) ? [] : null;
+      fix = missingGuardFix(module, context.file) ? [] : null;
     } else if (guard) {
       const { text: ref, edits } = startMethodReference(module);
       const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
@@ -65,10 +65,10 @@ export const defaultStartMethod = defineTransform({
 /** `mp.set_start_method` through the module's own alias, the star-imported name, or a new import. */
 function startMethodReference(module: ModuleFacts): { text: string; edits: Edit[] } {
   for (const name of ["multiprocessing", "torch.multiprocessing"]) {
-    const existing = module.names.moduleReference(name);
+    const existing = module.model.moduleReference(name);
     if (existing) return { text: `${existing}.set_start_method`, edits: [] };
   }
-  if (module.names.hasStarImport("multiprocessing")) return { text: "set_start_method", edits: [] };
+  if (module.model.hasStarImport("multiprocessing")) return { text: "set_start_method", edits: [] };
   const { text, edits } = moduleReference(module, "multiprocessing");
   return { text: `${text}.set_start_method`, edits };
 }

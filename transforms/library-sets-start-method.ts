@@ -1,10 +1,11 @@
 // SPS107: library code calls set_start_method, for every program that imports it.
 import { defineTransform, type StartMethod } from "../src/transform";
-import { isMainGuard, type ModuleFacts, type StartMethodCall } from "../src/python/module";
+import type { ModuleFacts, StartMethodCall } from "../src/python/module";
+import { isMainGuard } from "../src/python/model";
 import { blockStatements } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
 import type { SyntaxNode } from "../src/parse";
-import { explicitContextFix } from "./default-context-in-library";
+import { explicitContextFix } from "../src/fix/context";
 
 /**
  * Functions that are a program's entry point: the program's choice, not a library's. The

@@ -1,9 +1,10 @@
 // SPS205: expensive or side-effecting work at module level, which every spawned child re-runs.
-import { defineTransform, type CheckContext } from "../src/transform";
-import { isNeverImported } from "./not-reimportable";
+import { defineTransform, isNeverImported, type CheckContext } from "../src/transform";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import { codeLineStarts, isDocstring, multilineStrings } from "../src/fix/python";
-import { callsNamed, isMainGuard, type ModuleFacts } from "../src/python/module";
+import type { ModuleFacts } from "../src/python/module";
+import { callsNamed } from "../src/python/index";
+import { isMainGuard } from "../src/python/model";
 import type { SyntaxNode } from "../src/parse";
 
 /** Calls that open files, connect, sleep or run programs, by qualified name. */
@@ -35,7 +36,6 @@ export const moduleLevelWork = defineTransform({
   name: "module-level-work",
   summary: "Expensive or side-effecting work at module level runs again in every spawned child",
   fix: "sometimes",
-  words: [...WORK_WORDS, "print"],
   check(context) {
     const { module } = context;
     // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module).
@@ -144,13 +144,7 @@ interface Work {
 
 /** `while` loops that are statements of the module. */
 function topLevelLoops(module: ModuleFacts): Work[] {
-  return module.index
-    .lineStartsWith("while")
-    .map((at) => module.root.descendantForIndex(at, at + "while".length))
-    .filter((keyword) => keyword.type === "while")
-    .map((keyword) => module.index.parent(keyword))
-    .filter((loop): loop is SyntaxNode => loop?.type === "while_statement" && module.index.parent(loop)?.type === "module")
-    .map((loop) => ({ node: loop, label: "A `while` loop" }));
+  return module.statements.filter((s) => s.type === "while_statement").map((loop) => ({ node: loop, label: "A `while` loop" }));
 }
 
 /** Calls that do work and run when the module is imported, in source order. */
@@ -158,32 +152,20 @@ function workCalls(module: ModuleFacts): Work[] {
   const { index } = module;
   const written = new Set([...WORK_WORDS, ...WORK_NAME_PREFIXES.flatMap((p) => index.wordsStartingWith(p))]);
   const works: Work[] = [];
-  // Names inside a top-level definition or main guard never run at import: not looked up.
-  const guards = new Set(module.mainGuards.map((g) => g.id));
-  const atImport = (position: number) => {
-    const statement = module.statementAt(position);
-    return !!statement && !/^(function_definition|class_definition|decorated_definition)$/.test(statement.type) && !guards.has(statement.id);
-  };
-  for (const call of callsNamed(index, [...written], atImport)) {
-    if (runsLater(module, call)) continue;
+  for (const call of callsNamed(index, written)) {
+    if (module.model.runsAt(call) !== "import") continue;
     const label = workCall(module, call);
     if (label) works.push({ node: call, label: `\`${label}(...)\`` });
   }
   return works;
 }
 
-/** Inside a function, class or lambda: not run when the module is imported. */
-function runsLater(module: ModuleFacts, node: SyntaxNode): boolean {
-  for (const n of module.index.ancestors(node)) if (/^(function_definition|class_definition|lambda)$/.test(n.type)) return true;
-  return false;
-}
-
 /** The name to show for a call that does work, or null. */
 function workCall(module: ModuleFacts, call: SyntaxNode): string | null {
   const callee = call.childForFieldName("function");
   if (!callee) return null;
-  if (callee.type === "identifier" && callee.text === "open" && !module.names.isModuleName("open")) return "open";
-  const value = module.names.resolve(callee);
+  if (callee.type === "identifier" && callee.text === "open" && !module.model.isModuleName("open")) return "open";
+  const value = module.model.valueOf(callee);
   if (value?.kind === "qualified" && (WORK_CALLS.has(value.qname) || WORK_PREFIXES.some((p) => value.qname.startsWith(p)))) {
     return callee.text;
   }

@@ -1,13 +1,12 @@
 // SPS202: a function handed to worker processes that spawn cannot pickle, or that spawned
 // children cannot find again: lambdas, nested functions, local classes, definitions under the
 // main guard.
-import { defineTransform } from "../src/transform";
+import { defineTransform, isNeverImported } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
-import { isMainGuard, type ModuleFacts } from "../src/python/module";
+import type { ModuleFacts } from "../src/python/module";
 import {
-  assignedValueOf, bindingsOfName, classOfBase, definitionOf, enclosingScope, lambdaOf, returnedClosure, unwrapPartial, workerUses, type Definition,
+  assignedValueOf, classOfBase, definitionOf, lambdaOf, returnedClosure, unwrapPartial, workerUses, type Definition,
 } from "../src/python/workers";
-import { isNeverImported } from "./not-reimportable";
 
 const LOCAL = `spawn pickles it for the child and fails with "Can't pickle local object"`;
 const GUARDED = (name: string) =>
@@ -18,6 +17,7 @@ export const unpicklableTarget = defineTransform({
   name: "unpicklable-target",
   summary: "A Process target, pool initializer or task function that spawn cannot pickle",
   fix: "never",
+  hazard: true,
   check(context) {
     const { module } = context;
     // In a notebook or a __main__.py children find nothing defined at module level or under
@@ -34,7 +34,7 @@ export const unpicklableTarget = defineTransform({
       const cls = classOfBase(site.node);
       const name = cls?.childForFieldName("name");
       if (!cls || !name) continue;
-      const place = placeOfDefinition(cls);
+      const place = placeOfDefinition(module, cls);
       if (place === "module" || (neverImported && place === "mainGuard")) continue;
       context.report({
         node: name,
@@ -100,8 +100,8 @@ function localClassOf(module: ModuleFacts, expr: SyntaxNode): Definition | null 
   if (expr.type === "identifier") {
     const direct = definitionOf(module, expr);
     if (direct) return direct.node.type === "class_definition" && direct.place !== "module" ? direct : null;
-    const bindings = bindingsOfName(module, enclosingScope(module, expr).body, expr.text);
-    if (bindings.length !== 1 || bindings[0].node.type !== "assignment") return null;
+    const bindings = module.model.bindingsIn(module.model.scopeOf(expr), expr.text);
+    if (bindings.length !== 1 || bindings[0].kind !== "assignment") return null;
     classExpr = bindings[0].value;
   }
   if (classExpr?.type !== "call") return null;
@@ -115,10 +115,7 @@ function localClassOf(module: ModuleFacts, expr: SyntaxNode): Definition | null 
  * Where a class is defined: inside a function, under the main guard, or at module level.
  * A class nested in a module-level class pickles by its qualified name: module level.
  */
-function placeOfDefinition(node: SyntaxNode): Definition["place"] {
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.type === "function_definition" || n.type === "lambda") return "function";
-    if (n.parent?.type === "module") return isMainGuard(n) ? "mainGuard" : "module";
-  }
-  return "module";
+function placeOfDefinition(module: ModuleFacts, cls: SyntaxNode): Definition["place"] {
+  if (module.model.scopes.deferringFunction(cls)) return "function";
+  return module.model.guardOf(cls) ? "mainGuard" : "module";
 }

@@ -6,7 +6,7 @@ import { insert, type Edit } from "./edits";
 
 /** An expression that names module `module` at module level, and the edits (an import) it needs. */
 export function moduleReference(facts: ModuleFacts, module: string): { text: string; edits: Edit[] } {
-  const existing = facts.names.moduleReference(module);
+  const existing = facts.model.moduleReference(module);
   if (existing) return { text: existing, edits: [] };
   // `import multiprocessing` would be shadowed by a module-level name of the same root.
   return { text: module, edits: [insertImport(facts, `import ${module}`)] };

@@ -1,8 +1,8 @@
 // What one identifier does where it stands: defines a function or class, names a parameter,
-// is (part of) an assignment or loop target, a walrus, an import, a `global` declaration,
-// or is only read. Both name models (src/python/names.ts for imports and contexts,
-// src/python/workers.ts for definitions and worker globals) build on this, so that finding
-// the bindings of one name costs a look at each place the name is written, nothing more.
+// is (part of) an assignment or loop target, a walrus, an import, a `global` declaration, a
+// capture of a `case` pattern, a `del`, or is only read. The semantic model
+// (src/python/model.ts) builds on this, so that finding the bindings of one name costs a look
+// at each place the name is written, nothing more.
 import { type SyntaxNode, nodeStart } from "../parse";
 import type { SourceIndex } from "./index";
 
@@ -22,6 +22,10 @@ export type Role =
   | { role: "import"; statement: SyntaxNode }
   /** In a `global` or `nonlocal` declaration. */
   | { role: "global"; statement: SyntaxNode }
+  /** A name a `case` pattern captures. */
+  | { role: "capture"; construct: SyntaxNode }
+  /** The target of `del name`. */
+  | { role: "delete"; statement: SyntaxNode }
   | { role: "read" };
 
 /** Nodes a target may nest a name in: `a, (b, *c) = ...`, `for [x, y] in ...`, `as (p, q)`. */
@@ -73,6 +77,23 @@ export function roleOf(index: SourceIndex, identifier: SyntaxNode): Role {
     case "global_statement":
     case "nonlocal_statement":
       return { role: "global", statement: parent };
+    case "delete_statement":
+      return { role: "delete", statement: parent };
+    case "splat_pattern":
+      return { role: "capture", construct: parent };
+    case "as_pattern":
+      // `case P() as name`: the name is the pattern's last child (with and except use the alias field).
+      return index.parent(parent)?.type === "case_pattern" && direct && sameNode(parent.lastNamedChild, child) ? { role: "capture", construct: parent } : { role: "read" };
+    case "dotted_name": {
+      // `case name:` and `case P(x=name)` capture a bare name; `case a.b:` compares with a value.
+      const holder = index.parent(parent);
+      const bare = parent.namedChildCount === 1;
+      // (A class pattern's class, `case P(...)`, sits in the class_pattern itself: it is read.)
+      if (bare && (holder?.type === "case_pattern" || (holder?.type === "keyword_pattern" && !sameNode(holder.firstNamedChild, parent)))) {
+        return { role: "capture", construct: parent };
+      }
+      break;
+    }
   }
   if (IMPORT_PARTS.has(type) || IMPORT_STATEMENTS.has(type)) {
     for (let n: SyntaxNode | null = parent, depth = 0; n && depth < 4; n = index.parent(n), depth++) {

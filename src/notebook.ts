@@ -1,6 +1,6 @@
 // A Jupyter notebook read as one Python module: its code cells joined, IPython magics
 // blanked, and every line of the joined text mapped back to its cell and .ipynb line.
-import { firstSyntaxError, parsePython } from "../parse";
+import { firstSyntaxError, parsePython } from "./parse";
 
 export interface NotebookLine {
   /** 1-based ordinal of the cell among all the notebook's cells. */

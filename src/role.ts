@@ -1,11 +1,12 @@
 // The app-or-library decision for one file, with the evidence the report gives for it.
-import type { ModuleFacts } from "../python/module";
-import type { Decision, FileInfo, Options } from "../transform";
+import type { ModuleFacts } from "./python/module";
+import type { Decision, FileInfo, Options } from "./transform";
 
 export function decideRole(module: ModuleFacts, file: FileInfo, options: Pick<Options, "mode" | "modeFrom">): Decision {
   if (options.mode === "app") return { role: "app", reason: options.modeFrom ?? "--mode app" };
   if (options.mode === "lib") return { role: "library", reason: options.modeFrom ?? "--mode lib" };
   if (file.isMainModule) return { role: "app", reason: "a package's __main__.py, run as a program by `python -m`" };
+  if (!usesProcesses(module)) return { role: "none", reason: "creates no processes" };
   const project = file.project;
   if (project && project.entryPoints.length > 0) {
     // An installed script imports the module and calls the function: a main guard in it
@@ -22,6 +23,11 @@ export function decideRole(module: ModuleFacts, file: FileInfo, options: Pick<Op
   if (module.startingStatements.size > 0) return { role: "app", reason: startsReason(module) };
   if (module.sites.length > 0) return { role: "library", reason: "creates processes but is not run as a program, so it is fixed wherever it is imported from" };
   return { role: "none", reason: "creates no processes" };
+}
+
+/** The module makes processes or their objects, chooses a method, or starts processes through another module at import. */
+function usesProcesses(module: ModuleFacts): boolean {
+  return module.sites.length > 0 || module.startMethodCalls.length > 0 || module.contextCalls.length > 0 || module.startingStatements.size > 0 || module.externalStarts.size > 0;
 }
 
 function startsReason(module: ModuleFacts): string {
