@@ -134,7 +134,8 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     for (const f of moduleOf.keys()) {
       const text = textOf(f);
       if (text === null) continue;
-      if (!mayUseProjectNames(text, { packageName: packageOf(f, moduleOf.get(f)!), startingFunctions: fresh.starts, aliases: fresh.aliases }, wordsOf(f, text))) continue;
+      const name = moduleOf.get(f)!;
+      if (!mayUseProjectNames(text, { moduleName: name, packageName: packageOf(f, name), startingFunctions: fresh.starts, aliases: fresh.aliases }, wordsOf(f, text))) continue;
       const seen = visited.get(f) ?? new Set<string>();
       const wanted = new Set([...names].filter((n) => !seen.has(n)));
       if (wanted.size === 0 && Object.keys(fresh.aliases).length === 0) continue;

@@ -14,6 +14,8 @@ import { WordIndex } from "./words";
 
 /** What a module is told of its project (see ModuleContext). */
 export interface ProjectNames {
+  /** The module's own name: its own names need no import (the analysis of the module itself finds them). */
+  moduleName?: string | null;
   packageName: string | null;
   /** Qualified names of project functions that start processes. */
   startingFunctions: Record<string, string[]>;
@@ -43,10 +45,12 @@ export function mayUseProjectNames(text: string, project: ProjectNames, words: W
   if (!PREFILTERS) return true;
   const relative = /\bfrom[ \t\\\r\n]+\./.test(text);
   const top = project.packageName?.split(".")[0] ?? null;
+  const own = project.moduleName ?? null;
   for (const byWord of [namesOf(project.startingFunctions), namesOf(project.aliases)]) {
     for (const [written, names] of byWord) {
       if (!words.has(written)) continue;
-      for (const { owners, top: first } of names) {
+      for (const { owners, top: first, module } of names) {
+        if (module === own) continue;
         if (owners.some((p) => words.has(p))) return true;
         // `from . import run_all` in the same package names no part of the module.
         if (relative && top === first) return true;
@@ -63,6 +67,8 @@ interface WrittenName {
   owners: string[];
   /** Its top-level package. */
   top: string;
+  /** The module that defines it, when it is a function of a module (not a method). */
+  module: string;
 }
 
 const namesCache = new WeakMap<object, Map<string, WrittenName[]>>();
@@ -77,7 +83,7 @@ function namesOf(record: Record<string, unknown>): Map<string, WrittenName[]> {
       // `C.__init__` runs when `C(...)` is called: the class's name is written.
       const init = parts[parts.length - 1] === "__init__" && parts.length > 1;
       const end = parts.length - (init ? 2 : 1);
-      const name = { written: parts[end], owners: parts.slice(0, end), top: parts[0] };
+      const name = { written: parts[end], owners: parts.slice(0, end), top: parts[0], module: parts.slice(0, end).join(".") };
       const list = names.get(name.written);
       if (list) list.push(name);
       else names.set(name.written, [name]);

@@ -31,11 +31,26 @@ export class SourceIndex {
     return found;
   }
 
+  /** The identifiers spelled `name` that start within [start, end), in source order. */
+  identifiersWithin(name: string, start: number, end: number): SyntaxNode[] {
+    const cached = this.identifierCache.get(name);
+    if (cached) return cached.filter((n) => nodeStart(n) >= start && nodeStart(n) < end);
+    const positions = this.words.positions(name);
+    return this.identifiersAt(name, positions.slice(lowerBound(positions, start), lowerBound(positions, end)));
+  }
+
+  private readonly atPosition = new Map<number, SyntaxNode | null>();
+
   private identifiersAt(name: string, positions: readonly number[]): SyntaxNode[] {
     const found: SyntaxNode[] = [];
     for (const at of positions) {
-      const node = this.root.descendantForIndex(at, at + name.length);
-      if (node.type === "identifier" && nodeStart(node) === at && node.endIndex === at + name.length) found.push(node);
+      let node = this.atPosition.get(at);
+      if (node === undefined) {
+        const hit = this.root.descendantForIndex(at, at + name.length);
+        node = hit.type === "identifier" && nodeStart(hit) === at && hit.endIndex === at + name.length ? hit : null;
+        this.atPosition.set(at, node);
+      }
+      if (node) found.push(node);
     }
     return found;
   }
@@ -130,6 +145,18 @@ export class SourceIndex {
     }
     return null;
   }
+}
+
+/** The first index of a sorted array whose value is at least `value`. */
+export function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

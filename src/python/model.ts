@@ -74,9 +74,13 @@ export class SemanticModel {
   /** Bindings by scope node id, then by name, in source order. */
   private readonly table = new Map<number, Map<string, Binding[]>>();
   private readonly collected = new Set<string>();
+  /** `scope id:name` pairs whose bindings in that scope have been collected. */
+  private readonly collectedIn = new Set<string>();
+  private bodies: Array<[number, number]> | null = null;
   private readonly importsRead = new Set<number>();
   private readonly starImportsOf = new Map<number, string[]>();
   private declarationTable: Map<number, Map<string, "global" | "nonlocal">> | null = null;
+  private readonly declarationScopes = new Map<number, SyntaxNode>();
   private readonly resolving = new Set<number>();
   private guards: SyntaxNode[] | null = null;
   private statementList: SyntaxNode[] | null = null;
@@ -153,7 +157,7 @@ export class SemanticModel {
 
   /** The bindings of `name` in one scope, in source order (empty when it binds none). */
   bindingsIn(scope: Scope, name: string): Binding[] {
-    this.collect(name);
+    this.collectIn(scope, name);
     return this.table.get(nodeId(scope.node))?.get(name) ?? [];
   }
 
@@ -411,41 +415,90 @@ export class SemanticModel {
   private collect(name: string): void {
     if (this.collected.has(name)) return;
     this.collected.add(name);
-    const index = this.index;
-    for (const identifier of index.identifiers(name)) {
-      const role = roleOf(index, identifier);
-      const position = nodeStart(identifier);
-      const add = (kind: BindingKind, node: SyntaxNode, scope: Scope, at: number, value: SyntaxNode | null = null) => {
-        const { scope: into, declaredIn } = kind === "parameter" ? { scope, declaredIn: null } : this.target(scope, name);
-        this.bind({ name, kind, node, position, at, scope: into, value, qname: null, declaredIn });
-      };
-      switch (role.role) {
-        case "definition":
-          add(role.definition.type === "class_definition" ? "class" : "def", role.definition, this.scopeOf(role.definition), nodeStart(role.definition));
-          break;
-        case "parameter":
-          add("parameter", role.owner, this.scopes.scopeFor(role.owner), nodeStart(role.owner));
-          break;
-        case "walrus": {
-          // PEP 572: in a comprehension, `:=` binds in the scope around it.
-          let scope = this.scopeOf(identifier);
-          while (scope.kind === "comprehension" && scope.parent) scope = scope.parent;
-          add("walrus", role.construct, scope, role.construct.endIndex, index.field(role.construct, "value"));
-          break;
-        }
-        case "target":
-          this.bindTarget(identifier, role.construct, role.direct, add);
-          break;
-        case "capture":
-          add("capture", role.construct, this.scopeOf(identifier), role.construct.endIndex);
-          break;
-        case "delete":
-          add("delete", role.statement, this.scopeOf(identifier), role.statement.endIndex);
-          break;
-        case "import":
-          this.readImport(role.statement);
-          break;
+    for (const identifier of this.index.identifiers(name)) this.collectIdentifier(name, identifier);
+  }
+
+  /**
+   * The bindings of `name` in one scope: from the places where the name is written within
+   * the scope's node (for the module: outside the bodies of its top-level functions and
+   * classes, and inside the functions that declare the name `global`). A name such as `self`,
+   * written in every method, is then never looked up module-wide.
+   */
+  private collectIn(scope: Scope, name: string): void {
+    if (this.collected.has(name)) return;
+    const key = `${nodeId(scope.node)}:${name}`;
+    if (this.collectedIn.has(key)) return;
+    this.collectedIn.add(key);
+    if (scope.kind !== "module") {
+      for (const identifier of this.index.identifiersWithin(name, nodeStart(scope.node), scope.node.endIndex)) this.collectIdentifier(name, identifier);
+      return;
+    }
+    const bodies = this.topLevelBodies();
+    const declaring = this.declaringScopes(name);
+    for (const at of this.index.words.positions(name)) {
+      if (inRanges(bodies, at) && !declaring.some((d) => at >= nodeStart(d) && at < d.endIndex)) continue;
+      for (const identifier of this.index.identifiersWithin(name, at, at + 1)) this.collectIdentifier(name, identifier);
+    }
+  }
+
+  /** The bodies of the module's top-level functions and classes: no module-level binding is written there (but through `global`). */
+  private topLevelBodies(): Array<[number, number]> {
+    if (!this.bodies) {
+      const bodies: Array<[number, number]> = [];
+      for (const statement of this.statements) {
+        const definition = statement.type === "decorated_definition" ? this.index.field(statement, "definition") : statement;
+        if (definition?.type !== "function_definition" && definition?.type !== "class_definition") continue;
+        const body = this.index.field(definition, "body");
+        if (body) bodies.push([nodeStart(body), body.endIndex]);
       }
+      this.bodies = bodies;
+    }
+    return this.bodies;
+  }
+
+  /** The scopes that declare `name` global or nonlocal (their bindings of it go elsewhere). */
+  private declaringScopes(name: string): SyntaxNode[] {
+    const scopes: SyntaxNode[] = [];
+    for (const [id, names] of this.declarations()) {
+      if (names.has(name)) scopes.push(this.declarationScopes.get(id)!);
+    }
+    return scopes;
+  }
+
+  private collectIdentifier(name: string, identifier: SyntaxNode): void {
+    const index = this.index;
+    const role = roleOf(index, identifier);
+    const position = nodeStart(identifier);
+    const add = (kind: BindingKind, node: SyntaxNode, scope: Scope, at: number, value: SyntaxNode | null = null) => {
+      const { scope: into, declaredIn } = kind === "parameter" ? { scope, declaredIn: null } : this.target(scope, name);
+      this.bind({ name, kind, node, position, at, scope: into, value, qname: null, declaredIn });
+    };
+    switch (role.role) {
+      case "definition":
+        add(role.definition.type === "class_definition" ? "class" : "def", role.definition, this.scopeOf(role.definition), nodeStart(role.definition));
+        break;
+      case "parameter":
+        add("parameter", role.owner, this.scopes.scopeFor(role.owner), nodeStart(role.owner));
+        break;
+      case "walrus": {
+        // PEP 572: in a comprehension, `:=` binds in the scope around it.
+        let scope = this.scopeOf(identifier);
+        while (scope.kind === "comprehension" && scope.parent) scope = scope.parent;
+        add("walrus", role.construct, scope, role.construct.endIndex, index.field(role.construct, "value"));
+        break;
+      }
+      case "target":
+        this.bindTarget(identifier, role.construct, role.direct, add);
+        break;
+      case "capture":
+        add("capture", role.construct, this.scopeOf(identifier), role.construct.endIndex);
+        break;
+      case "delete":
+        add("delete", role.statement, this.scopeOf(identifier), role.statement.endIndex);
+        break;
+      case "import":
+        this.readImport(role.statement);
+        break;
     }
   }
 
@@ -553,11 +606,25 @@ export class SemanticModel {
         const scope = this.scopeOf(statement);
         let names = table.get(nodeId(scope.node));
         if (!names) table.set(nodeId(scope.node), (names = new Map()));
+        this.declarationScopes.set(nodeId(scope.node), scope.node);
         for (const name of statement.namedChildren) if (name.type === "identifier") names.set(name.text, word);
       }
     }
     return (this.declarationTable = table);
   }
+}
+
+/** Whether a position falls in one of the sorted, disjoint ranges. */
+function inRanges(ranges: Array<[number, number]>, at: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (at < ranges[mid][0]) hi = mid - 1;
+    else if (at >= ranges[mid][1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 /** `.jobs` in package pkg.sub gives pkg.sub.jobs; `..` gives pkg; absolute names stay; null when it leaves the package. */

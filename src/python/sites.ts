@@ -6,7 +6,7 @@ import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import type { SourceIndex } from "./index";
 import { calleeCall, calleeExpression } from "./index";
 import { type Method, type SemanticModel, argument, methodArgument, methodOfLiteral } from "./model";
-import { roleOf, sameNode } from "./bindings";
+import { aliasClosure, sameNode } from "./bindings";
 import { API_CALL_NAMES, CONTEXT_FACTORIES, CONTEXT_PARAMETERS, PROCESS_STARTING, canonical, mpModuleOf } from "./vocabulary";
 
 export interface CreationSite {
@@ -61,48 +61,6 @@ export function apiUses(model: SemanticModel, extraNames: string[] = []): ApiUse
   }
   for (const visit of [...visits.values()].sort((a, b) => inSourceOrder(a.node, b.node))) visit.classify();
   return uses;
-}
-
-/**
- * `names` and every name bound to one of them: `from multiprocessing import Pool as P` adds
- * P, `make = ctx.Process` adds make. A call can name one of `names` only through these.
- */
-export function aliasClosure(index: SourceIndex, names: string[]): Set<string> {
-  const all = new Set(names);
-  for (let batch = [...all]; batch.length > 0; ) {
-    const next: string[] = [];
-    for (const identifier of index.identifiersOf(batch)) {
-      const alias = aliasBoundTo(index, identifier);
-      if (alias && !all.has(alias)) {
-        all.add(alias);
-        next.push(alias);
-      }
-    }
-    batch = next;
-  }
-  return all;
-}
-
-/** The name an identifier's value is bound to under another name: `import X as alias`, `alias = a.X`. */
-function aliasBoundTo(index: SourceIndex, identifier: SyntaxNode): string | null {
-  const role = roleOf(index, identifier);
-  if (role.role === "import") {
-    const parent = index.parent(identifier);
-    if (parent?.type !== "dotted_name" || parent.endIndex !== identifier.endIndex) return null;
-    const item = index.parent(parent);
-    return item?.type === "aliased_import" ? index.field(item, "alias")?.text ?? null : null;
-  }
-  const expr = calleeExpression(index, identifier);
-  const holder = expr ? index.parent(expr) : null;
-  if (!expr || !holder) return null;
-  if (holder.type === "assignment" && sameNode(index.field(holder, "right"), expr)) {
-    const left = index.field(holder, "left");
-    return left?.type === "identifier" ? left.text : null;
-  }
-  if (holder.type === "named_expression" && sameNode(index.field(holder, "value"), expr)) {
-    return index.field(holder, "name")?.text ?? null;
-  }
-  return null;
 }
 
 /** Source order as a walk of the tree meets nodes: by start, an outer node before the nodes it holds. */

@@ -6,6 +6,7 @@ import type { SyntaxNode } from "../parse";
 import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
 import { callsNamed } from "./index";
+import { aliasClosure } from "./bindings";
 import type { Starts } from "./starts";
 
 /**
@@ -113,7 +114,7 @@ export function moduleAliases(model: SemanticModel): Record<string, string> {
  */
 export function callsTo(model: SemanticModel, names: Iterable<string>, moduleName: string): Array<{ caller: string; target: string }> {
   const out: Array<{ caller: string; target: string }> = [];
-  for (const call of callsNamed(model.index, names)) {
+  for (const call of callsNamed(model.index, aliasClosure(model.index, [...names]))) {
     const caller = definitionPath(model, call);
     if (!caller || model.runsAt(call) !== "call") continue;
     const callee = model.index.field(call, "function");
