@@ -3,6 +3,7 @@
 import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, parsePython, type Encoding } from "./parse";
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
+import { WordIndex } from "./python/words";
 import { mayHaveFindings, mentionsApi, projectMatters } from "./python/gate";
 import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
 import { decideRole } from "./role";
@@ -89,7 +90,9 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     return result;
   }
   result.before = result.after = text;
-  if (!mayHaveFindings(text, context)) {
+  // Only a project with names to follow needs every word of the text; the API's words are found by a string search.
+  const words = projectMatters(context) ? new WordIndex(text) : undefined;
+  if (!mayHaveFindings(text, context, words)) {
     result.decision = NOT_RELEVANT;
     return result;
   }
@@ -107,7 +110,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.error = { message: `syntax error: ${error.isMissing ? `missing ${error.type}` : "invalid syntax"}`, line: at.line, column: at.column };
     return result;
   }
-  let module = analyzeModule(text, tree, context);
+  let module = analyzeModule(text, tree, context, words);
   result.decision = decideRole(module, file, options);
   if (file.project?.module) {
     result.starts = directStarts(module.model, module.sites, module.starts, file.project.module, file.path, (i) => module.lines.position(i).line);

@@ -69,8 +69,8 @@ function isGlobalSetup(statement: SyntaxNode, globalsRead: (name: string) => boo
   if (assignment?.type !== "assignment") return false;
   const left = assignment.childForFieldName("left");
   const right = assignment.childForFieldName("right");
-  if (left?.type !== "identifier" || !right || !globalsRead(left.text)) return false;
-  return !identifiers(right).some((id) => computedInGuard.has(id));
+  if (left?.type !== "identifier" || !right || identifiers(right).some((id) => computedInGuard.has(id))) return false;
+  return globalsRead(left.text);
 }
 
 function identifiers(node: SyntaxNode): string[] {

@@ -10,7 +10,7 @@
 // the gate off; test/prefilter.slow.test.ts shows it changes nothing.
 import { PREFILTERS } from "./prefilter";
 import { API_WORDS } from "./vocabulary";
-import { WordIndex } from "./words";
+import { WordIndex, isWordChar } from "./words";
 
 /** What a module is told of its project (see ModuleContext). */
 export interface ProjectNames {
@@ -34,10 +34,19 @@ export function projectMatters(project: ProjectNames): boolean {
 }
 
 /** Whether a module with this text may have findings (see the file's comment). */
-export function mayHaveFindings(text: string, project: ProjectNames, words: WordIndex = new WordIndex(text)): boolean {
+export function mayHaveFindings(text: string, project: ProjectNames, words?: WordIndex): boolean {
   if (!PREFILTERS) return true;
-  if (API_WORDS.some((w) => words.has(w))) return true;
-  return mayUseProjectNames(text, project, words);
+  if (API_WORDS.some((w) => (words ? words.has(w) : containsWord(text, w)))) return true;
+  return projectMatters(project) && mayUseProjectNames(text, project, words);
+}
+
+/** Whether `word` stands in the text as a whole word: a string search, without indexing every word. */
+export function containsWord(text: string, word: string): boolean {
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    const end = i + word.length;
+    if ((i === 0 || !isWordChar(text.charCodeAt(i - 1))) && (end >= text.length || !isWordChar(text.charCodeAt(end)))) return true;
+  }
+  return false;
 }
 
 /** Whether the text may use one of the project's names that lead to the API or start processes. */

@@ -17,8 +17,8 @@ export class SourceIndex {
   private readonly fields = new Map<string, SyntaxNode | null>();
   private readonly memos = new Map<string, unknown>();
 
-  constructor(readonly text: string, readonly root: SyntaxNode) {
-    this.words = new WordIndex(text);
+  constructor(readonly text: string, readonly root: SyntaxNode, words?: WordIndex) {
+    this.words = words ?? new WordIndex(text);
   }
 
   /** The identifiers spelled `name`, in source order (never a word in a string or a comment). */
@@ -85,11 +85,17 @@ export class SourceIndex {
 
   /** `from M import *` statements, in source order. */
   starImports(): SyntaxNode[] {
-    return this.memo("starImports", () =>
-      this.keywords("import")
-        .map((keyword) => this.parent(keyword))
-        .filter((statement): statement is SyntaxNode => statement?.type === "import_from_statement" && statement.namedChildren.some((c) => c.type === "wildcard_import")),
-    );
+    return this.memo("starImports", () => {
+      const statements: SyntaxNode[] = [];
+      for (const at of this.words.positions("import")) {
+        // Only spaces and line continuations can stand between `import` and its `*`.
+        if (PREFILTERS && this.text[skipBlanks(this.text, at + 6)] !== "*") continue;
+        const keyword = this.root.descendantForIndex(at, at + 6);
+        const statement = keyword.type === "import" ? this.parent(keyword) : null;
+        if (statement?.type === "import_from_statement" && statement.namedChildren.some((c) => c.type === "wildcard_import")) statements.push(statement);
+      }
+      return statements;
+    });
   }
 
   /** The whole words that begin with `prefix` (`load_` finds load_model and load_data), each once. */
@@ -144,6 +150,17 @@ export class SourceIndex {
       if (p.type === "module") return n;
     }
     return null;
+  }
+}
+
+/** The index of the first character after `from` that is not a space, tab, form feed or line continuation. */
+export function skipBlanks(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const c = text[i];
+    if (c === " " || c === "\t" || c === "\f") i++;
+    else if (c === "\\" && (text[i + 1] === "\n" || text[i + 1] === "\r")) i += text[i + 1] === "\r" && text[i + 2] === "\n" ? 3 : 2;
+    else return i;
   }
 }
 

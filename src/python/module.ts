@@ -7,6 +7,7 @@ import { NO_PROJECT, SemanticModel, type ProjectView } from "./model";
 import { apiUses, type ContextCall, type CreationSite, type StartMethodCall } from "./sites";
 import { findStarts, type ExternalStart, type Starts } from "./starts";
 import { inProcessModules } from "./vocabulary";
+import type { WordIndex } from "./words";
 
 export type { ContextCall, CreationSite, StartMethodCall } from "./sites";
 
@@ -65,9 +66,9 @@ class Module implements ModuleFacts {
   private cachedLines: LineIndex | null = null;
   private cachedIndent: string | null = null;
 
-  constructor(readonly text: string, readonly tree: Tree, context: ModuleContext) {
+  constructor(readonly text: string, readonly tree: Tree, context: ModuleContext, words?: WordIndex) {
     this.root = tree.rootNode;
-    this.index = new SourceIndex(text, this.root);
+    this.index = new SourceIndex(text, this.root, words);
     this.model = new SemanticModel(this.index, context);
     this.lineBreak = lineBreakOf(text);
   }
@@ -93,8 +94,9 @@ class Module implements ModuleFacts {
   }
 }
 
-export function analyzeModule(text: string, tree: Tree = parsePython(text), context: ModuleContext = NO_CONTEXT): ModuleFacts {
-  const facts = new Module(text, tree, context);
+/** @param words the text's word index, when the caller has built it already. */
+export function analyzeModule(text: string, tree: Tree = parsePython(text), context: ModuleContext = NO_CONTEXT, words?: WordIndex): ModuleFacts {
+  const facts = new Module(text, tree, context, words);
   const uses = apiUses(facts.model, apiAliasNames(facts.model, context));
   facts.sites = uses.sites;
   facts.startMethodCalls = uses.startMethodCalls;

@@ -1,8 +1,10 @@
 // Where each word of a module's text stands: the candidates the tree then confirms. Every
 // Python identifier and keyword is a maximal run of word characters, so the positions of a
 // word hold every identifier spelled that way (and, in strings and comments, some that are
-// not: the tree tells them apart). One pass over the text builds the whole index, the first
-// time a word is asked for: asking for many words costs no more than asking for one.
+// not: the tree tells them apart). The first words asked for are found by a string search
+// each (the engine's native search runs at gigabytes a second); past a few dozen, one pass
+// over the text indexes every word, so asking for many words costs no more than asking for
+// one: never a pass per word over a large file.
 
 /** A character that may continue a Python identifier (any non-ASCII one counts: the tree decides). */
 export function isWordChar(c: number): boolean {
@@ -11,18 +13,29 @@ export function isWordChar(c: number): boolean {
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/** Words searched for one by one before the whole text is indexed. */
+const SEARCHES_BEFORE_INDEX = 16;
+
 export class WordIndex {
   private index: Map<string, number[]> | null = null;
+  private readonly searched = new Map<string, number[]>();
 
   constructor(readonly text: string) {}
 
   /** Where `word` stands as a whole word, in order (in code, strings and comments alike). */
   positions(word: string): readonly number[] {
-    return this.words().get(word) ?? NONE;
+    if (this.index) return this.index.get(word) ?? NONE;
+    let found = this.searched.get(word);
+    if (!found) {
+      if (this.searched.size >= SEARCHES_BEFORE_INDEX) return this.words().get(word) ?? NONE;
+      found = search(this.text, word);
+      this.searched.set(word, found);
+    }
+    return found;
   }
 
   has(word: string): boolean {
-    return this.words().has(word);
+    return this.positions(word).length > 0;
   }
 
   /** The distinct words that begin with `prefix` (`load_` finds load_model and load_data). */
@@ -57,4 +70,14 @@ export class WordIndex {
     this.index = index;
     return index;
   }
+}
+
+/** Where `word` stands as a whole word: a string search. */
+function search(text: string, word: string): number[] {
+  const found: number[] = [];
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    const end = i + word.length;
+    if ((i === 0 || !isWordChar(text.charCodeAt(i - 1))) && (end >= text.length || !isWordChar(text.charCodeAt(end)))) found.push(i);
+  }
+  return found;
 }
