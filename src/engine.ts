@@ -201,8 +201,8 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
 }
 
 /**
- * The findings of the hazard transforms (Transform.hazard) that neither a suppression on
- * their line nor the configuration silences, by line. Notebooks have none: they are never
+ * The findings of the hazard transforms (Transform.hazard) that have no fix and that neither
+ * a suppression on their line nor the configuration silences, by line. Notebooks have none: they are never
  * fixed, and their lines are the joined cells'.
  */
 function hazardsOf(context: Omit<CheckContext, "report">, suppressions: Map<number, Suppression>): Hazard[] {
@@ -210,7 +210,9 @@ function hazardsOf(context: Omit<CheckContext, "report">, suppressions: Map<numb
   const hazards: Hazard[] = [];
   for (const transform of transforms) {
     if (!transform.hazard || context.options.ignore?.includes(transform.code)) continue;
-    for (const { node } of reportsOf(transform, context)) {
+    for (const { node, fix } of reportsOf(transform, context)) {
+      // A hazard its own fix removes in this pass is no hazard for the next.
+      if (fix) continue;
       const line = context.module.lines.position(node.startIndex).line;
       if (!silences(suppressions, line, transform.code)) hazards.push({ code: transform.code, line });
     }

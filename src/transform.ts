@@ -109,7 +109,7 @@ export function defineTransform(transform: Transform): Transform {
 
 /**
  * What a transform reports for the module, found once per module: the engine and the fixes
- * that look at other transforms' findings first (src/spawn-hazards.ts) share the result.
+ * that need the hazards first (src/engine.ts) share the result.
  */
 export function reportsOf(transform: Transform, context: Omit<CheckContext, "report">): Report[] {
   return context.module.index.memo(`reports:${transform.code}`, () => {

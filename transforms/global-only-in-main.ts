@@ -95,7 +95,8 @@ function mutationReason(module: ModuleFacts, global: string, parent: ParentChang
   const bindings = module.model.bindingsIn(module.model.scopes.module, global).filter((b) => b.declaredIn === null && placeOf(module.model, b) === "module");
   if (bindings.length === 0 || bindings.some((b) => b.kind === "import")) return null;
   const where = change.fn ? `\`${change.fn.childForFieldName("name")!.text}()\` changes` : "the main guard changes";
-  const text = change.node.text.split(/\r?\n/)[0];
+  // The statement on one line, comments left out: `(CONFIG .update(k=5))`.
+  const text = change.node.text.replace(/#[^\r\n]*/g, " ").replace(/\s+/g, " ").trim();
   return `${where} in place at run time (line ${module.lines.position(change.node.startIndex).line}, \`${text.length > 40 ? text.slice(0, 37) + "..." : text}\`); a spawned child imports this module afresh and sees its import-time value. Pass it as an argument or set it in an initializer`;
 }
 
