@@ -23,9 +23,12 @@ export interface ProjectNames {
   aliases: Record<string, string>;
 }
 
-/** The file's bytes hold one of the API's words (a superset of the text test, told without decoding). */
+/** A suppression comment (`# spawnsafe: ignore`) is reported when it silences nothing: a file holding one has findings to look for. */
+const SUPPRESSION_WORD = "spawnsafe";
+
+/** The file's bytes hold one of the API's words or a suppression (a superset of the text test, told without decoding). */
 export function mentionsApi(bytes: Buffer): boolean {
-  return !PREFILTERS || API_WORDS.some((word) => bytes.includes(word));
+  return !PREFILTERS || API_WORDS.some((word) => bytes.includes(word)) || bytes.includes(SUPPRESSION_WORD);
 }
 
 /** True when the project has names that lead to the API or start processes: any file may then use one. */
@@ -36,7 +39,7 @@ export function projectMatters(project: ProjectNames): boolean {
 /** Whether a module with this text may have findings (see the file's comment). */
 export function mayHaveFindings(text: string, project: ProjectNames, words?: WordIndex): boolean {
   if (!PREFILTERS) return true;
-  if (API_WORDS.some((w) => (words ? words.has(w) : containsWord(text, w)))) return true;
+  if ([...API_WORDS, SUPPRESSION_WORD].some((w) => (words ? words.has(w) : containsWord(text, w)))) return true;
   return projectMatters(project) && mayUseProjectNames(text, project, words);
 }
 
