@@ -4,7 +4,7 @@ import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable,
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { WordIndex } from "./python/words";
-import { mayHaveFindings, mentionsApi, projectMatters } from "./python/gate";
+import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python/gate";
 import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
 import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
@@ -98,7 +98,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   const tree = parsePython(text);
   const error = firstSyntaxError(tree);
-  if (error && !mayHaveFindings(text, NO_CONTEXT)) {
+  if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
     // names no API itself. tree-sitter's grammar misses a few rare forms CPython accepts, so
     // a parse error here is no proof of a broken file: left alone, not reported.

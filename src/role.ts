@@ -5,8 +5,8 @@ import type { Decision, FileInfo, Options } from "./transform";
 export function decideRole(module: ModuleFacts, file: FileInfo, options: Pick<Options, "mode" | "modeFrom">): Decision {
   if (options.mode === "app") return { role: "app", reason: options.modeFrom ?? "--mode app" };
   if (options.mode === "lib") return { role: "library", reason: options.modeFrom ?? "--mode lib" };
-  if (file.isMainModule) return { role: "app", reason: "a package's __main__.py, run as a program by `python -m`" };
   if (!usesProcesses(module)) return { role: "none", reason: "creates no processes" };
+  if (file.isMainModule) return { role: "app", reason: "a package's __main__.py, run as a program by `python -m`" };
   const project = file.project;
   if (project && project.entryPoints.length > 0) {
     // An installed script imports the module and calls the function: a main guard in it

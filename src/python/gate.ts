@@ -43,6 +43,14 @@ export function mayHaveFindings(text: string, project: ProjectNames, words?: Wor
   return projectMatters(project) && mayUseProjectNames(text, project, words);
 }
 
+/**
+ * Whether the text names the API (or holds a suppression) itself: not a prefilter but what
+ * decides that a file spawnsafe cannot parse is its business (an error) or not (left alone).
+ */
+export function namesApi(text: string): boolean {
+  return [...API_WORDS, SUPPRESSION_WORD].some((w) => containsWord(text, w));
+}
+
 /** Whether `word` stands in the text as a whole word: a string search, without indexing every word. */
 export function containsWord(text: string, word: string): boolean {
   for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
