@@ -1,7 +1,7 @@
 // SPS204: a fork-context Queue, Lock or other SemLock object handed to a spawn or forkserver process.
 import { defineTransform, type CheckContext, type StartMethod } from "../src/transform";
 import type { CreationSite, ModuleFacts } from "../src/python/module";
-import { argument } from "../src/python/model";
+import { argument } from "../src/python/literals";
 import type { SyntaxNode } from "../src/parse";
 import { explicitContextFix } from "../src/fix/context";
 

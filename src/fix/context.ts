@@ -2,7 +2,7 @@
 // `ProcessPoolExecutor(..., mp_context=multiprocessing.get_context("spawn"))`.
 import type { ModuleFacts } from "../python/module";
 import type { CreationSite } from "../python/sites";
-import { argument } from "../python/model";
+import { argument } from "../python/literals";
 import { contextExpression, moduleReference } from "./python";
 import { insert, replace, type Edit } from "./edits";
 import type { StartMethod } from "../transform";

@@ -5,7 +5,8 @@
 import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import type { SourceIndex } from "./index";
 import { calleeCall, calleeExpression } from "./index";
-import { type Method, type SemanticModel, argument, methodArgument, methodOfLiteral } from "./model";
+import type { SemanticModel } from "./model";
+import { type Method, argument, methodArgument, methodOfLiteral } from "./literals";
 import { aliasClosure, sameNode } from "./bindings";
 import { API_CALL_NAMES, CONTEXT_FACTORIES, CONTEXT_PARAMETERS, PROCESS_STARTING, canonical, mpModuleOf } from "./vocabulary";
 

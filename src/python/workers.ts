@@ -6,7 +6,7 @@ import { type SyntaxNode, nodeId } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import type { Binding, SemanticModel } from "./model";
-import { argument } from "./model";
+import { argument } from "./literals";
 import { EXECUTOR_METHODS, POOL_METHODS, WORKER_ARGUMENT, canonical } from "./vocabulary";
 import { callsNamed } from "./index";
 
