@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import { decodeSource, firstSyntaxError, parsePython } from "../parse";
 import { analyzeModule, type ModuleFacts } from "../python/module";
 import { callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
+import { calledAs } from "../python/starts";
 import { mayUseProjectNames } from "../python/gate";
 import { PREFILTERS } from "../python/prefilter";
 import { API_WORDS, inProcessModules } from "../python/vocabulary";
@@ -171,12 +172,6 @@ function namesApi(text: string | null): boolean {
   if (!PREFILTERS) return true;
   const words = new WordIndex(text);
   return API_WORDS.some((w) => words.has(w));
-}
-
-/** The name a qualified name is called by: its last part, or for `C.__init__` the class. */
-function calledAs(qname: string): string {
-  const parts = qname.split(".");
-  return parts[parts.length - 1] === "__init__" && parts.length > 1 ? parts[parts.length - 2] : parts[parts.length - 1];
 }
 
 /**

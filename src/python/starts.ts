@@ -77,8 +77,8 @@ export function enclosingFunctionName(model: SemanticModel, node: SyntaxNode): s
   return null;
 }
 
-/** The names a call of a qualified name is written with: its last part, and for `C.__init__` the class. */
-function calledAs(qname: string): string {
+/** The name a call of a qualified name is written with: its last part, and for `C.__init__` the class. */
+export function calledAs(qname: string): string {
   const parts = qname.split(".");
   return parts[parts.length - 1] === "__init__" && parts.length > 1 ? parts[parts.length - 2] : parts[parts.length - 1];
 }
@@ -145,7 +145,8 @@ function hopsFrom(model: SemanticModel, siteIds: Set<number>, starts: Starts, no
   return null;
 }
 
-function calledName(call: SyntaxNode): string | null {
+/** The name a call is written with: `f` for `f(...)` and `a.b.f(...)`. */
+export function calledName(call: SyntaxNode): string | null {
   const callee = call.childForFieldName("function");
   if (callee?.type === "identifier") return callee.text;
   if (callee?.type === "attribute") return callee.childForFieldName("attribute")?.text ?? null;

@@ -7,7 +7,7 @@ import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
 import { callsNamed } from "./index";
 import { aliasClosure } from "./bindings";
-import type { Starts } from "./starts";
+import { calledName, type Starts } from "./starts";
 
 /**
  * A function (or Process subclass) of a module that starts processes: where it creates them
@@ -129,13 +129,6 @@ export function callsTo(model: SemanticModel, names: Iterable<string>, moduleNam
     if (target) out.push({ caller: `${moduleName}.${caller}`, target });
   }
   return out;
-}
-
-function calledName(call: SyntaxNode): string | null {
-  const callee = call.childForFieldName("function");
-  if (callee?.type === "identifier") return callee.text;
-  if (callee?.type === "attribute") return callee.childForFieldName("attribute")?.text ?? null;
-  return null;
 }
 
 function calleeText(site: SyntaxNode): string {

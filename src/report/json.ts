@@ -1,6 +1,6 @@
 // The machine-readable report. Its schema is schema/report.schema.json; bump `version`
 // on any change that is not an addition.
-import type { FileResult } from "../engine";
+import type { FileResult, Finding } from "../engine";
 import { unifiedDiff } from "./diff";
 
 export const JSON_REPORT_VERSION = 1;
@@ -14,18 +14,7 @@ export interface JsonReport {
     path: string;
     decision: { role: string; reason: string } | null;
     changed: boolean;
-    findings: Array<{
-      code: string;
-      name: string;
-      message: string;
-      line: number;
-      column: number;
-      endLine: number;
-      endColumn: number;
-      fixable: boolean;
-      applicability: "safe" | "unsafe" | null;
-      fixed: boolean;
-    }>;
+    findings: Finding[];
     error: { message: string; line: number; column: number } | null;
     diff?: string;
   }>;
