@@ -125,13 +125,14 @@ export function importedNames(statement: SyntaxNode): string[] {
 
 /**
  * `names` and every name bound to one of them: `from multiprocessing import Pool as P` adds
- * P, `make = ctx.Process` adds make. A call can name one of `names` only through these.
+ * P, `make = ctx.Process` adds make. A call can name one of `names` only through these. With
+ * `keep`, only the places it accepts are looked at (see SourceIndex.identifiersOf).
  */
-export function aliasClosure(index: SourceIndex, names: string[]): Set<string> {
+export function aliasClosure(index: SourceIndex, names: string[], keep?: (position: number) => boolean): Set<string> {
   const all = new Set(names);
   for (let batch = [...all]; batch.length > 0; ) {
     const next: string[] = [];
-    for (const identifier of index.identifiersOf(batch)) {
+    for (const identifier of index.identifiersOf(batch, keep)) {
       const alias = aliasBoundTo(index, identifier);
       if (alias && !all.has(alias)) {
         all.add(alias);

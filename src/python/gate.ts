@@ -61,14 +61,17 @@ export function containsWord(text: string, word: string): boolean {
 }
 
 /** Whether the text may use one of the project's names that lead to the API or start processes. */
-export function mayUseProjectNames(text: string, project: ProjectNames, words: WordIndex = new WordIndex(text)): boolean {
+export function mayUseProjectNames(text: string, project: ProjectNames, known?: WordIndex): boolean {
   if (!PREFILTERS) return true;
   const relative = /\bfrom[ \t\\\r\n]+\./.test(text);
+  let index = known;
+  const words = { has: (w: string) => (index ??= new WordIndex(text)).has(w) };
   const top = project.packageName?.split(".")[0] ?? null;
   const own = project.moduleName ?? null;
   for (const byWord of [namesOf(project.startingFunctions), namesOf(project.aliases)]) {
     for (const [written, names] of byWord) {
-      if (!words.has(written)) continue;
+      // A module's own names need no import (the text is indexed only for others').
+      if (names.every((n) => n.module === own) || !words.has(written)) continue;
       for (const { owners, top: first, module } of names) {
         if (module === own) continue;
         if (owners.some((p) => words.has(p))) return true;

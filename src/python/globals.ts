@@ -2,6 +2,7 @@
 import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "./module";
 import { roleOf } from "./bindings";
+import { PREFILTERS } from "./prefilter";
 
 /**
  * True when some function (or lambda) of the module reads `name` and the read refers to the
@@ -9,7 +10,22 @@ import { roleOf } from "./bindings";
  * global its workers may depend on.
  */
 export function readsAsGlobal(module: ModuleFacts, name: string): boolean {
-  return module.index.memo(`readsAsGlobal:${name}`, () => module.index.identifiers(name).some((id) => isGlobalRead(module, id)));
+  const keep = PREFILTERS ? (position: number) => mayBeInFunction(module, position) : undefined;
+  return module.index.memo(`readsAsGlobal:${name}`, () => module.index.identifiersOf([name], keep).some((id) => isGlobalRead(module, id)));
+}
+
+/** Statements that may hold a function or lambda only through a compound statement around it. */
+const COMPOUND = new Set(["if_statement", "for_statement", "while_statement", "try_statement", "with_statement", "match_statement", "function_definition", "class_definition", "decorated_definition"]);
+
+/**
+ * Whether a position may be inside a function or lambda, told from the top-level statement
+ * that holds it (a prefilter): a definition or compound statement may hold one, a simple
+ * statement only when it writes `lambda`.
+ */
+function mayBeInFunction(module: ModuleFacts, position: number): boolean {
+  const statement = module.statementAt(position);
+  if (!statement) return false;
+  return COMPOUND.has(statement.type) || module.text.slice(statement.startIndex, statement.endIndex).includes("lambda");
 }
 
 /** A read, inside a function or lambda, of the module's binding of the name (or of a name bound nowhere it can see). */

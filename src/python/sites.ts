@@ -5,10 +5,11 @@
 import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import type { SourceIndex } from "./index";
 import { calleeCall, calleeExpression } from "./index";
-import type { SemanticModel } from "./model";
+import type { SemanticModel, Value } from "./model";
 import { type Method, argument, methodArgument, methodOfLiteral } from "./literals";
-import { aliasClosure, sameNode } from "./bindings";
-import { API_CALL_NAMES, CONTEXT_FACTORIES, CONTEXT_PARAMETERS, PROCESS_STARTING, canonical, mpModuleOf } from "./vocabulary";
+import { aliasClosure, importedNames, roleOf, sameNode } from "./bindings";
+import { isWordChar } from "./words";
+import { API_CALL_NAMES, CONTEXT_FACTORIES, CONTEXT_PARAMETERS, PROCESS_STARTING, STAR_EXPORTS, canonical, inProcessModules, mpModuleOf } from "./vocabulary";
 
 export interface CreationSite {
   /** "Pool", "Queue", ..., "ProcessPoolExecutor", "SyncManager", "ProcessSubclass". */
@@ -49,9 +50,13 @@ export interface ApiUses {
 export function apiUses(model: SemanticModel, extraNames: string[] = []): ApiUses {
   const { index } = model;
   const uses: ApiUses = { sites: [], startMethodCalls: [], contextCalls: [] };
-  const names = aliasClosure(index, [...API_CALL_NAMES, ...extraNames]);
+  // A callee written `a.b.Pool` can only be the API when `a` can lead to it (a prefilter:
+  // names the project binds to the API could hide behind any root, so then none is skipped).
+  const roots = extraNames.length ? null : apiRoots(model);
+  const keep = roots ? (position: number) => mayLeadToApi(index.text, position, roots) : undefined;
+  const names = aliasClosure(index, [...API_CALL_NAMES, ...extraNames], keep);
   const visits = new Map<number, { node: SyntaxNode; classify: () => void }>();
-  for (const identifier of index.identifiersOf(names)) {
+  for (const identifier of index.identifiersOf(names, keep)) {
     const call = calleeCall(index, identifier);
     if (call) {
       if (!visits.has(nodeId(call))) visits.set(nodeId(call), { node: call, classify: () => classifyCall(model, uses, call) });
@@ -62,6 +67,109 @@ export function apiUses(model: SemanticModel, extraNames: string[] = []): ApiUse
   }
   for (const visit of [...visits.values()].sort((a, b) => inSourceOrder(a.node, b.node))) visit.classify();
   return uses;
+}
+
+/**
+ * The names a use of the API can start with: the API's own names, those bound by an import
+ * that names one of the API's modules, what a star import may bring in, and the names bound to an expression that
+ * starts with one of these (`ctx = mp.get_context("spawn")`, `P = mp.Pool`, `with mp.Pool() as p`).
+ */
+function apiRoots(model: SemanticModel): Set<string> {
+  const { index } = model;
+  const roots = new Set<string>();
+  for (const identifier of index.identifiersOf(API_MODULE_WORDS)) {
+    const role = roleOf(index, identifier);
+    if (role.role !== "import") continue;
+    for (const name of importedNames(role.statement)) if (name) roots.add(name);
+  }
+  if (index.starImports().length > 0) for (const names of Object.values(STAR_EXPORTS)) names.forEach((n) => roots.add(n));
+  // Only where the text before the name on its line allows a binding (a prefilter).
+  const keep = (position: number) => mayBeBound(index.text, position);
+  for (let batch = [...roots]; batch.length > 0; ) {
+    const next: string[] = [];
+    for (const identifier of index.identifiersOf(batch, keep)) {
+      const bound = nameBoundFrom(index, identifier);
+      const name = bound && !roots.has(bound.name) && leadsToApi(model.valueOf(bound.value)) ? bound.name : null;
+      if (name) {
+        roots.add(name);
+        next.push(name);
+      }
+    }
+    batch = next;
+  }
+  // A bare name of the API may be one (`from multiprocessing import Pool`): written alone, it is its own root.
+  for (const name of API_CALL_NAMES) roots.add(name);
+  return roots;
+}
+
+/** The words whose import can bind a name to a process API: the first parts of its modules (os.fork is not a creation site). */
+const API_MODULE_WORDS = ["multiprocessing", "concurrent", "torch"];
+
+/**
+ * Whether the expression at `position` may be the value a name is bound to, from the text
+ * of its line before it: an `=` (`x = mp.ctx`, `x := ...`), a `with` (`with mp.Pool() as p`),
+ * or nothing but blanks and brackets (a value continued from the line above).
+ */
+function mayBeBound(text: string, position: number): boolean {
+  let start = position;
+  while (start > 0 && text[start - 1] !== "\n" && text[start - 1] !== "\r") start--;
+  const prefix = text.slice(start, position);
+  return prefix.includes("=") || /^[ \t\f]*(async[ \t]+)?with\b/.test(prefix) || /^[\s([{\\]*$/.test(prefix);
+}
+
+/** A value a name of the API can be reached from: a process module or member of one, a context or a context's member. */
+function leadsToApi(value: Value | null): boolean {
+  if (!value) return false;
+  if (value.kind === "context" || value.kind === "contextMember") return true;
+  const of = value.kind === "instance" ? value.of : value;
+  return of.kind === "qualified" && inProcessModules(of.qname);
+}
+
+/** The name bound to an expression that starts with this identifier (`x = id.a(...).b`, `with id.f() as x`), with that expression; or null. */
+function nameBoundFrom(index: SourceIndex, identifier: SyntaxNode): { name: string; value: SyntaxNode } | null {
+  let node = identifier;
+  let parent = index.parent(node);
+  while (parent && /^(attribute|call|parenthesized_expression|subscript)$/.test(parent.type) && nodeStart(parent) <= nodeStart(node) && sameNode(parent.namedChildren[0] ?? null, node)) {
+    node = parent;
+    parent = index.parent(node);
+  }
+  let target: SyntaxNode | null = null;
+  if (parent?.type === "assignment" && sameNode(index.field(parent, "right"), node)) target = index.field(parent, "left");
+  else if (parent?.type === "named_expression" && sameNode(index.field(parent, "value"), node)) target = index.field(parent, "name");
+  else if (parent?.type === "as_pattern" && sameNode(parent.namedChildren[0] ?? null, node)) {
+    target = index.field(parent, "alias");
+    if (target?.type === "as_pattern_target" && target.namedChildCount === 1) target = target.namedChildren[0];
+  }
+  return target?.type === "identifier" ? { name: target.text, value: node } : null;
+}
+
+/**
+ * Whether the dotted chain that ends with the word at `position` may start with one of
+ * `roots`, read from the text: `mp` for `mp.Pool`, `Pool` for a bare `Pool`. When the text
+ * does not show the chain's start plainly on one line (`f().Pool`, `x[0].Pool`, a chain
+ * broken across lines or with a comment in it), it may.
+ */
+function mayLeadToApi(text: string, position: number, roots: Set<string>): boolean {
+  let start = position;
+  let end = position;
+  while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
+  for (;;) {
+    let before = start;
+    while (before > 0 && (text[before - 1] === " " || text[before - 1] === "\t")) before--;
+    const c = before > 0 ? text[before - 1] : "";
+    if (c === ".") {
+      let dot = before - 1;
+      while (dot > 0 && (text[dot - 1] === " " || text[dot - 1] === "\t")) dot--;
+      const wordEnd = dot;
+      while (dot > 0 && isWordChar(text.charCodeAt(dot - 1))) dot--;
+      if (dot === wordEnd) return true;
+      start = dot;
+      end = wordEnd;
+      continue;
+    }
+    if (c !== "" && /[)\]}\\\r\n]/.test(c)) return true;
+    return roots.has(text.slice(start, end));
+  }
 }
 
 /** Source order as a walk of the tree meets nodes: by start, an outer node before the nodes it holds. */
