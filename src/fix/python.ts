@@ -82,14 +82,13 @@ export function insertFirstInGuard(facts: ModuleFacts, guard: SyntaxNode, statem
 /** Spans of strings that cross lines: their inner line starts must not be re-indented. */
 export function multilineStrings(facts: ModuleFacts, within: SyntaxNode[]): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  const visit = (node: SyntaxNode): void => {
-    if (node.type === "string" || node.type === "concatenated_string") {
+  for (const statement of within) {
+    // A statement on one line holds no string that crosses lines.
+    if (statement.startPosition.row === statement.endPosition.row) continue;
+    for (const node of statement.descendantsOfType(["string", "concatenated_string"])) {
       if (node.startPosition.row !== node.endPosition.row) spans.push([node.startIndex, node.endIndex]);
-      if (node.type === "string") return;
     }
-    for (const child of node.children) visit(child);
-  };
-  within.forEach(visit);
+  }
   return spans;
 }
 

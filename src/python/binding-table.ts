@@ -4,6 +4,7 @@ import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import type { SourceIndex } from "./index";
 import type { Scope, Scopes } from "./scopes";
 import { roleOf } from "./bindings";
+import { PREFILTERS } from "./prefilter";
 
 export type BindingKind =
   | "import" | "def" | "class" | "assignment" | "augmented" | "annotation" | "loop" | "with" | "except"
@@ -37,6 +38,8 @@ export class BindingTable {
   private readonly collectedIn = new Set<string>();
   private bodies: Array<[number, number]> | null = null;
   private readonly importsRead = new Set<number>();
+  /** By import statement: the bindings it makes. */
+  private readonly importBindings = new Map<number, Binding[]>();
   private readonly starImportsOf = new Map<number, string[]>();
   private declarationTable: Map<number, Map<string, "global" | "nonlocal">> | null = null;
   private readonly declarationScopes = new Map<number, SyntaxNode>();
@@ -76,7 +79,9 @@ export class BindingTable {
 
   /** Module-level names bound by imports, with the qualified names they bind. */
   moduleImports(): Map<string, string> {
-    for (const keyword of this.index.keywords("import")) {
+    // An import in a function or class body binds no module name (a prefilter: those bodies are skipped unasked).
+    const bodies = this.topLevelBodies();
+    for (const keyword of this.index.keywords("import", PREFILTERS ? (at) => !inRanges(bodies, at) : undefined)) {
       const statement = this.index.parent(keyword);
       if (statement && /^import_(from_)?statement$/.test(statement.type)) this.readImport(statement);
     }
@@ -86,6 +91,12 @@ export class BindingTable {
       if (last.kind === "import" && last.qname) imports.set(name, last.qname);
     }
     return imports;
+  }
+
+  /** The bindings an import statement makes. */
+  importsOf(statement: SyntaxNode): Binding[] {
+    this.readImport(statement);
+    return this.importBindings.get(nodeId(statement)) ?? [];
   }
 
   /** The modules `from M import *` statements of a scope import from. */
@@ -252,9 +263,13 @@ export class BindingTable {
     if (this.importsRead.has(nodeId(node))) return;
     this.importsRead.add(nodeId(node));
     const scope = this.scopes.scopeOf(node);
+    const made: Binding[] = [];
+    this.importBindings.set(nodeId(node), made);
     const add = (name: string, nameNode: SyntaxNode, qname: string | null) => {
       const { scope: into, declaredIn } = this.target(scope, name);
-      this.bind({ name, kind: "import", node, position: nodeStart(nameNode), at: node.endIndex, scope: into, value: null, qname, declaredIn });
+      const binding: Binding = { name, kind: "import", node, position: nodeStart(nameNode), at: node.endIndex, scope: into, value: null, qname, declaredIn };
+      made.push(binding);
+      this.bind(binding);
     };
     if (node.type === "import_statement") {
       for (const item of node.childrenForFieldName("name")) {

@@ -71,11 +71,12 @@ export class SourceIndex {
     return list.length > 1 ? all.sort((a, b) => nodeStart(a) - nodeStart(b)) : all;
   }
 
-  /** The keyword tokens `word` (`import`, `global`, ...), in source order. */
-  keywords(word: string): SyntaxNode[] {
-    return this.memo(`keywords:${word}`, () => {
+  /** The keyword tokens `word` (`import`, `global`, ...), in source order; with `keep`, only at the positions it accepts. */
+  keywords(word: string, keep?: (position: number) => boolean): SyntaxNode[] {
+    return this.memo(`keywords:${word}:${keep ? "some" : "all"}`, () => {
       const found: SyntaxNode[] = [];
       for (const at of this.words.positions(word)) {
+        if (keep && !keep(at)) continue;
         const node = this.root.descendantForIndex(at, at + word.length);
         if (node.type === word && node.startIndex === at && node.endIndex === at + word.length) found.push(node);
       }

@@ -7,9 +7,9 @@ import type { SourceIndex } from "./index";
 import { calleeCall, calleeExpression } from "./index";
 import type { SemanticModel, Value } from "./model";
 import { type Method, argument, methodArgument, methodOfLiteral } from "./literals";
-import { aliasClosure, importedNames, roleOf, sameNode } from "./bindings";
+import { aliasClosure, roleOf, sameNode } from "./bindings";
 import { isWordChar } from "./words";
-import { API_CALL_NAMES, CONTEXT_FACTORIES, CONTEXT_PARAMETERS, PROCESS_STARTING, STAR_EXPORTS, canonical, inProcessModules, mpModuleOf } from "./vocabulary";
+import { API_CALL_NAMES, CONTEXT_FACTORIES, CONTEXT_PARAMETERS, PROCESS_STARTING, STAR_EXPORTS, API_MODULE_NAMES, canonical, inProcessModules, mpModuleOf } from "./vocabulary";
 
 export interface CreationSite {
   /** "Pool", "Queue", ..., "ProcessPoolExecutor", "SyncManager", "ProcessSubclass". */
@@ -80,7 +80,12 @@ function apiRoots(model: SemanticModel): Set<string> {
   for (const identifier of index.identifiersOf(API_MODULE_WORDS)) {
     const role = roleOf(index, identifier);
     if (role.role !== "import") continue;
-    for (const name of importedNames(role.statement)) if (name) roots.add(name);
+    // A module or one of the API's callables (`P` for `from multiprocessing import Pool as P`,
+    // get_context) can start a chain that ends in the API; `wait` or `Future` cannot.
+    for (const binding of model.bindings.importsOf(role.statement)) {
+      const qname = binding.qname ? canonical(binding.qname) : null;
+      if (qname && (API_MODULE_NAMES.includes(qname) || API_CALL_NAMES.includes(qname.slice(qname.lastIndexOf(".") + 1)))) roots.add(binding.name);
+    }
   }
   if (index.starImports().length > 0) for (const names of Object.values(STAR_EXPORTS)) names.forEach((n) => roots.add(n));
   // Only where the text before the name on its line allows a binding (a prefilter).
@@ -120,9 +125,7 @@ function mayBeBound(text: string, position: number): boolean {
 /** A value a name of the API can be reached from: a process module or member of one, a context or a context's member. */
 function leadsToApi(value: Value | null): boolean {
   if (!value) return false;
-  if (value.kind === "context" || value.kind === "contextMember") return true;
-  const of = value.kind === "instance" ? value.of : value;
-  return of.kind === "qualified" && inProcessModules(of.qname);
+  return value.kind === "context" || value.kind === "contextMember" || (value.kind === "qualified" && inProcessModules(value.qname));
 }
 
 /** The name bound to an expression that starts with this identifier (`x = id.a(...).b`, `with id.f() as x`), with that expression; or null. */

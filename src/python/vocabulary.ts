@@ -75,6 +75,12 @@ export function mpModuleOf(qname: string): "multiprocessing" | "torch.multiproce
 /** The modules whose names, once bound by an import, can lead to the API. */
 export const API_MODULES = ["multiprocessing", "concurrent.futures", "torch.multiprocessing", "os", "posix", "pty"];
 
+/** The modules (and packages) of the process API, as imported: a name bound to one can start a chain to the API. */
+export const API_MODULE_NAMES = [
+  "multiprocessing", "multiprocessing.pool", "multiprocessing.managers", "multiprocessing.context", "concurrent",
+  "concurrent.futures", "concurrent.futures.process", "torch",
+];
+
 /** The modules that create processes and their objects: what a project's re-exports are followed into. */
 export const PROCESS_MODULES = ["multiprocessing", "concurrent.futures", "torch.multiprocessing"];
 
