@@ -111,7 +111,12 @@ export async function verifyCommand(args: VerifyArgs, io: VerifyIO): Promise<num
   if (outcome.leftovers > 0 && !outcome.timedOut) {
     io.err(`spawnsafe: ${outcome.leftovers} process${outcome.leftovers === 1 ? " was" : "es were"} still running after \`${cmd}\` ended: terminated`);
   }
-  const report = render(args, analysis.findings, outcome, io);
+  const report = renderReport(
+    args.format,
+    analysis.findings,
+    { command: args.command, method: args.method, exitStatus: outcome.status, signal: outcome.signal, timedOut: outcome.timedOut, pythonProcesses: pythons.length },
+    { ...io, style: args.output ? { color: false } : io.style },
+  );
   if (args.output) fs.writeFileSync(args.output, report);
   else if (report) io.out(report);
   const status = exitStatus(outcome.status, outcome.signal);
@@ -137,19 +142,23 @@ function fileResults(findings: LocatedFinding[]): FileResult[] {
   return [...byPath].map(([p, list]) => ({ path: p, decision: null, findings: list, error: null, before: "", after: "", output: null, passes: 0 }));
 }
 
-function render(args: VerifyArgs, findings: LocatedFinding[], outcome: Awaited<ReturnType<typeof runCommand>>, io: VerifyIO): string {
+/** How the run went, for the JSON report's `verify` object. */
+export interface RunSummary {
+  command: string[];
+  method: "spawn" | "forkserver";
+  exitStatus: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  pythonProcesses: number;
+}
+
+/** The report in one of check's formats; text is empty when nothing was found. */
+export function renderReport(format: Format, findings: LocatedFinding[], run: RunSummary, io: Pick<VerifyIO, "style" | "docs" | "version">): string {
   const results = fileResults(findings);
-  switch (args.format) {
+  switch (format) {
     case "json": {
-      const report: JsonReport & { verify?: object } = jsonReport("verify", false, results);
-      report.verify = {
-        command: args.command,
-        method: args.method,
-        exitStatus: outcome.status,
-        signal: outcome.signal,
-        timedOut: outcome.timedOut,
-        pythonProcesses: outcome.reports.filter((r) => r.hello).length,
-      };
+      const report: JsonReport & { verify?: RunSummary } = jsonReport("verify", false, results);
+      report.verify = run;
       return JSON.stringify(report, null, 2) + "\n";
     }
     case "sarif":
@@ -165,10 +174,9 @@ function render(args: VerifyArgs, findings: LocatedFinding[], outcome: Awaited<R
         .join("");
     case "text": {
       const lines: string[] = [];
-      const style = args.output ? { color: false } : io.style;
       for (const r of results) {
         for (const f of r.findings as EvidenceFinding[]) {
-          lines.push(findingLine(r.path, f, style));
+          lines.push(findingLine(r.path, f, io.style));
           if (f.evidence) lines.push(...evidenceLines(f.evidence));
         }
       }
