@@ -10,59 +10,19 @@ import pickle
 import re
 import sys
 import types
-import zlib
 
 import _spawnsafe_verify as core
 
-try:
-    from multiprocessing.reduction import ForkingPickler
-except Exception:  # pragma: no cover
-    ForkingPickler = pickle.Pickler
-
-_MISSING = object()
-_SIMPLE = (type(None), bool, int, float, complex, str, bytes)
-_CONTAINERS = (dict, list, set, frozenset, tuple, bytearray)
+_MISSING = core.MISSING
+dumps_error = core.dumps_error
+dumps_ok = core.dumps_ok
+type_name = core.type_name
+short_repr = core.short_repr
+describe = core.describe
+_environ = core.environ
 
 
 # --------------------------------------------------------------------------- pickling
-
-
-class _Null:
-    """A file that keeps nothing: pickling into it costs the walk, not the copy."""
-
-    def write(self, data):
-        return len(data)
-
-
-def dumps_error(obj):
-    """The exception multiprocessing's pickler raises for obj, or None when it pickles."""
-    try:
-        ForkingPickler(_Null()).dump(obj)
-        return None
-    except RecursionError as e:
-        return e
-    except Exception as e:
-        return e
-
-
-def dumps_ok(obj):
-    return dumps_error(obj) is None
-
-
-def type_name(obj):
-    t = type(obj)
-    module = getattr(t, "__module__", "") or ""
-    name = getattr(t, "__qualname__", t.__name__)
-    return name if module == "builtins" else "%s.%s" % (module, name)
-
-
-def short_repr(obj, limit=100):
-    try:
-        text = repr(obj)
-    except Exception:
-        return "<%s>" % type_name(obj)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def error_text(error):
@@ -349,40 +309,6 @@ def _follow(value, todo):
     return False
 
 
-def describe(value):
-    """["v", type, repr] a simple value; ["n", type, len] a container's size; ["t", type] anything else."""
-    if value is _MISSING:
-        return ["missing"]
-    if type(value) in _SIMPLE:
-        return ["v", type_name(value), short_repr(value, 60)]
-    if isinstance(value, _CONTAINERS) or type(value).__name__ == "deque":
-        try:
-            return ["n", type_name(value), len(value)]
-        except Exception:
-            pass
-    return ["t", type_name(value)]
-
-
-def _crc(value):
-    return zlib.crc32(value.encode("utf-8", "surrogateescape"))
-
-
-def _environ(startup=None):
-    """os.environ as crc32 of each value (values are never written); with `startup` (a child's
-    os.environ when it began), also the names its own code has changed since."""
-    out = {}
-    changed = []
-    try:
-        now = dict(os.environ)
-        for k, v in now.items():
-            out[k] = _crc(v)
-        if startup is not None:
-            changed = sorted(k for k in set(now) | set(startup) if now.get(k) != startup.get(k))
-    except Exception:
-        pass
-    return out, changed
-
-
 def snapshot(roots, startup=None):
     """The globals the roots read and the environment, described for comparison across processes."""
     reads, stores, files = _walk(roots)
@@ -397,17 +323,6 @@ def snapshot(roots, startup=None):
 
 def process_snapshot(process):
     return snapshot(_code_roots(process))
-
-
-def observation(keys, startup):
-    """In a child: the globals the parent described (module:name keys), and the environment."""
-    values = {}
-    for key in keys:
-        module, _, name = key.partition(":")
-        mod = sys.modules.get("__mp_main__" if module == "__main__" and "__mp_main__" in sys.modules else module)
-        values[key] = describe(vars(mod).get(name, _MISSING)) if mod is not None else ["missing"]
-    env, changed = _environ(startup)
-    return {"globals": values, "env": env, "envChanged": changed, "files": {}, "stores": []}
 
 
 def initializer_stores(process):

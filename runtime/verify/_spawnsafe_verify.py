@@ -64,7 +64,7 @@ _fork_pending = False
 _role = "program"
 _is_mp_child = False
 _mp_parent_pid = 0
-_counter = 0
+_tokens = None  # itertools.count(1) once a process is started: next() is atomic
 # Where the program chose the fork start method: [{how, stack}], distinct, at most 10.
 fork_origins = []
 # The last user stack that started a process (pool workers replaced from a background thread).
@@ -300,6 +300,99 @@ def threads_now():
             }
         )
     return out
+
+
+# --------------------------------------------------------------------------- values and pickling
+# Here rather than in _spawnsafe_inspect: every spawned child describes the globals its parent
+# named and its environment, and a put on a queue is pickled once more; none of that should
+# cost the import of the analysis.
+
+MISSING = object()
+_SIMPLE = (type(None), bool, int, float, complex, str, bytes)
+_CONTAINERS = (dict, list, set, frozenset, tuple, bytearray)
+
+
+class _Null:
+    """A file that keeps nothing: pickling into it costs the walk, not the copy."""
+
+    def write(self, data):
+        return len(data)
+
+
+def dumps_error(obj):
+    """The exception multiprocessing's pickler raises for obj, or None when it pickles."""
+    try:
+        from multiprocessing.reduction import ForkingPickler
+
+        ForkingPickler(_Null()).dump(obj)
+        return None
+    except RecursionError as e:
+        return e
+    except Exception as e:
+        return e
+
+
+def dumps_ok(obj):
+    return dumps_error(obj) is None
+
+
+def type_name(obj):
+    t = type(obj)
+    module = getattr(t, "__module__", "") or ""
+    name = getattr(t, "__qualname__", t.__name__)
+    return name if module == "builtins" else "%s.%s" % (module, name)
+
+
+def short_repr(obj, limit=100):
+    try:
+        text = repr(obj)
+    except Exception:
+        return "<%s>" % type_name(obj)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe(value):
+    """["v", type, repr] a simple value; ["n", type, len] a container's size; ["t", type] anything else."""
+    if value is MISSING:
+        return ["missing"]
+    if type(value) in _SIMPLE:
+        return ["v", type_name(value), short_repr(value, 60)]
+    if isinstance(value, _CONTAINERS) or type(value).__name__ == "deque":
+        try:
+            return ["n", type_name(value), len(value)]
+        except Exception:
+            pass
+    return ["t", type_name(value)]
+
+
+def environ(startup=None):
+    """os.environ as crc32 of each value (values are never written); with `startup` (a child's
+    os.environ when it began), also the names its own code has changed since."""
+    out = {}
+    changed = []
+    try:
+        from zlib import crc32
+
+        now = dict(os.environ)
+        for k, v in now.items():
+            out[k] = crc32(v.encode("utf-8", "surrogateescape"))
+        if startup is not None:
+            changed = sorted(k for k in set(now) | set(startup) if now.get(k) != startup.get(k))
+    except Exception:
+        pass
+    return out, changed
+
+
+def observation(keys, startup):
+    """In a child: the globals the parent described (module:name keys), and the environment."""
+    values = {}
+    for key in keys:
+        module, _, name = key.partition(":")
+        mod = sys.modules.get("__mp_main__" if module == "__main__" and "__mp_main__" in sys.modules else module)
+        values[key] = describe(vars(mod).get(name, MISSING)) if mod is not None else ["missing"]
+    env, changed = environ(startup)
+    return {"globals": values, "env": env, "envChanged": changed, "files": {}, "stores": []}
 
 
 # --------------------------------------------------------------------------- forks and subprocesses
@@ -572,7 +665,7 @@ def _patch_process(m):
 
 
 def _before_start(process):
-    global _counter, last_start_site
+    global _tokens, last_start_site
     frames = capture(3)
     if any(frame_kind(code.co_filename) == "u" for code, _, _ in frames):
         last_start_site = frames
@@ -583,8 +676,11 @@ def _before_start(process):
     snapshot = None
     owner = _inspect().worker_owner(process)
     if method in ("spawn", "forkserver"):
-        _counter += 1
-        token = "%d:%d" % (os.getpid(), _counter)
+        if _tokens is None:
+            import itertools
+
+            _tokens = itertools.count(1)
+        token = "%d:%d" % (os.getpid(), next(_tokens))
         snapshot = _inspect().process_snapshot(process)
         # Travels with the pickled process: the child describes the same globals, without
         # reading any bytecode itself.
@@ -606,12 +702,13 @@ def _on_bootstrap(process):
     _is_mp_child = True
     _mp_parent_pid = getattr(process, "_parent_pid", 0) or os.getppid()
     carried = process.__dict__.pop("_spawnsafe_token", None)
-    ins = _inspect()
-    init_stores = ins.initializer_stores(process)
+    args = getattr(process, "_args", None) or ()
+    if getattr(getattr(process, "_target", None), "__name__", None) in ("worker", "_process_worker") and len(args) > 2 and args[2] is not None:
+        init_stores = _inspect().initializer_stores(process)
     if carried is not None:
         token, keys = carried
         _my_token = token
-        observed = ins.observation(keys, _startup_env)
+        observed = observation(keys, _startup_env)
         observed.update({"kind": "observed", "token": token})
         emit(observed)
 
@@ -674,11 +771,11 @@ def precheck(via, roots, frames, task=None, owner=None):
 
     A task's function also gets its globals described, once per pool (owner) and function.
     """
-    ins = _inspect()
-    if ins.dumps_ok(tuple(obj for _, obj in roots)):
+    if dumps_ok(tuple(obj for _, obj in roots)):
         if task is not None and owner is not None:
             _task_snapshot(task, frames, owner)
         return
+    ins = _inspect()
     found = ins.find_failure(roots)
     if found is None:
         return
@@ -751,9 +848,8 @@ def _checked_items(via, iterable, frames):
     """imap's items are pickled as the pool's task thread takes them: check each there, report at the call."""
     for i, item in enumerate(iterable):
         try:
-            ins = _inspect()
-            if not ins.dumps_ok(item):
-                found = ins.find_failure([("iterable[%d]" % i, item)])
+            if not dumps_ok(item):
+                found = _inspect().find_failure([("iterable[%d]" % i, item)])
                 if found is not None:
                     found.update({"kind": "pickle", "via": via, "target": None, "stack": frames_out(frames)})
                     emit(found)
@@ -837,10 +933,8 @@ def _on_sync_failure(via, roots, error):
     frames = capture(3)
     if not any(frame_kind(code.co_filename) == "u" for code, _, _ in frames):
         return  # multiprocessing's own threads (results of a pool): reported where handed over
-    ins = _inspect()
-    if not ins.is_pickling_error(error):
-        return
-    found = ins.find_failure(roots)
+    # Whether it was a pickling failure at all (not a closed pipe): the walk pickles again.
+    found = _inspect().find_failure(roots)
     if found is None:
         return
     found.update({"kind": "pickle", "via": via, "target": None, "stack": frames_out(frames)})
@@ -854,6 +948,9 @@ def _on_task_failure(error):
 
 
 def _observe_task(obj):
+    # Pool tasks are 5-tuples, executor tasks _CallItem: anything else a child reads is not a task.
+    if not ((type(obj) is tuple and len(obj) == 5) or type(obj).__name__ == "_CallItem"):
+        return
     ins = _inspect()
     func = ins.task_function(obj)
     if func is None:
@@ -953,7 +1050,7 @@ class _Finder:
             self._resolving.discard(name)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        _pending.pop(name, None)
+        # Still pending: importlib.util.find_spec() asks without importing. _apply patches once.
         spec.loader = _Loader(spec.loader, name)
         return spec
 
