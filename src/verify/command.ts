@@ -108,7 +108,8 @@ export async function verifyCommand(args: VerifyArgs, io: VerifyIO): Promise<num
   }
   const analysis = analyse(outcome.reports, { cwd: process.cwd(), topPid: outcome.pid, timedOutAfter: outcome.timedOut ? args.timeout : null });
   for (const note of analysis.notes) io.err(note);
-  if (outcome.leftovers > 0 && !outcome.timedOut) {
+  if (outcome.stoppedByUser) io.err(`spawnsafe: interrupted twice: \`${cmd}\` and every process it started were terminated`);
+  if (outcome.leftovers > 0 && !outcome.timedOut && !outcome.stoppedByUser) {
     io.err(`spawnsafe: ${outcome.leftovers} process${outcome.leftovers === 1 ? " was" : "es were"} still running after \`${cmd}\` ended: terminated`);
   }
   const report = renderReport(

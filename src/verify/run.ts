@@ -27,6 +27,8 @@ export interface RunOutcome {
   reports: ProcessReport[];
   /** Processes of the group still running after CMD ended, which verify terminated. */
   leftovers: number;
+  /** A second Ctrl-C (SIGINT) ended the whole group (the first is passed on to CMD). */
+  stoppedByUser: boolean;
   seconds: number;
 }
 
@@ -64,7 +66,18 @@ async function execute(req: RunRequest, env: NodeJS.ProcessEnv, reports: string)
   // detached: CMD leads a new process group (and session); every process it starts stays
   // in it unless it leaves on purpose, so the group can be stopped as one.
   const child = spawn(req.command[0], req.command.slice(1), { cwd: req.cwd, env, stdio: "inherit", detached: true });
-  const forward = (signal: NodeJS.Signals) => signalGroup(child.pid, signal);
+  // Signals go on to CMD's group (it is not in the terminal's foreground group); a second
+  // Ctrl-C ends the group, as it would end a program that ignores the first.
+  let interrupts = 0;
+  let stoppedByUser = false;
+  const forward = (signal: NodeJS.Signals) => {
+    if (signal === "SIGINT" && ++interrupts >= 2 && child.pid !== undefined) {
+      stoppedByUser = true;
+      void terminate(child.pid, reports);
+      return;
+    }
+    signalGroup(child.pid, signal);
+  };
   for (const s of FORWARDED) process.on(s, forward);
   let timedOut = false;
   let timer: NodeJS.Timeout | null = null;
@@ -84,7 +97,7 @@ async function execute(req: RunRequest, env: NodeJS.ProcessEnv, reports: string)
     if (timer) clearTimeout(timer);
     let leftovers = 0;
     if (child.pid !== undefined && !end.error) leftovers = await endLeftovers(child.pid, reports);
-    return { status: end.status, signal: end.signal, startError: end.error, pid: child.pid ?? null, timedOut, leftovers };
+    return { status: end.status, signal: end.signal, startError: end.error, pid: child.pid ?? null, timedOut, leftovers, stoppedByUser };
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
   }
