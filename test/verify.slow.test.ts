@@ -106,7 +106,8 @@ const userStack = (stack: Array<{ file: string; line: number; func: string; user
 
 /**
  * The report in short: the exit status, then each finding as text prints it and the parts
- * of its evidence that do not change between runs (no pids, addresses, library lines).
+ * of its evidence that do not change between runs (no pids, addresses, library lines, nor
+ * how many workers happened to hit it).
  */
 export function verifySnapshot(status: number | null, report: VerifyRun["report"]): string {
   const lines = [`exit ${status}`];
@@ -123,7 +124,6 @@ export function verifySnapshot(status: number | null, report: VerifyRun["report"
         const threads = p.threads.map((t) => userStack(t.stack)).filter(Boolean);
         lines.push(`  process ${p.role}${threads.length ? `: ${threads.join("; ")}` : ""}`);
       }
-      if ((e.occurrences ?? 1) > 1) lines.push(`  seen ${e.occurrences} times`);
     }
   }
   return lines.join("\n") + "\n";
