@@ -877,9 +877,15 @@ def _patch_futures(m):
 def _check_submit(fn, args, kwargs, frames, owner):
     ins = _inspect()
     chunk = ins.map_chunk(fn)
-    if chunk is not None:  # Executor.map: submit(partial(_process_chunk, fn), chunk)
+    if chunk is not None:  # Executor.map: submit(partial(_process_chunk, fn), chunk of argument tuples)
         user_fn = chunk
-        precheck("ProcessPoolExecutor.map", [("fn", user_fn), ("iterable items", args[0] if args else ())], frames, user_fn, owner)
+        items = []
+        for call in args[0] if args else ():
+            for j, value in enumerate(call):
+                # The items' indexes in the iterables are not known here: `item`, or `item[j]`
+                # for the j-th iterable of map(fn, a, b).
+                items.append(("item" if len(call) == 1 else "item[%d]" % j, value))
+        precheck("ProcessPoolExecutor.map", [("fn", user_fn)] + items, frames, user_fn, owner)
     else:
         precheck("ProcessPoolExecutor.submit", [("fn", fn), ("args", args), ("kwargs", kwargs)], frames, fn, owner)
 
