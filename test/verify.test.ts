@@ -317,3 +317,15 @@ test("text prints the evidence below each finding; github puts it in the annotat
   assert.deepEqual(json.verify, run);
   assert.equal(json.files[0].findings[0].evidence.stack[0].file, "main.py");
 });
+
+test("the hazards of the verify fixtures are invisible to check: it reports none of the codes verify reports there", () => {
+  const blind: Record<string, string> = { "unpicklable-self": "SPS202", "unpicklable-argument": "SPS301", "registry-global": "SPS203", "fork-in-library": "SPS201" };
+  for (const [name, code] of Object.entries(blind)) {
+    const dir = path.join(REPO_ROOT, "fixtures", "verify", name);
+    const snap = fs.readFileSync(path.join(dir, "findings.snap"), "utf8");
+    assert.match(snap, new RegExp(`^main\\.py:\\d+:\\d+: ${code} `, "m"), `verify reports ${code} for ${name}`);
+    const r = spawnsafe(["check", "--no-cache", "--format", "json", "."], dir);
+    const codes = JSON.parse(r.stdout).files.flatMap((f: { findings: Array<{ code: string }> }) => f.findings.map((x) => x.code));
+    assert.ok(!codes.includes(code), `check reports ${code} for ${name}: ${codes}`);
+  }
+});
