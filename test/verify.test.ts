@@ -241,9 +241,15 @@ test("a task's globals are compared with the snapshot of its own pool only; the 
   // What the child's own code changed is.
   const changed = processReport(201, [observed("100:1", { A: 1, B: 3 }, ["B"])]);
   assert.match(findings([parent, changed])[1], /SPS304 os\.environ differs in the spawned child from the parent when the task was submitted: B \(another value\)$/);
-  // Under forkserver the inherited environment is the server's: reported.
-  const forkserver = processReport(100, parent.records.map((r) => (r.kind === "start" ? { ...r, method: "forkserver" } : r)) as unknown as Array<Record<string, unknown>>);
-  assert.match(findings([forkserver, child])[1], /SPS304 .*: B \(another value\), C \(unset in the parent, set in the child\)$/);
+  // Under forkserver the inherited environment is the server's: what the parent's code changed
+  // since it began (B, and pytest's PYTEST_CURRENT_TEST, left out) is reported; what C code set
+  // behind os.environ (C) is not.
+  const forkserver = processReport(
+    100,
+    parent.records.map((r) => (r.kind === "start" ? { ...r, method: "forkserver" } : r.kind === "snapshot" ? { ...r, env: { ...r.env, PYTEST_CURRENT_TEST: 5 }, envChanged: ["B", "PYTEST_CURRENT_TEST"] } : r)) as unknown as Array<Record<string, unknown>>,
+  );
+  const stale = processReport(201, [observed("100:1", { A: 1, B: 3, C: 4, PYTEST_CURRENT_TEST: 6 }, [])]);
+  assert.match(findings([forkserver, stale])[1], /SPS304 os\.environ differs in the spawned child from the parent when the task was submitted: B \(another value\)$/);
 });
 
 test("children's failures: the bootstrapping error is SPS101 at the top-level line, a name missing from __mp_main__ SPS202 at its definition, anything else SPS302 where the parent started it", () => {

@@ -322,7 +322,7 @@ def snapshot(roots, startup=None):
 
 
 def process_snapshot(process):
-    return snapshot(_code_roots(process))
+    return snapshot(_code_roots(process), core._startup_env)
 
 
 def initializer_stores(process):

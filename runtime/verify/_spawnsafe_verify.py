@@ -789,7 +789,7 @@ def _task_snapshot(func, frames, owner):
     if task is None or (owner, task) in _snapshotted_tasks:
         return
     _snapshotted_tasks.add((owner, task))
-    snapshot = ins.snapshot([func])
+    snapshot = ins.snapshot([func], _startup_env)
     snapshot.update({"kind": "snapshot", "token": "task:%s:%s" % (owner, task), "stack": frames_out(frames), "what": "task"})
     emit(snapshot)
 

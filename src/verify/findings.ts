@@ -339,6 +339,9 @@ function globalName(key: string): string {
   return module === "__main__" ? name : `${module}.${name}`;
 }
 
+/** Variables a tool changes all the time, whose staleness in a child says nothing of the program. */
+const VOLATILE_ENVIRON = new Set(["PYTEST_CURRENT_TEST"]);
+
 function differenceFindings(c: Collector, parent: SnapshotRecord, child: SnapshotRecord, method: string): void {
   const site = parent.stack ? userFrame(parent.stack) : null;
   if (!site) return;
@@ -363,15 +366,19 @@ function differenceFindings(c: Collector, parent: SnapshotRecord, child: Snapsho
   // A spawned child inherits the parent's real environment, which can hold what C code set
   // behind os.environ's back (readline sets LINES and COLUMNS): what differs there is not the
   // program's doing. What counts: what the child's own code changed since it began (its main
-  // module re-run), and, under forkserver, the environment of the server, frozen when it began.
+  // module re-run), and, under forkserver, what the parent's code changed after the server
+  // (whose environment its children get) began. PYTEST_CURRENT_TEST, which pytest changes
+  // for every test, is left out.
   const penv = parent.env ?? {};
   const kenv = child.env ?? {};
-  const changed = new Set(child.envChanged ?? []);
+  const childChanged = new Set(child.envChanged ?? []);
+  const parentChanged = new Set(parent.envChanged ?? []);
   const diffs: Array<{ name: string; parent: string; child: string; compared: "value" | "presence" }> = [];
   for (const name of [...new Set([...Object.keys(penv), ...Object.keys(kenv)])].sort()) {
     const p = penv[name];
     const k = kenv[name];
-    if (p === k || !(changed.has(name) || method === "forkserver")) continue;
+    if (p === k || VOLATILE_ENVIRON.has(name)) continue;
+    if (!(childChanged.has(name) || (method === "forkserver" && parentChanged.has(name)))) continue;
     if (p !== undefined && k !== undefined) diffs.push({ name, parent: "set", child: "set to another value", compared: "value" });
     else diffs.push({ name, parent: p === undefined ? "unset" : "set", child: k === undefined ? "unset" : "set", compared: "presence" });
   }
