@@ -40,6 +40,8 @@ interface VerifyCase {
   countForks: boolean;
   /** Patterns stderr must match. */
   stderr: string[];
+  /** stdout, exactly. */
+  stdout: string | null;
 }
 
 interface VerifyRun {
@@ -52,7 +54,7 @@ interface VerifyRun {
 
 function readCase(dir: string): VerifyCase {
   const raw = JSON.parse(fs.readFileSync(path.join(dir, "case.json"), "utf8"));
-  return { run: raw.run, flags: raw.flags ?? [], exit: raw.exit, pythonPath: raw.pythonPath ?? [], sameOutput: raw.sameOutput ?? false, countForks: raw.countForks ?? false, stderr: raw.stderr ?? [] };
+  return { run: raw.run, flags: raw.flags ?? [], exit: raw.exit, pythonPath: raw.pythonPath ?? [], sameOutput: raw.sameOutput ?? false, countForks: raw.countForks ?? false, stderr: raw.stderr ?? [], stdout: raw.stdout ?? null };
 }
 
 function command(c: VerifyCase): string[] {
@@ -168,12 +170,13 @@ for (const name of fs.readdirSync(CASES).sort()) {
     compareOrUpdate(path.join(dir, "findings.snap"), verifySnapshot(run.status, run.report));
     assert.equal(run.status, c.exit, run.stderr);
     for (const pattern of c.stderr) assert.match(run.stderr, new RegExp(pattern));
+    if (c.stdout !== null) assert.equal(run.stdout, c.stdout);
     if (c.sameOutput) {
       const alone = plain(dir, c);
       assert.equal(run.stdout, alone.stdout, "a clean program prints exactly what it prints without verify");
       if (c.countForks) {
         assert.ok(alone.forks.length > 0, "without verify the program forks (python3's default start method)");
-        assert.deepEqual(run.forks, [], "under verify no process forks, and the program's own sitecustomize (the fork counter) still ran");
+        assert.deepEqual(run.forks, [], "under verify no process forks");
       }
     }
   });
@@ -181,7 +184,7 @@ for (const name of fs.readdirSync(CASES).sort()) {
 
 test("verify -- python3 -m pytest over examples/pytest-suite: the spawn-unsafe test's hazard is reported, the others pass", () => {
   const dir = path.join(REPO_ROOT, "examples", "pytest-suite");
-  const c: VerifyCase = { run: ["python3", "-m", "pytest", "-p", "no:cacheprovider", "-q"], flags: [], exit: 1, pythonPath: [], sameOutput: false, countForks: false, stderr: [] };
+  const c: VerifyCase = { run: ["python3", "-m", "pytest", "-p", "no:cacheprovider", "-q"], flags: [], exit: 1, pythonPath: [], sameOutput: false, countForks: false, stderr: [], stdout: null };
   const run = verify(dir, c);
   checkReport(run);
   assert.match(run.stdout, /^FAILED test_workers\.py::test_validation_in_worker /m);
