@@ -6,7 +6,7 @@ import { defaultJobs, run, type RunRequest, type RunResult } from "./run";
 import { processStdin, readStdin, stdinExcluded, STDIN_NAME } from "./stdin";
 import { NO_PROGRESS, progressBar } from "./report/progress";
 import { excludeGlobs } from "./project/discover";
-import { transforms, transformByCode } from "../transforms";
+import { allRules, ruleByCode } from "../transforms";
 import { unifiedDiff } from "./report/diff";
 import { errorLine, findingLine, fixSummary, unchangedLine, type Style } from "./report/text";
 import { jsonReport } from "./report/json";
@@ -16,6 +16,7 @@ import type { FileResult } from "./engine";
 import { ConfigError } from "./project/config";
 import { defaultCacheDir } from "./project/cache";
 import type { Mode, StartMethod } from "./transform";
+import { verifyCommand } from "./verify/command";
 
 export const EXIT = { ok: 0, found: 1, error: 2, interrupted: 130, terminated: 143 } as const;
 
@@ -43,6 +44,28 @@ interface CommonArgs {
 /** yargs drops a bare "-" among positionals; it stands for stdin, so it is renamed first. */
 const STDIN_ARG = "\0stdin";
 const TAKES_VALUE = new Set(["--mode", "--method", "--format", "--exclude", "--extend-exclude", "--stdin-filename", "--jobs", "-j", "--cache-dir"]);
+/** Options before `verify` whose value is the next argument (so it is not taken for the command). */
+const VERIFY_TAKES_VALUE = new Set([...TAKES_VALUE, "--config", "--timeout", "--output"]);
+
+/**
+ * `verify ... -- CMD [ARGS...]`: everything after the first `--` is the command to run,
+ * never read by spawnsafe's own parser (it has options of its own: python3 -m pytest -x).
+ */
+export function splitVerifyCommand(argv: string[]): { own: string[]; command: string[] | null } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") break;
+    if (VERIFY_TAKES_VALUE.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith("-")) continue;
+    if (a !== "verify") break;
+    const dash = argv.indexOf("--", i);
+    return dash < 0 ? { own: argv, command: null } : { own: argv.slice(0, dash), command: argv.slice(dash + 1) };
+  }
+  return { own: argv, command: null };
+}
 
 function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
@@ -64,8 +87,9 @@ function quietOnClosedPipe(): void {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(fullArgv: string[]): Promise<number> {
   quietOnClosedPipe();
+  const { own: argv, command: verifyArgs } = splitVerifyCommand(fullArgv);
   let code: number = EXIT.ok;
   let usageError: string | null = null;
   const dashAt = argv.indexOf("--");
@@ -114,6 +138,32 @@ export async function main(argv: string[]): Promise<number> {
         else code = await configured(() => checkCommand(commonArgs(args)));
       },
     )
+    .command(
+      "verify [cmd..]",
+      "run a command (after --) with every Python process it starts on spawn, and report what breaks",
+      (y) =>
+        y
+          .usage("$0 verify [--method spawn|forkserver] [--timeout SECONDS] [--format F] [--quiet] -- CMD [ARGS...]")
+          .positional("cmd", { type: "string", array: true, default: [] as string[], describe: "the command, after --" })
+          .option("timeout", { type: "number", describe: "seconds before a run counts as a hang: every Python process's stacks, then the command's process group is terminated (default: no limit)" })
+          .option("output", { type: "string", describe: "write the report to this file instead of stdout (stdout then carries the command's output only)" }),
+      async (args) => {
+        const problem = usageProblem(args) ?? verifyUsageProblem(args, verifyArgs);
+        if (problem) usageError = problem;
+        else
+          code = await verifyCommand(
+            {
+              command: verifyArgs!,
+              method: (args.method as StartMethod | undefined) ?? "spawn",
+              timeout: (args.timeout as number | undefined) ?? null,
+              format: args.format as Format,
+              quiet: args.quiet as boolean,
+              output: (args.output as string | undefined) ?? null,
+            },
+            { out, err, style: style(), docs: (name) => fs.readFileSync(docPath(name), "utf8"), version: packageVersion() },
+          );
+      },
+    )
     .command("rules", "list every finding code", () => {}, () => {
       code = rulesCommand();
     })
@@ -125,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
         code = explainCommand(String(args.code));
       },
     )
-    .demandCommand(1, "give a command: fix, check, rules or explain")
+    .demandCommand(1, "give a command: fix, check, verify, rules or explain")
     .strict()
     .help()
     .version()
@@ -162,6 +212,15 @@ function usageProblem(a: Record<string, unknown>): string | null {
     if (Array.isArray(a[key])) return `--${key} given more than once`;
   }
   if (!Number.isInteger(a.jobs) || (a.jobs as number) < 1) return `--jobs must be a positive integer, not ${a.jobs}`;
+  return null;
+}
+
+/** verify's own checks: a command after --, and a timeout that is a positive number. */
+function verifyUsageProblem(a: Record<string, unknown>, command: string[] | null): string | null {
+  if ((a.cmd as string[] | undefined)?.length) return `verify runs the command given after --: spawnsafe verify -- ${(a.cmd as string[]).join(" ")}`;
+  if (command === null || command.length === 0) return "verify needs a command after --: spawnsafe verify -- python3 app.py";
+  if (Array.isArray(a.timeout) || Array.isArray(a.output)) return "--timeout and --output may be given once";
+  if (a.timeout !== undefined && !(typeof a.timeout === "number" && Number.isFinite(a.timeout) && a.timeout > 0)) return `--timeout must be a positive number of seconds, not ${a.timeout}`;
   return null;
 }
 
@@ -348,7 +407,7 @@ function printResult(command: "check" | "fix", args: CommonArgs, result: RunResu
       out(JSON.stringify(jsonReport(command, dryRun, result.results), null, 2));
       break;
     case "sarif":
-      out(JSON.stringify(sarifReport(result.results, transforms, (t) => fs.readFileSync(docPath(t.name), "utf8"), packageVersion()), null, 2));
+      out(JSON.stringify(sarifReport(result.results, allRules, (t) => fs.readFileSync(docPath(t.name), "utf8"), packageVersion()), null, 2));
       break;
     case "github":
       for (const r of result.results) {
@@ -379,7 +438,7 @@ function packageVersion(): string {
 }
 
 function rulesCommand(): number {
-  for (const t of transforms) out(`${t.code}  ${t.name.padEnd(30)} fix: ${t.fix.padEnd(9)} ${t.summary}`);
+  for (const t of allRules) out(`${t.code}  ${t.name.padEnd(30)} fix: ${t.fix.padEnd(9)} ${t.summary}`);
   return EXIT.ok;
 }
 
@@ -388,7 +447,7 @@ export function docPath(name: string): string {
 }
 
 function explainCommand(code: string): number {
-  const transform = transformByCode(code);
+  const transform = ruleByCode(code);
   if (!transform) {
     err(`spawnsafe: unknown code ${code}; 'spawnsafe rules' lists them`);
     return EXIT.error;

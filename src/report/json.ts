@@ -7,7 +7,7 @@ export const JSON_REPORT_VERSION = 1;
 
 export interface JsonReport {
   version: number;
-  command: "check" | "fix";
+  command: "check" | "fix" | "verify";
   dryRun: boolean;
   summary: { files: number; changed: number; findings: number; fixed: number; errors: number };
   files: Array<{
@@ -20,7 +20,7 @@ export interface JsonReport {
   }>;
 }
 
-export function jsonReport(command: "check" | "fix", dryRun: boolean, results: FileResult[]): JsonReport {
+export function jsonReport(command: "check" | "fix" | "verify", dryRun: boolean, results: FileResult[]): JsonReport {
   const files = results.map((r) => ({
     path: r.path,
     decision: r.decision,

@@ -1,10 +1,14 @@
 // SARIF 2.1.0, the format code-scanning services read.
 import type { FileResult } from "../engine";
 import type { Transform } from "../transform";
+import type { EvidenceFinding } from "./evidence";
+
+/** What SARIF says of a rule: static transforms and the runtime rules of verify alike. */
+type RuleFacts = Pick<Transform, "code" | "name" | "summary" | "fix">;
 
 const TOOL_URI = "https://www.npmjs.com/package/spawnsafe";
 
-export function sarifReport(results: FileResult[], rules: Transform[], docs: (t: Transform) => string, version: string): object {
+export function sarifReport<R extends RuleFacts>(results: FileResult[], rules: R[], docs: (t: R) => string, version: string): object {
   const ruleIndex = new Map(rules.map((r, i) => [r.code, i]));
   const sarifRules = rules.map((r) => ({
     id: r.code,
@@ -25,6 +29,7 @@ export function sarifReport(results: FileResult[], rules: Transform[], docs: (t:
         message: { text: f.message },
         locations: [location(r.path, f.line, f.column, f.endLine, f.endColumn)],
         properties: { fixable: f.fixable },
+        ...stacks(f),
       })),
   );
   const notifications = results
@@ -45,6 +50,14 @@ export function sarifReport(results: FileResult[], rules: Transform[], docs: (t:
       },
     ],
   };
+}
+
+/** verify's findings carry the stack of the call they were seen at: SARIF's `stacks`. */
+function stacks(f: EvidenceFinding): object {
+  const stack = f.evidence?.stack;
+  if (!stack || stack.length === 0) return {};
+  const frames = [...stack].reverse().map((s) => ({ location: { ...location(s.file, s.line, 1), message: { text: s.func } } }));
+  return { stacks: [{ message: { text: "most recent call first" }, frames }] };
 }
 
 function location(path: string, line: number, column: number, endLine?: number, endColumn?: number): object {
