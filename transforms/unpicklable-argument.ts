@@ -1,5 +1,5 @@
 // SPS301: seen by `spawnsafe verify`: something handed to another process does not pickle.
-import { defineRuntimeRule } from "../src/verify/rule";
+import { defineRuntimeRule } from "../src/transform";
 
 export const unpicklableArgument = defineRuntimeRule({
   code: "SPS301",
