@@ -281,7 +281,7 @@ const contextKeys = new WeakMap<Record<string, string[]>, string>();
 function contextKey(context: ModuleContext): string {
   let key = contextKeys.get(context.startingFunctions);
   if (key === undefined) {
-    key = !projectMatters(context) ? "" : hash("sha1", JSON.stringify([context.startingFunctions, context.aliases]), "base64");
+    key = hash("sha1", JSON.stringify([context.startingFunctions, context.aliases, context.packages]), "base64");
     contextKeys.set(context.startingFunctions, key);
   }
   return key;

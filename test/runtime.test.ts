@@ -45,7 +45,7 @@ function runCase(c: FixtureCase): void {
       assert.ok(broken.timedOut || broken.stderr.includes(failsBefore), `expected "${failsBefore}" under ${method} before the fix:\n${broken.stderr}`);
     }
 
-    const flags = isProjectCase(c) ? c.options.flags : ["--mode", c.options.mode, "--method", c.options.method];
+    const flags = isProjectCase(c) ? c.options.flags : ["--mode", c.options.mode, "--method", c.options.method, ...(c.options.unsafeFixes ? ["--unsafe-fixes"] : [])];
     const fix = spawnsafe(["fix", ...flags, "."], scratch);
     assert.equal(fix.status, 0, `spawnsafe fix failed:\n${fix.stdout}${fix.stderr}`);
 

@@ -3,6 +3,8 @@ import { defineTransform } from "../src/transform";
 import { explicitContextFix } from "../src/fix/context";
 import { replace } from "../src/fix/edits";
 import { heldBack } from "../src/transform";
+import { contextDependence } from "../src/python/choices";
+import { moveApplicability } from "../src/python/crossing";
 
 export const defaultContextInLibrary = defineTransform({
   code: "SPS103",
@@ -16,12 +18,21 @@ export const defaultContextInLibrary = defineTransform({
     if (module.startMethodCalls.length > 0) return;
     // Under spawn the module's workers would fail (SPS202, SPS203, SPS206): no site is switched.
     const { hazards } = context;
+    // Code that reads the start method or tests for multiprocessing.Process would disagree
+    // with per-site contexts: the program's entry is where the method is set then.
+    const dependent = contextDependence(module)[0];
+    const disagreement = dependent
+      ? `; not fixed: \`${dependent.text.replace(/\s+/g, " ")}\` (line ${module.lines.position(dependent.startIndex).line}) answers for the default context, which per-site contexts leave behind. Set the start method once at the program's entry (its main guard, or the first statement of its console-script function) instead`
+      : null;
     for (const site of module.sites) {
       if (site.method !== "default" || site.via.form === "context") continue;
+      const safety = site.startsProcesses ? moveApplicability(module, [site]) : { applicability: "safe" as const, why: "" };
+      const fix = hazards.length || disagreement ? null : explicitContextFix(module, site, options.method);
       context.report({
         node: site.node,
-        message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context, which follows whatever start method the importing program set; take it from get_context("${options.method}")${hazards.length ? heldBack(hazards) : ""}`,
-        fix: hazards.length ? null : explicitContextFix(module, site, options.method),
+        message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context, which follows whatever start method the importing program set; take it from get_context("${options.method}")${hazards.length ? heldBack(hazards) : disagreement ?? (fix ? safety.why : "")}`,
+        fix,
+        applicability: safety.applicability,
       });
     }
     // `get_context()` with no method is the default context too.

@@ -6,6 +6,8 @@ import { insert, type Edit } from "../src/fix/edits";
 import { inheritedSyncObjects } from "../src/python/sync-objects";
 import { missingGuardFix } from "../src/fix/guard";
 import { heldBack } from "../src/transform";
+import { startMethodChoices } from "../src/python/choices";
+import { moveApplicability } from "../src/python/crossing";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -15,12 +17,24 @@ export const defaultStartMethod = defineTransform({
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "app") return;
-    // Any set_start_method call is a choice already made: spawn or forkserver needs
-    // nothing, fork is the user's decision, a computed method cannot be judged.
-    if (module.startMethodCalls.length > 0) return;
+    // A set_start_method call that runs whenever the program does is a choice already made:
+    // spawn or forkserver needs nothing, fork is the user's decision, a computed method cannot
+    // be judged. One that runs only on some paths leaves the others on the default.
+    const choices = startMethodChoices(module);
+    if (choices.some((c) => c.condition === null)) return;
     const defaults = module.sites.filter((s) => s.method === "default");
     if (defaults.length === 0) return;
     const site = defaults.find((s) => s.startsProcesses) ?? defaults[0];
+    if (choices.length > 0) {
+      const first = choices[0];
+      const line = module.lines.position(first.call.node.startIndex).line;
+      context.report({
+        node: site.node,
+        message: `Processes are created with the default start method except where \`${first.call.node.text.replace(/\s+/g, " ")}\` runs (line ${line}, only ${first.condition}): every other path keeps the default (fork on Linux before Python 3.14, forkserver from 3.14). Choose the method for every path in the main guard; not fixed, since the choice made there is the program's`,
+        fix: null,
+      });
+      return;
+    }
     const guard = module.mainGuards[0];
     // Workers that share a module-level Queue or Lock through fork inheritance would each
     // get their own under spawn: switching the method would break the program (SPS106).
@@ -54,10 +68,13 @@ export const defaultStartMethod = defineTransform({
       const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
       fix = call ? [...edits, call] : null;
     }
+    // The fix moves every process of the file to spawn: safe when each site is proved.
+    const safety = fix ? moveApplicability(module, defaults.filter((s) => s.startsProcesses)) : { applicability: "safe" as const, why: "" };
     context.report({
       node: site.node,
-      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${hazards.length ? heldBack(hazards) : ""}`,
+      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${hazards.length ? heldBack(hazards) : safety.why}`,
       fix,
+      applicability: safety.applicability,
     });
   },
 });

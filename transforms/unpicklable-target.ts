@@ -7,6 +7,8 @@ import type { ModuleFacts } from "../src/python/module";
 import {
   assignedValueOf, classOfBase, definitionOf, lambdaOf, returnedClosure, unwrapPartial, workerUses, type Definition,
 } from "../src/python/workers";
+import { handedOver } from "../src/python/crossing";
+import { failureMessage } from "../src/python/pickling";
 
 const LOCAL = `spawn pickles it for the child and fails with "Can't pickle local object"`;
 const GUARDED = (name: string) =>
@@ -23,10 +25,27 @@ export const unpicklableTarget = defineTransform({
     // In a notebook or a __main__.py children find nothing defined at module level or under
     // the guard: not-reimportable (SPS206) reports those; only local definitions are ours.
     const neverImported = isNeverImported(context.file);
+    const reported = new Set<number>();
     for (const use of workerUses(module)) {
       const problem = problemOf(module, unwrapPartial(module, use.expr), neverImported);
       if (!problem) continue;
+      reported.add(use.expr.id);
       context.report({ node: use.expr, message: `\`${use.via}\` ${problem}`, fix: null });
+    }
+    // What spawn pickles with the function: the instance behind a bound method, a Process
+    // subclass's own attributes (an open file, a lock, a Popen...).
+    if (!neverImported) {
+      for (const site of module.sites) {
+        if (!site.startsProcesses) continue;
+        for (const proof of handedOver(module, site)) {
+          // The function itself is judged above; here, the instance pickled with it.
+          if (proof.verdict !== "failed" || !/^((target|initializer): the `|the `)/.test(proof.path)) continue;
+          const at = site.kind === "ProcessSubclass" ? site.node : site.node.type === "call" ? site.node : proof.node;
+          if (reported.has(at.id) || [...reported].some((id) => id === proof.node.id)) continue;
+          reported.add(at.id);
+          context.report({ node: at, message: failureMessage(module, proof), fix: null });
+        }
+      }
     }
     // A Process subclass is pickled with its instance at start().
     for (const site of module.sites) {

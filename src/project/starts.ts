@@ -17,9 +17,11 @@ export interface ProjectExports {
   starts: Record<string, string[]>;
   /** Project names bound to the API (`pkg.compat.mp` → `multiprocessing`), by qualified name. */
   aliases: Record<string, string>;
+  /** The top-level names of the project's modules and packages. */
+  packages: string[];
 }
 
-export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {} };
+export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {}, packages: [] };
 
 export interface FindOptions {
   /** The project's Python files (absolute paths). */
@@ -81,7 +83,8 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     return words;
   };
   const summaries = new Map<string, Summary>();
-  let found: ProjectExports = { starts: {}, aliases: {} };
+  const packages = [...new Set([...moduleOf.values()].map((m) => m.split(".")[0]))].sort();
+  let found: ProjectExports = { starts: {}, aliases: {}, packages };
   /**
    * Parses a module (with the names bound to the API found so far) and reads its aliases,
    * its starts (unless the engine found them, with no aliases to miss), and the calls of
@@ -93,7 +96,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     const kept = analysed.get(f);
     if (kept && kept.aliases === found.aliases) return kept.facts;
     const tree = kept?.facts?.tree ?? parsePython(text);
-    const facts = firstSyntaxError(tree) ? null : analyzeModule(text, tree, { moduleName: name, packageName: packageOf(f, name), aliases: found.aliases, startingFunctions: {} });
+    const facts = firstSyntaxError(tree) ? null : analyzeModule(text, tree, { moduleName: name, packageName: packageOf(f, name), aliases: found.aliases, packages, startingFunctions: {} });
     analysed.set(f, { aliases: found.aliases, facts });
     return facts;
   };
@@ -127,7 +130,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       summarize(f, new Set());
     }
   }
-  found = collect(summaries);
+  found = { ...collect(summaries), packages };
   // Each round parses the modules that may use a name found in the last one, and reads their calls of those names.
   const visited = new Map<string, Set<string>>();
   for (let fresh = found; Object.keys(fresh.starts).length + Object.keys(fresh.aliases).length > 0; ) {
@@ -145,12 +148,13 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       visited.set(f, seen);
       summarize(f, wanted);
     }
-    const next = collect(summaries);
+    const next = { ...collect(summaries), packages };
     // Unchanged aliases keep their identity: the modules analysed with them need no new analysis.
     if (JSON.stringify(next.aliases) === JSON.stringify(found.aliases)) next.aliases = found.aliases;
     fresh = {
       starts: Object.fromEntries(Object.entries(next.starts).filter(([q]) => !(q in found.starts))),
       aliases: Object.fromEntries(Object.entries(next.aliases).filter(([q]) => !(q in found.aliases))),
+      packages,
     };
     found = next;
   }
@@ -257,5 +261,5 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
       }
     }
   }
-  return { starts: chains, aliases };
+  return { starts: chains, aliases, packages: [] };
 }

@@ -41,9 +41,11 @@ export interface ProjectView {
   packageName: string | null;
   /** Names the project binds to other names: `pkg.compat.mp` → `multiprocessing`, `pkg.run_all` → `pkg.jobs.run_all`. */
   aliases: Record<string, string>;
+  /** The top-level names of the project's modules and packages: what code of the project itself is imported as. */
+  packages: string[];
 }
 
-export const NO_PROJECT: ProjectView = { moduleName: null, packageName: null, aliases: {} };
+export const NO_PROJECT: ProjectView = { moduleName: null, packageName: null, aliases: {}, packages: [] };
 
 /** When code runs: at import (module level, class bodies, decorators, defaults), under the main guard, or when a function is called. */
 export type Time = "import" | "main" | "call";
