@@ -3,7 +3,6 @@ import { defineTransform } from "../src/transform";
 import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import { insert, type Edit } from "../src/fix/edits";
-import { inheritedSyncObjects } from "../src/python/sync-objects";
 import { missingGuardFix } from "../src/fix/guard";
 import { heldBack } from "../src/transform";
 import { startMethodChoices } from "../src/python/choices";
@@ -36,19 +35,12 @@ export const defaultStartMethod = defineTransform({
       return;
     }
     const guard = module.mainGuards[0];
-    // Workers that share a module-level Queue or Lock through fork inheritance would each
-    // get their own under spawn: switching the method would break the program (SPS106).
-    const shared = inheritedSyncObjects(module);
-    const breaksSharing = shared.length > 0;
     const firstStart = module.statements.find((s) => module.startingStatements.has(s));
-    // Targets spawn cannot pickle, globals only the parent sets, workers defined where
-    // children cannot import them (SPS202, SPS203, SPS206): under spawn the program fails.
-    const hazards = [
-      ...shared.map((s) => ({ code: "SPS106", line: module.lines.position(s.node.startIndex).line })),
-      ...context.hazards,
-    ];
+    // Targets spawn cannot pickle, globals only the parent sets, objects workers share through
+    // fork inheritance (SPS202, SPS203, SPS106...): under spawn the program fails.
+    const hazards = context.hazards;
     let fix: Edit[] | null = null;
-    if (breaksSharing || hazards.length > 0) {
+    if (hazards.length > 0) {
       fix = null;
     } else if (context.file.isMainModule && firstStart && !(guard && guard.startIndex < firstStart.startIndex)) {
       // Spawned children never run a __main__.py: the call can stand at module level, just

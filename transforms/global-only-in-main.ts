@@ -54,7 +54,8 @@ function staleReason(module: ModuleFacts, global: string, parent: ParentChanges)
   const rebinders = bindings.filter((b) => b.declaredIn !== null);
   // A worker that declares the global and sets it (an initializer, a lazy cache): the spawn-safe pattern.
   if (rebinders.some((b) => parent.isWorker(b.declaredIn!.node))) return null;
-  const rebinder = rebinders.find((b) => parent.calledByParent(b.declaredIn!.node));
+  // The parent rebinds it when it calls that function, or when the function itself goes on to start processes.
+  const rebinder = rebinders.find((b) => parent.calledByParent(b.declaredIn!.node) || parent.startsProcesses(b.declaredIn!.node));
   if (rebinder) {
     const fn = model.index.field(rebinder.declaredIn!.node, "name")?.text ?? "<lambda>";
     const declaration = declarationOf(module, rebinder.declaredIn!.node, global);
@@ -62,6 +63,8 @@ function staleReason(module: ModuleFacts, global: string, parent: ParentChanges)
     return `\`${fn}()\` rebinds at run time (line ${line(declaration ?? rebinder.node)}, \`global ${global}\`); a spawned child imports this module afresh and sees ${initial}. Pass it as an argument or set it in an initializer`;
   }
   if (inGuard.length === 0) return null;
+  // Bound in the `else:` (or `elif`) of the main guard, the path spawned children take: the program provides for them.
+  if (outside.some((b) => inGuardAlternative(module, b.node))) return null;
   if (outside.length === 0) {
     // A star import may bind it at import time too.
     if (model.hasStarImport()) return null;
@@ -73,6 +76,13 @@ function staleReason(module: ModuleFacts, global: string, parent: ParentChanges)
   const rebound = inGuard.filter((b) => b.kind !== "import" && !(b.value && initial.has(b.value.text)));
   if (rebound.length === 0) return null;
   return `is rebound under the main guard (line ${line(rebound[0].node)}); a spawned child sees the value assigned at import time (line ${line(outside[0].node)}). Pass it as an argument or set it in an initializer`;
+}
+
+/** Whether a node stands in the `elif` or `else` branch of a main guard. */
+function inGuardAlternative(module: ModuleFacts, node: SyntaxNode): boolean {
+  const statement = module.index.topLevelStatementOf(node);
+  if (!statement || !module.mainGuards.some((g) => g.id === statement.id)) return false;
+  return module.model.guardOf(node) === null;
 }
 
 /** The `global name` statement of a function. */
@@ -127,6 +137,11 @@ class ParentChanges {
     private readonly module: ModuleFacts,
     private readonly workers: Map<number, SyntaxNode>,
   ) {}
+
+  /** A function that starts processes itself (a creation site in its body). */
+  startsProcesses(fn: SyntaxNode): boolean {
+    return this.module.sites.some((s) => s.startsProcesses && s.node.startIndex >= fn.startIndex && s.node.endIndex <= fn.endIndex);
+  }
 
   isWorker(fn: SyntaxNode): boolean {
     return this.workers.has(fn.id);

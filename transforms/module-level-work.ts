@@ -63,12 +63,15 @@ export const moduleLevelWork = defineTransform({
     }
     for (const { statement, work } of [...found.values()].sort((a, b) => a.statement.startIndex - b.statement.startIndex)) {
       const fix = program ? keepOutOfChildren(module, statement) : null;
+      // A print only shows; other work may set up what the children need (fork children had it).
+      const safe = isPrintStatement(statement);
       context.report({
         node: work.node,
         message: fix
-          ? `${work.label} at module level runs again in every spawned child, which imports the program as \`__mp_main__\`; run it only outside those children: \`if __name__ != "__mp_main__":\``
+          ? `${work.label} at module level runs again in every spawned child, which imports the program as \`__mp_main__\`; run it only outside those children: \`if __name__ != "__mp_main__":\`${safe ? "" : "; unsafe fix (applied with --unsafe-fixes): the children may need what it sets up"}`
           : `${work.label} at module level runs again in every spawned child that imports this module; move it into a function or under \`if __name__ == "__main__":\``,
         fix,
+        applicability: safe ? "safe" : "unsafe",
       });
     }
   },
@@ -128,12 +131,18 @@ function reportElseBranch(context: CheckContext, guard: SyntaxNode): void {
   const body = alternative.childForFieldName("body");
   const statements = body ? body.namedChildren.filter((n) => n.type !== "comment") : [];
   if (statements.every((n) => n.type === "pass_statement" || isDocstring(n))) return;
+  // What the branch binds is what spawned children get from it (`else: log = ...`): keeping
+  // them out of it would leave them without (NameError). Then it is the program's design.
+  if (statements.some((n) => bindsNames(n))) return;
   const keyword = alternative.children[0];
   if (keyword?.type !== "else") return;
+  // Prints only show; a call may set up what the children need (fork children had it).
+  const onlyPrints = statements.every((n) => isPrintStatement(n));
   context.report({
     node: keyword,
-    message: 'The `else:` branch of the main guard runs in every spawned child, which imports the program as `__mp_main__`; make it `elif __name__ != "__mp_main__":` to keep it for real imports',
+    message: `The \`else:\` branch of the main guard runs in every spawned child, which imports the program as \`__mp_main__\`; make it \`elif __name__ != "__mp_main__":\` to keep it for real imports${onlyPrints ? "" : "; unsafe fix (applied with --unsafe-fixes): the branch calls code that may set up what the children need"}`,
     fix: [replace(keyword.startIndex, keyword.endIndex, `elif __name__ != "__mp_main__"`)],
+    applicability: onlyPrints ? "safe" : "unsafe",
   });
 }
 
@@ -172,4 +181,17 @@ function workCall(module: ModuleFacts, call: SyntaxNode): string | null {
   const name = callee.type === "identifier" ? callee.text : callee.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
   if (name && WORK_NAME.test(name) && !CHEAP_NAMES.has(name)) return callee.text;
   return null;
+}
+
+/** Whether a statement binds a name (an assignment, import, definition, `for`, `with ... as`) anywhere in it, functions aside. */
+function bindsNames(statement: SyntaxNode): boolean {
+  if (/^(function_definition|class_definition|decorated_definition|import_statement|import_from_statement)$/.test(statement.type)) return true;
+  return statement.descendantsOfType(["assignment", "augmented_assignment", "named_expression", "for_statement", "as_pattern", "import_statement", "import_from_statement", "function_definition", "class_definition"]).length > 0;
+}
+
+/** `print(...)` or `time.sleep(...)` as a statement by itself: it shows or waits, and sets up nothing the children need. */
+function isPrintStatement(statement: SyntaxNode): boolean {
+  const call = statement.type === "expression_statement" && statement.namedChildCount === 1 ? statement.namedChildren[0] : null;
+  const callee = call?.type === "call" ? call.childForFieldName("function")?.text : null;
+  return callee === "print" || callee === "time.sleep";
 }

@@ -5,12 +5,13 @@ import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import { readsAsGlobal } from "./globals";
 
-/** Default-context Queue, Lock, Event... created at module level when the module is imported (not in a function, class body or the main guard). */
+/** Default-context Queue, Lock, Event... created when the module is imported: at module level or in a class body (not in a function or the main guard). */
 export function moduleLevelSyncObjects(module: ModuleFacts): CreationSite[] {
   return module.index.memo("moduleLevelSyncObjects", () =>
     module.sites.filter((site) => {
       if (site.method !== "default" || site.startsProcesses || site.via.form === "context") return false;
-      return module.model.runsAt(site.node) === "import" && module.model.scopeOf(site.node).kind === "module";
+      const kind = module.model.scopeOf(site.node).kind;
+      return module.model.runsAt(site.node) === "import" && (kind === "module" || kind === "class");
     }),
   );
 }
@@ -24,6 +25,11 @@ export function inheritedSyncObjects(module: ModuleFacts): CreationSite[] {
   return moduleLevelSyncObjects(module).filter((site) => {
     const assignment = module.index.parent(site.node);
     const target = assignment?.type === "assignment" ? module.index.field(assignment, "left") : null;
-    return target?.type === "identifier" && readsAsGlobal(module, target.text);
+    if (target?.type !== "identifier") return false;
+    const scope = module.model.scopeOf(site.node);
+    if (scope.kind === "module") return readsAsGlobal(module, target.text);
+    // A class attribute: its class is read as a global (`Server.stop_event.is_set()`), the attribute written after it.
+    const cls = module.index.field(scope.node, "name")?.text;
+    return !!cls && module.model.scopeOf(scope.node).kind === "module" && readsAsGlobal(module, cls) && module.text.includes(`.${target.text}`);
   });
 }
