@@ -1,5 +1,5 @@
 // SPS102: an application creates processes with the default start method.
-import { defineTransform } from "../src/transform";
+import { defineTransform, type CheckContext } from "../src/transform";
 import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import { insert, type Edit } from "../src/fix/edits";
@@ -22,7 +22,10 @@ export const defaultStartMethod = defineTransform({
     const choices = startMethodChoices(module);
     if (choices.some((c) => c.condition === null)) return;
     const defaults = module.sites.filter((s) => s.method === "default");
-    if (defaults.length === 0) return;
+    if (defaults.length === 0) {
+      reportThroughProject(context, choices.length > 0);
+      return;
+    }
     const site = defaults.find((s) => s.startsProcesses) ?? defaults[0];
     if (choices.length > 0) {
       const first = choices[0];
@@ -70,6 +73,29 @@ export const defaultStartMethod = defineTransform({
     });
   },
 });
+
+/**
+ * A program whose processes are all made by other modules of the project (`jobs.run_all()`
+ * under its main guard): the start method is set in its guard too, as projects do by hand
+ * when per-site contexts would disagree with what a library reads. The processes are another
+ * module's, whose proofs are not carried here: an unsafe fix.
+ */
+function reportThroughProject(context: CheckContext, conditional: boolean): void {
+  const { module, options } = context;
+  const guard = module.mainGuards[0];
+  const external = [...module.externalStarts.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)[0];
+  if (!guard || !external || conditional || module.startingStatements.size > 0) return;
+  const { text: ref, edits } = startMethodReference(module);
+  const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
+  const fix = call && context.hazards.length === 0 ? [...edits, call] : null;
+  const chain = external.chain.join(" → ");
+  context.report({
+    node: external.node,
+    message: `Processes are created (${chain}) with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${context.hazards.length ? heldBack(context.hazards) : `; unsafe fix (applied with --unsafe-fixes): the processes are made in another module, whose proofs are not carried here`}`,
+    fix,
+    applicability: "unsafe",
+  });
+}
 
 /** `mp.set_start_method` through the module's own alias, the star-imported name, or a new import. */
 function startMethodReference(module: ModuleFacts): { text: string; edits: Edit[] } {

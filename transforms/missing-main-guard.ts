@@ -21,12 +21,14 @@ export const missingMainGuard = defineTransform({
     const chain = crossFileChain(module.model, module.sites, module.starts, first, context.file.path, module.lines);
     const where = chain ? ` (${chain})` : "";
     const stuck = module.statements.find((s) => module.startingStatements.has(s) && unguardable(s));
+    const fix = missingGuardFix(module, context.file);
     context.report({
       node: first,
       message: stuck
         ? `Processes are started when the module is imported${where}, by ${describe(stuck)}; under spawn every child imports this module again and starts them again ("bootstrapping phase" error). Create them in a function called under \`if __name__ == "__main__":\``
-        : `Processes are started at module top level${where}; under spawn every child re-runs this line. Move it under \`if __name__ == "__main__":\``,
-      fix: missingGuardFix(module, context.file),
+        : `Processes are started at module top level${where}; under spawn every child re-runs this line. Move it under \`if __name__ == "__main__":\`${fix?.why ?? ""}`,
+      fix: fix?.edits ?? null,
+      applicability: fix?.applicability ?? "safe",
     });
   },
 });

@@ -5,6 +5,7 @@ import type { ModuleFacts } from "../python/module";
 import { isMainGuard } from "../python/model";
 import { readsAsGlobal } from "../python/globals";
 import { isNeverImported, type FileInfo } from "../transform";
+import { roleOf } from "../python/bindings";
 import { insert, replace, type Edit } from "./edits";
 import { codeLineStarts, guardBodyAnchor, isDocstring, multilineStrings, reindented } from "./python";
 
@@ -19,14 +20,127 @@ export function unguardable(statement: SyntaxNode): boolean {
   return isMainGuard(statement) || isDefinitionOrImport(statement);
 }
 
-/** The edits that guard the module's top-level process starts, or null when there are none or they cannot be guarded. */
-export function missingGuardFix(module: ModuleFacts, file: FileInfo): Edit[] | null {
-  const first = module.statements.find((s) => module.startingStatements.has(s));
-  // A package module is imported, not run: a guard would hide its top level from importers.
-  const imported = file.packageDir !== null && !file.isMainModule;
-  if (!first || imported || isNeverImported(file)) return null;
-  if ([...module.startingStatements].some(unguardable)) return null;
-  return guardFix(module, first);
+export interface GuardFix {
+  edits: Edit[];
+  /** "unsafe" when a moved statement may set up what the children read (they no longer run it). */
+  applicability: "safe" | "unsafe";
+  /** Why it is unsafe (the end of the finding's message), else "". */
+  why: string;
+}
+
+/**
+ * The edits that guard the module's top-level process starts, or null when there are none,
+ * they cannot be guarded, or the module's own top level reads a name only a moved statement
+ * binds (it would fail at import with NameError).
+ */
+export function missingGuardFix(module: ModuleFacts, file: FileInfo): GuardFix | null {
+  return module.index.memo("missingGuardFix", () => {
+    const first = module.statements.find((s) => module.startingStatements.has(s));
+    // A package module is imported, not run: a guard would hide its top level from importers.
+    const imported = file.packageDir !== null && !file.isMainModule;
+    if (!first || imported || isNeverImported(file)) return null;
+    if ([...module.startingStatements].some(unguardable)) return null;
+    const moved = statementsToGuard(module, first);
+    if (readByStayingCode(module, moved) || moved.some(changesImportsOrPlace)) return null;
+    const edits = guardFix(module, first, moved);
+    if (!edits) return null;
+    const setup = moved.find((statement) => setsUpState(module, statement));
+    if (!setup) return { edits, applicability: "safe", why: "" };
+    const line = module.lines.position(setup.startIndex).line;
+    return {
+      edits,
+      applicability: "unsafe",
+      why: `; unsafe fix (applied with --unsafe-fixes): line ${line} (\`${oneLine(setup)}\`) moves under the guard, and spawned children that ran it before no longer do; what it sets up may be what they read`,
+    };
+  });
+}
+
+/** A moved statement's bound name that code staying at module level reads when the module is imported (a NameError after the fix). */
+function readByStayingCode(module: ModuleFacts, moved: SyntaxNode[]): boolean {
+  const inMoved = (node: SyntaxNode) => moved.some((m) => node.startIndex >= m.startIndex && node.endIndex <= m.endIndex);
+  for (const statement of moved) {
+    for (const name of boundNames(statement)) {
+      for (const id of module.index.identifiers(name)) {
+        if (inMoved(id) || module.model.runsAt(id) !== "import" || roleOf(module.index, id).role !== "read") continue;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The names a statement binds at its own level (assignment and loop targets, `with ... as`, walrus). */
+function boundNames(statement: SyntaxNode): string[] {
+  const names: string[] = [];
+  for (const node of [statement, ...statement.descendantsOfType(["assignment", "augmented_assignment", "for_statement", "as_pattern", "named_expression"])]) {
+    const target = node.type === "named_expression" ? node.childForFieldName("name") : node.type === "as_pattern" ? node.childForFieldName("alias") : node.childForFieldName("left");
+    if (!target) continue;
+    if (target.type === "identifier") names.push(target.text);
+    else for (const id of target.descendantsOfType("identifier")) if (id.parent?.type !== "attribute" && id.parent?.type !== "subscript") names.push(id.text);
+  }
+  return names;
+}
+
+/**
+ * Whether a statement that moves under the guard may set up state spawned children read (they
+ * ran it at import before, and fork children inherited its effects): a call of a function
+ * other than print, time.sleep and those that make or use processes (`setup()`,
+ * `np.random.seed(0)`), a change to a global the module's functions read (`S.scale = 5`,
+ * `table[k] = v`), or a name they read. Compound statements are judged by their bodies;
+ * what a call's arguments compute is the parent's own.
+ */
+function setsUpState(module: ModuleFacts, statement: SyntaxNode): boolean {
+  switch (statement.type) {
+    case "expression_statement": {
+      const expr = statement.namedChildren[0];
+      if (!expr) return false;
+      if (expr.type === "call") return !isProcessCall(module, expr);
+      if (/assignment$/.test(expr.type)) return assignmentSetsUp(module, expr);
+      return false;
+    }
+    case "with_statement": case "for_statement": case "while_statement": case "if_statement": case "try_statement": {
+      const blocks = statement.descendantsOfType("block").filter((b) => !b.parent || !/^(function_definition|class_definition)$/.test(b.parent.type));
+      return blocks.some((block) => block.namedChildren.some((child) => child.type !== "comment" && setsUpState(module, child)))
+        || boundNames(statement).some((name) => readsAsGlobal(module, name));
+    }
+    case "delete_statement":
+      return true;
+    default:
+      return false;
+  }
+}
+
+function assignmentSetsUp(module: ModuleFacts, assignment: SyntaxNode): boolean {
+  const left = assignment.childForFieldName("left");
+  if (!left) return false;
+  if (left.type === "attribute" || left.type === "subscript") {
+    let root = left;
+    while (root.type === "attribute" || root.type === "subscript") root = root.namedChildren[0];
+    return root.type !== "identifier" || readsAsGlobal(module, root.text);
+  }
+  return boundNames(assignment.parent ?? assignment).some((name) => readsAsGlobal(module, name));
+}
+
+/**
+ * A moved statement that changes how the module's own imports resolve or where its files are
+ * (`sys.path.insert(...)`, `os.chdir(...)`, `os.environ[...] = ...`): imports and code that
+ * stay at module level would run without it.
+ */
+function changesImportsOrPlace(statement: SyntaxNode): boolean {
+  return /\bsys\.path\b|\bos\.chdir\b|\bos\.environ\b|\bsite\.addsitedir\b/.test(statement.text);
+}
+
+/** A call that makes, starts or uses processes, pools and their results (nothing the children read). */
+function isProcessCall(module: ModuleFacts, call: SyntaxNode): boolean {
+  if (module.sites.some((s) => s.node.id === call.id) || module.starts.calls.has(call.id) || module.externalStarts.has(call.id)) return true;
+  const callee = call.childForFieldName("function");
+  const method = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : callee?.text;
+  return /^(start|join|close|terminate|map|imap|imap_unordered|starmap|apply|apply_async|map_async|starmap_async|submit|result|get|wait|put|print|sorted|list|sum|len|range|shutdown)$/.test(method ?? "");
+}
+
+function oneLine(node: SyntaxNode): string {
+  const text = node.text.replace(/\s+/g, " ");
+  return text.length > 50 ? text.slice(0, 47) + "..." : text;
 }
 
 /**
@@ -45,6 +159,8 @@ function statementsToGuard(module: ModuleFacts, first: SyntaxNode): SyntaxNode[]
   const moved: SyntaxNode[] = [];
   module.statements.forEach((statement, i) => {
     if (isMainGuard(statement) || isDefinitionOrImport(statement)) return;
+    // `global X` at module level does nothing, and under the guard it would follow X's binding (SyntaxError).
+    if (statement.type === "global_statement") return;
     if (i === 0 && isDocstring(statement)) return;
     if (module.startMethodCalls.some((c) => c.topLevelStatement?.id === statement.id)) return;
     if (i < firstIndex) {
@@ -99,8 +215,7 @@ interface Span {
   statements: SyntaxNode[];
 }
 
-function guardFix(module: ModuleFacts, first: SyntaxNode): Edit[] | null {
-  const moved = statementsToGuard(module, first);
+function guardFix(module: ModuleFacts, first: SyntaxNode, moved: SyntaxNode[]): Edit[] | null {
   const { lines } = module;
   const groups = runs(module, moved);
   // A run of guarded statements must own its lines: `x = 1; pool = Pool()` cannot be split
