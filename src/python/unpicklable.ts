@@ -40,7 +40,7 @@ export const UNPICKLABLE: Record<string, Unpicklable> = {
   "weakref.ref": { error: "TypeError: cannot pickle 'weakref.ReferenceType' object", make: "__import__('weakref').ref(__import__('threading'))" },
   "logging.FileHandler": { error: RLOCK, make: "__import__('logging').FileHandler(__import__('os').devnull)" },
   "logging.StreamHandler": { error: RLOCK, make: "__import__('logging').StreamHandler()" },
-  "concurrent.futures.ThreadPoolExecutor": { error: LOCK, make: "__import__('concurrent.futures').futures.ThreadPoolExecutor()" },
+  "concurrent.futures.ThreadPoolExecutor": { error: "TypeError: cannot pickle '_queue.SimpleQueue' object", make: "__import__('concurrent.futures').futures.ThreadPoolExecutor()" },
   "multiprocessing.Manager": { error: "TypeError: cannot pickle 'weakref.ReferenceType' object", make: "__import__('multiprocessing').get_context('spawn').Manager()" },
 };
 
