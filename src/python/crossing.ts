@@ -115,6 +115,18 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
       });
     }
   }
+  // The child imports the module its code is defined in; Django's models need django.setup() first.
+  for (const [name, qname] of module.model.moduleImports()) {
+    if (!/^django\./.test(qname) || !/\.models(\.|$)/.test(qname)) continue;
+    const binding = module.model.bindingsIn(module.model.scopes.module, name)[0];
+    proofs.push({
+      verdict: "unknown",
+      path: `the import of \`${qname}\``,
+      node: binding?.node ?? site.node,
+      reason: `a spawned child imports this module, and importing Django models needs \`django.setup()\`, which only the parent ran`,
+    });
+    break;
+  }
   if (logging) {
     const configured = loggingConfiguration(module);
     if (configured) {
@@ -148,6 +160,9 @@ function childFunctions(module: ModuleFacts, site: CreationSite): SyntaxNode[] {
   for (const use of workerUses(module)) {
     if (use.site !== site) continue;
     add(defOf(use.expr));
+    // An instance of a class of this module as the function (`submit(run_check(...))`): its methods run.
+    const made = module.model.valueOf(unwrapPartial(module, use.expr));
+    if (made?.kind === "instance" && made.of.kind === "definition" && made.of.node.type === "class_definition") for (const method of methodsOf(made.of.node)) add(method);
     // `self.method`, `obj.method`: the method of the instance's class.
     const expr = unwrapPartial(module, use.expr);
     if (expr.type === "attribute") {

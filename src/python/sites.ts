@@ -189,8 +189,13 @@ function classOfBaseExpression(index: SourceIndex, identifier: SyntaxNode): Synt
   return cls?.type === "class_definition" && sameNode(index.field(cls, "superclasses"), list) ? cls : null;
 }
 
+/** Attributes read off a Process made only to read them (`Process().name`): nothing is started. */
+const READ_ONLY_ATTRIBUTES = new Set(["name", "pid", "ident", "exitcode", "authkey", "daemon", "_identity", "_config"]);
+
 function classifyCall(model: SemanticModel, uses: ApiUses, call: SyntaxNode): void {
   const callee = model.index.field(call, "function");
+  const holder = model.index.parent(call);
+  if (holder?.type === "attribute" && READ_ONLY_ATTRIBUTES.has(model.index.field(holder, "attribute")?.text ?? "")) return;
   const value = model.valueOf(callee);
   if (!value || !callee) return;
   if (value.kind === "qualified") {
