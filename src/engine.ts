@@ -47,6 +47,11 @@ export interface FileResult {
   passes: number;
   /** The module's functions that create processes themselves (for the project model). */
   starts?: DirectStart[];
+  /**
+   * tree-sitter could not parse the file (`error` says where): CPython is asked whether the
+   * file is invalid or spawnsafe's parser misses a form (src/fix/cpython.ts). Not cached.
+   */
+  unparsed?: true;
 }
 
 /** Every name a transform looks up, searched for in the analysis's own pass over the text. */
@@ -120,6 +125,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   if (error) {
     const at = new LineIndex(text).position(error.startIndex);
     result.error = { message: `syntax error: ${error.isMissing ? `missing ${error.type}` : "invalid syntax"}`, line: at.line, column: at.column };
+    result.unparsed = true;
     return result;
   }
   let module = analyzeModule(text, tree, context, WORDS);
