@@ -7,10 +7,30 @@ export type Tree = Parser.Tree;
 
 let parser: Parser | null = null;
 
+/** A carriage return not followed by a line feed: a line break for CPython, not for tree-sitter. */
+const LONE_CR = /\r(?!\n)/g;
+
 export function parsePython(text: string): Tree {
   parser ??= createParser();
   // tree-sitter's default buffer is 32 KiB; give it enough for large generated modules.
-  return parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) });
+  const options = { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) };
+  if (!text.includes("\r") || !LONE_CR.test(text)) return parser.parse(text, undefined, options);
+  // CPython ends a line at a lone CR (old Mac line endings); tree-sitter's grammar does not.
+  // It parses a copy of the same length with each lone CR read as LF, so that every index
+  // and row matches the text, and the tree's nodes give the text itself, CRs and all.
+  const tree = parser.parse(text.replace(LONE_CR, "\n"), undefined, options);
+  if (treeTextIsSettable) (tree as Tree & { input: string }).input = text;
+  return tree;
+}
+
+/** node-tree-sitter reads a node's text from its tree's `input`: checked once when the parser is made. */
+let treeTextIsSettable = false;
+
+function treeTextCanBeSet(parser: Parser): boolean {
+  const tree = parser.parse("a\nb") as Tree & { input?: unknown };
+  if (tree.input !== "a\nb") return false;
+  tree.input = "a\rb";
+  return tree.rootNode.text === "a\rb" && tree.rootNode.firstChild?.text === "a";
 }
 
 /**
@@ -47,6 +67,7 @@ function createParser(): Parser {
   const TreeSitter = require("tree-sitter") as typeof Parser;
   const created = new TreeSitter();
   created.setLanguage(require("tree-sitter-python") as Parser.Language);
+  treeTextIsSettable = treeTextCanBeSet(created);
   if (fastAccessorsAgree(created)) {
     nodeId = fastId;
     nodeStart = fastStart;

@@ -28,6 +28,10 @@ export const GRAMMAR_FORMS: GrammarForm[] = [
   { name: "match with guards, mappings, classes, or-patterns", code: "match (1, 2):\n    case (1, y) if y > 1:\n        pass\n    case {'k': v, **rest}:\n        pass\n    case int(real=0) | str():\n        pass\n    case _:\n        pass\n", since: 10, parses: true },
   { name: "soft keywords as names", code: "match = 1\ncase = 2\ntype = 3\nprint(match, case, type)\n", since: 10, parses: true },
   { name: "parenthesized context managers", code: "import io\nwith (io.StringIO() as a,\n      io.StringIO() as b):\n    pass\n", since: 10, parses: true },
+  // Line endings: CPython ends a line at CR, LF or CRLF; tree-sitter's grammar knows no lone CR
+  // (src/parse.ts reads a same-length copy with LF for each lone CR).
+  { name: "lone CR line endings", code: "def f():\r    return 1\rprint(f())\r", since: 0, parses: true },
+  { name: "CRLF, LF and lone CR mixed", code: "x = 1\r\ny = 2\rz = 3\nprint(x, y, z)\r", since: 0, parses: true },
   // PEP 695 (3.12): type aliases and type parameters.
   { name: "type alias (PEP 695)", code: "type X = int\n", since: 12, parses: true },
   { name: "generic type alias with a bound (PEP 695)", code: "type Pair[T: int] = tuple[T, T]\n", since: 12, parses: true },
