@@ -168,7 +168,17 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   result.after = module.text;
   result.findings = [...fixed, ...pending.map((p) => p.finding)];
-  if (result.after !== result.before) result.output = encodeSource(result.after, encoding);
+  if (result.after !== result.before) {
+    try {
+      result.output = encodeSource(result.after, encoding);
+    } catch (err) {
+      // The fixed text cannot be written back byte for byte in the file's codec: left untouched.
+      if (!(err instanceof DecodeError)) throw err;
+      result.error = { message: err.message, line: err.line, column: err.column };
+      result.after = result.before;
+      result.findings = result.findings.map((f) => ({ ...f, fixed: false }));
+    }
+  }
   return result;
 }
 

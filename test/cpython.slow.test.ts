@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { judge } from "../src/fix/cpython";
 import { GRAMMAR_FORMS } from "./grammar-forms";
+import { CPYTHON_LOOKUP } from "./codec-names";
 import { spawnsafe, resolvedPython } from "./helpers/cli";
 import { writeTree } from "./helpers/tree";
 
@@ -86,3 +87,14 @@ for (const form of GRAMMAR_FORMS) {
     assert.equal(fs.readFileSync(path.join(dir, "form.py"), "utf8"), text);
   });
 }
+
+test("cookie names: the running CPython knows exactly the codecs test/codec-names.ts says it knows", async () => {
+  const names = Object.keys(CPYTHON_LOOKUP);
+  const answer = await judge(names.map((name) => ({ path: `${name}.py`, bytes: Buffer.from(`# -*- coding: ${name} -*-\nx = 1\n`) })), python);
+  assert.ok("verdicts" in answer);
+  const unknown = names.filter((_, i) => {
+    const v = answer.verdicts[i];
+    return !v.accepted && /^unknown encoding/.test(v.message);
+  });
+  assert.deepEqual(unknown, names.filter((n) => CPYTHON_LOOKUP[n] === null));
+});
