@@ -188,7 +188,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     hash("sha1", `${JSON.stringify([infos[i], setups[i].options, setups[i].scope, request.fix])}\0${contextKey(contextFor(i, starts).startingFunctions)}`, "base64");
   const cached = (i: number, key: string) => cache?.get(setups[i].root, files[i], key) ?? null;
   // A file tree-sitter could not parse is judged by CPython after the run: its result is not kept.
-  const keep = (i: number, key: string, result: FileResult) => !result.unparsed && cache?.set(setups[i].root, files[i], key, result);
+  const keep = (i: number, key: string, result: FileResult) => !result.askCPython && cache?.set(setups[i].root, files[i], key, result);
   const settle = (i: number, starts: StartingFunctions, result: FileResult) => {
     results[i] = result;
     if (cache) keep(i, keyOf(i, starts), result);

@@ -85,16 +85,26 @@ test("judgeResults: a rejected original is an error at CPython's position; no re
 });
 
 test("judgeResults: a file tree-sitter could not parse and CPython accepts is a parser gap, not a syntax error", async () => {
-  const r = result(UNPARSABLE, UNPARSABLE, { error: { message: "syntax error: invalid syntax", line: 2, column: 7 }, unparsed: true, findings: [] });
+  const r = result(UNPARSABLE, UNPARSABLE, { error: { message: "syntax error: invalid syntax", line: 2, column: 7 }, askCPython: "unparsed", findings: [] });
   await judgeResults([{ result: r, original: Buffer.from(r.before) }], new Judge(fake));
   assert.deepEqual(r.error, { message: "spawnsafe's parser cannot read the construct at 2:7 (CPython 3.99 accepts the file); file left untouched", line: 2, column: 7 });
-  assert.equal(r.unparsed, undefined);
+  assert.equal(r.askCPython, undefined);
+});
+
+test("judgeResults: a fix that went wrong is a spawnsafe bug, unless CPython rejects the original: then it is CPython's error", async () => {
+  const bug = { message: "fixes did not settle after 10 passes (a spawnsafe bug); file left untouched", line: 1, column: 1 };
+  const valid = result(APP, APP, { error: { ...bug }, askCPython: "failed" });
+  const broken = result(REJECTED_ORIGINAL, REJECTED_ORIGINAL, { error: { ...bug }, askCPython: "failed" });
+  await judgeResults([valid, broken].map((r) => ({ result: r, original: Buffer.from(r.before) })), new Judge(fake));
+  assert.deepEqual(valid.error, bug);
+  assert.deepEqual(broken.error, { message: "syntax error: rejected by the fake (CPython 3.99); file left untouched", line: 1, column: 3 });
+  assert.equal(valid.askCPython, undefined);
 });
 
 test("judgeResults: nothing to judge starts no interpreter; without one, tree-sitter's verdict stands and one notice says why", async () => {
   const clean = result(APP, APP);
   assert.equal(await judgeResults([{ result: clean, original: Buffer.from(APP) }], new Judge(path.join(bin, "absent"))), null);
-  const broken = result(UNPARSABLE, UNPARSABLE, { error: { message: "syntax error: invalid syntax", line: 2, column: 7 }, unparsed: true, findings: [] });
+  const broken = result(UNPARSABLE, UNPARSABLE, { error: { message: "syntax error: invalid syntax", line: 2, column: 7 }, askCPython: "unparsed", findings: [] });
   const changed = result(APP, APP + "# x\n");
   const notice = await judgeResults(
     [broken, changed].map((r) => ({ result: r, original: Buffer.from(r.before) })),

@@ -26,6 +26,7 @@ const REJECTED: Array<{ name: string; text: string | Buffer; message: RegExp; at
   { name: "nesting deeper than CPython accepts", text: `import multiprocessing\nx = ${"(".repeat(250)}1${")".repeat(250)}\n${POOL}`, message: /^syntax error: too many nested parentheses/, at: "2:" },
   { name: "global after assignment", text: `import multiprocessing\nX = 1\ndef f():\n    X = 2\n    global X\n${POOL}`, message: /^syntax error: name 'X' is assigned to before global declaration/, at: "5:5" },
   { name: "inconsistent tabs", text: `import multiprocessing\nif True:\n        x = 1\n\ty = 2\n${POOL}`, message: /^(tab|indentation) error: /, at: "4:" },
+  { name: "form feed after spaces in indentation", text: `import multiprocessing\nif True:\n    \fx = 1\n${POOL}`, message: /^indentation error: expected an indented block/, at: "3:" },
   { name: "return outside function", text: `import multiprocessing\nreturn 1\n${POOL}`, message: /^syntax error: 'return' outside function/, at: "2:1" },
 ];
 

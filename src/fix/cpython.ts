@@ -198,14 +198,14 @@ export interface Judged {
 
 /**
  * Puts CPython's verdicts into the results of a run, before anything is written: the files
- * a fix would rewrite (their originals and rewrites) and the files tree-sitter could not
- * parse. Returns a notice for stderr when CPython could not be asked (once per run), else null.
+ * a fix would rewrite (their originals and rewrites), the files tree-sitter could not parse
+ * and those a fix went wrong on (their originals: CPython may reject them). Returns a notice for stderr when CPython could not be asked (once per run), else null.
  */
 export async function judgeResults(files: Judged[], judge = new Judge()): Promise<string | null> {
   const asked: Array<{ file: Judged; rewrite: boolean }> = [];
   for (const file of files) {
     const { result } = file;
-    if (result.unparsed) asked.push({ file, rewrite: false });
+    if (result.askCPython) asked.push({ file, rewrite: false });
     else if (result.output && !result.error) asked.push({ file, rewrite: false }, { file, rewrite: true });
   }
   if (asked.length === 0) {
@@ -214,7 +214,7 @@ export async function judgeResults(files: Judged[], judge = new Judge()): Promis
   }
   const answer = await judge.judge(asked.map(({ file, rewrite }) => ({ path: file.result.path, bytes: rewrite ? file.result.output! : file.original })));
   if ("unavailable" in answer) {
-    for (const { file } of asked) delete file.result.unparsed;
+    for (const { file } of asked) delete file.result.askCPython;
     return `spawnsafe: CPython was not asked to check the files (${answer.unavailable}): rewrites were checked by spawnsafe's own parser only. Set SPAWNSAFE_PYTHON to a python3 interpreter.`;
   }
   const { version, verdicts } = answer;
@@ -222,12 +222,9 @@ export async function judgeResults(files: Judged[], judge = new Judge()): Promis
     const verdict = verdicts[k];
     const { result } = file;
     if (!rewrite) {
-      if (verdict.accepted) {
-        if (result.unparsed) parserGap(result, version);
-      } else {
-        rejectedOriginal(result, verdict, version);
-      }
-      delete result.unparsed;
+      if (!verdict.accepted) rejectedOriginal(result, verdict, version);
+      else if (result.askCPython === "unparsed") parserGap(result, version);
+      delete result.askCPython;
       return;
     }
     // The original was judged just before: a rejected original is already an error.

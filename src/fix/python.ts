@@ -93,14 +93,19 @@ export function multilineStrings(facts: ModuleFacts, within: SyntaxNode[]): Arra
   return spans;
 }
 
-/** The line starts in [from, to) that begin code lines: not blank, not inside a string. */
+/**
+ * Where the code lines in [from, to) (not blank, not inside a string) begin their indentation:
+ * each line's start, or after the form feeds that open it (indentation inserted before a
+ * form feed would not count: CPython resets its column count at one).
+ */
 export function codeLineStarts(facts: ModuleFacts, from: number, to: number, strings: Array<[number, number]>): number[] {
   const { lines, text } = facts;
   return lines
     .lineStartsBetween(from, Math.max(from, to - 1))
     .filter((start) => start >= from && start < to)
     .filter((start) => !strings.some(([s, e]) => s < start && start < e))
-    .filter((start) => !/^[ \t\f]*(\r\n|\r|\n|$)/.test(text.slice(start, start + 200)));
+    .filter((start) => !/^[ \t\f]*(\r\n|\r|\n|$)/.test(text.slice(start, start + 200)))
+    .map((start) => lines.indentStart(start));
 }
 
 /** Text of lines [from, to) with `prefix` before every code line. */
