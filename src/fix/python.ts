@@ -27,13 +27,30 @@ export function insertImport(facts: ModuleFacts, statement: string): Edit {
   if (statements[0] && isDocstring(statements[0])) i = 1;
   while (i < statements.length && isFutureImport(statements[i])) i++;
   const next = statements[i];
+  // After a docstring or future import on the same line (`"Doc"; x = 1`): on that line, after it.
+  if (next && !lines.startsLine(next.startIndex)) return insert(next.startIndex, `${statement}; `);
   if (next) return insert(lines.lineStart(next.startIndex), statement + lineBreak);
   const atEnd = text.length === 0 || /[\r\n]$/.test(text) ? "" : lineBreak;
   return insert(text.length, atEnd + statement + lineBreak);
 }
 
+/**
+ * A docstring as CPython sees one (the statement `from __future__` imports may follow): an
+ * expression statement that is a str literal, implicitly concatenated (`"Doc " "more"`) or
+ * parenthesized (`("Doc")`) or both; not bytes, not an f-string.
+ */
 export function isDocstring(statement: SyntaxNode): boolean {
-  return statement.type === "expression_statement" && statement.namedChildCount === 1 && statement.namedChildren[0].type === "string";
+  const parts = statement.namedChildren.filter((n) => n.type !== "comment");
+  return statement.type === "expression_statement" && parts.length === 1 && isStrLiteral(parts[0]);
+}
+
+function isStrLiteral(node: SyntaxNode): boolean {
+  const parts = node.namedChildren.filter((n) => n.type !== "comment");
+  if (node.type === "parenthesized_expression") return parts.length === 1 && isStrLiteral(parts[0]);
+  if (node.type === "concatenated_string") return parts.every(isStrLiteral);
+  if (node.type !== "string") return false;
+  const prefix = /^[A-Za-z]*/.exec(node.text)![0];
+  return !/[bBfFtT]/.test(prefix);
 }
 
 function isFutureImport(statement: SyntaxNode): boolean {
