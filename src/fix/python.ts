@@ -8,8 +8,14 @@ import { insert, type Edit } from "./edits";
 export function moduleReference(facts: ModuleFacts, module: string): { text: string; edits: Edit[] } {
   const existing = facts.names.moduleReference(module);
   if (existing) return { text: existing, edits: [] };
-  // `import multiprocessing` would be shadowed by a module-level name of the same root.
-  return { text: module, edits: [insertImport(facts, `import ${module}`)] };
+  // A module-level name of the same root (`multiprocessing = ...`, `import numbers as
+  // multiprocessing`) would shadow `import multiprocessing`, or be shadowed by it, and the
+  // import would be added again on every pass: the module is imported under a name of its own.
+  const root = module.split(".")[0];
+  if (!facts.names.isModuleName(root)) return { text: module, edits: [insertImport(facts, `import ${module}`)] };
+  let alias = `${module.replace(/\./g, "_")}_`;
+  while (facts.names.isModuleName(alias)) alias += "_";
+  return { text: alias, edits: [insertImport(facts, `import ${module} as ${alias}`)] };
 }
 
 /** `ref.get_context("spawn")`. */

@@ -33,7 +33,10 @@ export interface Program {
   features: string[];
 }
 
-/** One line of a block: its indentation level and text (without indentation or line break). */
+/**
+ * One line of a block: its indentation level and text (without indentation or line break).
+ * Level -1: a line inside a multi-line string, written as it is.
+ */
 type Line = [level: number, text: string];
 
 class Picker {
@@ -108,6 +111,15 @@ function startBlock(p: Picker, api: Api, label: string, features: string[]): Lin
   switch (p.int(0, forms - 1)) {
     case 0:
       features.push("start-with-pool");
+      if (p.chance(0.2)) {
+        features.push("multiline-string");
+        return [
+          [0, `with ${api.pool(n)} as pool:`],
+          [1, `print("""${label}`],
+          [-1, "  inside the string"],
+          [-1, `end""", sorted(pool.map(work, ${data})))`],
+        ];
+      }
       return [
         [0, `with ${api.pool(n)} as pool:`],
         [1, `print("${label}", sorted(pool.map(work, ${data})))`],
@@ -171,7 +183,7 @@ function lateSetup(p: Picker, api: Api, features: string[]): Line[] {
 }
 
 function indentBy(lines: Line[], by: number): Line[] {
-  return lines.map(([l, t]) => [l + by, t]);
+  return lines.map(([l, t]) => [l < 0 ? l : l + by, t]);
 }
 
 /** Generates program `index` of `seed`. */
@@ -193,7 +205,7 @@ export function generate(seed: number, index: number): Program {
   if (docstring === 1) header.push([0, '"""Docstring."""']);
   else if (docstring === 2) (features.push("doc-concatenated"), header.push([0, '"Doc " "more"']));
   else if (docstring === 3) (features.push("doc-parenthesized"), header.push([0, '("Doc")']));
-  else if (docstring === 4) (features.push("doc-multiline"), header.push([0, '"""Doc'], [0, "more."], [0, '"""']));
+  else if (docstring === 4) (features.push("doc-multiline"), header.push([0, '"""Doc'], [-1, "more."], [-1, '"""']));
   const future = p.chance(0.25);
   if (future) (features.push("future"), header.push([0, "from __future__ import annotations"]));
 
@@ -224,6 +236,10 @@ export function generate(seed: number, index: number): Program {
     defs.push([0, ""], [0, "def tag(n):"], [1, "def wrap(f):"], [2, "f.tag = n"], [2, "return f"], [1, "return wrap"], [0, ""], [0, "@tag(LIMIT)"], [0, "def tagged():"], [1, "return tagged.tag"]);
   }
   if (p.chance(0.05)) (features.push("default-creates-pool"), defs.push([0, ""], [0, `def with_pool(pool=${api.pool(1)}):`], [1, "return pool"]));
+  if (p.chance(0.04)) {
+    features.push("decorator-creates-pool");
+    defs.push([0, ""], [0, "def keep(pool):"], [1, "def wrap(f):"], [2, "f.pool = pool"], [2, "return f"], [1, "return wrap"], [0, ""], [0, `@keep(${api.pool(1)})`], [0, "def decorated():"], [1, "return 1"]);
+  }
 
   // A function that starts processes, called from the top level or the guard.
   const starter = p.chance(0.25);
@@ -306,10 +322,14 @@ export function generate(seed: number, index: number): Program {
   parts.push(guard, after);
   const lines = parts.flat();
 
-  // Layout.
-  const unit = p.one(["    ", "    ", "  ", "\t", "        "]);
+  // Layout: one indentation for the program, or another one for its function bodies.
+  const units = ["    ", "    ", "  ", "\t", "        "];
+  const unit = p.one(units);
   if (unit === "\t") features.push("tabs");
   else if (unit !== "    ") features.push(`indent-${unit.length}`);
+  const defUnit = p.chance(0.15) ? p.one(units) : unit;
+  if (defUnit !== unit) features.push("mixed-indentation");
+  const inDefs = new Set<Line>([...defs, ...starterDef]);
   const eol = p.one(["\n", "\n", "\n", "\r\n", "\r"]);
   if (eol === "\r\n") features.push("crlf");
   if (eol === "\r") features.push("lone-cr");
@@ -318,17 +338,18 @@ export function generate(seed: number, index: number): Program {
   const comments = p.chance(0.2);
   if (comments) features.push("comments");
   const out: string[] = [];
-  for (const [level, text] of lines) {
-    let line = text === "" ? "" : unit.repeat(level) + text;
+  for (const entry of lines) {
+    const [level, text] = entry;
+    let line = text === "" || level < 0 ? text : (inDefs.has(entry) ? defUnit : unit).repeat(level) + text;
     if (formFeeds && level === 0 && text !== "" && p.chance(0.15)) line = "\f" + line;
-    if (comments && text !== "" && !text.endsWith('"""') && !text.startsWith('"""') && text !== "more." && p.chance(0.1)) line += "  # note";
+    if (comments && level >= 0 && text !== "" && !text.includes('"""') && text !== "more." && p.chance(0.1)) line += "  # note";
     out.push(line);
   }
   if (comments) out.splice(p.int(0, out.length), 0, "# a comment line");
   let textOut = out.join(eol) + eol;
   textOut = textOut.replace(new RegExp(`(${escape(eol)}){3,}`, "g"), eol + eol);
   if (p.chance(0.1)) (features.push("no-final-newline"), (textOut = textOut.replace(/[\r\n]+$/, "")));
-  const runnable = !features.includes("default-creates-pool");
+  const runnable = !features.includes("default-creates-pool") && !features.includes("decorator-creates-pool");
   return { seed, index, text: textOut, runnable, features: [...new Set(features)].sort() };
 }
 
