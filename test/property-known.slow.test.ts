@@ -24,7 +24,7 @@ for (const known of KNOWN) {
     assert.ok("verdicts" in answer);
     assert.ok(answer.verdicts[0].accepted, "the reproducer must compile");
     const rewrite = answer.verdicts[1];
-    const program = { seed: 0, index: 0, text, runnable: true, features: known.features };
+    const program = { seed: 0, index: 0, text, bytes: Buffer.from(text), runnable: true, features: known.features };
     const failure = rewrite.accepted
       ? await runBoth(program, fixed.output, python)
       : { program, property: "compile" as const, kind: `CPython rejects the rewrite: ${rewrite.kind}: ${rewrite.message}`, detail: rewrite.message, fixed: null };

@@ -26,7 +26,8 @@ export interface Failure {
   /** A one-line class of the failure (what the fix got wrong), for counting them. */
   kind: string;
   detail: string;
-  fixed: string | null;
+  /** The rewrite's bytes. */
+  fixed: Buffer | null;
 }
 
 export interface Outcome {
@@ -75,8 +76,7 @@ export async function checkPrograms(options: CheckOptions): Promise<Outcome> {
   const engineFailures: Array<Failure | null> = [];
   const claimsSpawn: boolean[] = [];
   for (const program of programs) {
-    const bytes = Buffer.from(program.text, "utf8");
-    const first = processFile(INFO, bytes, OPTIONS, true);
+    const first = processFile(INFO, program.bytes, OPTIONS, true);
     const bug = engineBug(first);
     let failure: Failure | null = bug ? { program, property: "settle", kind: bug, detail: first.error!.message, fixed: null } : null;
     if (!failure && first.output) {
@@ -87,7 +87,7 @@ export async function checkPrograms(options: CheckOptions): Promise<Outcome> {
           property: "idempotence",
           kind: second.error ? `second fix fails: ${engineBug(second) ?? second.error.message}` : `second fix changes it again (${second.findings.filter((f) => f.fixed).map((f) => f.code).join(", ")})`,
           detail: second.error?.message ?? second.after,
-          fixed: first.output.toString("utf8"),
+          fixed: first.output,
         };
       }
     }
@@ -107,7 +107,7 @@ export async function checkPrograms(options: CheckOptions): Promise<Outcome> {
 
   t = clock();
   const sources = programs.flatMap((program, k) => [
-    { path: `p${program.index}.py`, bytes: Buffer.from(program.text, "utf8") },
+    { path: `p${program.index}.py`, bytes: program.bytes },
     ...(fixed[k] ? [{ path: `p${program.index}.fixed.py`, bytes: fixed[k]! }] : []),
   ]);
   const answer = await judge(sources, options.python);
@@ -129,7 +129,7 @@ export async function checkPrograms(options: CheckOptions): Promise<Outcome> {
         property: "compile",
         kind: `CPython rejects the rewrite: ${rewrite.kind}: ${rewrite.message.replace(/'[^']*'/g, "'…'").replace(/\d+/g, "N")}`,
         detail: `${rewrite.kind}: ${rewrite.message} at ${rewrite.line}:${rewrite.column}`,
-        fixed: fixed[k]!.toString("utf8"),
+        fixed: fixed[k]!,
       });
       return;
     }
@@ -167,7 +167,7 @@ export async function runBoth(program: Program, fixed: Buffer, python: string, s
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-property-"));
   process.env.SPAWNSAFE_PYTHON = python;
   try {
-    fs.writeFileSync(path.join(dir, "prog.py"), program.text);
+    fs.writeFileSync(path.join(dir, "prog.py"), program.bytes);
     fs.writeFileSync(path.join(dir, "fixed.py"), fixed);
     const before = await runPythonAsync(dir, "prog.py", { timeoutSec: 30 });
     if (before.timedOut || before.status !== 0) return "not running";
@@ -186,7 +186,7 @@ export async function runBoth(program: Program, fixed: Buffer, python: string, s
           property: "run",
           kind: `the rewrite ${problem.replace(/\d+/g, "N").replace(/'[^']*'/g, "'…'")} (default ${method})`,
           detail: `under the ${method} default the rewrite ${problem}\n--- before\n${before.stdout}--- after\n${after.stdout}${after.stderr}`,
-          fixed: fixed.toString("utf8"),
+          fixed,
         };
       }
     }
@@ -216,7 +216,7 @@ export function keepFailures(failures: Failure[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-property-failures-"));
   for (const f of failures) {
     const base = path.join(dir, `seed${f.program.seed}-${f.program.index}`);
-    fs.writeFileSync(`${base}.py`, f.program.text);
+    fs.writeFileSync(`${base}.py`, f.program.bytes);
     if (f.fixed) fs.writeFileSync(`${base}.fixed.py`, f.fixed);
     fs.writeFileSync(`${base}.txt`, `${f.property}: ${f.kind}\nfeatures: ${f.program.features.join(" ")}\n\n${f.detail}\n`);
   }

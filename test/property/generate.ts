@@ -25,8 +25,10 @@ export function random(seed: number): () => number {
 export interface Program {
   seed: number;
   index: number;
-  /** The file's text (to be written as UTF-8). */
+  /** The file's text. */
   text: string;
+  /** The file: its text in the codec its cookie names (UTF-8 without one). */
+  bytes: Buffer;
   /** Meant to run and print deterministic output. */
   runnable: boolean;
   /** The shapes it was built from, for telling failures apart. */
@@ -122,13 +124,13 @@ function startBlock(p: Picker, api: Api, label: string, features: string[]): Lin
       }
       return [
         [0, `with ${api.pool(n)} as pool:`],
-        [1, `print("${label}", sorted(pool.map(work, ${data})))`],
+        [1, `print("${label}§", sorted(pool.map(work, ${data})))`],
       ];
     case 1:
       features.push("start-pool-assign");
       return [
         [0, `pool_${label} = ${api.pool(n)}`],
-        [0, `print("${label}", sorted(pool_${label}.map(work, ${data})))`],
+        [0, `print("${label}§", sorted(pool_${label}.map(work, ${data})))`],
         [0, `pool_${label}.close()`],
         [0, `pool_${label}.join()`],
       ];
@@ -138,20 +140,20 @@ function startBlock(p: Picker, api: Api, label: string, features: string[]): Lin
         [0, `proc_${label} = ${api.process("show", `("${label}",)`)}`],
         [0, `proc_${label}.start()`],
         [0, `proc_${label}.join()`],
-        [0, `print("${label}", proc_${label}.exitcode)`],
+        [0, `print("${label}§", proc_${label}.exitcode)`],
       ];
     case 3:
       features.push("start-loop");
       return [
         [0, `for size in (1, ${n}):`],
         [1, `with ${api.pool(1)} as pool:`],
-        [2, `print("${label}", size, sorted(pool.map(work, ${data})))`],
+        [2, `print("${label}§", size, sorted(pool.map(work, ${data})))`],
       ];
     default:
       features.push("start-executor");
       return [
         [0, `with ${api.executor!(n)} as ex:`],
-        [1, `print("${label}", sorted(ex.map(work, ${data})))`],
+        [1, `print("${label}§", sorted(ex.map(work, ${data})))`],
       ];
   }
 }
@@ -196,13 +198,18 @@ export function generate(seed: number, index: number): Program {
   // Header: shebang, coding cookie, comments, docstring, __future__.
   const header: Line[] = [];
   if (p.chance(0.15)) header.push([0, "#!/usr/bin/env python3"]);
-  if (p.chance(0.15)) {
+  // The file's encoding, and the characters outside ASCII its strings and comments hold (§ marks where).
+  const codec = p.chance(0.12) ? p.one(Object.keys(PALETTES)) : "utf-8";
+  const palette = codec !== "utf-8" ? Object.keys(PALETTES[codec]).join("") : p.chance(0.15) ? "é日本" : "";
+  if (codec !== "utf-8") (features.push(`encoding-${codec}`), header.push([0, `# -*- coding: ${codec} -*-`]));
+  else if (p.chance(0.15)) {
     features.push("cookie");
     header.push([0, p.one(["# -*- coding: utf-8 -*-", "# coding=latin-1", "# vim: set fileencoding=utf-8 :"])]);
   }
+  if (palette && codec === "utf-8") features.push("non-ascii");
   if (p.chance(0.2)) header.push([0, "# A generated program."]);
   const docstring = p.int(0, 6);
-  if (docstring === 1) header.push([0, '"""Docstring."""']);
+  if (docstring === 1) header.push([0, '"""Docstring§."""']);
   else if (docstring === 2) (features.push("doc-concatenated"), header.push([0, '"Doc " "more"']));
   else if (docstring === 3) (features.push("doc-parenthesized"), header.push([0, '("Doc")']));
   else if (docstring === 4) (features.push("doc-multiline"), header.push([0, '"""Doc'], [-1, "more."], [-1, '"""']));
@@ -309,6 +316,11 @@ export function generate(seed: number, index: number): Program {
     after.push([0, ""], ...startBlock(p, api, `after${k}`, features));
   }
   if (p.chance(0.1)) (features.push("setup-after"), after.push([0, "FACTOR_SET = 1"]));
+  // A module-level name that shadows the module's root, where the program does not use it by that name.
+  if (!api.features.includes("import-mp") && !api.features.includes("concurrent-futures-as") && p.chance(0.06)) {
+    features.push("shadow-root");
+    globals.push([0, p.one(["multiprocessing = 3", "import numbers as multiprocessing"])]);
+  }
 
   // Assemble, in an order that imports before use (or not, for the shapes that say so).
   const blank: Line[] = [[0, ""]];
@@ -342,15 +354,54 @@ export function generate(seed: number, index: number): Program {
     const [level, text] = entry;
     let line = text === "" || level < 0 ? text : (inDefs.has(entry) ? defUnit : unit).repeat(level) + text;
     if (formFeeds && level === 0 && text !== "" && p.chance(0.15)) line = "\f" + line;
-    if (comments && level >= 0 && text !== "" && !text.includes('"""') && text !== "more." && p.chance(0.1)) line += "  # note";
+    if (comments && level >= 0 && text !== "" && !text.includes('"""') && text !== "more." && p.chance(0.1)) line += "  # note§";
     out.push(line);
   }
   if (comments) out.splice(p.int(0, out.length), 0, "# a comment line");
   let textOut = out.join(eol) + eol;
   textOut = textOut.replace(new RegExp(`(${escape(eol)}){3,}`, "g"), eol + eol);
   if (p.chance(0.1)) (features.push("no-final-newline"), (textOut = textOut.replace(/[\r\n]+$/, "")));
+  // latin-1 was named by a cookie above without a palette: only ASCII then.
+  textOut = textOut.replace(/§/g, codec === "utf-8" && header.some(([, t]) => t.includes("latin-1")) ? "" : palette);
   const runnable = !features.includes("default-creates-pool") && !features.includes("decorator-creates-pool");
-  return { seed, index, text: textOut, runnable, features: [...new Set(features)].sort() };
+  return { seed, index, text: textOut, bytes: encode(textOut, codec), runnable, features: [...new Set(features)].sort() };
+}
+
+/**
+ * Characters each codec writes in the programs' strings and comments, and their bytes in it
+ * (from CPython's codecs): multi-byte characters whose trail byte is 0x5C (`\`) in shift_jis,
+ * cp932, big5 and gbk; a double quote inside iso2022_jp's JIS bytes (written between ESC $ B
+ * and ESC ( B).
+ */
+const PALETTES: Record<string, Record<string, string>> = {
+  shift_jis: { ソ: "835c", 表: "955c", 能: "945c", 予: "975c" },
+  cp932: { ソ: "835c", 表: "955c", 能: "945c", "∵": "81e6" },
+  big5: { 許: "b35c", 功: "a55c", 么: "a45c" },
+  gbk: { 乗: "815c", 俓: "825c", 中: "d6d0" },
+  gb18030: { 乗: "815c", 中: "d6d0", "€": "a2e3" },
+  euc_jp: { あ: "a4a2", 日: "c6fc", 本: "cbdc" },
+  iso2022_jp: { あ: "2422", ぇ: "2427", 日: "467c" },
+  euc_kr: { 한: "c7d1", 국: "b1b9" },
+  cp949: { 갂: "8141", 한: "c7d1" },
+  koi8_r: { П: "f0", р: "d2", и: "c9", в: "d7", е: "c5", т: "d4" },
+  "latin-1": { é: "e9", ü: "fc" },
+  cp1252: { é: "e9", "€": "80" },
+};
+
+/** The program's bytes in `codec`: ASCII as is, the palette's characters with their bytes. */
+function encode(text: string, codec: string): Buffer {
+  if (codec === "utf-8") return Buffer.from(text, "utf8");
+  const table = PALETTES[codec];
+  const parts: Buffer[] = [];
+  // iso2022_jp: a run of JIS characters goes between ESC $ B and ESC ( B.
+  for (const run of text.match(/[\x00-\x7f]+|[^\x00-\x7f]+/g) ?? []) {
+    if (/^[\x00-\x7f]/.test(run)) parts.push(Buffer.from(run, "latin1"));
+    else {
+      const bytes = Buffer.concat([...run].map((c) => Buffer.from(table[c], "hex")));
+      parts.push(codec === "iso2022_jp" ? Buffer.concat([Buffer.from("1b2442", "hex"), bytes, Buffer.from("1b2842", "hex")]) : bytes);
+    }
+  }
+  return Buffer.concat(parts);
 }
 
 function escape(s: string): string {
