@@ -310,7 +310,13 @@ async function executeInterruptibly(args: FixArgs): Promise<{ result: RunResult;
   }
 }
 
+/** Said once per run: CPython could not check the rewrites (src/fix/cpython.ts). */
+function reportNotices(result: RunResult): void {
+  for (const notice of result.notices ?? []) err(notice);
+}
+
 function reportMissing(result: RunResult): void {
+  reportNotices(result);
   for (const p of result.missing) err(`spawnsafe: ${p}: no such file or directory`);
   for (const u of result.unreadable) err(`spawnsafe: ${u.path}: cannot read: ${u.reason}`);
 }
@@ -375,11 +381,14 @@ async function stdinCommand(command: "check" | "fix", args: CommonArgs, dryRun: 
   const started = process.hrtime.bigint();
   const bytes = await readStdin();
   const excluded = args.forceExclude && stdinExcluded(args.stdinFilename, excludeList(args));
-  const results = excluded ? [] : [processStdin(bytes, args.stdinFilename, { mode: args.mode ?? "auto", method: args.method ?? "spawn", ...(args.unsafeFixes ? { unsafeFixes: true } : {}) }, command === "fix")];
-  const result: RunResult = { results, missing: [], unreadable: [], seconds: Number(process.hrtime.bigint() - started) / 1e9, written: 0, interrupted: false };
+  const processed = excluded ? null : await processStdin(bytes, args.stdinFilename, { mode: args.mode ?? "auto", method: args.method ?? "spawn", ...(args.unsafeFixes ? { unsafeFixes: true } : {}) }, command === "fix");
+  const results = processed ? [processed.result] : [];
+  const notices = processed?.notice ? { notices: [processed.notice] } : {};
+  const result: RunResult = { results, missing: [], unreadable: [], seconds: Number(process.hrtime.bigint() - started) / 1e9, written: 0, interrupted: false, ...notices };
   if (rewrite) {
     const r = results[0];
     process.stdout.write(r?.output && !r.error ? r.output : bytes);
+    reportNotices(result);
     for (const r of results) {
       if (r.error) err(errorLine(r, { color: false }));
       if (r.output && !args.quiet) err(fixSummary(r, { color: false }, false).join("\n"));

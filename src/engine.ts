@@ -51,6 +51,14 @@ export interface FileResult {
   starts?: DirectStart[];
   /** Its module-level names bound to other modules' names (for the project model's re-exports). */
   aliases?: Record<string, string>;
+  /**
+   * The file's error may be CPython's to tell (src/fix/cpython.ts), which compiles the original:
+   * "unparsed", tree-sitter could not parse it (`error` says where): a syntax error if CPython
+   * rejects it too, else a form spawnsafe's parser misses; "failed", a fix went wrong (a
+   * spawnsafe bug, unless CPython rejects the original: then it was broken to begin with).
+   * Such a result is not cached.
+   */
+  askCPython?: "unparsed" | "failed";
 }
 
 /**
@@ -108,6 +116,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   if (error) {
     const at = new LineIndex(text).position(error.startIndex);
     result.error = { message: `syntax error: ${error.isMissing ? `missing ${error.type}` : "invalid syntax"}`, line: at.line, column: at.column };
+    result.askCPython = "unparsed";
     return result;
   }
   let module = analyzeModule(text, tree, context, words);
@@ -134,6 +143,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     if (chosen.length === 0) break;
     if (pass > MAX_PASSES) {
       result.error = { message: `fixes did not settle after ${MAX_PASSES} passes (a spawnsafe bug); file left untouched`, line: 1, column: 1 };
+      result.askCPython = "failed";
       result.after = result.before;
       return result;
     }
@@ -143,6 +153,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     if (broken) {
       const codes = [...new Set(chosen.map((c) => c.finding.code))].join(", ");
       result.error = { message: `a fix (${codes}) produced invalid Python (a spawnsafe bug); file left untouched`, line: 1, column: 1 };
+      result.askCPython = "failed";
       result.after = result.before;
       return result;
     }
@@ -153,7 +164,17 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   result.after = module.text;
   result.findings = [...fixed, ...pending.map((p) => p.finding)];
-  if (result.after !== result.before) result.output = encodeSource(result.after, encoding);
+  if (result.after !== result.before) {
+    try {
+      result.output = encodeSource(result.after, encoding);
+    } catch (err) {
+      // The fixed text cannot be written back byte for byte in the file's codec: left untouched.
+      if (!(err instanceof DecodeError)) throw err;
+      result.error = { message: err.message, line: err.line, column: err.column };
+      result.after = result.before;
+      result.findings = result.findings.map((f) => ({ ...f, fixed: false }));
+    }
+  }
   return result;
 }
 

@@ -1,16 +1,37 @@
 // The one place that creates the tree-sitter parser and turns a file's bytes into text and back.
 import { isUtf8 } from "node:buffer";
 import type Parser from "tree-sitter";
+import { CodecError, decodeIn, lookupCodec } from "./codecs";
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
 
 let parser: Parser | null = null;
 
+/** A carriage return not followed by a line feed: a line break for CPython, not for tree-sitter. */
+const LONE_CR = /\r(?!\n)/g;
+
 export function parsePython(text: string): Tree {
   parser ??= createParser();
   // tree-sitter's default buffer is 32 KiB; give it enough for large generated modules.
-  return parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) });
+  const options = { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) };
+  if (!text.includes("\r") || !LONE_CR.test(text)) return parser.parse(text, undefined, options);
+  // CPython ends a line at a lone CR (old Mac line endings); tree-sitter's grammar does not.
+  // It parses a copy of the same length with each lone CR read as LF, so that every index
+  // and row matches the text, and the tree's nodes give the text itself, CRs and all.
+  const tree = parser.parse(text.replace(LONE_CR, "\n"), undefined, options);
+  if (treeTextIsSettable) (tree as Tree & { input: string }).input = text;
+  return tree;
+}
+
+/** node-tree-sitter reads a node's text from its tree's `input`: checked once when the parser is made. */
+let treeTextIsSettable = false;
+
+function treeTextCanBeSet(parser: Parser): boolean {
+  const tree = parser.parse("a\nb") as Tree & { input?: unknown };
+  if (tree.input !== "a\nb") return false;
+  tree.input = "a\rb";
+  return tree.rootNode.text === "a\rb" && tree.rootNode.firstChild?.text === "a";
 }
 
 /**
@@ -47,6 +68,7 @@ function createParser(): Parser {
   const TreeSitter = require("tree-sitter") as typeof Parser;
   const created = new TreeSitter();
   created.setLanguage(require("tree-sitter-python") as Parser.Language);
+  treeTextIsSettable = treeTextCanBeSet(created);
   if (fastAccessorsAgree(created)) {
     nodeId = fastId;
     nodeStart = fastStart;
@@ -56,11 +78,13 @@ function createParser(): Parser {
 
 /** How a file's text maps back to its bytes, so that every byte outside an edit survives. */
 export interface Encoding {
-  /** "utf-8", or "latin1" for any PEP 263 cookie naming another encoding: one char per byte. */
-  codec: "utf-8" | "latin1";
+  /** CPython's name of the codec the file is read in: "utf_8", or what its coding cookie names ("latin_1", "shift_jis", ...). */
+  codec: string;
   bom: boolean;
   /** The encoding named by the file's coding cookie, if any. */
   cookie: string | null;
+  /** For a codec other than UTF-8: writes an edited text back (src/codecs.ts). */
+  writeBack?: (after: string) => Buffer;
 }
 
 export interface Decoded {
@@ -90,25 +114,26 @@ function codingCookie(bytes: Buffer): string | null {
   return null;
 }
 
-function isUtf8Name(name: string): boolean {
-  return /^utf[-_]?8(?:[-_]sig)?$/.test(name);
-}
-
 /**
- * Decodes a Python source file. Text in a non-UTF-8 encoding is read one char per byte
- * (latin1): Python's syntax is ASCII, spawnsafe only inserts ASCII, so re-encoding the
- * edited text byte for byte restores every non-ASCII byte exactly.
+ * What decodeSource accepts, told without building the text: NUL-free, valid UTF-8 or in a
+ * codec its cookie names that CPython knows (the bytes of such a file are checked only when
+ * it is decoded: a file that is never analysed need not be).
  */
-/** What decodeSource accepts, told without building the text: NUL-free, in its declared encoding. */
 export function isDecodable(bytes: Buffer): boolean {
   const bom = bytes.subarray(0, 3).equals(UTF8_BOM);
   const body = bom ? bytes.subarray(3) : bytes;
   if (body.indexOf(0) >= 0) return false;
   const cookie = codingCookie(body);
-  if (cookie && !isUtf8Name(cookie)) return !bom;
+  const codec = cookie === null ? null : lookupCodec(cookie);
+  if (cookie !== null && codec?.kind !== "utf-8") return !bom && codec !== null && codec.kind !== "not-text";
   return isUtf8(body);
 }
 
+/**
+ * Decodes a Python source file as CPython does: UTF-8, or the codec its coding cookie names
+ * (src/codecs.ts), read with the codec's real decoder so that a multi-byte character whose
+ * trail byte equals a backslash or a quote stays one character.
+ */
 export function decodeSource(bytes: Buffer): Decoded {
   const bom = bytes.subarray(0, 3).equals(UTF8_BOM);
   const body = bom ? bytes.subarray(3) : bytes;
@@ -119,25 +144,40 @@ export function decodeSource(bytes: Buffer): Decoded {
     throw new DecodeError("source code cannot contain NUL bytes (a binary file?)", line, column);
   }
   const cookie = codingCookie(body);
-  if (cookie && !isUtf8Name(cookie)) {
+  const codec = cookie === null ? null : lookupCodec(cookie);
+  if (cookie !== null && codec?.kind !== "utf-8") {
+    // CPython's own words for the files it refuses.
+    if (codec === null) throw new DecodeError(`unknown encoding: ${cookie}`, 1, 1);
+    if (codec.kind === "not-text") throw new DecodeError(`'${cookie}' is not a text encoding`, 1, 1);
     if (bom) throw new DecodeError(`encoding problem: ${cookie} with a UTF-8 BOM`, 1, 1);
-    return { text: body.toString("latin1"), encoding: { codec: "latin1", bom, cookie } };
+    if (codec.kind === "unsupported") throw new DecodeError(`spawnsafe cannot read source encoded in ${codec.name} (a coding cookie names it); file left untouched`, 1, 1);
+    try {
+      const { text, writeBack } = decodeIn(codec, body);
+      return { text, encoding: { codec: codec.name, bom, cookie, writeBack } };
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      const { line, column } = positionOfByte(body, err.byteOffset);
+      throw new DecodeError(err.message, line, column);
+    }
   }
   try {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(body);
-    return { text, encoding: { codec: "utf-8", bom, cookie } };
+    return { text, encoding: { codec: "utf_8", bom, cookie } };
   } catch {
     const { line, column } = firstInvalidUtf8(body);
     throw new DecodeError("not valid UTF-8 and no coding cookie declares another encoding", line, column);
   }
 }
 
+/** Line and column (in bytes) of a byte; a line ends after CR LF, a lone CR, or LF. */
 function positionOfByte(bytes: Buffer, index: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
-  for (let i = bytes.indexOf(0x0a); i >= 0 && i < index; i = bytes.indexOf(0x0a, i + 1)) {
-    line++;
-    lineStart = i + 1;
+  for (let i = 0; i < index; i++) {
+    if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) {
+      line++;
+      lineStart = i + 1;
+    }
   }
   return { line, column: index - lineStart + 1 };
 }
@@ -160,8 +200,17 @@ function firstInvalidUtf8(bytes: Buffer): { line: number; column: number } {
   return { line, column: 1 };
 }
 
+/** The bytes of an edited text: UTF-8 (with the BOM it had), or written back in the file's codec. Throws DecodeError. */
 export function encodeSource(text: string, encoding: Encoding): Buffer {
-  const body = Buffer.from(text, encoding.codec === "latin1" ? "latin1" : "utf8");
+  if (encoding.writeBack) {
+    try {
+      return encoding.writeBack(text);
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      throw new DecodeError(`${err.message}; file left untouched`, 1, 1);
+    }
+  }
+  const body = Buffer.from(text, "utf8");
   return encoding.bom ? Buffer.concat([UTF8_BOM, body]) : body;
 }
 

@@ -17,6 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
+import { Judge, judgeResults } from "./fix/cpython";
 import type { FileInfo, Options } from "./transform";
 
 export interface RunRequest {
@@ -64,6 +65,8 @@ export interface RunResult {
    * (display paths), or because that could not be checked (`problem`).
    */
   refused?: { dirty: DirtyFile[]; problem: string | null };
+  /** Said once about the whole run, on stderr: that CPython could not check the rewrites. */
+  notices?: string[];
 }
 
 /**
@@ -95,9 +98,19 @@ export async function run(request: RunRequest): Promise<RunResult> {
     displayPath,
   );
   const { files, missing, unreadable } = plan;
-  const processed = await processAll(files, plan, request, interrupted);
+  // `fix` most often rewrites something: its judge starts now, while the files are analysed.
+  const judge = new Judge(undefined, request.fix && files.length > 0);
+  let processed: Awaited<ReturnType<typeof processAll>>;
+  try {
+    processed = await processAll(files, plan, request, interrupted);
+  } catch (e) {
+    judge.dispose();
+    throw e;
+  }
+  const notices: string[] = [];
   const done = (results: FileResult[], written: number, stopped: boolean, refused?: RunResult["refused"]): RunResult => ({
     results,
+    ...(notices.length > 0 ? { notices } : {}),
     missing,
     unreadable,
     seconds: seconds(),
@@ -105,8 +118,18 @@ export async function run(request: RunRequest): Promise<RunResult> {
     interrupted: stopped,
     ...(refused ? { refused } : {}),
   });
-  if (!processed) return done([], 0, true);
+  if (!processed) {
+    judge.dispose();
+    return done([], 0, true);
+  }
   const { results, originals } = processed;
+  // CPython judges what would be written, and what tree-sitter could not parse, in one batch.
+  const notice = await judgeResults(
+    results.flatMap((result, i) => (originals[i] ? [{ result, original: originals[i]! }] : [])),
+    judge,
+  );
+  if (notice) notices.push(notice);
+  if (interrupted()) return done(results, 0, true);
   let written = 0;
   if (request.write) {
     const changing = results.map((r, i) => (r.output && !r.error ? i : -1)).filter((i) => i >= 0);
@@ -168,7 +191,8 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   const keyOf = (i: number, starts: Exports) =>
     hash("sha1", `${JSON.stringify([infos[i], setups[i].options, setups[i].scope, request.fix])}\0${contextKey(contextFor(i, starts))}`, "base64");
   const cached = (i: number, key: string) => cache?.get(setups[i].root, files[i], key) ?? null;
-  const keep = (i: number, key: string, result: FileResult) => cache?.set(setups[i].root, files[i], key, result);
+  // A file tree-sitter could not parse is judged by CPython after the run: its result is not kept.
+  const keep = (i: number, key: string, result: FileResult) => !result.askCPython && cache?.set(setups[i].root, files[i], key, result);
   const settle = (i: number, starts: Exports, result: FileResult) => {
     results[i] = result;
     if (cache) keep(i, keyOf(i, starts), result);

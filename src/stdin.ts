@@ -6,6 +6,7 @@ import { excludeMatcher, isExcludedPath } from "./project/discover";
 import { processIsolated } from "./isolate";
 import { displayPath, fileInfo } from "./run";
 import type { FileResult } from "./engine";
+import { judgeResults } from "./fix/cpython";
 import type { FileInfo, Options } from "./transform";
 
 /** How stdin is named in reports when no --stdin-filename is given. */
@@ -31,6 +32,9 @@ export function stdinExcluded(stdinFilename: string | null, exclude: string[]): 
   return stdinFilename !== null && isExcludedPath(path.resolve(stdinFilename), excludeMatcher(exclude));
 }
 
-export function processStdin(bytes: Buffer, stdinFilename: string | null, options: Options, applyFixes: boolean): FileResult {
-  return processIsolated(stdinFileInfo(stdinFilename), bytes, options, applyFixes);
+/** The file read from stdin, processed and judged by CPython as a file of a run is; `notice` as RunResult's. */
+export async function processStdin(bytes: Buffer, stdinFilename: string | null, options: Options, applyFixes: boolean): Promise<{ result: FileResult; notice: string | null }> {
+  const result = processIsolated(stdinFileInfo(stdinFilename), bytes, options, applyFixes);
+  const notice = await judgeResults([{ result, original: bytes }]);
+  return { result, notice };
 }

@@ -8,8 +8,14 @@ import { insert, type Edit } from "./edits";
 export function moduleReference(facts: ModuleFacts, module: string): { text: string; edits: Edit[] } {
   const existing = facts.model.moduleReference(module);
   if (existing) return { text: existing, edits: [] };
-  // `import multiprocessing` would be shadowed by a module-level name of the same root.
-  return { text: module, edits: [insertImport(facts, `import ${module}`)] };
+  // A module-level name of the same root (`multiprocessing = ...`, `import numbers as
+  // multiprocessing`) would shadow `import multiprocessing`, or be shadowed by it, and the
+  // import would be added again on every pass: the module is imported under a name of its own.
+  const root = module.split(".")[0];
+  if (!facts.model.isModuleName(root)) return { text: module, edits: [insertImport(facts, `import ${module}`)] };
+  let alias = `${module.replace(/\./g, "_")}_`;
+  while (facts.model.isModuleName(alias)) alias += "_";
+  return { text: alias, edits: [insertImport(facts, `import ${module} as ${alias}`)] };
 }
 
 /** `ref.get_context("spawn")`. */
@@ -27,13 +33,30 @@ export function insertImport(facts: ModuleFacts, statement: string): Edit {
   if (statements[0] && isDocstring(statements[0])) i = 1;
   while (i < statements.length && isFutureImport(statements[i])) i++;
   const next = statements[i];
+  // After a docstring or future import on the same line (`"Doc"; x = 1`): on that line, after it.
+  if (next && !lines.startsLine(next.startIndex)) return insert(next.startIndex, `${statement}; `);
   if (next) return insert(lines.lineStart(next.startIndex), statement + lineBreak);
   const atEnd = text.length === 0 || /[\r\n]$/.test(text) ? "" : lineBreak;
   return insert(text.length, atEnd + statement + lineBreak);
 }
 
+/**
+ * A docstring as CPython sees one (the statement `from __future__` imports may follow): an
+ * expression statement that is a str literal, implicitly concatenated (`"Doc " "more"`) or
+ * parenthesized (`("Doc")`) or both; not bytes, not an f-string.
+ */
 export function isDocstring(statement: SyntaxNode): boolean {
-  return statement.type === "expression_statement" && statement.namedChildCount === 1 && statement.namedChildren[0].type === "string";
+  const parts = statement.namedChildren.filter((n) => n.type !== "comment");
+  return statement.type === "expression_statement" && parts.length === 1 && isStrLiteral(parts[0]);
+}
+
+function isStrLiteral(node: SyntaxNode): boolean {
+  const parts = node.namedChildren.filter((n) => n.type !== "comment");
+  if (node.type === "parenthesized_expression") return parts.length === 1 && isStrLiteral(parts[0]);
+  if (node.type === "concatenated_string") return parts.every(isStrLiteral);
+  if (node.type !== "string") return false;
+  const prefix = /^[A-Za-z]*/.exec(node.text)![0];
+  return !/[bBfFtT]/.test(prefix);
 }
 
 function isFutureImport(statement: SyntaxNode): boolean {
@@ -92,14 +115,19 @@ export function multilineStrings(facts: ModuleFacts, within: SyntaxNode[]): Arra
   return spans;
 }
 
-/** The line starts in [from, to) that begin code lines: not blank, not inside a string. */
+/**
+ * Where the code lines in [from, to) (not blank, not inside a string) begin their indentation:
+ * each line's start, or after the form feeds that open it (indentation inserted before a
+ * form feed would not count: CPython resets its column count at one).
+ */
 export function codeLineStarts(facts: ModuleFacts, from: number, to: number, strings: Array<[number, number]>): number[] {
   const { lines, text } = facts;
   return lines
     .lineStartsBetween(from, Math.max(from, to - 1))
     .filter((start) => start >= from && start < to)
     .filter((start) => !strings.some(([s, e]) => s < start && start < e))
-    .filter((start) => !/^[ \t\f]*(\r\n|\r|\n|$)/.test(text.slice(start, start + 200)));
+    .filter((start) => !/^[ \t\f]*(\r\n|\r|\n|$)/.test(text.slice(start, start + 200)))
+    .map((start) => lines.indentStart(start));
 }
 
 /** Text of lines [from, to) with `prefix` before every code line. */

@@ -54,10 +54,22 @@ export class LineIndex {
     return this.starts.slice(first, last + 1);
   }
 
-  /** The whitespace that opens the line holding `index`. */
+  /**
+   * The indentation of the line holding `index`, as CPython counts it: the spaces and tabs
+   * that open the line, after the last form feed among them (a form feed resets CPython's
+   * column count, so the whitespace before it does not indent the line).
+   */
   indentAt(index: number): string {
     const start = this.lineStart(index);
-    return /^[ \t\f]*/.exec(this.text.slice(start, start + 200))![0];
+    const leading = /^[ \t\f]*/.exec(this.text.slice(start, start + 200))![0];
+    return leading.slice(leading.lastIndexOf("\f") + 1);
+  }
+
+  /** Where the indentation of the line holding `index` begins: after the form feeds that open it, if any. */
+  indentStart(index: number): number {
+    const start = this.lineStart(index);
+    const leading = /^[ \t\f]*/.exec(this.text.slice(start, start + 200))![0];
+    return start + leading.lastIndexOf("\f") + 1;
   }
 
   /** True when only whitespace stands between the start of its line and `index`. */

@@ -4,7 +4,7 @@
 //
 // Node built-ins only. Compiled to dist/test/helpers/python.js.
 
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -82,12 +82,8 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {}): PythonRun {
-  const timeoutSec = opts.timeoutSec ?? 30;
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-forks-"));
-  const logFile = path.join(logDir, "forks.log");
-  fs.writeFileSync(logFile, "");
-
+/** The environment of a run: the fork counter on PYTHONPATH, logging to `logFile`. */
+function pythonEnv(opts: RunPythonOptions, logFile: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
     if (key.startsWith("SPAWNSAFE_") && key !== "SPAWNSAFE_PYTHON") delete env[key];
@@ -104,6 +100,29 @@ export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {
   env.PYTHONHASHSEED = "0";
   env.SPAWNSAFE_FORK_LOG = logFile;
   if (opts.method) env.SPAWNSAFE_START_METHOD = opts.method;
+  return env;
+}
+
+function readForkLog(logDir: string, logFile: string): { forkLog: string[]; forks: number; forkserverForks: number } {
+  let forkLog: string[] = [];
+  try {
+    forkLog = fs
+      .readFileSync(logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.length > 0);
+  } finally {
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
+  const forkserverForks = forkLog.filter((line) => line.split("\t")[2] === "forkserver").length;
+  return { forkLog, forks: forkLog.length, forkserverForks };
+}
+
+export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {}): PythonRun {
+  const timeoutSec = opts.timeoutSec ?? 30;
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-forks-"));
+  const logFile = path.join(logDir, "forks.log");
+  fs.writeFileSync(logFile, "");
+  const env = pythonEnv(opts, logFile);
 
   // detached: the child leads a new process group (setsid), so every descendant
   // (pool workers, manager servers, resource trackers, forkservers) can be killed
@@ -130,26 +149,42 @@ export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {
     throw result.error;
   }
 
-  let forkLog: string[] = [];
-  try {
-    forkLog = fs
-      .readFileSync(logFile, "utf8")
-      .split("\n")
-      .filter((line) => line.length > 0);
-  } finally {
-    fs.rmSync(logDir, { recursive: true, force: true });
-  }
-  const forkserverForks = forkLog.filter((line) => line.split("\t")[2] === "forkserver").length;
+  return { stdout: result.stdout ?? "", stderr: result.stderr ?? "", status: result.status, timedOut, ...readForkLog(logDir, logFile) };
+}
 
-  return {
-    stdout: result.stdout ?? "",
-    stderr: result.stderr ?? "",
-    status: result.status,
-    forks: forkLog.length,
-    timedOut,
-    forkserverForks,
-    forkLog,
-  };
+/** runPython without blocking: several programs can run at once. */
+export function runPythonAsync(cwd: string, entry: string, opts: RunPythonOptions = {}): Promise<PythonRun> {
+  const timeoutSec = opts.timeoutSec ?? 30;
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-forks-"));
+  const logFile = path.join(logDir, "forks.log");
+  fs.writeFileSync(logFile, "");
+  const child = spawn(pythonExecutable(), [entry, ...(opts.args ?? [])], { cwd, env: pythonEnv(opts, logFile), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid);
+  }, Math.max(1, Math.round(timeoutSec * 1000)));
+  return new Promise((resolve, reject) => {
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      fs.rmSync(logDir, { recursive: true, force: true });
+      reject(e);
+    });
+    let status: number | null = null;
+    // Left-over daemons of the program's group, which may hold its pipes open, go when it exits.
+    child.on("exit", (code) => {
+      status = code;
+      killGroup(child.pid);
+    });
+    child.on("close", () => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, status: timedOut ? null : status, timedOut, ...readForkLog(logDir, logFile) });
+    });
+  });
 }
 
 // Files of a fixture folder that describe the case rather than belong to the project.
