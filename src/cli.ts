@@ -310,7 +310,7 @@ async function executeInterruptibly(args: FixArgs): Promise<{ result: RunResult;
   }
 }
 
-/** Said once per run: CPython could not check the rewrites (src/fix/cpython.ts). */
+/** Said once per run: CPython could not check the rewrites (src/judge.ts). */
 function reportNotices(result: RunResult): void {
   for (const notice of result.notices ?? []) err(notice);
 }

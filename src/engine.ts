@@ -52,7 +52,7 @@ export interface FileResult {
   /** Its module-level names bound to other modules' names (for the project model's re-exports). */
   aliases?: Record<string, string>;
   /**
-   * The file's error may be CPython's to tell (src/fix/cpython.ts), which compiles the original:
+   * The file's error may be CPython's to tell (src/judge.ts), which compiles the original:
    * "unparsed", tree-sitter could not parse it (`error` says where): a syntax error if CPython
    * rejects it too, else a form spawnsafe's parser misses; "failed", a fix went wrong (a
    * spawnsafe bug, unless CPython rejects the original: then it was broken to begin with).

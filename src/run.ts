@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { Judge, judgeResults } from "./fix/cpython";
+import { Judge, judgeResults } from "./judge";
 import type { FileInfo, Options } from "./transform";
 
 export interface RunRequest {

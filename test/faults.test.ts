@@ -180,7 +180,7 @@ test("deeply nested code: as deep as CPython accepts is fixed correctly; deeper 
     assert.doesNotMatch(r.stderr, /internal error|Maximum call stack/);
     // Deeper than CPython accepts: a clear error and the file untouched, from the analysis
     // (its walkers recurse) or from CPython, which judges every rewrite and its original
-    // (src/fix/cpython.ts); never a crash.
+    // (src/judge.ts); never a crash.
     for (const [name, body] of [["deep.py", tooDeep], ["sum.py", longSum]]) {
       const at = `^${name.replace(".", "\\.")}:\\d+:\\d+: error: `;
       const stack = new RegExp(`${at}too deeply nested to analyse \\(the stack ran out\\); file left untouched$`, "m");

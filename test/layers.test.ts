@@ -8,13 +8,13 @@ import { REPO_ROOT } from "./fixture-cases";
 
 /** Each source file's layer, by path from the repository root (first match wins). */
 const LAYERS: Array<[RegExp, number, string]> = [
-  [/^src\/(parse|notebook)\.ts$/, 0, "text and tree"],
+  [/^src\/(parse|notebook|codecs|codecs-table)\.ts$/, 0, "text and tree"],
   [/^src\/python\//, 1, "semantic model"],
   [/^src\/(fix\/|transform\.ts$|suppressions\.ts$|role\.ts$)/, 2, "shared rule helpers"],
   [/^transforms\/(?!index\.ts$)/, 3, "rules"],
   [/^transforms\/index\.ts$/, 4, "the list of rules"],
   [/^src\/(engine|isolate)\.ts$/, 5, "engine"],
-  [/^src\/(project\/|run\.ts$|stdin\.ts$)/, 6, "project and run"],
+  [/^src\/(project\/|run\.ts$|stdin\.ts$|judge\.ts$)/, 6, "project and run"],
   [/^src\//, 7, "reports and command line"],
 ];
 

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { processFile } from "../src/engine";
-import { judge } from "../src/fix/cpython";
+import { judge } from "../src/judge";
 import { runBoth } from "./property/check";
 import { KNOWN } from "./property/known";
 import { resolvedPython } from "./helpers/cli";

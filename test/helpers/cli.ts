@@ -9,7 +9,7 @@ let interpreter: string | null | undefined;
 
 /**
  * The interpreter behind python3, asked once per test process: `fix` has CPython judge its
- * rewrites (src/fix/cpython.ts), and a pyenv shim takes half a second to start where the
+ * rewrites (src/judge.ts), and a pyenv shim takes half a second to start where the
  * interpreter takes 30 ms. $SPAWNSAFE_PYTHON, when set, wins; without python3, none.
  */
 export function resolvedPython(): string | null {

@@ -4,7 +4,7 @@
 // does, so a fixed class is noticed and moved into fixtures/ as a case). The property test
 // fails on every other failure; with SPAWNSAFE_PROPERTY_STRICT=1 on these too.
 //
-// CPython's judge (src/fix/cpython.ts) already keeps the rewrites of the "compile" classes from
+// CPython's judge (src/judge.ts) already keeps the rewrites of the "compile" classes from
 // being written; the "run" classes are rewrites CPython accepts that change what the program does.
 import * as assert from "node:assert/strict";
 import { failureClasses, keepFailures, type Failure, type Outcome } from "./check";

@@ -15,7 +15,7 @@
 // compile() runs nothing of the file. Without python3 (or $SPAWNSAFE_PYTHON), the run says so
 // once and goes on with tree-sitter's verdicts.
 import { spawn } from "node:child_process";
-import type { FileResult } from "../engine";
+import type { FileResult } from "./engine";
 
 /** One file for CPython: `path` names it in CPython's messages; `bytes` is what is compiled. */
 export interface Source {
