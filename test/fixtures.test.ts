@@ -108,6 +108,8 @@ function checkCase(c: FixtureCase): void {
   compareOrUpdate(path.join(c.dir, "findings.snap"), Buffer.from(snapshotOf(checked)), "findings");
 
   const fixed = processFile(info, input, options, true);
+  // Fixes that do not settle, or a rewrite that does not parse, are spawnsafe bugs: never a fixture's expectation.
+  assert.ok(!/spawnsafe bug/.test(fixed.error?.message ?? ""), `fix failed: ${fixed.error?.message}`);
   const outputFile = path.join(c.dir, "output.py");
   if (fixed.output) {
     compareOrUpdate(outputFile, fixed.output, "output.py");

@@ -14,6 +14,10 @@ import { REPO_ROOT } from "./fixture-cases";
 
 const python = resolvedPython();
 
+test("the known failure classes of the property test each have their program", () => {
+  for (const known of KNOWN) assert.ok(fs.existsSync(path.join(REPO_ROOT, "test", "property", "known", known.reproducer)), known.reproducer);
+});
+
 for (const known of KNOWN) {
   test(`known property failure still shows: ${known.name} (test/property/known/${known.reproducer})`, async () => {
     if (!python) throw new Error("needs python3 (or $SPAWNSAFE_PYTHON)");

@@ -99,11 +99,13 @@ function reportThroughProject(context: CheckContext, conditional: boolean): void
 
 /** `mp.set_start_method` through the module's own alias, the star-imported name, or a new import. */
 function startMethodReference(module: ModuleFacts): { text: string; edits: Edit[] } {
+  // The call goes first in the main guard: only an import above the guard is there by then.
+  const before = module.mainGuards[0]?.startIndex ?? Number.POSITIVE_INFINITY;
   for (const name of ["multiprocessing", "torch.multiprocessing"]) {
-    const existing = module.model.moduleReference(name);
+    const existing = module.model.moduleReference(name, before);
     if (existing) return { text: `${existing}.set_start_method`, edits: [] };
   }
   if (module.model.hasStarImport("multiprocessing")) return { text: "set_start_method", edits: [] };
-  const { text, edits } = moduleReference(module, "multiprocessing");
+  const { text, edits } = moduleReference(module, "multiprocessing", before);
   return { text: `${text}.set_start_method`, edits };
 }

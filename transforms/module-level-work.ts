@@ -83,6 +83,10 @@ const NOT_CHILD = 'if __name__ != "__mp_main__":';
 function isNotChildGuard(node: SyntaxNode): boolean {
   if (node.type !== "if_statement" || node.childForFieldName("alternative")) return false;
   const condition = node.childForFieldName("condition");
+  return !!condition && isNotChildComparison(condition);
+}
+
+function isNotChildComparison(condition: SyntaxNode): boolean {
   if (condition?.type !== "comparison_operator" || !condition.children.some((c) => c.type === "!=")) return false;
   const texts = condition.namedChildren.map((o) => o.text);
   const isChildName = (t: string) => t === '"__mp_main__"' || t === "'__mp_main__'";
@@ -122,28 +126,47 @@ function keepOutOfChildren(module: ModuleFacts, statement: SyntaxNode): Edit[] |
 }
 
 /**
- * The `else:` branch of a program's main guard runs in every spawned child, which imports
- * the program as `__mp_main__`. `elif __name__ != "__mp_main__":` keeps it for real imports.
+ * The `elif` and `else` branches of a program's main guard run in every spawned child, which
+ * imports the program as `__mp_main__` (an `elif` whenever its condition holds there). The
+ * fix keeps them for real imports: `elif X:` becomes `elif __name__ != "__mp_main__" and (X):`,
+ * `else:` becomes `elif __name__ != "__mp_main__":`. A branch that binds a name is left
+ * alone: that is the path spawned children take, and what it binds is what they read.
  */
 function reportElseBranch(context: CheckContext, guard: SyntaxNode): void {
-  const alternative = guard.childForFieldName("alternative");
-  if (alternative?.type !== "else_clause") return;
-  const body = alternative.childForFieldName("body");
-  const statements = body ? body.namedChildren.filter((n) => n.type !== "comment") : [];
-  if (statements.every((n) => n.type === "pass_statement" || isDocstring(n))) return;
-  // What the branch binds is what spawned children get from it (`else: log = ...`): keeping
-  // them out of it would leave them without (NameError). Then it is the program's design.
-  if (statements.some((n) => bindsNames(n))) return;
-  const keyword = alternative.children[0];
-  if (keyword?.type !== "else") return;
-  // Prints only show; a call may set up what the children need (fork children had it).
-  const onlyPrints = statements.every((n) => isPrintStatement(n));
-  context.report({
-    node: keyword,
-    message: `The \`else:\` branch of the main guard runs in every spawned child, which imports the program as \`__mp_main__\`; make it \`elif __name__ != "__mp_main__":\` to keep it for real imports${onlyPrints ? "" : "; unsafe fix (applied with --unsafe-fixes): the branch calls code that may set up what the children need"}`,
-    fix: [replace(keyword.startIndex, keyword.endIndex, `elif __name__ != "__mp_main__"`)],
-    applicability: onlyPrints ? "safe" : "unsafe",
-  });
+  for (const clause of guard.childrenForFieldName("alternative")) {
+    const body = clause.childForFieldName(clause.type === "else_clause" ? "body" : "consequence");
+    const statements = body ? body.namedChildren.filter((n) => n.type !== "comment") : [];
+    if (statements.every((n) => n.type === "pass_statement" || isDocstring(n))) continue;
+    if (statements.some((n) => bindsNames(n))) continue;
+    const keyword = clause.children[0];
+    // Prints only show; a call may set up what the children need (fork children had it).
+    const onlyPrints = statements.every((n) => isPrintStatement(n));
+    const unsafe = onlyPrints ? "" : "; unsafe fix (applied with --unsafe-fixes): the branch calls code that may set up what the children need";
+    if (clause.type === "else_clause" && keyword?.type === "else") {
+      context.report({
+        node: keyword,
+        message: `The \`else:\` branch of the main guard runs in every spawned child, which imports the program as \`__mp_main__\`; make it \`elif __name__ != "__mp_main__":\` to keep it for real imports${unsafe}`,
+        fix: [replace(keyword.startIndex, keyword.endIndex, `elif __name__ != "__mp_main__"`)],
+        applicability: onlyPrints ? "safe" : "unsafe",
+      });
+    } else if (clause.type === "elif_clause") {
+      const condition = clause.childForFieldName("condition");
+      if (!condition || keepsChildrenOut(condition)) continue;
+      context.report({
+        node: keyword ?? clause,
+        message: `The \`elif\` branch of the main guard runs in a spawned child (which imports the program as \`__mp_main__\`) whenever \`${condition.text.replace(/\s+/g, " ")}\` holds there; add \`__name__ != "__mp_main__" and\` to keep it for real imports${unsafe}`,
+        fix: [insert(condition.startIndex, `__name__ != "__mp_main__" and (`), insert(condition.endIndex, ")")],
+        applicability: onlyPrints ? "safe" : "unsafe",
+      });
+    }
+  }
+}
+
+/** `__name__ != "__mp_main__" and (...)`: a condition spawned children already fail. */
+function keepsChildrenOut(condition: SyntaxNode): boolean {
+  if (condition.type !== "boolean_operator" || !condition.children.some((c) => c.type === "and")) return false;
+  const left = condition.childForFieldName("left");
+  return !!left && isNotChildComparison(left);
 }
 
 interface Work {

@@ -19,7 +19,7 @@ export function explicitContextFix(module: ModuleFacts, site: CreationSite, meth
     }
     // Pool (from multiprocessing import Pool as P) -> multiprocessing.get_context("spawn").Pool
     const member = site.kind === "ProcessSubclass" ? "Process" : site.kind;
-    const { text: ref, edits } = moduleReference(module, canonicalModule(via.module));
+    const { text: ref, edits } = moduleReference(module, canonicalModule(via.module), reachedBy(module, site));
     return [...edits, replace(callee.startIndex, callee.endIndex, `${contextExpression(ref, method)}.${member}`)];
   }
   if (via.form === "parameter") {
@@ -27,7 +27,7 @@ export function explicitContextFix(module: ModuleFacts, site: CreationSite, meth
     const args = call.childForFieldName("arguments");
     if (!args || args.type !== "argument_list") return null;
     const given = argument(call, via.keyword, via.position);
-    const { text: ref, edits } = moduleReference(module, via.module);
+    const { text: ref, edits } = moduleReference(module, via.module, reachedBy(module, site));
     const value = contextExpression(ref, method);
     if (given) {
       // An explicit `mp_context=None`: replace the None.
@@ -54,4 +54,9 @@ export function explicitContextFix(module: ModuleFacts, site: CreationSite, meth
 /** `from torch.multiprocessing import Pool` keeps torch's module; everything else multiprocessing. */
 function canonicalModule(module: string): string {
   return module.startsWith("torch.multiprocessing") ? "torch.multiprocessing" : "multiprocessing";
+}
+
+/** Where the module's import must stand for the site to see it: above the site when it runs with the module, anywhere when it runs in a function. */
+function reachedBy(module: ModuleFacts, site: CreationSite): number {
+  return module.model.runsAt(site.node) === "call" ? Number.POSITIVE_INFINITY : site.node.startIndex;
 }

@@ -196,14 +196,16 @@ export class SemanticModel {
    * The dotted path by which module `qname` can be reached at module level through the
    * module's own `import M` forms (`mp` after `import multiprocessing as mp`), or null.
    */
-  moduleReference(qname: string): string | null {
+  moduleReference(qname: string, before = Number.POSITIVE_INFINITY): string | null {
     const candidates = [...new Set(qname.split(".").concat([...this.moduleImports().keys()]))]
       .map((name) => [name, this.bindingsIn(this.scopes.module, name)] as const)
       .filter(([, bindings]) => bindings.some((b) => b.kind === "import"))
       .sort((a, b) => a[1][0].position - b[1][0].position);
     for (const [name, bindings] of candidates) {
       const last = bindings[bindings.length - 1];
-      if (last.kind !== "import" || last.node.type !== "import_statement") continue;
+      // Only an import the code reaches first: a statement of the module itself, above `before`
+      // (one inside the main guard, or below it, has not run when the guard's first line does).
+      if (last.kind !== "import" || last.node.type !== "import_statement" || this.index.parent(last.node)?.type !== "module" || last.node.endIndex > before) continue;
       if (last.qname === qname) return name;
       // `import torch` reaches torch.multiprocessing only if that submodule is imported too.
       if (qname.startsWith(name + ".") && last.qname === name && this.importsModule(qname)) return qname;
