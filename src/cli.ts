@@ -205,12 +205,22 @@ function excludeList(args: CommonArgs): string[] {
   return excludeGlobs({ exclude: [], extendExclude: [] }, args);
 }
 
+/**
+ * The bar waits a second before its first draw; SPAWNSAFE_PROGRESS_DELAY_MS changes that
+ * (0 draws at every file: what the tests use, so that they do not depend on the machine's speed).
+ */
+function progressTiming(): { delayMs?: number; intervalMs?: number } {
+  const delay = Number(process.env.SPAWNSAFE_PROGRESS_DELAY_MS);
+  if (process.env.SPAWNSAFE_PROGRESS_DELAY_MS === undefined || !Number.isFinite(delay) || delay < 0) return {};
+  return { delayMs: delay, intervalMs: Math.min(100, delay) };
+}
+
 function isStdin(args: CommonArgs): boolean {
   return args.paths.length === 1 && args.paths[0] === STDIN_NAME;
 }
 
 function execute(args: CommonArgs, fix: boolean, write: boolean, extra: Partial<RunRequest> = {}): Promise<RunResult> {
-  const bar = args.quiet ? NO_PROGRESS : progressBar(process.stderr);
+  const bar = args.quiet ? NO_PROGRESS : progressBar(process.stderr, progressTiming());
   return run({
     paths: args.paths,
     exclude: excludeList(args),

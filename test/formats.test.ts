@@ -21,8 +21,10 @@ function project(files: Record<string, string>): string {
 
 const reportSchema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "schema", "report.schema.json"), "utf8"));
 const validateReport = new Ajv({ allErrors: true, strict: false }).compile<any>(reportSchema);
-const sarifSchema = JSON.parse(fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
-const validateSarif = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false }).compile<any>(sarifSchema);
+// The OASIS SARIF 2.1.0 schema (as published on schemastore.org), kept as a test fixture.
+const sarifSchema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "sarif-2.1.0-rtm.5.json"), "utf8"));
+// Formats (uri, date-time) are not checked by ajv here; the SARIF test checks its URIs itself.
+const validateSarif = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false, validateFormats: false }).compile<any>(sarifSchema);
 
 for (const args of [["check"], ["fix", "--dry-run"], ["fix"]]) {
   test(`${args.join(" ")} --format json validates against schema/report.schema.json`, () => {
