@@ -94,3 +94,25 @@ test("a binary file named .py (NUL bytes) and undecodable bytes: an error with l
   assert.ok(fs.readFileSync(path.join(dir, "latin.py")).equals(undecodable));
   assert.equal(read(dir, "app.py"), FIXED_APP);
 });
+
+test("read-only is the owner's write bit, as the README says: mode 0464 (group may write) is not written, even by root", () => {
+  const dir = project({ "app.py": APP, "group.py": APP });
+  fs.chmodSync(path.join(dir, "group.py"), 0o464);
+  const r = spawnsafe(["fix", "."], dir);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^group\.py:1:1: error: not written: the file is read-only \(mode 0464\)$/m);
+  assert.equal(read(dir, "group.py"), APP);
+  assert.equal(read(dir, "app.py"), FIXED_APP);
+});
+
+test("a notebook with a null cell, or a cell that is not an object, is a clear error", () => {
+  const notebook = (cells: unknown[]) => JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 });
+  const code = { cell_type: "code", source: ["import multiprocessing as mp\n", "mp.Pool(2)\n"], metadata: {}, outputs: [], execution_count: null };
+  const dir = project({ "null.ipynb": notebook([code, null]), "number.ipynb": notebook([3]), "text.ipynb": notebook([{ cell_type: "code", source: [1, 2] }]) });
+  const r = spawnsafe(["check", "."], dir);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^null\.ipynb:1:1: error: not a readable notebook: cell 2 is null, not an object$/m);
+  assert.match(r.stderr, /^number\.ipynb:1:1: error: not a readable notebook: cell 1 is a number, not an object$/m);
+  assert.match(r.stderr, /^text\.ipynb:1:1: error: not a readable notebook: cell 1: source is not text$/m);
+  assert.doesNotMatch(r.stderr, /Cannot read|undefined|TypeError/);
+});

@@ -62,6 +62,25 @@ test("--format sarif is valid SARIF 2.1.0 with every rule and its help", () => {
   assert.match(run.invocations[0].toolExecutionNotifications[0].message.text, /syntax error/);
 });
 
+test("SARIF: each artifact URI is a relative reference with every path segment percent-encoded", () => {
+  const names = ["a:b.py", "c#d.py", "e?f.py", "g h.py", "per%cent.py", "x/y:z.py"];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-formats-"));
+  for (const n of names) {
+    fs.mkdirSync(path.dirname(path.join(dir, n)), { recursive: true });
+    fs.writeFileSync(path.join(dir, n), FORK);
+  }
+  const log = JSON.parse(spawnsafe(["check", "--format", "sarif", "."], dir).stdout);
+  const uris = log.runs[0].results.map((x: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) => x.locations[0].physicalLocation.artifactLocation.uri).sort();
+  assert.deepEqual(uris, ["a%3Ab.py", "c%23d.py", "e%3Ff.py", "g%20h.py", "per%25cent.py", "x/y%3Az.py"]);
+  for (const uri of uris) {
+    // Resolved against a base, each names the file: no scheme, query or fragment of its own.
+    const url = new URL(uri, "file:///repo/");
+    assert.equal(url.protocol, "file:");
+    assert.equal(url.search + url.hash, "");
+    assert.ok(names.includes(decodeURIComponent(url.pathname.slice("/repo/".length))), uri);
+  }
+});
+
 test("--format github prints workflow annotations", () => {
   const dir = project({ "app.py": APP, "broken.py": BROKEN });
   const r = spawnsafe(["check", "--format", "github", "."], dir);

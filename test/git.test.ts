@@ -103,3 +103,36 @@ test("when git cannot answer, fix refuses with the reason; outside a repository 
   assert.equal(spawnsafe(["fix", "--allow-dirty", "."], dir).status, 0);
   assert.equal(read(dir, "app.py"), FIXED_APP);
 });
+
+test("files marked assume-unchanged or skip-worktree are refused like changed ones: git diff would never show the rewrite", () => {
+  const dir = repo({ "assumed.py": APP, "skipped.py": APP, "clean.py": APP });
+  git(dir, "update-index", "--assume-unchanged", "assumed.py");
+  git(dir, "update-index", "--skip-worktree", "skipped.py");
+  const r = spawnsafe(["fix", "."], dir);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^ {2}assumed\.py \(assume-unchanged\)$/m);
+  assert.match(r.stderr, /^ {2}skipped\.py \(skip-worktree\)$/m);
+  assert.doesNotMatch(r.stderr, /clean\.py/);
+  for (const name of ["assumed.py", "skipped.py", "clean.py"]) assert.equal(read(dir, name), APP, `${name} was written`);
+  assert.equal(spawnsafe(["fix", "--allow-dirty", "."], dir).status, 0);
+  assert.equal(read(dir, "assumed.py"), FIXED_APP);
+});
+
+test("a refused fix still prints a valid report in every machine format, saying why nothing was written", () => {
+  const dir = repo({ "app.py": APP });
+  fs.appendFileSync(path.join(dir, "app.py"), "# wip\n");
+  const json = spawnsafe(["fix", "--output-format", "json", "."], dir);
+  assert.equal(json.status, 2);
+  const report = JSON.parse(json.stdout);
+  assert.deepEqual(report.refused.files, [{ path: "app.py", state: "modified" }]);
+  assert.match(report.refused.reason, /uncommitted changes/);
+  assert.equal(report.summary.changed, 0);
+  const sarif = JSON.parse(spawnsafe(["fix", "--output-format", "sarif", "."], dir).stdout);
+  assert.equal(sarif.runs[0].invocations[0].executionSuccessful, false);
+  assert.match(sarif.runs[0].invocations[0].toolExecutionNotifications[0].message.text, /app\.py \(modified\)/);
+  const lines = spawnsafe(["fix", "--output-format", "json-lines", "."], dir).stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(lines.some((l) => l.type === "refused" && l.files[0].path === "app.py"), JSON.stringify(lines));
+  const github = spawnsafe(["fix", "--output-format", "github", "."], dir);
+  assert.match(github.stdout, /^::error title=spawnsafe::fix would change files that have uncommitted changes in git: app\.py \(modified\)/m);
+  assert.equal(read(dir, "app.py"), APP + "# wip\n");
+});
