@@ -10,6 +10,7 @@ import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
 import { reportsOf, type Applicability, type Decision, type FileInfo, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
+import { skipsOf, type Skip } from "./skips";
 
 export interface Finding {
   code: string;
@@ -47,6 +48,8 @@ export interface FileResult {
   passes: number;
   /** The module's functions that create processes themselves (for the project model). */
   starts?: DirectStart[];
+  /** Why code that would get a fix was left as it is (src/skips.ts); absent when nothing was. */
+  skipped?: Skip[];
 }
 
 /** Every name a transform looks up, searched for in the analysis's own pass over the text. */
@@ -127,7 +130,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   if (file.project?.module) result.starts = directStarts(module, file.project.module, file.path);
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
-  if (!applyFixes) return result;
+  if (!applyFixes) return withSkips(result, module, options);
 
   const fixed: Finding[] = [];
   // Findings of later passes point into intermediate text: report them where check does.
@@ -163,6 +166,12 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   result.after = module.text;
   result.findings = [...fixed, ...pending.map((p) => p.finding)];
   if (result.after !== result.before) result.output = encodeSource(result.after, encoding);
+  return withSkips(result, module, options);
+}
+
+function withSkips(result: FileResult, module: ModuleFacts, options: Options): FileResult {
+  const skipped = skipsOf(module, result.decision!, options, result.findings);
+  if (skipped.length > 0) result.skipped = skipped;
   return result;
 }
 
