@@ -4,7 +4,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { copyFixtureToScratch, runPython as runPythonIn } from "./helpers/python";
+import { copyFixtureToScratch, runPython as runPythonIn, runPythonUntil } from "./helpers/python";
 import { spawnsafe } from "./helpers/cli";
 import { copyProjectToScratch, projectCommand } from "./helpers/project";
 import { fixtureCases, isProjectCase, type FixtureCase } from "./fixture-cases";
@@ -14,7 +14,7 @@ for (const c of fixtureCases()) {
   test(`runtime ${c.group}/${c.name}`, () => runCase(c));
 }
 
-function runCase(c: FixtureCase): void {
+async function runCase(c: FixtureCase): Promise<void> {
   const { timeout, forksBefore, hangsBefore, failsBefore } = c.options;
   // A project case runs its tree as users do (a script, `python -m`, a console script).
   const scratch = isProjectCase(c) ? copyProjectToScratch(c) : copyFixtureToScratch(c.dir, c.options.path);
@@ -41,7 +41,8 @@ function runCase(c: FixtureCase): void {
     if (failsBefore) {
       // The hazard is real: the unfixed program, with spawn (or failsBeforeUnder) as the default method, breaks.
       const method = c.options.failsBeforeUnder;
-      const broken = runPython(scratch, entry, { args, timeoutSec: Math.min(timeout, 20), method });
+      // Stopped as soon as the failure shows: many such programs then hang.
+      const broken = await runPythonUntil(scratch, entry, failsBefore, { args, timeoutSec: Math.min(timeout, 20), method, pythonPath: command.pythonPath });
       assert.ok(broken.timedOut || broken.stderr.includes(failsBefore), `expected "${failsBefore}" under ${method} before the fix:\n${broken.stderr}`);
     }
 

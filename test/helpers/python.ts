@@ -4,7 +4,7 @@
 //
 // Node built-ins only. Compiled to dist/test/helpers/python.js.
 
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -82,8 +82,8 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {}): PythonRun {
-  const timeoutSec = opts.timeoutSec ?? 30;
+/** The environment of a run, and the fork log it writes to. */
+function pythonEnvironment(opts: RunPythonOptions): { env: NodeJS.ProcessEnv; logDir: string; logFile: string } {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-forks-"));
   const logFile = path.join(logDir, "forks.log");
   fs.writeFileSync(logFile, "");
@@ -104,6 +104,12 @@ export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {
   env.PYTHONHASHSEED = "0";
   env.SPAWNSAFE_FORK_LOG = logFile;
   if (opts.method) env.SPAWNSAFE_START_METHOD = opts.method;
+  return { env, logDir, logFile };
+}
+
+export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {}): PythonRun {
+  const timeoutSec = opts.timeoutSec ?? 30;
+  const { env, logDir, logFile } = pythonEnvironment(opts);
 
   // detached: the child leads a new process group (setsid), so every descendant
   // (pool workers, manager servers, resource trackers, forkservers) can be killed
@@ -130,6 +136,10 @@ export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {
     throw result.error;
   }
 
+  return finished(result.stdout ?? "", result.stderr ?? "", result.status, timedOut, logDir, logFile);
+}
+
+function finished(stdout: string, stderr: string, status: number | null, timedOut: boolean, logDir: string, logFile: string): PythonRun {
   let forkLog: string[] = [];
   try {
     forkLog = fs
@@ -140,16 +150,45 @@ export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {
     fs.rmSync(logDir, { recursive: true, force: true });
   }
   const forkserverForks = forkLog.filter((line) => line.split("\t")[2] === "forkserver").length;
+  return { stdout, stderr, status, forks: forkLog.length, timedOut, forkserverForks, forkLog };
+}
 
-  return {
-    stdout: result.stdout ?? "",
-    stderr: result.stderr ?? "",
-    status: result.status,
-    forks: forkLog.length,
-    timedOut,
-    forkserverForks,
-    forkLog,
-  };
+/**
+ * Runs a program that is expected to fail, and stops it (its whole process group) as soon
+ * as its stderr shows `failure`, instead of waiting out a hang: a program broken under spawn
+ * often prints the error in a child and then waits forever for it. The timeout still
+ * applies when the text never comes. `timedOut` is false when the text came.
+ */
+export function runPythonUntil(cwd: string, entry: string, failure: string, opts: RunPythonOptions = {}): Promise<PythonRun> {
+  const timeoutSec = opts.timeoutSec ?? 30;
+  const { env, logDir, logFile } = pythonEnvironment(opts);
+  return new Promise((resolve, reject) => {
+    const child = spawn(pythonExecutable(), [entry, ...(opts.args ?? [])], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const stop = () => killGroup(child.pid);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, Math.max(1, Math.round(timeoutSec * 1000)));
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+      if (stderr.includes(failure)) stop();
+    });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      fs.rmSync(logDir, { recursive: true, force: true });
+      reject(e);
+    });
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      // Left-over daemons (pool workers, resource trackers) go with the group.
+      killGroup(child.pid);
+      resolve(finished(stdout, stderr, status, timedOut && !stderr.includes(failure), logDir, logFile));
+    });
+  });
 }
 
 // Files of a fixture folder that describe the case rather than belong to the project.
