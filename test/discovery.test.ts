@@ -101,7 +101,7 @@ test("symbolic links in a walk are never followed, in or out of the tree; a link
   // same file reached twice is processed once.
   const r = spawnsafe(["fix", "link.py", "real/app.py", "alias"], dir);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /^1 files scanned, 1 changed/m);
+  assert.match(r.stderr, /^1 file scanned, 1 changed/m);
   assert.ok(fs.lstatSync(path.join(dir, "link.py")).isSymbolicLink());
   assert.equal(fs.readFileSync(path.join(dir, "real", "app.py"), "utf8"), FIXED_APP);
   assert.equal(fs.readFileSync(path.join(outside, "elsewhere.py"), "utf8"), APP);

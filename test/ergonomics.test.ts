@@ -13,18 +13,23 @@ import { writeTree } from "./helpers/tree";
 
 const FORK = "import os\npid = os.fork()\n";
 const BROKEN = "import multiprocessing\ndef f(:\n    pass\n";
-const SUMMARY = /^(\d+) files scanned, (\d+) changed, (\d+) findings, (\d+) errors in \d+\.\d\d s$/;
+/** check: `4 files scanned, 2 findings, 1 error in 0.12 s`; fix: `4 files scanned, 1 changed (1 finding fixed), 1 finding left, no errors in 0.12 s`. */
+const CHECK_SUMMARY = /^(\d+) files? scanned, (\d+) findings?, (no errors|\d+ errors?) in \d+\.\d\d s$/;
+const FIX_SUMMARY = /^(\d+) files? scanned, (\d+) (?:changed|would change)(?: \((\d+) findings? (?:would be )?fixed\))?, (\d+) findings? left, (no errors|\d+ errors?) in \d+\.\d\d s$/;
 
 function project(files: Record<string, string | Buffer>): string {
   return writeTree(files, "spawnsafe-ergonomics-");
 }
 
-/** The counts of the summary line, which must be the last line of stderr. */
+/** The counts of the summary line, which must be the last line of stderr: [files, changed, findings left, errors]. */
 function summary(stderr: string): number[] {
   const last = stderr.trimEnd().split("\n").pop() ?? "";
-  const m = SUMMARY.exec(last);
-  assert.ok(m, `no summary line at the end of stderr:\n${stderr}`);
-  return m.slice(1, 5).map(Number);
+  const errors = (text: string) => (text === "no errors" ? 0 : parseInt(text, 10));
+  const check = CHECK_SUMMARY.exec(last);
+  if (check) return [Number(check[1]), 0, Number(check[2]), errors(check[3])];
+  const fix = FIX_SUMMARY.exec(last);
+  assert.ok(fix, `no summary line at the end of stderr:\n${stderr}`);
+  return [Number(fix[1]), Number(fix[2]), Number(fix[4]), errors(fix[5])];
 }
 
 for (const format of ["text", "json", "sarif", "github"]) {
@@ -77,7 +82,7 @@ test("the progress bar: drawn on stderr when it is a terminal, erased before the
   // Piped: the same run draws nothing.
   const piped = spawnSync(process.execPath, [CLI, "check", "--format", "json", "."], { cwd: dir, encoding: "utf8", env: { ...process.env, ...now } });
   assert.doesNotMatch(piped.stderr, /\r|\u001b/);
-  assert.match(piped.stderr, /^20 files scanned/);
+  assert.match(piped.stderr, /^20 files scanned/m);
   JSON.parse(piped.stdout);
   // --quiet: no bar even on a terminal (and no summary).
   const quiet = underTerminal(["check", "--quiet", "--format", "json", "."], dir, now);

@@ -33,7 +33,7 @@ test("a read-only file is not written (clear message, exit 2) and the other file
   assert.equal(read(dir, "app.py"), FIXED_APP);
   // Its finding is still reported, as not fixed, and the summary counts it.
   assert.match(r.stdout, /^locked\.py:7:10: SPS102 \[\*\]/m);
-  assert.match(r.stderr, /^2 files scanned, 1 changed, 1 findings, 1 errors in \d+\.\d\d s$/m);
+  assert.match(r.stderr, /^2 files scanned, 1 changed \(1 finding fixed\), 1 finding left, 1 error in \d+\.\d\d s$/m);
   const json = spawnsafe(["fix", "--format", "json", "."], dir);
   const locked = JSON.parse(json.stdout).files.find((f: { path: string }) => f.path === "locked.py");
   assert.equal(locked.changed, false);

@@ -80,8 +80,8 @@ export interface Running {
 }
 
 /** Starts the CLI in `cwd`, with `pathFirst` (if any) first on its PATH. */
-export function startCli(args: string[], cwd: string, pathFirst?: string): Running {
-  const env = { ...process.env, NO_COLOR: "1", ...(pathFirst ? { PATH: `${pathFirst}${path.delimiter}${process.env.PATH}` } : {}) };
+export function startCli(args: string[], cwd: string, pathFirst?: string, extraEnv: NodeJS.ProcessEnv = {}): Running {
+  const env = { ...process.env, NO_COLOR: "1", ...(pathFirst ? { PATH: `${pathFirst}${path.delimiter}${process.env.PATH}` } : {}), ...extraEnv };
   const child = spawn(process.execPath, [CLI, ...args], { cwd, env });
   let stdout = "";
   let stderr = "";
