@@ -123,18 +123,30 @@ export interface RunArgs {
 /** How stdin is named among the paths, and in reports without --stdin-filename. */
 const STDIN = "-";
 
+/** Where a run's output goes: the process's own streams, or a test's. */
+export interface Io {
+  stdout: Pick<NodeJS.WriteStream, "write" | "isTTY">;
+  stderr: Pick<NodeJS.WriteStream, "write" | "isTTY" | "columns">;
+}
+
+let io: Io = { stdout: process.stdout, stderr: process.stderr };
+
 function out(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+  io.stdout.write(text.endsWith("\n") ? text : text + "\n");
 }
 function err(text: string): void {
-  process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+  io.stderr.write(text.endsWith("\n") ? text : text + "\n");
 }
+
+let guarded = false;
 
 /**
  * A reader that stops early (`spawnsafe check . | head`) closes the pipe: stop writing,
  * quietly, as other command-line tools do, instead of dying on EPIPE.
  */
 function quietOnClosedPipe(): void {
+  if (guarded) return;
+  guarded = true;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code !== "EPIPE") throw e;
@@ -143,8 +155,19 @@ function quietOnClosedPipe(): void {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  quietOnClosedPipe();
+/** Runs `spawnsafe ARGV`; returns the exit status. `streams`: where to print (the process's by default). */
+export async function main(argv: string[], streams?: Io): Promise<number> {
+  const before = io;
+  if (streams) io = streams;
+  else quietOnClosedPipe();
+  try {
+    return await command(argv);
+  } finally {
+    io = before;
+  }
+}
+
+async function command(argv: string[]): Promise<number> {
   let command: () => Promise<number> | number;
   try {
     const parsed = parseCommandLine(argv, COMMANDS, ABOUT);
@@ -267,7 +290,7 @@ function runArgs(command: "check" | "fix", v: Values, positionals: Array<{ value
 }
 
 function style(): { color: boolean } {
-  return { color: !!process.stdout.isTTY && !process.env.NO_COLOR };
+  return { color: !!io.stdout.isTTY && !process.env.NO_COLOR };
 }
 
 /**
@@ -305,7 +328,7 @@ interface Outcome {
 async function execute(args: RunArgs, extra: Partial<RunRequest> = {}): Promise<Outcome> {
   const { run } = require("./run") as typeof import("./run");
   const { defaultCacheDir } = require("./project/cache") as typeof import("./project/cache");
-  const bar = args.quiet ? NO_PROGRESS : progressBar(process.stderr, progressTiming());
+  const bar = args.quiet ? NO_PROGRESS : progressBar(io.stderr, progressTiming());
   let signal: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals) => {
     signal ??= s;
@@ -397,7 +420,7 @@ async function stdinCommand(args: RunArgs): Promise<number> {
   if (fix && !args.dryRun) {
     const { errorLine, findingLine, fixSummary } = require("./report/text") as typeof import("./report/text");
     const r = results[0];
-    process.stdout.write(r?.output && !r.error ? r.output : bytes);
+    io.stdout.write(r?.output && !r.error ? r.output : bytes);
     for (const r of results) {
       if (r.error) err(errorLine(r, { color: false }));
       if (r.output && !args.quiet) err(fixSummary(r, { color: false }, false).join("\n"));

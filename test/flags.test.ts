@@ -8,8 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
-import { CLI, spawnsafe } from "./helpers/cli";
+import { cli } from "./helpers/cli";
 import { APP, FIXED_APP } from "./helpers/race";
 import { writeTree } from "./helpers/tree";
 import { footer, type Counts } from "../src/report/summary";
@@ -30,9 +29,9 @@ const read = (dir: string, name: string) => fs.readFileSync(path.join(dir, name)
 const lines = (text: string) => text.trimEnd().split("\n");
 const TIME = "in \\d+\\.\\d\\d s";
 
-test("check: each finding marked by its fix, a footer that counts them, a summary line that never says changed", () => {
+test("check: each finding marked by its fix, a footer that counts them, a summary line that never says changed", async () => {
   const dir = tree();
-  const r = spawnsafe(["check", "."], dir);
+  const r = await cli(["check", "."], dir);
   assert.equal(r.status, 1, r.stderr);
   assert.deepEqual(lines(r.stdout).map((l) => l.replace(/ (Processes|`mp\.Process|left as).*/, "")), [
     "app.py:7:10: SPS102 [*]",
@@ -43,14 +42,14 @@ test("check: each finding marked by its fix, a footer that counts them, a summar
   const [foot, summary] = lines(r.stderr);
   assert.equal(foot, "3 findings, 1 fixable with `spawnsafe fix`");
   assert.match(summary, new RegExp(`^5 files scanned, 3 findings, no errors ${TIME}$`));
-  const one = spawnsafe(["check", "app.py"], dir);
+  const one = await cli(["check", "app.py"], dir);
   assert.match(one.stderr, new RegExp(`^1 finding, 1 fixable with \`spawnsafe fix\`\\n1 file scanned, 1 finding, no errors ${TIME}\\n$`));
-  const none = spawnsafe(["check", "migrated.py", "plain.py"], dir);
+  const none = await cli(["check", "migrated.py", "plain.py"], dir);
   assert.equal(none.status, 0);
   assert.match(none.stderr, new RegExp(`^2 files scanned, 0 findings, no errors ${TIME}\\n$`), "no footer without findings");
 });
 
-test("the footer's wording for every mix of safe, unsafe and unfixable findings", () => {
+test("the footer's wording for every mix of safe, unsafe and unfixable findings", async () => {
   const c = (left: number, leftSafe: number, leftUnsafe: number): Counts => ({ files: 9, changed: 0, fixed: 0, left, leftSafe, leftUnsafe, errors: 0, skipped: 0 });
   assert.equal(footer("check", c(5, 3, 1), false), "5 findings, 3 fixable with `spawnsafe fix` (1 more with `--unsafe-fixes`)");
   assert.equal(footer("check", c(5, 3, 1), true), "5 findings, 4 fixable with `spawnsafe fix --unsafe-fixes`");
@@ -63,9 +62,9 @@ test("the footer's wording for every mix of safe, unsafe and unfixable findings"
   assert.equal(footer("fix", c(0, 0, 0), false), null);
 });
 
-test("fix: the account lists only the files it changed or has something to say about; the summary line counts fixes and what is left", () => {
+test("fix: the account lists only the files it changed or has something to say about; the summary line counts fixes and what is left", async () => {
   const dir = tree();
-  const r = spawnsafe(["fix", "."], dir);
+  const r = await cli(["fix", "."], dir);
   assert.equal(r.status, 0, r.stderr);
   const out = lines(r.stdout);
   assert.match(out[0], /^app\.py: fixed 1 \(application: run as a program/);
@@ -81,16 +80,16 @@ test("fix: the account lists only the files it changed or has something to say a
   assert.match(lines(r.stderr)[1], new RegExp(`^5 files scanned, 1 changed \\(1 finding fixed\\), 2 findings left, no errors ${TIME}$`));
   assert.equal(read(dir, "app.py"), FIXED_APP);
   // Nothing left to do: the dry run says so in the same words.
-  const again = spawnsafe(["fix", "--dry-run", "app.py", "migrated.py"], dir);
+  const again = await cli(["fix", "--dry-run", "app.py", "migrated.py"], dir);
   assert.equal(again.status, 0);
   assert.match(again.stderr, new RegExp(`^2 files scanned, 0 would change, 0 findings left, no errors ${TIME}\\n$`));
 });
 
-test("--diff is --dry-run for fix, and check --diff shows what fix would change; both write nothing and exit 1 when a fix would apply", () => {
+test("--diff is --dry-run for fix, and check --diff shows what fix would change; both write nothing and exit 1 when a fix would apply", async () => {
   const dir = tree();
-  const dry = spawnsafe(["fix", "--dry-run", "."], dir);
-  const diff = spawnsafe(["fix", "--diff", "."], dir);
-  const checkDiff = spawnsafe(["check", "--diff", "."], dir);
+  const dry = await cli(["fix", "--dry-run", "."], dir);
+  const diff = await cli(["fix", "--diff", "."], dir);
+  const checkDiff = await cli(["check", "--diff", "."], dir);
   for (const r of [dry, diff, checkDiff]) {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, /^--- a\/app\.py\n\+\+\+ b\/app\.py\n@@ /);
@@ -98,63 +97,63 @@ test("--diff is --dry-run for fix, and check --diff shows what fix would change;
   assert.equal(diff.stdout, dry.stdout);
   assert.equal(checkDiff.stdout, dry.stdout);
   assert.equal(read(dir, "app.py"), APP, "nothing written");
-  const clean = spawnsafe(["check", "--diff", "migrated.py"], dir);
+  const clean = await cli(["check", "--diff", "migrated.py"], dir);
   assert.equal(clean.status, 0);
   assert.equal(clean.stdout, "");
 });
 
-test("--exit-zero turns findings and would-be changes into 0, never errors; --exit-non-zero-on-fix makes a change 1", () => {
+test("--exit-zero turns findings and would-be changes into 0, never errors; --exit-non-zero-on-fix makes a change 1", async () => {
   const dir = tree();
-  assert.equal(spawnsafe(["check", "--exit-zero", "."], dir).status, 0);
-  assert.equal(spawnsafe(["fix", "--diff", "--exit-zero", "."], dir).status, 0);
+  assert.equal((await cli(["check", "--exit-zero", "."], dir)).status, 0);
+  assert.equal((await cli(["fix", "--diff", "--exit-zero", "."], dir)).status, 0);
   const broken = writeTree({ "app.py": APP, "broken.py": BROKEN }, "spawnsafe-flags-");
-  assert.equal(spawnsafe(["check", "--exit-zero", "."], broken).status, 2, "an error is still 2");
-  const changed = spawnsafe(["fix", "--exit-non-zero-on-fix", "app.py"], dir);
+  assert.equal((await cli(["check", "--exit-zero", "."], broken)).status, 2, "an error is still 2");
+  const changed = await cli(["fix", "--exit-non-zero-on-fix", "app.py"], dir);
   assert.equal(changed.status, 1, changed.stderr);
   assert.equal(read(dir, "app.py"), FIXED_APP);
-  assert.equal(spawnsafe(["fix", "--exit-non-zero-on-fix", "app.py"], dir).status, 0, "nothing left to change");
-  const piped = spawnsafe(["fix", "--exit-non-zero-on-fix", "-", "--stdin-filename", "x.py"], dir, APP);
+  assert.equal((await cli(["fix", "--exit-non-zero-on-fix", "app.py"], dir)).status, 0, "nothing left to change");
+  const piped = await cli(["fix", "--exit-non-zero-on-fix", "-", "--stdin-filename", "x.py"], dir, APP);
   assert.equal(piped.status, 1);
   assert.equal(piped.stdout, FIXED_APP);
 });
 
-test("--statistics: count, code, mark and name of what is left, a row per code and fix; as JSON too", () => {
+test("--statistics: count, code, mark and name of what is left, a row per code and fix; as JSON too", async () => {
   const dir = tree({ "app2.py": APP });
-  const r = spawnsafe(["check", "--statistics", "."], dir);
+  const r = await cli(["check", "--statistics", "."], dir);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, "2\tSPS102\t[*] default-start-method\n1\tSPS102\t[ ] default-start-method\n1\tSPS202\t[ ] unpicklable-target\n");
   assert.match(r.stderr, /^6 files scanned, 4 findings, no errors/m);
-  const json = JSON.parse(spawnsafe(["check", "--statistics", "--output-format", "json", "."], dir).stdout);
+  const json = JSON.parse((await cli(["check", "--statistics", "--output-format", "json", "."], dir)).stdout);
   assert.deepEqual(json[0], { code: "SPS102", name: "default-start-method", count: 2, fix: "safe" });
-  const jsonLines = lines(spawnsafe(["check", "--statistics", "--output-format", "json-lines", "."], dir).stdout).map((l) => JSON.parse(l));
+  const jsonLines = lines((await cli(["check", "--statistics", "--output-format", "json-lines", "."], dir)).stdout).map((l) => JSON.parse(l));
   assert.deepEqual(jsonLines, json);
   // After fix: what is left.
-  const fixed = spawnsafe(["fix", "--statistics", "."], dir);
+  const fixed = await cli(["fix", "--statistics", "."], dir);
   assert.equal(fixed.stdout, "1\tSPS102\t[ ] default-start-method\n1\tSPS202\t[ ] unpicklable-target\n");
-  const sarif = spawnsafe(["check", "--statistics", "--output-format", "sarif", "."], dir);
+  const sarif = await cli(["check", "--statistics", "--output-format", "sarif", "."], dir);
   assert.equal(sarif.status, 2);
   assert.match(sarif.stderr, /--statistics prints text, json or json-lines, not sarif/);
 });
 
-test("--show-fixes: check shows the diff fix would make after the findings, fix the diff of what it wrote", () => {
+test("--show-fixes: check shows the diff fix would make after the findings, fix the diff of what it wrote", async () => {
   const dir = tree();
-  const r = spawnsafe(["check", "--show-fixes", "app.py", "lam.py"], dir);
+  const r = await cli(["check", "--show-fixes", "app.py", "lam.py"], dir);
   assert.equal(r.status, 1);
   assert.match(r.stdout, /^app\.py:7:10: SPS102 \[\*\] [^\n]*\n--- a\/app\.py\n\+\+\+ b\/app\.py\n@@ -4,5 \+4,6 @@\n[^]*\+    mp\.set_start_method\("spawn", force=True\)\n[^]*lam\.py:4:9: SPS102 /);
   assert.doesNotMatch(r.stdout, /--- a\/lam\.py/, "a held-back fix has no diff");
   assert.equal(read(dir, "app.py"), APP, "check writes nothing");
-  const json = JSON.parse(spawnsafe(["check", "--show-fixes", "--output-format", "json", "app.py"], dir).stdout);
+  const json = JSON.parse((await cli(["check", "--show-fixes", "--output-format", "json", "app.py"], dir)).stdout);
   assert.match(json.files[0].diff, /^--- a\/app\.py\n/);
   assert.equal(json.files[0].changed, false);
-  const fix = spawnsafe(["fix", "--show-fixes", "app.py"], dir);
+  const fix = await cli(["fix", "--show-fixes", "app.py"], dir);
   assert.match(fix.stdout, /^app\.py: fixed 1 \([^\n]*\n {2}7:10 SPS102 \[\*\] [^\n]*\n--- a\/app\.py\n\+\+\+ b\/app\.py\n/);
   assert.equal(read(dir, "app.py"), FIXED_APP);
 });
 
-test("--output-format (also --format, also $SPAWNSAFE_OUTPUT_FORMAT, the flag winning); json-lines: one typed object a line, the summary last", () => {
+test("--output-format (also --format, also $SPAWNSAFE_OUTPUT_FORMAT, the flag winning); json-lines: one typed object a line, the summary last", async () => {
   const dir = tree({ "broken.py": BROKEN });
-  const viaEnv = spawnSync(process.execPath, [CLI, "check", "."], { cwd: dir, encoding: "utf8", env: { ...process.env, SPAWNSAFE_OUTPUT_FORMAT: "json-lines" } });
-  const viaFlag = spawnsafe(["check", "--output-format", "json-lines", "."], dir);
+  const viaEnv = await cli(["check", "."], dir, undefined, { SPAWNSAFE_OUTPUT_FORMAT: "json-lines" });
+  const viaFlag = await cli(["check", "--output-format", "json-lines", "."], dir);
   assert.equal(viaEnv.stdout, viaFlag.stdout);
   const records = lines(viaFlag.stdout).map((l) => JSON.parse(l));
   assert.deepEqual([...new Set(records.map((x) => x.type))].sort(), ["error", "finding", "skipped", "summary"]);
@@ -163,39 +162,39 @@ test("--output-format (also --format, also $SPAWNSAFE_OUTPUT_FORMAT, the flag wi
     records.filter((x) => x.type === "finding").map((x) => `${x.path}:${x.line} ${x.code} ${x.applicability}`),
     ["app.py:7 SPS102 safe", "lam.py:4 SPS102 null", "lam.py:4 SPS202 null"],
   );
-  assert.equal(JSON.parse(spawnsafe(["check", "--format", "json", "."], dir).stdout).version, 1, "--format is the same option");
-  const flagWins = spawnSync(process.execPath, [CLI, "check", "--output-format", "github", "app.py"], { cwd: dir, encoding: "utf8", env: { ...process.env, SPAWNSAFE_OUTPUT_FORMAT: "json" } });
+  assert.equal(JSON.parse((await cli(["check", "--format", "json", "."], dir)).stdout).version, 1, "--format is the same option");
+  const flagWins = await cli(["check", "--output-format", "github", "app.py"], dir, undefined, { SPAWNSAFE_OUTPUT_FORMAT: "json" });
   assert.match(flagWins.stdout, /^::warning file=app\.py/);
-  const fixed = lines(spawnsafe(["fix", "--dry-run", "--output-format", "json-lines", "app.py"], dir).stdout).map((l) => JSON.parse(l));
+  const fixed = lines((await cli(["fix", "--dry-run", "--output-format", "json-lines", "app.py"], dir)).stdout).map((l) => JSON.parse(l));
   assert.equal(fixed[0].type, "changed");
   assert.match(fixed[0].diff, /^--- a\/app\.py/);
   assert.equal(fixed[1].fixed, true);
 });
 
-test("a place left as it is because the program already chose a method is reported in every format", () => {
+test("a place left as it is because the program already chose a method is reported in every format", async () => {
   const dir = tree();
   const why = /left as it is: this `set_start_method` picks its method at run time/;
-  assert.match(spawnsafe(["check", "chosen.py"], dir).stdout, new RegExp(`^chosen\\.py:8:5: note: ${why.source}`));
-  const json = JSON.parse(spawnsafe(["check", "--output-format", "json", "chosen.py"], dir).stdout);
+  assert.match((await cli(["check", "chosen.py"], dir)).stdout, new RegExp(`^chosen\\.py:8:5: note: ${why.source}`));
+  const json = JSON.parse((await cli(["check", "--output-format", "json", "chosen.py"], dir)).stdout);
   assert.equal(json.files[0].skipped.length, 1);
   assert.match(json.files[0].skipped[0].reason, why);
   assert.equal(json.summary.skipped, 1);
-  const sarif = JSON.parse(spawnsafe(["check", "--output-format", "sarif", "chosen.py"], dir).stdout);
+  const sarif = JSON.parse((await cli(["check", "--output-format", "sarif", "chosen.py"], dir)).stdout);
   const note = sarif.runs[0].invocations[0].toolExecutionNotifications[0];
   assert.equal(note.level, "note");
   assert.match(note.message.text, why);
   assert.equal(sarif.runs[0].invocations[0].executionSuccessful, true, "a note is not a failure");
-  assert.match(spawnsafe(["check", "--output-format", "github", "chosen.py"], dir).stdout, /^::notice file=chosen\.py,line=8,col=5,title=spawnsafe%3A left as it is::left as it is: /m);
+  assert.match((await cli(["check", "--output-format", "github", "chosen.py"], dir)).stdout, /^::notice file=chosen\.py,line=8,col=5,title=spawnsafe%3A left as it is::left as it is: /m);
   // Another method than --method asks for: kept, and said.
   const forkserver = writeTree({ "srv.py": CHOSEN.replace('os.environ.get("METHOD", "spawn")', '"spawn"') }, "spawnsafe-flags-");
-  assert.match(spawnsafe(["fix", "--method", "forkserver", "srv.py"], forkserver).stdout, /^ {2}8:5 note: left as it is: the program already chooses "spawn" here, so "forkserver" is not set over it$/m);
+  assert.match((await cli(["fix", "--method", "forkserver", "srv.py"], forkserver)).stdout, /^ {2}8:5 note: left as it is: the program already chooses "spawn" here, so "forkserver" is not set over it$/m);
 });
 
-test("--summary-file: a Markdown summary for a pull request, with the fixes and their safety, what is left with links to the docs, what was left alone", () => {
+test("--summary-file: a Markdown summary for a pull request, with the fixes and their safety, what is left with links to the docs, what was left alone", async () => {
   const dir = tree({ "broken.py": BROKEN });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-summary-"));
   const file = path.join(out, "summary.md");
-  const r = spawnsafe(["fix", "--summary-file", file, "."], dir);
+  const r = await cli(["fix", "--summary-file", file, "."], dir);
   assert.equal(r.status, 2, r.stderr);
   const md = fs.readFileSync(file, "utf8");
   const version = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")).version;
@@ -207,16 +206,16 @@ test("--summary-file: a Markdown summary for a pull request, with the fixes and 
   assert.match(md, /### Left as they are\n\n\| Where \| Why \|\n\| --- \| --- \|\n\| `chosen\.py:8:5` \| left as it is: /);
   assert.match(md, /### Not processed\n\n\| Where \| Error \|\n\| --- \| --- \|\n\| `broken\.py:2:7` \| syntax error/);
   // check writes one too, in the same form; a summary file that cannot be written is an error.
-  assert.equal(spawnsafe(["check", "--summary-file", file, "app.py"], dir).status, 0);
+  assert.equal((await cli(["check", "--summary-file", file, "app.py"], dir)).status, 0);
   assert.match(fs.readFileSync(file, "utf8"), /^## spawnsafe check\n[^]*1 file scanned, \*\*0 findings left\*\*, no errors\./);
-  const unwritable = spawnsafe(["check", "--summary-file", path.join(out, "no", "such", "dir.md"), "app.py"], dir);
+  const unwritable = await cli(["check", "--summary-file", path.join(out, "no", "such", "dir.md"), "app.py"], dir);
   assert.equal(unwritable.status, 2);
   assert.match(unwritable.stderr, /cannot write the summary file .*ENOENT/);
 });
 
-test("--help lists every option of fix and check and explains the marks", () => {
+test("--help lists every option of fix and check and explains the marks", async () => {
   for (const command of ["fix", "check"]) {
-    const help = spawnsafe([command, "--help"], os.tmpdir());
+    const help = await cli([command, "--help"], os.tmpdir());
     assert.equal(help.status, 0);
     for (const flag of ["--diff", "--exit-zero", "--statistics", "--show-fixes", "--output-format", "--summary-file", "--unsafe-fixes", "--quiet", "--jobs"]) {
       assert.match(help.stdout, new RegExp(`^ +(-\\w, )?${flag}\\b`, "m"), `${command} --help: ${flag}`);
@@ -224,8 +223,8 @@ test("--help lists every option of fix and check and explains the marks", () => 
     assert.match(help.stdout, /\[\*\] a safe fix, applied by `spawnsafe fix`; \[-\] an unsafe fix/);
     assert.match(help.stdout, /also --format/);
   }
-  assert.match(spawnsafe(["fix", "--help"], os.tmpdir()).stdout, /^ +--exit-non-zero-on-fix\b/m);
-  assert.doesNotMatch(spawnsafe(["check", "--help"], os.tmpdir()).stdout, /--exit-non-zero-on-fix|--dry-run|--allow-dirty/);
-  const version = spawnsafe(["--version"], os.tmpdir());
+  assert.match((await cli(["fix", "--help"], os.tmpdir())).stdout, /^ +--exit-non-zero-on-fix\b/m);
+  assert.doesNotMatch((await cli(["check", "--help"], os.tmpdir())).stdout, /--exit-non-zero-on-fix|--dry-run|--allow-dirty/);
+  const version = await cli(["--version"], os.tmpdir());
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
 });

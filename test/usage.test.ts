@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { CLI, spawnsafe } from "./helpers/cli";
+import { CLI, cli } from "./helpers/cli";
 import { APP, FIXED_APP } from "./helpers/race";
 import { writeTree } from "./helpers/tree";
 import { planRun } from "../src/project/plan";
@@ -28,7 +28,7 @@ function assertUsageError(r: { status: number | null; stdout: string; stderr: st
   assert.equal(lines[1], "Run 'spawnsafe --help' for usage.", label);
 }
 
-test("a usage error anywhere on the command line writes nothing and reads nothing (exit 2, one message)", () => {
+test("a usage error anywhere on the command line writes nothing and reads nothing (exit 2, one message)", async () => {
   const dir = project({ "a.py": APP, "b.py": APP });
   const cases: Array<[string[], RegExp]> = [
     [["fix", "--dry-rn", "a.py"], /^spawnsafe: unknown option '--dry-rn'; did you mean --dry-run\?$/],
@@ -56,65 +56,65 @@ test("a usage error anywhere on the command line writes nothing and reads nothin
     [[], /^spawnsafe: give a command: fix, check, rules, explain$/],
   ];
   for (const [args, what] of cases) {
-    const r = spawnsafe(args, dir);
+    const r = await cli(args, dir);
     assertUsageError(r, what, args.join(" ") || "(no arguments)");
     assert.equal(read(dir, "a.py"), APP, `${args.join(" ")} wrote a.py`);
     assert.equal(read(dir, "b.py"), APP, `${args.join(" ")} wrote b.py`);
   }
 });
 
-test("an unknown value in SPAWNSAFE_OUTPUT_FORMAT is a usage error too; a flag wins over it", () => {
+test("an unknown value in SPAWNSAFE_OUTPUT_FORMAT is a usage error too; a flag wins over it", async () => {
   const dir = project({ "a.py": APP });
   const env = { ...process.env, NO_COLOR: "1", SPAWNSAFE_OUTPUT_FORMAT: "xml" };
-  const r = spawnSync(process.execPath, [CLI, "fix", "a.py"], { cwd: dir, env, encoding: "utf8" });
+  const r = await cli(["fix", "a.py"], dir, undefined, env);
   assertUsageError({ status: r.status, stdout: r.stdout, stderr: r.stderr }, /SPAWNSAFE_OUTPUT_FORMAT must be one of text, json, json-lines, sarif, github, not 'xml'/, "env");
   assert.equal(read(dir, "a.py"), APP);
-  const flagWins = spawnSync(process.execPath, [CLI, "check", "--output-format", "json", "a.py"], { cwd: dir, env, encoding: "utf8" });
+  const flagWins = await cli(["check", "--output-format", "json", "a.py"], dir, undefined, env);
   assert.equal(flagWins.status, 1, flagWins.stderr);
   JSON.parse(flagWins.stdout);
 });
 
-test("after --, an argument is a path even if it starts with '-'; the other files are left alone", () => {
+test("after --, an argument is a path even if it starts with '-'; the other files are left alone", async () => {
   const dir = project({ "a.py": APP, "-weird.py": APP, "--help.py": APP, "-": APP });
-  const r = spawnsafe(["fix", "--", "-weird.py"], dir);
+  const r = await cli(["fix", "--", "-weird.py"], dir);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(read(dir, "-weird.py"), FIXED_APP);
   assert.equal(read(dir, "a.py"), APP, "only the named path is processed");
   assert.equal(read(dir, "--help.py"), APP);
   // Without --, `-weird.py` is an unknown option, as ruff has it, and nothing is written.
-  assertUsageError(spawnsafe(["fix", "-weird.py"], dir), /^spawnsafe: unknown option '-weird\.py'; a path that starts with '-' goes after '--': spawnsafe fix -- -weird\.py$/, "fix -weird.py");
+  assertUsageError(await cli(["fix", "-weird.py"], dir), /^spawnsafe: unknown option '-weird\.py'; a path that starts with '-' goes after '--': spawnsafe fix -- -weird\.py$/, "fix -weird.py");
   // `check --help.py` is an unknown option (not a request for help); after -- it is the file.
-  const help = spawnsafe(["check", "--help.py"], dir);
+  const help = await cli(["check", "--help.py"], dir);
   assertUsageError(help, /^spawnsafe: unknown option '--help\.py'/, "check --help.py");
-  const named = spawnsafe(["check", "--", "--help.py"], dir);
+  const named = await cli(["check", "--", "--help.py"], dir);
   assert.equal(named.status, 1, named.stderr);
   assert.match(named.stdout, /^--help\.py:7:10: SPS102 /);
   // After --, `-` is a file named "-", not stdin.
-  const dash = spawnsafe(["check", "--", "-"], dir, "print('not read')\n");
+  const dash = await cli(["check", "--", "-"], dir, "print('not read')\n");
   assert.match(dash.stdout, /^-:7:10: SPS102 /);
 });
 
-test("explain without a code, or with two, prints one error", () => {
+test("explain without a code, or with two, prints one error", async () => {
   const dir = os.tmpdir();
-  assertUsageError(spawnsafe(["explain"], dir), /^spawnsafe: 'explain' needs a finding code: explain CODE$/, "explain");
-  assertUsageError(spawnsafe(["explain", "SPS101", "SPS102"], dir), /^spawnsafe: 'explain' takes one code; got 'SPS101' 'SPS102'$/, "explain two");
-  const unknown = spawnsafe(["explain", "SPS999"], dir);
+  assertUsageError(await cli(["explain"], dir), /^spawnsafe: 'explain' needs a finding code: explain CODE$/, "explain");
+  assertUsageError(await cli(["explain", "SPS101", "SPS102"], dir), /^spawnsafe: 'explain' takes one code; got 'SPS101' 'SPS102'$/, "explain two");
+  const unknown = await cli(["explain", "SPS999"], dir);
   assert.equal(unknown.status, 2);
   assert.equal(unknown.stderr, "spawnsafe: unknown code SPS999; 'spawnsafe rules' lists them\n");
 });
 
-test("--jobs above the number of cores is capped at it, and says so", () => {
+test("--jobs above the number of cores is capped at it, and says so", async () => {
   const dir = project({ "a.py": APP });
   const cores = os.availableParallelism();
-  const r = spawnsafe(["check", "--jobs", "100000", "a.py"], dir);
+  const r = await cli(["check", "--jobs", "100000", "a.py"], dir);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, new RegExp(`^spawnsafe: --jobs 100000 is more than the ${cores} cores here; using ${cores}$`, "m"));
   assert.match(r.stdout, /^a\.py:7:10: SPS102 /);
-  assert.doesNotMatch(spawnsafe(["check", "--jobs", String(cores), "a.py"], dir).stderr, /more than/);
-  assert.doesNotMatch(spawnsafe(["check", "-q", "--jobs", "100000", "a.py"], dir).stderr, /more than/, "--quiet silences the note");
+  assert.doesNotMatch((await cli(["check", "--jobs", String(cores), "a.py"], dir)).stderr, /more than/);
+  assert.doesNotMatch((await cli(["check", "-q", "--jobs", "100000", "a.py"], dir)).stderr, /more than/, "--quiet silences the note");
 });
 
-test("a cache folder that cannot be made (--cache-dir /proc/x) means no cache, at once", () => {
+test("a cache folder that cannot be made (--cache-dir /proc/x) means no cache, at once", async () => {
   const dir = project({ "a.py": APP });
   // Written a minute ago: a file changed in the last two seconds is not cached, and nothing would be saved.
   const past = new Date(Date.now() - 60_000);
@@ -127,7 +127,7 @@ test("a cache folder that cannot be made (--cache-dir /proc/x) means no cache, a
   }
 });
 
-test("the project model does not read a huge file beside the one checked", () => {
+test("the project model does not read a huge file beside the one checked", async () => {
   const dir = project({ "plain.py": APP, "helpers.py": "def helper():\n    return 1\n" });
   // Sparse: 300 MB that take no disk.
   const huge = path.join(dir, "generated_tables.py");

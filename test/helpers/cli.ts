@@ -1,11 +1,76 @@
-// Running the real executable, as users and scripts do.
+// Running the CLI as users and scripts do. `cli()` calls the same main() the executable
+// calls, in this process (its working directory, environment and output switched for the
+// run), which spares each run node's start-up: the fast tier makes hundreds of runs.
+// `spawnsafe()` starts the real executable, for what only a process shows: stdin, signals,
+// exit on a closed pipe, memory limits, the shim itself. A run given stdin input goes
+// through the real executable too.
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { REPO_ROOT } from "../fixture-cases";
 
 export const CLI = path.join(REPO_ROOT, "bin", "spawnsafe.js");
 
-export function spawnsafe(args: string[], cwd: string, input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, input, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1" } });
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function spawnsafe(args: string[], cwd: string, input?: string, env: NodeJS.ProcessEnv = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, input, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1", ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `spawnsafe ARGS` in `cwd` with NO_COLOR set and `env` over the environment (a key
+ * set to undefined is removed), one run at a time. With `input`, the real executable reads
+ * it on stdin.
+ */
+export function cli(args: string[], cwd: string, input?: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  if (input !== undefined) return spawned(args, cwd, input, env);
+  const run = queue.then(() => inProcess(args, cwd, env));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function spawned(args: string[], cwd: string, input: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+async function inProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+  // Loaded on first use: a test file that only spawns never loads the engine.
+  const { main } = require("../../src/cli") as typeof import("../../src/cli");
+  const saved = { cwd: process.cwd(), env: { ...process.env } };
+  let stdout = "";
+  let stderr = "";
+  const text = (chunk: string | Uint8Array) => (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+  // Not terminals: as under a pipe, no colour and no progress bar.
+  const streams = {
+    stdout: { isTTY: false, write: (chunk: string | Uint8Array) => ((stdout += text(chunk)), true) },
+    stderr: { isTTY: false, columns: 80, write: (chunk: string | Uint8Array) => ((stderr += text(chunk)), true) },
+  };
+  process.chdir(cwd);
+  for (const [key, value] of Object.entries({ NO_COLOR: "1", ...env })) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  try {
+    const status = await main(args, streams as unknown as import("../../src/cli").Io);
+    return { status, stdout, stderr };
+  } finally {
+    process.chdir(saved.cwd);
+    for (const key of Object.keys(process.env)) if (!(key in saved.env)) delete process.env[key];
+    Object.assign(process.env, saved.env);
+  }
 }
