@@ -1,17 +1,23 @@
 // The judge of a rewrite is CPython: every runnable fixture runs under python3 before and
 // after `spawnsafe fix`; after it, the same stdout, exit status 0, and no os.fork() call.
+// The cases are split in shards (runtime-N.slow.test.ts), each a test file of its own, so
+// that the test command runs them side by side: most of a case's time is spent waiting for
+// its processes to start and stop.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { copyFixtureToScratch, runPython as runPythonIn, runPythonUntil } from "./helpers/python";
-import { spawnsafe } from "./helpers/cli";
+import { cli } from "./helpers/cli";
 import { copyProjectToScratch, projectCommand } from "./helpers/project";
 import { fixtureCases, isProjectCase, type FixtureCase } from "./fixture-cases";
 
-for (const c of fixtureCases()) {
-  if (c.options.run === false) continue;
-  test(`runtime ${c.group}/${c.name}`, () => runCase(c));
+/** Declares the runtime tests of shard `shard` (1-based) of `shards`. */
+export function runtimeTests(shard: number, shards: number): void {
+  const runnable = fixtureCases().filter((c) => c.options.run !== false);
+  runnable.forEach((c, i) => {
+    if (i % shards === shard - 1) test(`runtime ${c.group}/${c.name}`, () => runCase(c));
+  });
 }
 
 async function runCase(c: FixtureCase): Promise<void> {
@@ -47,7 +53,7 @@ async function runCase(c: FixtureCase): Promise<void> {
     }
 
     const flags = isProjectCase(c) ? c.options.flags : ["--mode", c.options.mode, "--method", c.options.method];
-    const fix = spawnsafe(["fix", ...flags, "."], scratch);
+    const fix = await cli(["fix", ...flags, "."], scratch);
     assert.equal(fix.status, 0, `spawnsafe fix failed:\n${fix.stdout}${fix.stderr}`);
 
     const after = runPython(scratch, entry, { args, timeoutSec: timeout });
