@@ -11,7 +11,11 @@ import * as path from "node:path";
 import { cli } from "./helpers/cli";
 import { APP, FIXED_APP } from "./helpers/race";
 import { writeTree } from "./helpers/tree";
-import { footer, type Counts } from "../src/report/summary";
+import { footer, statistics, statisticsText, type Counts } from "../src/report/summary";
+import { markdownSummary } from "../src/report/markdown";
+import { findingLine } from "../src/report/text";
+import { transforms } from "../transforms";
+import type { FileResult, Finding } from "../src/engine";
 
 /** Held back: SPS202 (a lambda target) keeps SPS102 from switching the file to spawn. */
 const LAMBDA = 'import multiprocessing as mp\n\nif __name__ == "__main__":\n    p = mp.Process(target=lambda: print(1))\n    p.start()\n';
@@ -60,6 +64,27 @@ test("the footer's wording for every mix of safe, unsafe and unfixable findings"
   assert.equal(footer("fix", c(3, 0, 2), false), "3 findings left, 2 fixable with `spawnsafe fix --unsafe-fixes`");
   assert.equal(footer("fix", c(1, 0, 0), false), "1 finding left; `spawnsafe explain CODE` says what to do");
   assert.equal(footer("fix", c(0, 0, 0), false), null);
+});
+
+test("--unsafe-fixes reaches what check says fix would do; --cache is the default, said or not", async () => {
+  const dir = tree();
+  const r = await cli(["check", "--unsafe-fixes", "--cache", "app.py"], dir);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(lines(r.stderr)[0], "1 finding, 1 fixable with `spawnsafe fix --unsafe-fixes`");
+});
+
+test("an unsafe fix is marked [-] everywhere: the finding line, --statistics, the summary file's fix column and safety", () => {
+  const finding = (over: Partial<Finding>): Finding => ({ code: "SPS102", name: "default-start-method", message: "m", line: 7, column: 10, endLine: 7, endColumn: 20, fixable: true, applicability: "unsafe", fixed: false, ...over });
+  const result = (path: string, findings: Finding[], output: Buffer | null): FileResult => ({ path, decision: { role: "app", reason: "r" }, findings, error: null, before: "", after: "", output, passes: 1 });
+  const left = result("a.py", [finding({}), finding({ line: 9, applicability: "safe" })], null);
+  const fixedUnsafe = result("b.py", [finding({ fixed: true })], Buffer.from("x"));
+  assert.equal(findingLine("a.py", left.findings[0], { color: false }), "a.py:7:10: SPS102 [-] m");
+  assert.deepEqual(statisticsText(statistics([left, fixedUnsafe])), ["1\tSPS102\t[*] default-start-method", "1\tSPS102\t[-] default-start-method"]);
+  const counts: Counts = { files: 2, changed: 1, fixed: 1, left: 2, leftSafe: 1, leftUnsafe: 1, errors: 0, skipped: 0 };
+  const md = markdownSummary({ command: "fix", dryRun: false, results: [left, fixedUnsafe], counts, refused: null, pathErrors: [], version: "9.9.9", transforms, unsafeFixes: false });
+  assert.match(md, /\| `b\.py` \| application: r \| \[SPS102\]\([^)]+\) default-start-method line 7 \(unsafe\) \|/);
+  assert.match(md, /\| `a\.py:7:10` \| [^\n]* \| unsafe: `spawnsafe fix --unsafe-fixes`, after review \|/);
+  assert.match(md, /\| `a\.py:9:10` \| [^\n]* \| safe: `spawnsafe fix` \|/);
 });
 
 test("fix: the account lists only the files it changed or has something to say about; the summary line counts fixes and what is left", async () => {

@@ -52,6 +52,7 @@ test("a usage error anywhere on the command line writes nothing and reads nothin
     [["fix", "--quiet=yes", "a.py"], /--quiet takes no value/],
     [["fix", "--config", "x.toml", "--isolated", "a.py"], /--config and --isolated cannot be used together/],
     [["fix", "--exit-zero", "--exit-non-zero-on-fix", "a.py"], /--exit-zero and --exit-non-zero-on-fix cannot be used together/],
+    [["check", "--cache", "--no-cache", "a.py"], /--cache and --no-cache cannot be used together/],
     [["frobnicate", "a.py"], /^spawnsafe: unknown command 'frobnicate'/],
     [[], /^spawnsafe: give a command: fix, check, rules, explain$/],
   ];
