@@ -100,7 +100,8 @@ export function parseCommandLine(argv: string[], commands: CommandSpec[], about:
 
   const values: Values = {};
   for (const g of given) {
-    const spec = g.spec!;
+    // Commands may give an option of the same name other choices: the command's own spec decides.
+    const spec = command.options.find((o) => o.name === g.spec!.name) ?? g.spec!;
     if (spec.type === "boolean") {
       if (g.inline) throw new UsageError(`${display(spec)} takes no value (${g.raw}=${g.value})`);
       values[spec.name] = true;
