@@ -58,6 +58,8 @@ const DIFF: OptionSpec = { name: "diff", type: "boolean", describe: "print a uni
 
 const PATHS = { name: "paths", min: 0, max: Infinity, describe: "files and directories (default: .); - reads stdin; after --, anything is a path" };
 
+const VERIFY_FORMATS = ["text", "json", "sarif", "github"] as const;
+
 const COMMANDS: CommandSpec[] = [
   {
     name: "fix",
@@ -80,6 +82,19 @@ const COMMANDS: CommandSpec[] = [
     positionals: PATHS,
     options: [...RUN_OPTIONS, { ...DIFF, describe: "print the unified diff `fix` would make and write nothing; exit 1 when a fix would apply (as fix --diff)" }],
     epilog: `${MARKERS}\n\n${EXIT_STATUS.check}`,
+  },
+  {
+    name: "verify",
+    usage: "verify [options] -- CMD [ARGS...]",
+    describe: "run a command (after --) with every Python process it starts on spawn, and report what breaks",
+    positionals: { name: "command", min: 0, max: Infinity, describe: "the command to run and its arguments, after --" },
+    options: [
+      { name: "method", type: "string", choices: ["spawn", "forkserver"], value: "METHOD", defaultText: "spawn", describe: "the start method every Python process of the run gets as its default" },
+      { name: "timeout", type: "string", value: "SECONDS", describe: "seconds before a run counts as a hang: every Python process's stacks, then the command's process group is terminated (default: no limit)" },
+      { name: "output-format", type: "string", choices: VERIFY_FORMATS, value: "FORMAT", aliases: ["format"], defaultText: "$SPAWNSAFE_OUTPUT_FORMAT, else text", describe: "text, json, sarif or github" },
+      { name: "output", type: "string", value: "PATH", describe: "write the report to this file instead of stdout (stdout then carries the command's output only)" },
+      { name: "quiet", short: "q", type: "boolean", describe: "print only the findings" },
+    ],
   },
   { name: "rules", usage: "rules", describe: "list every finding code", positionals: { name: "", min: 0, max: 0, describe: "" }, options: [] },
   {
@@ -170,7 +185,9 @@ export async function main(argv: string[], streams?: Io): Promise<number> {
 async function command(argv: string[]): Promise<number> {
   let command: () => Promise<number> | number;
   try {
-    const parsed = parseCommandLine(argv, COMMANDS, ABOUT);
+    // After `verify`, the first `--` starts the command to run: spawnsafe reads none of it.
+    const { own, command: verifyCommandLine } = splitVerifyCommand(argv);
+    const parsed = parseCommandLine(verifyCommandLine ? [...own, "--", ...verifyCommandLine] : own, COMMANDS, ABOUT);
     if (parsed.kind === "help") {
       out(parsed.text);
       return EXIT.ok;
@@ -187,6 +204,11 @@ async function command(argv: string[]): Promise<number> {
       case "explain":
         command = () => explainCommand(positionals[0].value);
         break;
+      case "verify": {
+        const args = verifyArgs(values, positionals);
+        command = () => runVerify(args);
+        break;
+      }
       default: {
         const args = runArgs(parsed.command.name as "check" | "fix", values, positionals);
         command = () => runCommand(args);
@@ -476,8 +498,8 @@ function machineReport(args: RunArgs, result: RunResult, fixes: RunResult | null
     }
     case "sarif": {
       const { sarifReport } = require("./report/sarif") as typeof import("./report/sarif");
-      const { transforms } = require("../transforms") as typeof import("../transforms");
-      out(JSON.stringify(sarifReport(result.results, transforms, (t) => fs.readFileSync(docPath(t.name), "utf8"), packageVersion(), refused), null, 2));
+      const { allRules } = require("../transforms") as typeof import("../transforms");
+      out(JSON.stringify(sarifReport(result.results, allRules, (t) => fs.readFileSync(docPath(t.name), "utf8"), packageVersion(), refused), null, 2));
       break;
     }
     case "github": {
@@ -589,9 +611,60 @@ function packageVersion(): string {
 }
 
 function rulesCommand(): number {
-  const { transforms } = require("../transforms") as typeof import("../transforms");
-  for (const t of transforms) out(`${t.code}  ${t.name.padEnd(30)} fix: ${t.fix.padEnd(9)} ${t.summary}`);
+  const { allRules } = require("../transforms") as typeof import("../transforms");
+  for (const t of allRules) out(`${t.code}  ${t.name.padEnd(30)} fix: ${t.fix.padEnd(9)} ${t.summary}`);
   return EXIT.ok;
+}
+
+/**
+ * `verify ... -- CMD [ARGS...]`: everything after the first `--` is the command to run, never
+ * read as spawnsafe's options (it has options of its own: python3 -m pytest -x). Returns
+ * spawnsafe's own arguments and the command (null when there is no verify command).
+ */
+export function splitVerifyCommand(argv: string[]): { own: string[]; command: string[] | null } {
+  const takesValue = new Set(COMMANDS.flatMap((c) => c.options).filter((o) => o.type === "string").flatMap((o) => [`--${o.name}`, ...(o.short ? [`-${o.short}`] : []), ...(o.aliases ?? []).map((a) => `--${a}`)]));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") break;
+    if (takesValue.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith("-")) continue;
+    if (a !== "verify") break;
+    const dash = argv.indexOf("--", i);
+    return dash < 0 ? { own: argv, command: null } : { own: argv.slice(0, dash), command: argv.slice(dash + 1) };
+  }
+  return { own: argv, command: null };
+}
+
+/** verify's arguments, checked: a command after --, a positive timeout. */
+function verifyArgs(v: Values, positionals: Array<{ value: string; literal: boolean }>): import("./verify/command").VerifyArgs {
+  const before = positionals.filter((p) => !p.literal).map((p) => p.value);
+  const command = positionals.filter((p) => p.literal).map((p) => p.value);
+  if (before.length > 0) throw new UsageError(`verify runs the command given after --: spawnsafe verify -- ${before.join(" ")}`);
+  if (command.length === 0) throw new UsageError("verify needs a command after --: spawnsafe verify -- python3 app.py");
+  const timeoutText = v.timeout as string | undefined;
+  const timeout = timeoutText === undefined ? null : Number(timeoutText);
+  if (timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, not ${timeoutText}`);
+  const envFormat = process.env.SPAWNSAFE_OUTPUT_FORMAT;
+  if (v["output-format"] === undefined && envFormat && !(VERIFY_FORMATS as readonly string[]).includes(envFormat)) {
+    throw new UsageError(`SPAWNSAFE_OUTPUT_FORMAT must be one of ${VERIFY_FORMATS.join(", ")} for verify, not '${envFormat}'`);
+  }
+  if (v.output === "") throw new UsageError("--output needs a path, not an empty string");
+  return {
+    command,
+    method: ((v.method as string | undefined) ?? "spawn") as StartMethod,
+    timeout,
+    format: ((v["output-format"] as string | undefined) ?? (envFormat || "text")) as (typeof VERIFY_FORMATS)[number],
+    quiet: v.quiet === true,
+    output: (v.output as string | undefined) ?? null,
+  };
+}
+
+function runVerify(args: import("./verify/command").VerifyArgs): Promise<number> {
+  const { verifyCommand } = require("./verify/command") as typeof import("./verify/command");
+  return verifyCommand(args, { out, err, style: style(), docs: (name) => fs.readFileSync(docPath(name), "utf8"), version: packageVersion() });
 }
 
 export function docPath(name: string): string {
@@ -599,8 +672,8 @@ export function docPath(name: string): string {
 }
 
 function explainCommand(code: string): number {
-  const { transformByCode } = require("../transforms") as typeof import("../transforms");
-  const transform = transformByCode(code);
+  const { ruleByCode } = require("../transforms") as typeof import("../transforms");
+  const transform = ruleByCode(code);
   if (!transform) {
     err(`spawnsafe: unknown code ${code}; 'spawnsafe rules' lists them`);
     return EXIT.error;

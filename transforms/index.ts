@@ -14,6 +14,11 @@ import { globalOnlyInMain } from "./global-only-in-main";
 import { mixedContexts } from "./mixed-contexts";
 import { moduleLevelWork } from "./module-level-work";
 import { notReimportable } from "./not-reimportable";
+import type { RuntimeRule } from "../src/verify/rule";
+import { unpicklableArgument } from "./unpicklable-argument";
+import { childStartFailure } from "./child-start-failure";
+import { hang } from "./hang";
+import { environDiffers } from "./environ-differs";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -38,4 +43,19 @@ export { unusedSuppression };
 export function transformByCode(code: string): Transform | undefined {
   const wanted = code.toUpperCase();
   return transforms.find((t) => t.code === wanted || t.name === code);
+}
+
+/**
+ * Findings only `spawnsafe verify` reports (a run shows them; no static check exists). The
+ * engine never sees them: they are not in `transforms`.
+ */
+export const runtimeRules: RuntimeRule[] = [unpicklableArgument, childStartFailure, hang, environDiffers];
+
+/** Every documented code, static and runtime, in the order `spawnsafe rules` lists them. */
+export const allRules: Array<Transform | RuntimeRule> = [...transforms, ...runtimeRules];
+
+/** A static transform or a runtime rule, by code or name (for `explain`). */
+export function ruleByCode(code: string): Transform | RuntimeRule | undefined {
+  const wanted = code.toUpperCase();
+  return allRules.find((t) => t.code === wanted || t.name === code);
 }

@@ -27,7 +27,7 @@ export interface JsonFinding {
 
 export interface JsonReport {
   version: number;
-  command: "check" | "fix";
+  command: "check" | "fix" | "verify";
   dryRun: boolean;
   summary: { files: number; changed: number; findings: number; fixed: number; errors: number; skipped: number };
   files: Array<{
@@ -50,7 +50,7 @@ export interface ReportExtras {
   refused: RefusedReport | null;
 }
 
-export function jsonReport(command: "check" | "fix", dryRun: boolean, results: FileResult[], extras: ReportExtras = { diffs: dryRun, fixes: null, refused: null }): JsonReport {
+export function jsonReport(command: "check" | "fix" | "verify", dryRun: boolean, results: FileResult[], extras: ReportExtras = { diffs: dryRun, fixes: null, refused: null }): JsonReport {
   const fixes = new Map((extras.fixes ?? []).map((r) => [r.path, r]));
   const files = results.map((r) => {
     const diffOf = fixes.get(r.path) ?? (extras.diffs ? r : null);

@@ -2,11 +2,15 @@
 import type { FileResult } from "../engine";
 import type { Transform } from "../transform";
 import type { RefusedReport } from "./json";
+import type { EvidenceFinding } from "./evidence";
 import { docsUrl } from "./docs";
+
+/** What SARIF says of a rule: static transforms and the runtime rules of verify alike. */
+type RuleFacts = Pick<Transform, "code" | "name" | "summary" | "fix">;
 
 const TOOL_URI = "https://www.npmjs.com/package/spawnsafe";
 
-export function sarifReport(results: FileResult[], rules: Transform[], docs: (t: Transform) => string, version: string, refused: RefusedReport | null = null): object {
+export function sarifReport<R extends RuleFacts>(results: FileResult[], rules: R[], docs: (t: R) => string, version: string, refused: RefusedReport | null = null): object {
   const ruleIndex = new Map(rules.map((r, i) => [r.code, i]));
   const sarifRules = rules.map((r) => ({
     id: r.code,
@@ -28,6 +32,7 @@ export function sarifReport(results: FileResult[], rules: Transform[], docs: (t:
         message: { text: f.message },
         locations: [location(r.path, f.line, f.column, f.endLine, f.endColumn)],
         properties: { fixable: f.fixable, applicability: f.applicability },
+        ...stacks(f),
       })),
   );
   const notifications = [
@@ -53,6 +58,14 @@ export function sarifReport(results: FileResult[], rules: Transform[], docs: (t:
       },
     ],
   };
+}
+
+/** verify's findings carry the stack of the call they were seen at: SARIF's `stacks`. */
+function stacks(f: EvidenceFinding): object {
+  const stack = f.evidence?.stack;
+  if (!stack || stack.length === 0) return {};
+  const frames = [...stack].reverse().map((s) => ({ location: { ...location(s.file, s.line, 1), message: { text: s.func } } }));
+  return { stacks: [{ message: { text: "most recent call first" }, frames }] };
 }
 
 /**
