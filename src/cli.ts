@@ -138,13 +138,14 @@ export interface RunArgs {
 /** How stdin is named among the paths, and in reports without --stdin-filename. */
 const STDIN = "-";
 
-/** Where a run's output goes: the process's own streams, or a test's. */
+/** Where a run reads and prints: the process's own streams, or a test's. */
 export interface Io {
+  stdin: NodeJS.ReadableStream;
   stdout: Pick<NodeJS.WriteStream, "write" | "isTTY">;
   stderr: Pick<NodeJS.WriteStream, "write" | "isTTY" | "columns">;
 }
 
-let io: Io = { stdout: process.stdout, stderr: process.stderr };
+let io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
 function out(text: string): void {
   io.stdout.write(text.endsWith("\n") ? text : text + "\n");
@@ -434,7 +435,7 @@ function exitStatus(args: RunArgs, result: RunResult): number {
 async function stdinCommand(args: RunArgs): Promise<number> {
   const { processStdin, readStdin, stdinExcluded } = require("./stdin") as typeof import("./stdin");
   const started = process.hrtime.bigint();
-  const bytes = await readStdin();
+  const bytes = await readStdin(io.stdin);
   const excluded = args.forceExclude && stdinExcluded(args.stdinFilename, excludeList(args));
   const fix = args.command === "fix";
   const results = excluded ? [] : [processStdin(bytes, args.stdinFilename, { mode: args.mode ?? "auto", method: args.method ?? "spawn", ...(args.unsafeFixes ? { unsafeFixes: true } : {}) }, fix)];

@@ -1,11 +1,11 @@
 // Running the CLI as users and scripts do. `cli()` calls the same main() the executable
-// calls, in this process (its working directory, environment and output switched for the
+// calls, in this process (its working directory, environment and streams switched for the
 // run), which spares each run node's start-up: the fast tier makes hundreds of runs.
-// `spawnsafe()` starts the real executable, for what only a process shows: stdin, signals,
-// exit on a closed pipe, memory limits, the shim itself. A run given stdin input goes
-// through the real executable too.
+// `spawnsafe()` starts the real executable, for what only a process shows: signals, exit on
+// a closed pipe, memory limits, bytes that are not UTF-8, the shim itself.
 import * as path from "node:path";
-import { spawn, spawnSync } from "node:child_process";
+import { Readable } from "node:stream";
+import { spawnSync } from "node:child_process";
 import { REPO_ROOT } from "../fixture-cases";
 
 export const CLI = path.join(REPO_ROOT, "bin", "spawnsafe.js");
@@ -24,31 +24,16 @@ export function spawnsafe(args: string[], cwd: string, input?: string, env: Node
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
- * Runs `spawnsafe ARGS` in `cwd` with NO_COLOR set and `env` over the environment (a key
- * set to undefined is removed), one run at a time. With `input`, the real executable reads
- * it on stdin.
+ * Runs `spawnsafe ARGS` in `cwd` with NO_COLOR set, `input` on stdin (empty when not given)
+ * and `env` over the environment (a key set to undefined is removed), one run at a time.
  */
 export function cli(args: string[], cwd: string, input?: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  if (input !== undefined) return spawned(args, cwd, input, env);
-  const run = queue.then(() => inProcess(args, cwd, env));
+  const run = queue.then(() => inProcess(args, cwd, input ?? "", env));
   queue = run.catch(() => undefined);
   return run;
 }
 
-function spawned(args: string[], cwd: string, input: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-async function inProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+async function inProcess(args: string[], cwd: string, input: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
   // Loaded on first use: a test file that only spawns never loads the engine.
   const { main } = require("../../src/cli") as typeof import("../../src/cli");
   const saved = { cwd: process.cwd(), env: { ...process.env } };
@@ -57,6 +42,7 @@ async function inProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv): P
   const text = (chunk: string | Uint8Array) => (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
   // Not terminals: as under a pipe, no colour and no progress bar.
   const streams = {
+    stdin: Readable.from([Buffer.from(input, "utf8")]),
     stdout: { isTTY: false, write: (chunk: string | Uint8Array) => ((stdout += text(chunk)), true) },
     stderr: { isTTY: false, columns: 80, write: (chunk: string | Uint8Array) => ((stderr += text(chunk)), true) },
   };
