@@ -10,6 +10,7 @@ import { isNotebook, notebookSource } from "./project/notebook";
 import { transforms, unusedSuppression } from "../transforms";
 import { reportsOf, type Applicability, type Decision, type FileInfo, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
+import { skipsOf, type Skip } from "./skips";
 
 export interface Finding {
   code: string;
@@ -55,6 +56,8 @@ export interface FileResult {
    * Such a result is not cached.
    */
   askCPython?: "unparsed" | "failed";
+  /** Why code that would get a fix was left as it is (src/skips.ts); absent when nothing was. */
+  skipped?: Skip[];
 }
 
 /** Every name a transform looks up, searched for in the analysis's own pass over the text. */
@@ -136,7 +139,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   if (file.project?.module) result.starts = directStarts(module, file.project.module, file.path);
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
-  if (!applyFixes) return result;
+  if (!applyFixes) return withSkips(result, module, options);
 
   const fixed: Finding[] = [];
   // Findings of later passes point into intermediate text: report them where check does.
@@ -184,6 +187,12 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.findings = result.findings.map((f) => ({ ...f, fixed: false }));
     }
   }
+  return withSkips(result, module, options);
+}
+
+function withSkips(result: FileResult, module: ModuleFacts, options: Options): FileResult {
+  const skipped = skipsOf(module, result.decision!, options, result.findings);
+  if (skipped.length > 0) result.skipped = skipped;
   return result;
 }
 

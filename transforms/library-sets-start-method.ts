@@ -26,13 +26,12 @@ export const librarySetsStartMethod = defineTransform({
     if (calls.length === 0) return;
     const fix = removalFix(module, calls);
     for (const call of calls) {
+      // A fork choice is explicit-fork's (SPS105) to report: one finding for one call.
+      if (call.method === "fork") continue;
       const named = call.method && call.method !== "default" ? `"${call.method}"` : "...";
       context.report({
         node: call.node,
-        message:
-          call.method === "fork"
-            ? `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; the fork choice is kept`
-            : `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead`,
+        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead`,
         fix,
       });
     }

@@ -299,6 +299,14 @@ export interface BuildOptions {
 }
 
 /**
+ * The largest file the model reads when the run does not process it anyway: hand-written
+ * modules are far smaller (the standard library's largest is under 1 MB); a bigger one is
+ * generated (tables, embedded data) and would cost seconds and gigabytes to search for
+ * calls that it does not make. Such a file's functions are not followed into.
+ */
+export const MODEL_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
  * Builds the project model: every Python file under the root is indexed by module name;
  * the files that may create processes are parsed (the engine parses them anyway) to find
  * the functions that do; then, until nothing changes, the files that may call a function
@@ -340,7 +348,8 @@ export function findStartingFunctions(project: Project, options: BuildOptions): 
   const texts = new Map<string, string>();
   for (const f of moduleOf.keys()) {
     try {
-      texts.set(f, (options.bytesOf?.(f) ?? fs.readFileSync(f)).toString("latin1"));
+      const bytes = options.bytesOf?.(f) ?? (fs.statSync(f).size <= MODEL_MAX_BYTES ? fs.readFileSync(f) : null);
+      if (bytes) texts.set(f, bytes.toString("latin1"));
     } catch {
       /* unreadable: reported when it is processed */
     }
