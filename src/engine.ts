@@ -12,6 +12,7 @@ import { isNotebook, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
 import { reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
+import { skipsOf, type Skip } from "./skips";
 
 export interface Finding {
   code: string;
@@ -59,6 +60,8 @@ export interface FileResult {
    * Such a result is not cached.
    */
   askCPython?: "unparsed" | "failed";
+  /** Why code that would get a fix was left as it is (src/skips.ts); absent when nothing was. */
+  skipped?: Skip[];
 }
 
 /**
@@ -127,7 +130,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
-  if (!applyFixes) return result;
+  if (!applyFixes) return withSkips(result, module, options);
 
   const fixed: Finding[] = [];
   // Findings of later passes point into intermediate text: report them where check does.
@@ -175,6 +178,12 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.findings = result.findings.map((f) => ({ ...f, fixed: false }));
     }
   }
+  return withSkips(result, module, options);
+}
+
+function withSkips(result: FileResult, module: ModuleFacts, options: Options): FileResult {
+  const skipped = skipsOf(module, result.decision!, options, result.findings);
+  if (skipped.length > 0) result.skipped = skipped;
   return result;
 }
 

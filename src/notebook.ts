@@ -26,13 +26,14 @@ export function isNotebook(path: string): boolean {
 
 /** Reads a notebook's JSON; throws a SyntaxError when it is not a notebook. */
 export function notebookSource(json: string): NotebookSource {
-  const notebook = JSON.parse(json) as { cells?: Array<{ cell_type?: string; source?: string | string[] }> };
-  if (!notebook || !Array.isArray(notebook.cells)) throw new SyntaxError("not a Jupyter notebook: no cells");
+  const notebook = JSON.parse(json) as { cells?: unknown[] } | null;
+  if (!notebook || typeof notebook !== "object" || !Array.isArray(notebook.cells)) throw new SyntaxError("not a Jupyter notebook: no cells");
+  const cells = notebook.cells.map((cell, index) => checkedCell(cell, index + 1));
   const fileLines = new FileLines(json);
   const out: string[] = [];
   const origins: NotebookLine[] = [];
   const skippedCells: number[] = [];
-  notebook.cells.forEach((cell, index) => {
+  cells.forEach((cell, index) => {
     const ordinal = index + 1;
     if (cell.cell_type !== "code") return;
     const pieces = Array.isArray(cell.source) ? cell.source : typeof cell.source === "string" ? [cell.source] : [];
@@ -57,6 +58,24 @@ export function notebookSource(json: string): NotebookSource {
     });
   });
   return { text: out.length ? out.join("\n") + "\n" : "", origins, skippedCells };
+}
+
+interface Cell {
+  cell_type?: unknown;
+  source?: string | string[];
+}
+
+/** A cell as the format has it (an object; its source a string or a list of strings), else a SyntaxError naming it. */
+function checkedCell(cell: unknown, ordinal: number): Cell {
+  if (cell === null || typeof cell !== "object" || Array.isArray(cell)) {
+    const what = cell === null ? "null" : Array.isArray(cell) ? "a list" : `a ${typeof cell}`;
+    throw new SyntaxError(`cell ${ordinal} is ${what}, not an object`);
+  }
+  const source = (cell as { source?: unknown }).source;
+  if (source !== undefined && typeof source !== "string" && !(Array.isArray(source) && source.every((p) => typeof p === "string"))) {
+    throw new SyntaxError(`cell ${ordinal}: source is not text`);
+  }
+  return cell as Cell;
 }
 
 /** Finds JSON-encoded strings in the file in order, as Jupyter writes them (one per line). */

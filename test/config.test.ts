@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnsafe } from "./helpers/cli";
+import { cli } from "./helpers/cli";
 import { writeTree } from "./helpers/tree";
 
 const APP = 'import multiprocessing as mp\n\ndef f(x):\n    return x\n\nif __name__ == "__main__":\n    with mp.Pool(2) as p:\n        print(p.map(f, [1]))\n';
@@ -18,45 +18,45 @@ const SET_SPAWN = /mp\.set_start_method\("spawn", force=True\)/;
 const SET_FORKSERVER = /mp\.set_start_method\("forkserver", force=True\)/;
 const CONTEXT_FORKSERVER = /mp\.get_context\("forkserver"\)\.Pool\(2\)/;
 
-test("[tool.spawnsafe] mode and method apply, and the report names them as the evidence", () => {
+test("[tool.spawnsafe] mode and method apply, and the report names them as the evidence", async () => {
   const dir = project({ "pyproject.toml": '[tool.spawnsafe]\nmode = "lib"\nmethod = "forkserver"\n', "app.py": APP });
-  const r = spawnsafe(["fix", "--dry-run", "."], dir);
+  const r = await cli(["fix", "--dry-run", "."], dir);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, CONTEXT_FORKSERVER);
   assert.match(r.stderr, /app\.py: would fix 1 \(library: mode = "lib" in pyproject\.toml \[tool\.spawnsafe\]\)/);
-  const json = JSON.parse(spawnsafe(["check", "--format", "json", "."], dir).stdout);
+  const json = JSON.parse((await cli(["check", "--format", "json", "."], dir)).stdout);
   assert.deepEqual(json.files[0].decision, { role: "library", reason: 'mode = "lib" in pyproject.toml [tool.spawnsafe]' });
 });
 
-test("flags given on the command line win over the configuration, even when they name the default", () => {
+test("flags given on the command line win over the configuration, even when they name the default", async () => {
   const dir = project({ "pyproject.toml": '[tool.spawnsafe]\nmode = "lib"\nmethod = "forkserver"\n', "app.py": APP });
-  const app = spawnsafe(["fix", "--dry-run", "--mode", "app", "."], dir);
+  const app = await cli(["fix", "--dry-run", "--mode", "app", "."], dir);
   assert.match(app.stdout, SET_FORKSERVER, "--mode from the flag, method from the config");
-  const auto = spawnsafe(["fix", "--dry-run", "--mode", "auto", "--method", "spawn", "."], dir);
+  const auto = await cli(["fix", "--dry-run", "--mode", "auto", "--method", "spawn", "."], dir);
   assert.match(auto.stdout, SET_SPAWN, "an explicit --mode auto and --method spawn beat the config's lib and forkserver");
   assert.match(auto.stderr, /application: run as a program/);
-  const lib = spawnsafe(["fix", "--dry-run", "--mode=lib", "."], dir);
+  const lib = await cli(["fix", "--dry-run", "--mode=lib", "."], dir);
   assert.match(lib.stderr, /\(library: --mode lib\)/);
 });
 
-test("--isolated reads no configuration; --config FILE replaces the project's", () => {
+test("--isolated reads no configuration; --config FILE replaces the project's", async () => {
   const dir = project({
     "pyproject.toml": '[tool.spawnsafe]\nmode = "lib"\n',
     "shared.toml": 'method = "forkserver"\n',
     "other/pyproject.toml": '[tool.spawnsafe]\nmode = "app"\nmethod = "forkserver"\n',
     "app.py": APP,
   });
-  assert.match(spawnsafe(["fix", "--dry-run", "--isolated", "."], dir).stdout, SET_SPAWN);
+  assert.match((await cli(["fix", "--dry-run", "--isolated", "."], dir)).stdout, SET_SPAWN);
   // A file of top-level keys: its mode is unset, so the project's `lib` does not apply either.
-  assert.match(spawnsafe(["fix", "--dry-run", "--config", "shared.toml", "."], dir).stdout, SET_FORKSERVER);
+  assert.match((await cli(["fix", "--dry-run", "--config", "shared.toml", "."], dir)).stdout, SET_FORKSERVER);
   // A pyproject.toml given with --config: its [tool.spawnsafe] table.
-  assert.match(spawnsafe(["fix", "--dry-run", "--config", "other/pyproject.toml", "app.py"], dir).stdout, SET_FORKSERVER);
-  const both = spawnsafe(["check", "--config", "shared.toml", "--isolated", "."], dir);
+  assert.match((await cli(["fix", "--dry-run", "--config", "other/pyproject.toml", "app.py"], dir)).stdout, SET_FORKSERVER);
+  const both = await cli(["check", "--config", "shared.toml", "--isolated", "."], dir);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--config and --isolated cannot be used together/);
 });
 
-test("exclude skips what it matches when walking directories, never a file named on the command line", () => {
+test("exclude skips what it matches when walking directories, never a file named on the command line", async () => {
   const dir = project({
     "pyproject.toml": '[tool.spawnsafe]\nexclude = ["legacy", "gen/*.py"]\n',
     "app.py": APP,
@@ -65,13 +65,13 @@ test("exclude skips what it matches when walking directories, never a file named
     "gen/made.py": APP,
     "gen/deep/kept.py": APP,
   });
-  const walked = spawnsafe(["check", "."], dir);
+  const walked = await cli(["check", "."], dir);
   assert.deepEqual(walked.stdout.trim().split("\n").map((l) => l.split(":")[0]), ["app.py", "gen/deep/kept.py"]);
-  const named = spawnsafe(["check", "legacy/old.py"], dir);
+  const named = await cli(["check", "legacy/old.py"], dir);
   assert.match(named.stdout, /^legacy\/old\.py:7:10: SPS102/);
 });
 
-test("overrides apply in order, later ones winning; ignore switches findings off, also in suppressions", () => {
+test("overrides apply in order, later ones winning; ignore switches findings off, also in suppressions", async () => {
   const dir = project({
     "pyproject.toml": [
       "[tool.spawnsafe]",
@@ -93,7 +93,7 @@ test("overrides apply in order, later ones winning; ignore switches findings off
     "slow.py": "import time\n" + APP.replace("\nif", "\ntime.sleep(1)\n\nif"),
     "silenced.py": "import time\n" + APP.replace("\nif", "\ntime.sleep(1)  # spawnsafe: ignore[SPS205]\n\nif"),
   });
-  const r = spawnsafe(["check", "--format", "json", "."], dir);
+  const r = await cli(["check", "--format", "json", "."], dir);
   const files = Object.fromEntries(JSON.parse(r.stdout).files.map((f: { path: string }) => [f.path, f]));
   assert.match(files["tools/batch.py"].decision.reason, /mode = "lib" for paths \["tools\/\*\*"\] in pyproject\.toml \[\[tool\.spawnsafe\.overrides\]\] #1/);
   assert.deepEqual(files["tools/batch.py"].findings.map((f: { message: string }) => /forkserver/.test(f.message)), [true]);
@@ -101,7 +101,7 @@ test("overrides apply in order, later ones winning; ignore switches findings off
   assert.deepEqual(files["tools/special.py"].findings, [], "SPS102 ignored for that file");
   assert.deepEqual(files["slow.py"].findings.map((f: { code: string }) => f.code), ["SPS102"], "SPS205 is ignored");
   assert.deepEqual(files["silenced.py"].findings.map((f: { code: string }) => f.code), ["SPS102"], "a suppression of an ignored code is not unused");
-  const unignored = spawnsafe(["check", "--isolated", "slow.py"], dir);
+  const unignored = await cli(["check", "--isolated", "slow.py"], dir);
   assert.match(unignored.stdout, /slow\.py:\d+:1: SPS205/, "without the config SPS205 is reported");
 });
 
@@ -117,34 +117,34 @@ const BAD: Array<[string, string, RegExp]> = [
 ];
 
 for (const [what, toml, message] of BAD) {
-  test(`bad configuration (${what}): exit 2, the file and key named, nothing written`, () => {
+  test(`bad configuration (${what}): exit 2, the file and key named, nothing written`, async () => {
     const dir = project({ "pyproject.toml": toml, "app.py": APP });
     for (const args of [["check", "."], ["fix", "."], ["fix", "--dry-run", "."], ["check", "--format", "json", "app.py"]]) {
-      const r = spawnsafe(args, dir);
+      const r = await cli(args, dir);
       assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, message);
       assert.equal(r.stdout, "", "no report on stdout");
     }
     assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), APP);
     // --isolated does not read it at all.
-    assert.equal(spawnsafe(["fix", "--isolated", "."], dir).status, 0);
+    assert.equal((await cli(["fix", "--isolated", "."], dir)).status, 0);
   });
 }
 
-test("--config naming a missing file, or a file with a bad key, is an error; paths in it are relative to the working directory", () => {
+test("--config naming a missing file, or a file with a bad key, is an error; paths in it are relative to the working directory", async () => {
   const dir = project({ "app.py": APP, "conf/spawnsafe.toml": 'exclude = ["app.py"]\nverbose = true\n' });
-  const missing = spawnsafe(["check", "--config", "nope.toml", "."], dir);
+  const missing = await cli(["check", "--config", "nope.toml", "."], dir);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /spawnsafe: nope\.toml: cannot read the configuration \(ENOENT\)/);
-  const bad = spawnsafe(["check", "--config", "conf/spawnsafe.toml", "."], dir);
+  const bad = await cli(["check", "--config", "conf/spawnsafe.toml", "."], dir);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /spawnsafe: conf\/spawnsafe\.toml: verbose: unknown key/);
   fs.writeFileSync(path.join(dir, "conf/spawnsafe.toml"), 'exclude = ["app.py"]\n');
-  const excluded = spawnsafe(["check", "--config", "conf/spawnsafe.toml", "."], dir);
+  const excluded = await cli(["check", "--config", "conf/spawnsafe.toml", "."], dir);
   assert.equal(excluded.status, 0, "app.py, relative to the working directory, is excluded");
 });
 
-test("cross-file starts are found the same way on the main thread and in worker threads", () => {
+test("cross-file starts are found the same way on the main thread and in worker threads", async () => {
   const files: Record<string, string> = {
     "pyproject.toml": "",
     "jobs.py": "import multiprocessing\n\ndef square(x):\n    return x * x\n\ndef run_all(n):\n    with multiprocessing.Pool(2) as pool:\n        return pool.map(square, range(n))\n",
@@ -152,8 +152,8 @@ test("cross-file starts are found the same way on the main thread and in worker 
   };
   for (let i = 0; i < 10; i++) files[`tool${i}.py`] = `import jobs as j${i}\n\nj${i}.run_all(${i})\n`;
   const dir = project(files);
-  const one = spawnsafe(["check", "--format", "json", "--jobs", "1", "."], dir);
-  const many = spawnsafe(["check", "--format", "json", "--jobs", "2", "."], dir);
+  const one = await cli(["check", "--format", "json", "--jobs", "1", "."], dir);
+  const many = await cli(["check", "--format", "json", "--jobs", "2", "."], dir);
   const strip = (s: string) => JSON.parse(s).files;
   assert.deepEqual(strip(many.stdout), strip(one.stdout));
   const report = strip(one.stdout);
@@ -162,10 +162,10 @@ test("cross-file starts are found the same way on the main thread and in worker 
   assert.match(tool3.findings[0].message, /\(tool3\.py:3 → jobs\.run_all → jobs\.py:7 multiprocessing\.Pool\)/);
 });
 
-test("a usage error stops the run before any file is written", () => {
+test("a usage error stops the run before any file is written", async () => {
   const dir = project({ "app.py": APP, "shared.toml": "" });
   for (const args of [["fix", "--jobs", "0", "."], ["fix", "--config", "shared.toml", "--isolated", "."], ["fix", "--mode", "app", "--mode", "lib", "."]]) {
-    const r = spawnsafe(args, dir);
+    const r = await cli(args, dir);
     assert.equal(r.status, 2, args.join(" "));
     assert.equal(r.stdout, "");
     assert.doesNotMatch(r.stderr, /files scanned/);
@@ -173,21 +173,21 @@ test("a usage error stops the run before any file is written", () => {
   assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), APP);
 });
 
-test("a script given alone, with no project marker above it, sees the modules and packages beside it", () => {
+test("a script given alone, with no project marker above it, sees the modules and packages beside it", async () => {
   const dir = project({
     "pkg/__init__.py": "",
     "pkg/work.py": "import multiprocessing\n\ndef go():\n    with multiprocessing.Pool(2) as p:\n        return p.map(abs, [1])\n",
     "s.py": "from pkg.work import go\n\nprint(go())\n",
   });
-  const r = spawnsafe(["check", path.join(dir, "s.py")], os.tmpdir());
+  const r = await cli(["check", path.join(dir, "s.py")], os.tmpdir());
   assert.match(r.stdout, /s\.py:3:1: SPS101 \[\*\] Processes are started at module top level \(.*s\.py:3 → pkg\.work\.go → .*pkg\/work\.py:4 multiprocessing\.Pool\)/);
 });
 
-test("--exclude replaces the configuration's exclude list, --extend-exclude adds to it (as ruff)", () => {
+test("--exclude replaces the configuration's exclude list, --extend-exclude adds to it (as ruff)", async () => {
   const dir = project({ "pyproject.toml": '[tool.spawnsafe]\nexclude = ["legacy"]\n', "app.py": APP, "legacy/old.py": APP, "tools/t.py": APP });
-  const checked = (args: string[]) =>
-    (JSON.parse(spawnsafe(["check", "--format", "json", ...args, "."], dir).stdout).files as Array<{ path: string }>).map((f) => f.path).sort();
-  assert.deepEqual(checked([]), ["app.py", "tools/t.py"]);
-  assert.deepEqual(checked(["--exclude", "tools"]), ["app.py", "legacy/old.py"]);
-  assert.deepEqual(checked(["--extend-exclude", "tools"]), ["app.py"]);
+  const checked = async (args: string[]) =>
+    (JSON.parse((await cli(["check", "--format", "json", ...args, "."], dir)).stdout).files as Array<{ path: string }>).map((f) => f.path).sort();
+  assert.deepEqual(await checked([]), ["app.py", "tools/t.py"]);
+  assert.deepEqual(await checked(["--exclude", "tools"]), ["app.py", "legacy/old.py"]);
+  assert.deepEqual(await checked(["--extend-exclude", "tools"]), ["app.py"]);
 });

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { processFile, type FileResult } from "../src/engine";
 import { transforms } from "../transforms";
 import { caseFileInfo, fixtureCases, isProjectCase, type FixtureCase } from "./fixture-cases";
-import { spawnsafe } from "./helpers/cli";
+import { cli } from "./helpers/cli";
 import { copyProjectToScratch, treeFiles } from "./helpers/project";
 import type { JsonReport } from "../src/report/json";
 
@@ -61,16 +61,16 @@ function projectSnapshot(status: number | null, stdout: string, stderr: string):
  * decisions snapshot, every changed file equal to its copy under expected/ (a file absent
  * there must not change), and a second fix that changes nothing.
  */
-function checkProject(c: FixtureCase): void {
+async function checkProject(c: FixtureCase): Promise<void> {
   const scratch = copyProjectToScratch(c);
   try {
     const flags = c.options.flags;
-    const checked = spawnsafe(["check", "--format", "json", ...flags, "."], scratch);
+    const checked = await cli(["check", "--format", "json", ...flags, "."], scratch);
     assert.doesNotMatch(checked.stderr, /internal error/, checked.stderr);
     compareOrUpdate(path.join(c.dir, "findings.snap"), Buffer.from(projectSnapshot(checked.status, checked.stdout, checked.stderr)), "findings");
     if (c.options.exit !== null) assert.equal(checked.status, c.options.exit, `check exited ${checked.status}:\n${checked.stderr}`);
 
-    const fixed = spawnsafe(["fix", ...flags, "."], scratch);
+    const fixed = await cli(["fix", ...flags, "."], scratch);
     const original = path.join(c.dir, "project");
     const expectedDir = path.join(c.dir, "expected");
     if (c.options.exit === 2) {
@@ -91,7 +91,7 @@ function checkProject(c: FixtureCase): void {
     assert.deepEqual(unchangedButExpected, [], "files under expected/ that the fix left unchanged");
 
     if (c.options.exit !== 2) {
-      const again = spawnsafe(["fix", "--dry-run", ...flags, "."], scratch);
+      const again = await cli(["fix", "--dry-run", ...flags, "."], scratch);
       assert.equal(again.status, 0, `a second fix would change files again:\n${again.stdout}`);
     }
   } finally {

@@ -10,7 +10,7 @@ import { REPO_ROOT } from "./fixture-cases";
 const LAYERS: Array<[RegExp, number, string]> = [
   [/^src\/(parse|notebook|codecs|codecs-table)\.ts$/, 0, "text and tree"],
   [/^src\/python\//, 1, "semantic model"],
-  [/^src\/(fix\/|transform\.ts$|suppressions\.ts$|role\.ts$)/, 2, "shared rule helpers"],
+  [/^src\/(fix\/|transform\.ts$|suppressions\.ts$|role\.ts$|skips\.ts$)/, 2, "shared rule helpers"],
   [/^transforms\/(?!index\.ts$)/, 3, "rules"],
   [/^transforms\/index\.ts$/, 4, "the list of rules"],
   [/^src\/(engine|isolate)\.ts$/, 5, "engine"],

@@ -103,7 +103,7 @@ test("verify's usage errors exit 2 before running anything", () => {
     [["verify", "python3", "app.py"], /runs the command given after --: spawnsafe verify -- python3 app.py/],
     [["verify", "--timeout", "0", "--", "true"], /--timeout must be a positive number/],
     [["verify", "--timeout", "soon", "--", "true"], /--timeout must be a positive number/],
-    [["verify", "--method", "fork", "--", "true"], /Invalid values/],
+    [["verify", "--method", "fork", "--", "true"], /--method must be one of spawn, forkserver, not .fork./],
     [["verify", "--", "python3", "-I", "app.py"], /-I \(isolated mode\) ignores PYTHONPATH, so spawnsafe cannot get into it/],
   ];
   for (const [args, message] of cases) {

@@ -7,6 +7,7 @@ import { missingGuardFix } from "../src/fix/guard";
 import { heldBack } from "../src/transform";
 import { startMethodChoices } from "../src/python/choices";
 import { moveApplicability } from "../src/python/crossing";
+import { endsInChosenContext } from "../src/python/summary";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -83,7 +84,8 @@ export const defaultStartMethod = defineTransform({
 function reportThroughProject(context: CheckContext, conditional: boolean): void {
   const { module, options } = context;
   const guard = module.mainGuards[0];
-  const external = [...module.externalStarts.values()].sort((a, b) => a.node.startIndex - b.node.startIndex)[0];
+  // Processes made from a context the other module chose are not on the default start method.
+  const external = [...module.externalStarts.values()].filter((e) => !endsInChosenContext(e.chain)).sort((a, b) => a.node.startIndex - b.node.startIndex)[0];
   if (!guard || !external || conditional || module.startingStatements.size > 0) return;
   const { text: ref, edits } = startMethodReference(module);
   const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);

@@ -29,16 +29,15 @@ export const librarySetsStartMethod = defineTransform({
     const fix = removalFix(module, calls);
     const conditions = new Map(startMethodChoices(module).map((c) => [c.call.node.id, c.condition]));
     for (const call of calls) {
+      // A fork choice is explicit-fork's (SPS105) to report: one finding for one call.
+      if (call.method === "fork") continue;
       const named = call.method && call.method !== "default" ? `"${call.method}"` : "...";
       // A choice made on some paths only leaves the others on the default: say which.
       const condition = conditions.get(call.node.id);
       const only = condition ? ` It runs only ${condition}: on every other path the default start method stays (forkserver on Linux from Python 3.14).` : "";
       context.report({
         node: call.node,
-        message:
-          call.method === "fork"
-            ? `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; the fork choice is kept.${only}`
-            : `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}`,
+        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}`,
         fix,
       });
     }

@@ -18,7 +18,7 @@ import type { Project } from "./project";
 import type { ProjectExports } from "./starts";
 
 /** What is kept of a result: never the texts or bytes of a changed file (those are not cached). */
-type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases">;
+type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases" | "skipped">;
 
 interface FileEntry {
   stat: string;
@@ -108,8 +108,8 @@ export class ResultCache {
     let entry = cache.files[file];
     if (entry?.stat !== stat) cache.files[file] = entry = { stat, results: {} };
     if (key in entry.results) return;
-    const { path: shown, decision, findings, error, passes, starts, aliases } = result;
-    entry.results[key] = { path: shown, decision, findings, error, passes, ...(starts ? { starts } : {}), ...(aliases ? { aliases } : {}) };
+    const { path: shown, decision, findings, error, passes, starts, aliases, skipped } = result;
+    entry.results[key] = { path: shown, decision, findings, error, passes, ...(starts ? { starts } : {}), ...(aliases ? { aliases } : {}), ...(skipped ? { skipped } : {}) };
     const keys = Object.keys(entry.results);
     for (const old of keys.slice(0, Math.max(0, keys.length - KEYS_PER_FILE))) delete entry.results[old];
     this.changed.add(root);
@@ -127,7 +127,7 @@ export class ResultCache {
       const file = this.fileOf(root);
       const temporary = `${file}.${process.pid}.tmp`;
       try {
-        fs.mkdirSync(this.dir, { recursive: true });
+        if (!makeDirectory(this.dir)) break;
         fs.writeFileSync(temporary, JSON.stringify(cache));
         fs.renameSync(temporary, file);
       } catch {
@@ -168,6 +168,25 @@ export class ResultCache {
     cache ??= { tool: toolStamp(), root, model: null, files: {} };
     this.caches.set(root, cache);
     return cache;
+  }
+}
+
+/**
+ * Makes `dir` and the folders missing above it, one at a time; false at the first that
+ * cannot be made. (Node's recursive mkdirSync never returns for a path under /proc, where
+ * mkdir fails with ENOENT although the parent exists.)
+ */
+function makeDirectory(dir: string): boolean {
+  const missing: string[] = [];
+  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) return false;
+  }
+  try {
+    for (const d of missing) fs.mkdirSync(d);
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
   }
 }
 

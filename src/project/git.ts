@@ -5,7 +5,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 
-export type DirtyState = "modified" | "staged" | "untracked";
+/**
+ * Why git could not give a file back as it is: changed in the work tree, staged, not tracked,
+ * or marked so that git does not look at it (`update-index --assume-unchanged` or
+ * `--skip-worktree`: `git diff` would never show a rewrite).
+ */
+export type DirtyState = "modified" | "staged" | "untracked" | "assume-unchanged" | "skip-worktree";
 
 export interface DirtyFile {
   file: string;
@@ -48,7 +53,9 @@ export function uncommittedChanges(files: string[]): DirtyCheck {
     }
     for (const file of inRepo) {
       const rel = path.relative(repo, realpath(file)).split(path.sep).join("/");
-      const state: DirtyState | null = !status.tracked.has(rel) ? "untracked" : status.modified.has(rel) ? "modified" : status.staged.has(rel) ? "staged" : null;
+      const state: DirtyState | null = !status.tracked.has(rel)
+        ? "untracked"
+        : status.unwatched.get(rel) ?? (status.modified.has(rel) ? "modified" : status.staged.has(rel) ? "staged" : null);
       if (state) dirty.push({ file, state });
     }
   }
@@ -59,16 +66,25 @@ interface RepoStatus {
   tracked: Set<string>;
   modified: Set<string>;
   staged: Set<string>;
+  /** Tracked files git does not look at, by path. */
+  unwatched: Map<string, DirtyState>;
 }
 
 /** Three listings of the whole repository, so that no command line grows with the number of files. */
 function repoStatus(repo: string): RepoStatus {
-  const tracked = git(repo, ["ls-files", "-z", "--full-name"]);
+  // `-v` tags each file: a lowercase tag is assume-unchanged, `S` skip-worktree.
+  const tagged = git(repo, ["ls-files", "-v", "-z", "--full-name"]).map((entry) => ({ tag: entry.slice(0, 1), file: entry.slice(2) }));
+  const tracked = tagged.map((t) => t.file);
+  const unwatched = new Map<string, DirtyState>();
+  for (const { tag, file } of tagged) {
+    if (tag === "S" || tag === "s") unwatched.set(file, "skip-worktree");
+    else if (tag !== tag.toUpperCase()) unwatched.set(file, "assume-unchanged");
+  }
   const modified = git(repo, ["diff", "--no-ext-diff", "--name-only", "-z"]);
   const hasHead = gitSucceeds(repo, ["rev-parse", "--verify", "--quiet", "HEAD"]);
   // Before the first commit everything in the index is staged.
   const staged = hasHead ? git(repo, ["diff", "--no-ext-diff", "--cached", "--name-only", "-z"]) : tracked;
-  return { tracked: new Set(tracked), modified: new Set(modified), staged: new Set(staged) };
+  return { tracked: new Set(tracked), modified: new Set(modified), staged: new Set(staged), unwatched };
 }
 
 /**

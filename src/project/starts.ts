@@ -45,7 +45,7 @@ interface Summary {
 }
 
 /** Files larger than this are not read for the project model: generated code, data, never a module that calls into the project. */
-const MAX_MODEL_BYTES = 4 << 20;
+const MAX_MODEL_BYTES = 8 << 20;
 
 /**
  * The project's exports. Modules that name the API are parsed (the engine parses them anyway:

@@ -33,8 +33,14 @@ type FromWorker = { index: number; result: FileResult } | { index: number; crash
 /**
  * Runs processFile over `jobs` in `threads` workers. Resolves with the results in the
  * order of `jobs` (a file whose processing throws gets an error result, see isolate.ts);
- * rejects only when a worker itself fails. `onResult()` is called after each file. `cancelled()` is polled between files: once true, no more files are started
- * and the promise resolves with null.
+ * rejects only when a worker itself fails. `onResult()` is called after each file.
+ * `cancelled()` is polled between files: once true, no more files are started and the
+ * promise resolves with null once every worker has finished the file it holds.
+ *
+ * A worker is never terminated while it may be inside the parser: stopping a thread in the
+ * middle of native code aborts the whole process (`terminate called after throwing an
+ * instance of 'Napi::Error'`). Each is told to stop (a null message) when it asks for work,
+ * and ends by itself.
  */
 export function processInWorkers(
   jobs: Job[],
@@ -52,16 +58,22 @@ export function processInWorkers(
   const workers: Worker[] = [];
   return new Promise((resolve, reject) => {
     let settled = false;
-    const finish = (value: FileResult[] | null, error?: Error) => {
-      if (settled) return;
+    /** Set once the run is over: every worker is stopped as it asks for work, then this settles the promise. */
+    let ending: { value: FileResult[] | null; error?: Error } | null = null;
+    let running = 0;
+    const settle = () => {
+      if (settled || !ending || running > 0) return;
       settled = true;
-      for (const w of workers) void w.terminate();
-      if (error) reject(error);
-      else resolve(value);
+      if (ending.error) reject(ending.error);
+      else resolve(ending.value);
+    };
+    const end = (value: FileResult[] | null, error?: Error) => {
+      ending ??= { value, ...(error ? { error } : {}) };
+      settle();
     };
     const feed = (worker: Worker) => {
-      if (cancelled()) return finish(null);
-      const index = queue.shift();
+      if (!ending && cancelled()) end(null);
+      const index = ending ? undefined : queue.shift();
       const message: ToWorker = index === undefined ? null : { index, job: jobs[index] };
       worker.postMessage(message);
     };
@@ -69,18 +81,21 @@ export function processInWorkers(
     for (let i = 0; i < Math.min(threads, jobs.length); i++) {
       const worker = new Worker(__filename, { workerData: setup });
       workers.push(worker);
+      running++;
       worker.on("message", (message: FromWorker) => {
-        if ("crash" in message) return finish(null, new Error(`${jobs[message.index].info.path}: ${message.crash}`));
-        if ("result" in message) {
+        if ("crash" in message) end(null, new Error(`${jobs[message.index].info.path}: ${message.crash}`));
+        else if ("result" in message) {
           results[message.index] = revive(message.result);
           onResult();
-          if (++done === jobs.length) return finish(results);
+          if (++done === jobs.length) end(results);
         }
         feed(worker);
       });
-      worker.on("error", (e) => finish(null, e));
+      worker.on("error", (e) => end(null, e));
       worker.on("exit", (code) => {
-        if (!settled && code !== 0) finish(null, new Error(`a worker thread exited with status ${code}`));
+        running--;
+        if (code !== 0) end(null, new Error(`a worker thread exited with status ${code}`));
+        settle();
       });
     }
   });

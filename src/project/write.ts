@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
  * Writes through a temporary file in the same directory and a rename, so the file is at
  * every moment either the old or the new one; keeps the mode bits (and the owner, when run
  * as root). Refuses, with the reason, when the file changed or went away since it was read
- * (`expected`), or is read-only. A symbolic link given by name stays a link: its target is
+ * (`expected`), or is read-only (its owner may not write it). A symbolic link given by name stays a link: its target is
  * written. Returns null when written, else why not.
  */
 export function writeSafely(file: string, expected: Buffer, output: Buffer): string | null {
@@ -25,9 +25,10 @@ export function writeSafely(file: string, expected: Buffer, output: Buffer): str
   if (!stat.isFile()) return "not written: the path is no longer a regular file";
   if (!current.equals(expected)) return "not written: the file changed on disk during the run";
   const mode = stat.mode & 0o7777;
-  // The read-only bit is the owner's decision (a Perforce checkout, a generated file), even for root.
+  // Read-only is the owner's write bit (a Perforce checkout, a generated file: 0444, 0464),
+  // the owner's decision even for root and for a group that may write.
   const octal = mode.toString(8).padStart(4, "0");
-  if ((mode & 0o222) === 0) return `not written: the file is read-only (mode ${octal})`;
+  if ((mode & 0o200) === 0) return `not written: the file is read-only (mode ${octal})`;
   if (!writable(target)) return `not written: no permission to write the file (mode ${octal})`;
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.spawnsafe-${randomBytes(6).toString("hex")}.tmp`);

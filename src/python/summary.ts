@@ -56,11 +56,11 @@ export function directStarts(model: SemanticModel, sites: CreationSite[], starts
     if (site.kind === "ProcessSubclass") {
       const cls = model.index.parent(model.index.parent(site.node)!);
       const path = cls ? classPath(model, cls) : null;
-      if (path) entry(path).direct ??= `${where(site.node)} class ${path.slice(path.lastIndexOf(".") + 1)}(${site.node.text})`;
+      if (path) entry(path).direct ??= `${where(site.node)} class ${path.slice(path.lastIndexOf(".") + 1)}(${site.node.text})${chosen(site)}`;
       continue;
     }
     const path = definitionPath(model, site.node);
-    if (path && model.runsAt(site.node) === "call") entry(path).direct ??= `${where(site.node)} ${calleeText(site.node)}`;
+    if (path && model.runsAt(site.node) === "call") entry(path).direct ??= `${where(site.node)} ${calleeText(site.node)}${chosen(site)}`;
   }
   // Same-file hops: `def run_all(): return crunch()` where crunch creates the pool.
   for (const call of starts.calls.values()) {
@@ -129,6 +129,16 @@ export function callsTo(model: SemanticModel, names: Iterable<string>, moduleNam
     if (target) out.push({ caller: `${moduleName}.${caller}`, target });
   }
   return out;
+}
+
+/** The end of a creation site's description when its context is chosen there: ` (spawn context)`. */
+function chosen(site: CreationSite): string {
+  return site.method === "default" ? "" : ` (${site.method ?? "computed"} context)`;
+}
+
+/** Whether a chain ends at a creation site that chooses its own context (see directStarts): the default start method does not reach it. */
+export function endsInChosenContext(chain: string[]): boolean {
+  return / \((fork|spawn|forkserver|computed) context\)$/.test(chain[chain.length - 1] ?? "");
 }
 
 function calleeText(site: SyntaxNode): string {

@@ -1,4 +1,6 @@
 // GitHub Actions workflow commands: each finding becomes an annotation on the pull request.
+import type { FileResult } from "../engine";
+import type { RefusedReport } from "./json";
 
 /** Workflow-command escaping: data escapes %, CR, LF; properties also ':' and ','. */
 function escapeData(s: string): string {
@@ -9,7 +11,7 @@ function escapeProperty(s: string): string {
 }
 
 export function githubAnnotation(
-  level: "warning" | "error",
+  level: "warning" | "error" | "notice",
   path: string,
   at: { line: number; column: number; endLine?: number; endColumn?: number },
   title: string,
@@ -20,4 +22,16 @@ export function githubAnnotation(
   if (at.endColumn !== undefined && at.endLine === at.line) props.push(`endColumn=${at.endColumn}`);
   props.push(`title=${escapeProperty(title)}`);
   return `::${level} ${props.join(",")}::${escapeData(message)}`;
+}
+
+/** Errors, findings left (warnings) and places left as they are (notices); a refusal first. */
+export function githubReport(results: FileResult[], refused: RefusedReport | null): string[] {
+  const lines: string[] = [];
+  if (refused) lines.push(`::error title=spawnsafe::${escapeData(refused.reason)}`);
+  for (const r of results) {
+    if (r.error) lines.push(githubAnnotation("error", r.path, r.error, "spawnsafe", r.error.message));
+    for (const f of r.findings.filter((f) => !f.fixed)) lines.push(githubAnnotation("warning", r.path, f, `${f.code} ${f.name}`, f.message));
+    for (const s of r.skipped ?? []) lines.push(githubAnnotation("notice", r.path, s, "spawnsafe: left as it is", s.reason));
+  }
+  return lines;
 }

@@ -1,34 +1,69 @@
 // The machine-readable report. Its schema is schema/report.schema.json; bump `version`
 // on any change that is not an addition.
-import type { FileResult, Finding } from "../engine";
+import type { FileResult } from "../engine";
+import type { Skip } from "../skips";
 import { unifiedDiff } from "./diff";
 
 export const JSON_REPORT_VERSION = 1;
+
+/** fix refused to write (uncommitted changes in git, or git could not tell): why, and the files. */
+export interface RefusedReport {
+  reason: string;
+  files: Array<{ path: string; state: string }>;
+}
+
+export interface JsonFinding {
+  code: string;
+  name: string;
+  message: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  fixable: boolean;
+  applicability: "safe" | "unsafe" | null;
+  fixed: boolean;
+}
 
 export interface JsonReport {
   version: number;
   command: "check" | "fix" | "verify";
   dryRun: boolean;
-  summary: { files: number; changed: number; findings: number; fixed: number; errors: number };
+  summary: { files: number; changed: number; findings: number; fixed: number; errors: number; skipped: number };
   files: Array<{
     path: string;
     decision: { role: string; reason: string } | null;
     changed: boolean;
-    findings: Finding[];
+    findings: JsonFinding[];
     error: { message: string; line: number; column: number } | null;
+    skipped: Skip[];
     diff?: string;
   }>;
+  refused?: RefusedReport;
 }
 
-export function jsonReport(command: "check" | "fix" | "verify", dryRun: boolean, results: FileResult[]): JsonReport {
-  const files = results.map((r) => ({
-    path: r.path,
-    decision: r.decision,
-    changed: r.output !== null,
-    findings: r.findings,
-    error: r.error,
-    ...(dryRun && r.output ? { diff: unifiedDiff(r.path, r.before, r.after) } : {}),
-  }));
+export interface ReportExtras {
+  /** Include each changed file's diff (--dry-run, --show-fixes). */
+  diffs: boolean;
+  /** check --show-fixes: the results of a dry fix run, whose diffs are given per file. */
+  fixes: FileResult[] | null;
+  refused: RefusedReport | null;
+}
+
+export function jsonReport(command: "check" | "fix" | "verify", dryRun: boolean, results: FileResult[], extras: ReportExtras = { diffs: dryRun, fixes: null, refused: null }): JsonReport {
+  const fixes = new Map((extras.fixes ?? []).map((r) => [r.path, r]));
+  const files = results.map((r) => {
+    const diffOf = fixes.get(r.path) ?? (extras.diffs ? r : null);
+    return {
+      path: r.path,
+      decision: r.decision,
+      changed: r.output !== null,
+      findings: r.findings,
+      error: r.error,
+      skipped: r.skipped ?? [],
+      ...(diffOf?.output ? { diff: unifiedDiff(r.path, diffOf.before, diffOf.after) } : {}),
+    };
+  });
   return {
     version: JSON_REPORT_VERSION,
     command,
@@ -39,7 +74,9 @@ export function jsonReport(command: "check" | "fix" | "verify", dryRun: boolean,
       findings: results.reduce((n, r) => n + r.findings.filter((f) => !f.fixed).length, 0),
       fixed: results.reduce((n, r) => n + r.findings.filter((f) => f.fixed).length, 0),
       errors: results.filter((r) => r.error).length,
+      skipped: results.reduce((n, r) => n + (r.skipped?.length ?? 0), 0),
     },
     files,
+    ...(extras.refused ? { refused: extras.refused } : {}),
   };
 }

@@ -1,5 +1,7 @@
-// The human report: findings as `path:line:col: CODE message`, and what `fix` changed, per file.
+// The human report: findings as `path:line:col: CODE [mark] message`, and what `fix` changed,
+// per file, and why; places left as they are.
 import type { FileResult, Finding } from "../engine";
+import { MARKS } from "./summary";
 
 export interface Style {
   color: boolean;
@@ -7,11 +9,15 @@ export interface Style {
 
 const paint = (on: boolean, code: string, s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
 
+/** `[*]` safe fix, `[-]` unsafe fix (only with --unsafe-fixes), nothing: no fix. */
+function mark(f: Finding): string {
+  return f.applicability ? ` ${MARKS[f.applicability]}` : "";
+}
+
 export function findingLine(path: string, f: Finding, style: Style): string {
   const where = paint(style.color, "1", `${path}:${f.line}:${f.column}:`);
   const code = paint(style.color, f.fixed ? "32" : "31", f.code);
-  const mark = f.fixed ? " (fixed)" : f.applicability === "safe" ? " [*]" : f.applicability === "unsafe" ? " [-]" : "";
-  return `${where} ${code}${mark} ${f.message}`;
+  return `${where} ${code}${f.fixed ? " (fixed)" : mark(f)} ${f.message}`;
 }
 
 export function errorLine(result: FileResult, style: Style): string {
@@ -19,17 +25,27 @@ export function errorLine(result: FileResult, style: Style): string {
   return `${paint(style.color, "1", `${result.path}:${e.line}:${e.column}:`)} ${paint(style.color, "31", "error:")} ${e.message}`;
 }
 
-/** `fix`'s account of one changed file: the decision and why, then each fix. */
+/** `fix`'s account of one changed file: the decision and why, then each fix with its safety. */
 export function fixSummary(result: FileResult, style: Style, dryRun: boolean): string[] {
   const fixed = result.findings.filter((f) => f.fixed);
   const verb = dryRun ? "would fix" : "fixed";
   const head = `${paint(style.color, "1", result.path)}: ${verb} ${fixed.length} (${decisionText(result)})`;
-  return [head, ...fixed.map((f) => `  ${f.line}:${f.column} ${f.code} ${f.message}`)];
+  return [head, ...fixed.map((f) => `  ${f.line}:${f.column} ${f.code}${mark(f)} ${f.message}`)];
 }
 
 /** `fix`'s account of a file it treated as an application or library but did not change. */
 export function unchangedLine(result: FileResult, style: Style): string {
   return `${paint(style.color, "1", result.path)}: unchanged (${decisionText(result)})`;
+}
+
+/** The places of the file left as they are, under its account: `  9:5 note: left as it is: ...`. */
+export function skipLines(result: FileResult): string[] {
+  return (result.skipped ?? []).map((s) => `  ${s.line}:${s.column} note: ${s.reason}`);
+}
+
+/** The same, as `check` lists them among the findings: `path:9:5: note: left as it is: ...`. */
+export function skipNotes(result: FileResult): string[] {
+  return (result.skipped ?? []).map((s) => `${result.path}:${s.line}:${s.column}: note: ${s.reason}`);
 }
 
 function decisionText(result: FileResult): string {

@@ -82,8 +82,12 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-/** The environment of a run: the fork counter on PYTHONPATH, logging to `logFile`. */
-function pythonEnv(opts: RunPythonOptions, logFile: string): NodeJS.ProcessEnv {
+/** The environment of a run, and the fork log it writes to. */
+function pythonEnvironment(opts: RunPythonOptions): { env: NodeJS.ProcessEnv; logDir: string; logFile: string } {
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-forks-"));
+  const logFile = path.join(logDir, "forks.log");
+  fs.writeFileSync(logFile, "");
+
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
     if (key.startsWith("SPAWNSAFE_") && key !== "SPAWNSAFE_PYTHON") delete env[key];
@@ -100,29 +104,12 @@ function pythonEnv(opts: RunPythonOptions, logFile: string): NodeJS.ProcessEnv {
   env.PYTHONHASHSEED = "0";
   env.SPAWNSAFE_FORK_LOG = logFile;
   if (opts.method) env.SPAWNSAFE_START_METHOD = opts.method;
-  return env;
-}
-
-function readForkLog(logDir: string, logFile: string): { forkLog: string[]; forks: number; forkserverForks: number } {
-  let forkLog: string[] = [];
-  try {
-    forkLog = fs
-      .readFileSync(logFile, "utf8")
-      .split("\n")
-      .filter((line) => line.length > 0);
-  } finally {
-    fs.rmSync(logDir, { recursive: true, force: true });
-  }
-  const forkserverForks = forkLog.filter((line) => line.split("\t")[2] === "forkserver").length;
-  return { forkLog, forks: forkLog.length, forkserverForks };
+  return { env, logDir, logFile };
 }
 
 export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {}): PythonRun {
   const timeoutSec = opts.timeoutSec ?? 30;
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-forks-"));
-  const logFile = path.join(logDir, "forks.log");
-  fs.writeFileSync(logFile, "");
-  const env = pythonEnv(opts, logFile);
+  const { env, logDir, logFile } = pythonEnvironment(opts);
 
   // detached: the child leads a new process group (setsid), so every descendant
   // (pool workers, manager servers, resource trackers, forkservers) can be killed
@@ -149,42 +136,64 @@ export function runPython(cwd: string, entry: string, opts: RunPythonOptions = {
     throw result.error;
   }
 
-  return { stdout: result.stdout ?? "", stderr: result.stderr ?? "", status: result.status, timedOut, ...readForkLog(logDir, logFile) };
+  return finished(result.stdout ?? "", result.stderr ?? "", result.status, timedOut, logDir, logFile);
 }
 
-/** runPython without blocking: several programs can run at once. */
-export function runPythonAsync(cwd: string, entry: string, opts: RunPythonOptions = {}): Promise<PythonRun> {
+function finished(stdout: string, stderr: string, status: number | null, timedOut: boolean, logDir: string, logFile: string): PythonRun {
+  let forkLog: string[] = [];
+  try {
+    forkLog = fs
+      .readFileSync(logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.length > 0);
+  } finally {
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
+  const forkserverForks = forkLog.filter((line) => line.split("\t")[2] === "forkserver").length;
+  return { stdout, stderr, status, forks: forkLog.length, timedOut, forkserverForks, forkLog };
+}
+
+/**
+ * Runs a program that is expected to fail, and stops it (its whole process group) as soon
+ * as its stderr shows `failure`, instead of waiting out a hang: a program broken under spawn
+ * often prints the error in a child and then waits forever for it. The timeout still
+ * applies when the text never comes. `timedOut` is false when the text came.
+ */
+export function runPythonUntil(cwd: string, entry: string, failure: string | null, opts: RunPythonOptions = {}): Promise<PythonRun> {
   const timeoutSec = opts.timeoutSec ?? 30;
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-forks-"));
-  const logFile = path.join(logDir, "forks.log");
-  fs.writeFileSync(logFile, "");
-  const child = spawn(pythonExecutable(), [entry, ...(opts.args ?? [])], { cwd, env: pythonEnv(opts, logFile), stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child.pid);
-  }, Math.max(1, Math.round(timeoutSec * 1000)));
+  const { env, logDir, logFile } = pythonEnvironment(opts);
   return new Promise((resolve, reject) => {
+    const child = spawn(pythonExecutable(), [entry, ...(opts.args ?? [])], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const stop = () => killGroup(child.pid);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, Math.max(1, Math.round(timeoutSec * 1000)));
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+      if (failure !== null && stderr.includes(failure)) stop();
+    });
     child.on("error", (e) => {
       clearTimeout(timer);
       fs.rmSync(logDir, { recursive: true, force: true });
       reject(e);
     });
-    let status: number | null = null;
-    // Left-over daemons of the program's group, which may hold its pipes open, go when it exits.
-    child.on("exit", (code) => {
-      status = code;
-      killGroup(child.pid);
-    });
-    child.on("close", () => {
+    child.on("close", (status) => {
       clearTimeout(timer);
-      resolve({ stdout, stderr, status: timedOut ? null : status, timedOut, ...readForkLog(logDir, logFile) });
+      // Left-over daemons (pool workers, resource trackers) go with the group.
+      killGroup(child.pid);
+      resolve(finished(stdout, stderr, status, timedOut && !(failure !== null && stderr.includes(failure)), logDir, logFile));
     });
   });
+}
+
+/** runPython without blocking: several programs can run at once. */
+export function runPythonAsync(cwd: string, entry: string, opts: RunPythonOptions = {}): Promise<PythonRun> {
+  return runPythonUntil(cwd, entry, null, opts);
 }
 
 // Files of a fixture folder that describe the case rather than belong to the project.

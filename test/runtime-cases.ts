@@ -1,20 +1,26 @@
 // The judge of a rewrite is CPython: every runnable fixture runs under python3 before and
 // after `spawnsafe fix`; after it, the same stdout, exit status 0, and no os.fork() call.
+// The cases are split in shards (runtime-N.slow.test.ts), each a test file of its own, so
+// that the test command runs them side by side: most of a case's time is spent waiting for
+// its processes to start and stop.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { copyFixtureToScratch, runPython as runPythonIn } from "./helpers/python";
-import { spawnsafe } from "./helpers/cli";
+import { copyFixtureToScratch, runPython as runPythonIn, runPythonUntil } from "./helpers/python";
+import { cli } from "./helpers/cli";
 import { copyProjectToScratch, projectCommand } from "./helpers/project";
 import { fixtureCases, isProjectCase, type FixtureCase } from "./fixture-cases";
 
-for (const c of fixtureCases()) {
-  if (c.options.run === false) continue;
-  test(`runtime ${c.group}/${c.name}`, () => runCase(c));
+/** Declares the runtime tests of shard `shard` (1-based) of `shards`. */
+export function runtimeTests(shard: number, shards: number): void {
+  const runnable = fixtureCases().filter((c) => c.options.run !== false);
+  runnable.forEach((c, i) => {
+    if (i % shards === shard - 1) test(`runtime ${c.group}/${c.name}`, () => runCase(c));
+  });
 }
 
-function runCase(c: FixtureCase): void {
+async function runCase(c: FixtureCase): Promise<void> {
   const { timeout, forksBefore, hangsBefore, failsBefore } = c.options;
   // A project case runs its tree as users do (a script, `python -m`, a console script).
   const scratch = isProjectCase(c) ? copyProjectToScratch(c) : copyFixtureToScratch(c.dir, c.options.path);
@@ -41,12 +47,13 @@ function runCase(c: FixtureCase): void {
     if (failsBefore) {
       // The hazard is real: the unfixed program, with spawn (or failsBeforeUnder) as the default method, breaks.
       const method = c.options.failsBeforeUnder;
-      const broken = runPython(scratch, entry, { args, timeoutSec: Math.min(timeout, 20), method });
+      // Stopped as soon as the failure shows: many such programs then hang.
+      const broken = await runPythonUntil(scratch, entry, failsBefore, { args, timeoutSec: Math.min(timeout, 20), method, pythonPath: command.pythonPath });
       assert.ok(broken.timedOut || broken.stderr.includes(failsBefore), `expected "${failsBefore}" under ${method} before the fix:\n${broken.stderr}`);
     }
 
     const flags = isProjectCase(c) ? c.options.flags : ["--mode", c.options.mode, "--method", c.options.method, ...(c.options.unsafeFixes ? ["--unsafe-fixes"] : [])];
-    const fix = spawnsafe(["fix", ...flags, "."], scratch);
+    const fix = await cli(["fix", ...flags, "."], scratch);
     assert.equal(fix.status, 0, `spawnsafe fix failed:\n${fix.stdout}${fix.stderr}`);
 
     const after = runPython(scratch, entry, { args, timeoutSec: timeout });

@@ -1,0 +1,45 @@
+// Why a file that creates processes from the default context is left as it is: the program
+// already chose a start method. default-start-method (SPS102) and default-context-in-library
+// (SPS103) stand down for a file that calls `set_start_method`; where no finding of its own
+// speaks of that call (SPS104, SPS105, SPS107 do), the report says why nothing was done, so
+// a reader of the report does not take silence for "checked and fine".
+import type { ModuleFacts } from "./python/module";
+import type { Decision, Options } from "./transform";
+
+export interface Skip {
+  line: number;
+  column: number;
+  reason: string;
+}
+
+/** Findings that already speak of a `set_start_method` call on their line. */
+const CALL_FINDINGS = new Set(["SPS104", "SPS105", "SPS107"]);
+
+export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<Options, "method">, findings: Array<{ code: string; line: number }>): Skip[] {
+  if (decision.role !== "app" && decision.role !== "library") return [];
+  if (module.startMethodCalls.length === 0) return [];
+  const sites = module.sites.filter((s) => s.method === "default" && s.via.form !== "context").length;
+  if (sites === 0) return [];
+  const spoken = new Set(findings.filter((f) => CALL_FINDINGS.has(f.code)).map((f) => f.line));
+  const what = `(${sites} creation site${sites === 1 ? "" : "s"} on the default context)`;
+  const skips: Skip[] = [];
+  for (const call of module.startMethodCalls) {
+    const at = module.lines.position(call.node.startIndex);
+    if (spoken.has(at.line)) continue;
+    let reason: string;
+    if (call.method === null) {
+      reason = `left as it is: this \`set_start_method\` picks its method at run time, which spawnsafe cannot read; the file's processes ${what} are not changed`;
+    } else if (call.method === "default") {
+      reason = `left as it is: \`set_start_method\` is called without a method; the file's processes ${what} are not changed`;
+    } else if (decision.role === "app" && call.method === options.method) {
+      // Already migrated: nothing to say.
+      continue;
+    } else if (decision.role === "app") {
+      reason = `left as it is: the program already chooses "${call.method}" here, so "${options.method}" is not set over it`;
+    } else {
+      reason = `left as it is: the start method chosen here ("${call.method}") applies only when this module runs as a program; imported, its processes ${what} follow the importing program's method`;
+    }
+    skips.push({ line: at.line, column: at.column, reason });
+  }
+  return skips;
+}
