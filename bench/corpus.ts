@@ -174,6 +174,22 @@ export function writeRelevantCorpus(dest: string, count: number): string[] {
   return written;
 }
 
+/**
+ * Writes one module of about `bytes` that names the API everywhere: the modules of the
+ * "relevant" corpus (each a stdlib module with a snippet that creates processes appended)
+ * one after another, their `from __future__` lines left out (they must open a module).
+ */
+export function writeBigModule(file: string, corpus: string[], bytes: number): number {
+  let out = "";
+  for (const f of corpus) {
+    if (out.length >= bytes) break;
+    out += fs.readFileSync(f, "utf8").replace(/^from __future__ import[^\n]*\n/gm, "") + "\n";
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, out);
+  return Buffer.byteLength(out);
+}
+
 /** The files python3 compiles (its own verdict), in one python3 run. */
 function compilable(files: string[]): Set<string> {
   const script = [

@@ -516,7 +516,7 @@ function machineReport(args: RunArgs, result: RunResult, fixes: RunResult | null
   }
 }
 
-/** Said once per run: CPython could not check the rewrites (src/fix/cpython.ts). */
+/** Said once per run: CPython could not check the rewrites (src/judge.ts). */
 function reportNotices(result: RunResult): void {
   for (const notice of result.notices ?? []) err(notice);
 }

@@ -3,12 +3,14 @@
 import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, parsePython, type Encoding } from "./parse";
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
-import { decideRole } from "./project/role";
-import { directStarts, mayCallStartingFunction, moduleLevelCode, type DirectStart } from "./project/project";
+import { WordIndex } from "./python/words";
+import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python/gate";
+import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
+import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
-import { isNotebook, notebookSource } from "./project/notebook";
+import { isNotebook, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { reportsOf, type Applicability, type Decision, type FileInfo, type Options, type Transform } from "./transform";
+import { reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 
@@ -48,8 +50,10 @@ export interface FileResult {
   passes: number;
   /** The module's functions that create processes themselves (for the project model). */
   starts?: DirectStart[];
+  /** Its module-level names bound to other modules' names (for the project model's re-exports). */
+  aliases?: Record<string, string>;
   /**
-   * The file's error may be CPython's to tell (src/fix/cpython.ts), which compiles the original:
+   * The file's error may be CPython's to tell (src/judge.ts), which compiles the original:
    * "unparsed", tree-sitter could not parse it (`error` says where): a syntax error if CPython
    * rejects it too, else a form spawnsafe's parser misses; "failed", a fix went wrong (a
    * spawnsafe bug, unless CPython rejects the original: then it was broken to begin with).
@@ -60,30 +64,13 @@ export interface FileResult {
   skipped?: Skip[];
 }
 
-/** Every name a transform looks up, searched for in the analysis's own pass over the text. */
-const WORDS = [...new Set(transforms.flatMap((t) => t.words ?? []))];
-
-/** ESLint and ruff stop at 10 passes; more means fixes that undo each other, a bug. */
+/**
+ * ruff gives up after 100 passes, ESLint after 10; spawnsafe's fixes settle in two or three
+ * (a guard, then the start method inside it). More means fixes that undo each other: a bug.
+ */
 const MAX_PASSES = 10;
 
-/**
- * A file can only have findings if it names multiprocessing (or torch.multiprocessing),
- * ProcessPoolExecutor or fork, or if the code that runs when it runs (module level, main
- * guard) may call a project function that starts processes: every other file is not parsed.
- */
-const RELEVANT = /multiprocessing|ProcessPoolExecutor|\bfork(?:pty)?\b/;
-/** The words of RELEVANT, looked for in a file's bytes before it is decoded. */
-const RELEVANT_WORDS = ["multiprocessing", "ProcessPoolExecutor", "fork"];
-
-/** The file's bytes hold one of RELEVANT's words: a superset of RELEVANT, told without decoding. */
-export function mentionsApi(bytes: Buffer): boolean {
-  return RELEVANT_WORDS.some((word) => bytes.includes(word));
-}
 const NOT_RELEVANT: Decision = { role: "none", reason: "does not mention multiprocessing" };
-
-export function mayNeedParsing(text: string, file: FileInfo, context: ModuleContext): boolean {
-  return RELEVANT.test(text) || mayCallStartingFunction(moduleLevelCode(text), context.startingFunctions, context.packageName, file.project?.module ?? null);
-}
 
 interface Pending {
   transform: Transform;
@@ -99,9 +86,8 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   // Most files of a tree never name the API: checked on the bytes, without decoding them
-  // (unless the project has functions that start processes, which any file may call).
-  const noStarts = Object.keys(context.startingFunctions).length === 0;
-  if (noStarts && !mentionsApi(bytes) && isDecodable(bytes)) {
+  // (unless the project has names that lead to the API or start processes: src/python/gate.ts).
+  if (!projectMatters(context) && !mentionsApi(bytes) && isDecodable(bytes)) {
     result.decision = NOT_RELEVANT;
     return result;
   }
@@ -115,13 +101,15 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     return result;
   }
   result.before = result.after = text;
-  if (!mayNeedParsing(text, file, context)) {
+  // Only a project with names to follow needs every word of the text; the API's words are found by a string search.
+  const words = projectMatters(context) ? new WordIndex(text) : undefined;
+  if (!mayHaveFindings(text, context, words)) {
     result.decision = NOT_RELEVANT;
     return result;
   }
   const tree = parsePython(text);
   const error = firstSyntaxError(tree);
-  if (error && !RELEVANT.test(text)) {
+  if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
     // names no API itself. tree-sitter's grammar misses a few rare forms CPython accepts, so
     // a parse error here is no proof of a broken file: left alone, not reported.
@@ -134,9 +122,12 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.askCPython = "unparsed";
     return result;
   }
-  let module = analyzeModule(text, tree, context, WORDS);
+  let module = analyzeModule(text, tree, context, words);
   result.decision = decideRole(module, file, options);
-  if (file.project?.module) result.starts = directStarts(module, file.project.module, file.path);
+  if (file.project?.module) {
+    result.starts = directStarts(module.model, module.sites, module.starts, file.project.module, file.path, (i) => module.lines.position(i).line);
+    result.aliases = moduleAliases(module.model);
+  }
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options);
@@ -170,7 +161,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
-    module = analyzeModule(next, nextTree, context, WORDS);
+    module = analyzeModule(next, nextTree, context);
     pending = findingsOf(module, file, options);
     result.passes = pass;
   }
@@ -199,6 +190,7 @@ function withSkips(result: FileResult, module: ModuleFacts, options: Options): F
 function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pending[] {
   const decision = decideRole(module, file, options);
   const suppressions = suppressionsOf(module);
+  const hazards = hazardsOf({ module, file, options, decision, hazards: [] }, suppressions);
   const pending: Pending[] = [];
   const finding = (transform: Transform, startIndex: number, endIndex: number, message: string, edits: Edit[] | null, applicability: Applicability = "safe"): Pending => {
     const start = module.lines.position(startIndex);
@@ -222,7 +214,7 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
   };
   for (const transform of transforms) {
     if (options.ignore?.includes(transform.code)) continue;
-    for (const { node, message, fix, applicability } of reportsOf(transform, { module, file, options, decision })) {
+    for (const { node, message, fix, applicability } of reportsOf(transform, { module, file, options, decision, hazards: transform.hazard ? [] : hazards })) {
       const f = finding(transform, node.startIndex, node.endIndex, message, fix, applicability);
       if (!suppress(suppressions, f.finding)) pending.push(f);
     }
@@ -236,6 +228,26 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     pending.push(finding(unusedSuppression, s.start, s.end, `This suppression silences no ${what} on its line; remove it`, null));
   }
   return pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
+}
+
+/**
+ * The findings of the hazard transforms (Transform.hazard) that have no fix and that neither
+ * a suppression on their line nor the configuration silences, by line. Notebooks have none: they are never
+ * fixed, and their lines are the joined cells'.
+ */
+function hazardsOf(context: Omit<CheckContext, "report">, suppressions: Map<number, Suppression>): Hazard[] {
+  if (isNotebook(context.file.path)) return [];
+  const hazards: Hazard[] = [];
+  for (const transform of transforms) {
+    if (!transform.hazard || context.options.ignore?.includes(transform.code)) continue;
+    for (const { node, fix } of reportsOf(transform, context)) {
+      // A hazard its own fix removes in this pass is no hazard for the next.
+      if (fix) continue;
+      const line = context.module.lines.position(node.startIndex).line;
+      if (!silences(suppressions, line, transform.code)) hazards.push({ code: transform.code, line });
+    }
+  }
+  return hazards.sort((a, b) => a.line - b.line);
 }
 
 /** A fix `fix` applies: a safe one, or an unsafe one with --unsafe-fixes. */
@@ -265,11 +277,11 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     result.error = { message: `not a readable notebook: ${(err as Error).message}`, line: 1, column: 1 };
     return result;
   }
-  if (!RELEVANT.test(source.text)) {
+  if (!mayHaveFindings(source.text, NO_CONTEXT)) {
     result.decision = { role: "none", reason: "does not mention multiprocessing" };
     return result;
   }
-  const module = analyzeModule(source.text, undefined, NO_CONTEXT, WORDS);
+  const module = analyzeModule(source.text, undefined, NO_CONTEXT);
   result.decision = decideRole(module, file, options);
   result.findings = findingsOf(module, file, options).map(({ finding }) => {
     const from = source.origins[finding.line - 1];

@@ -5,15 +5,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { hasInitPy, pathInside } from "./project/paths";
-import { mayNeedParsing, mentionsApi, type FileResult } from "./engine";
-import { contextOf, mayCallStartingFunction, type DirectStart } from "./project/project";
+import type { FileResult } from "./engine";
+import { mayHaveFindings, mayUseProjectNames, mentionsApi, projectMatters } from "./python/gate";
+import type { DirectStart } from "./python/summary";
+import type { ModuleContext } from "./python/module";
+import { contextOf } from "./project/project";
+import { NO_EXPORTS, type ProjectExports } from "./project/starts";
 import { ResultCache } from "./project/cache";
 import { processIsolated } from "./isolate";
 import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { Judge, judgeResults } from "./fix/cpython";
+import { Judge, judgeResults } from "./judge";
 import type { FileInfo, Options } from "./transform";
 
 export interface RunRequest {
@@ -160,7 +164,7 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-type StartingFunctions = Record<string, Record<string, string[]>>;
+type Exports = Record<string, ProjectExports>;
 
 /**
  * Reads every file on the main thread, then processes them in two rounds. First the files
@@ -182,14 +186,14 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   const infos = files.map((f, i) => ({ ...fileInfo(f, displayPath(f), plan.isPackageDir), project: setups[i].facts }));
   const cache = request.cache ? new ResultCache(request.cache) : null;
   const jobOf = (i: number): Job => ({ info: infos[i], bytes: originals[i]!, options: setups[i].options, root: setups[i].root, scope: setups[i].scope });
-  const contextFor = (i: number, starts: StartingFunctions) => contextOf(starts[setups[i].root] ?? {}, setups[i].scope);
+  const contextFor = (i: number, known: Exports) => contextOf(known[setups[i].root] ?? NO_EXPORTS, setups[i].scope);
   // Everything the engine is given but the bytes: what a file's result is cached under.
-  const keyOf = (i: number, starts: StartingFunctions) =>
-    hash("sha1", `${JSON.stringify([infos[i], setups[i].options, setups[i].scope, request.fix])}\0${contextKey(contextFor(i, starts).startingFunctions)}`, "base64");
+  const keyOf = (i: number, starts: Exports) =>
+    hash("sha1", `${JSON.stringify([infos[i], setups[i].options, setups[i].scope, request.fix])}\0${contextKey(contextFor(i, starts))}`, "base64");
   const cached = (i: number, key: string) => cache?.get(setups[i].root, files[i], key) ?? null;
   // A file tree-sitter could not parse is judged by CPython after the run: its result is not kept.
   const keep = (i: number, key: string, result: FileResult) => !result.askCPython && cache?.set(setups[i].root, files[i], key, result);
-  const settle = (i: number, starts: StartingFunctions, result: FileResult) => {
+  const settle = (i: number, starts: Exports, result: FileResult) => {
     results[i] = result;
     if (cache) keep(i, keyOf(i, starts), result);
   };
@@ -210,7 +214,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
       }
     });
   /** processRound, with the results kept in the cache taken from it (and the others kept there). */
-  const round = async (indices: number[], starts: StartingFunctions, onResult: () => void): Promise<FileResult[] | null> => {
+  const round = async (indices: number[], starts: Exports, onResult: () => void): Promise<FileResult[] | null> => {
     // Each key worked out once: a hash of the file's treatment, on every file of the round.
     const keys = cache ? indices.map((i) => keyOf(i, starts)) : [];
     const out: (FileResult | null)[] = indices.map((i, k) => (cache ? cached(i, keys[k]) : null));
@@ -232,16 +236,16 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
    * here at once, unparsed.
    */
   const queueOrSettle = (i: number, again: number[]) => {
-    const context = contextFor(i, plan.startingFunctions);
-    if (Object.keys(context.startingFunctions).length > 0 && mayNeedParsing(originals[i]!.toString("latin1"), infos[i], context)) again.push(i);
+    const context = contextFor(i, plan.exports);
+    if (projectMatters(context) && mayHaveFindings(originals[i]!.toString("latin1"), context)) again.push(i);
     else {
-      settle(i, plan.startingFunctions, processIsolated(infos[i], originals[i]!, setups[i].options, request.fix, context));
+      settle(i, plan.exports, processIsolated(infos[i], originals[i]!, setups[i].options, request.fix, context));
       tick();
     }
   };
   /** The last round: `again` with the model; `uncounted` of them were not counted in an earlier round. */
   const lastRound = async (again: number[], uncounted: number) => {
-    const computed = await round(again, plan.startingFunctions, () => {
+    const computed = await round(again, plan.exports, () => {
       if (uncounted-- > 0) tick();
     });
     if (!computed) return null;
@@ -253,9 +257,9 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   const roots = [...plan.projects.keys()];
   const models = roots.map((root) => cache?.model(plan.projects.get(root)!, plan.projectFiles.get(root)!) ?? null);
   if (cache && models.every((model) => model !== null)) {
-    roots.forEach((root, k) => plan.useStartingFunctions(root, models[k]!));
+    roots.forEach((root, k) => plan.useExports(root, models[k]!));
     const missed = files.map((_, i) => i).filter((i) => {
-      const kept = cached(i, keyOf(i, plan.startingFunctions));
+      const kept = cached(i, keyOf(i, plan.exports));
       if (kept) results[i] = kept;
       return !kept;
     });
@@ -274,22 +278,21 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   // Progress counts a file once, when its first result is in.
   const firstResults = await round(first, {}, tick);
   if (!firstResults) return null;
-  const directs = new Map<string, DirectStart[]>();
+  const known = new Map<string, { starts: DirectStart[]; aliases: Record<string, string> }>();
   first.forEach((i, k) => {
-    const starts = firstResults[k].starts;
-    if (starts) directs.set(files[i], starts);
+    const { starts, aliases } = firstResults[k];
+    if (starts) known.set(files[i], { starts, aliases: aliases ?? {} });
   });
   const index = new Map(files.map((f, i) => [f, i]));
-  plan.findStarts(directs, (file) => originals[index.get(file) ?? -1] ?? null);
+  plan.findStarts(known, (file) => originals[index.get(file) ?? -1] ?? null);
   roots.forEach((root) => cache?.setModel(plan.projects.get(root)!, plan.projectFiles.get(root)!));
 
   const again: number[] = [];
   first.forEach((i, k) => {
-    const context = contextFor(i, plan.startingFunctions);
-    // The first round saw no other module's functions: a file that may call one is processed again.
-    const starts = context.startingFunctions;
-    if (Object.keys(starts).length > 0 && mayCallStartingFunction(originals[i]!.toString("latin1"), starts, context.packageName)) again.push(i);
-    else settle(i, plan.startingFunctions, firstResults[k]);
+    const context = contextFor(i, plan.exports);
+    // The first round saw no other module's names: a file that may use one is processed again.
+    if (projectMatters(context) && mayUseProjectNames(originals[i]!.toString("latin1"), context)) again.push(i);
+    else settle(i, plan.exports, firstResults[k]);
   });
   for (const i of rest) queueOrSettle(i, again);
   // Files of the first round were counted then; the others count now.
@@ -297,13 +300,13 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   return lastRound(again, again.filter((i) => !firstSet.has(i)).length);
 }
 
-/** A digest of the starting functions a file sees, worked out once per view. */
+/** A digest of the project names a file sees, worked out once per view. */
 const contextKeys = new WeakMap<Record<string, string[]>, string>();
-function contextKey(startingFunctions: Record<string, string[]>): string {
-  let key = contextKeys.get(startingFunctions);
+function contextKey(context: ModuleContext): string {
+  let key = contextKeys.get(context.startingFunctions);
   if (key === undefined) {
-    key = Object.keys(startingFunctions).length === 0 ? "" : hash("sha1", JSON.stringify(startingFunctions), "base64");
-    contextKeys.set(startingFunctions, key);
+    key = hash("sha1", JSON.stringify([context.startingFunctions, context.aliases, context.packages]), "base64");
+    contextKeys.set(context.startingFunctions, key);
   }
   return key;
 }
@@ -311,20 +314,20 @@ function contextKey(startingFunctions: Record<string, string[]>): string {
 /** One round of jobs: in worker threads when there are enough, else here. Null when interrupted. */
 async function processRound(
   jobs: Job[],
-  startingFunctions: Record<string, Record<string, string[]>>,
+  projectExports: Exports,
   request: RunRequest,
   interrupted: () => boolean,
   onResult: () => void,
 ): Promise<FileResult[] | null> {
   const threads = Math.min(Math.max(1, Math.floor(request.jobs ?? defaultJobs())), jobs.length);
   if (threads > 1 && jobs.length >= MIN_FILES_FOR_WORKERS) {
-    return processInWorkers(jobs, startingFunctions, request.fix, threads, interrupted, onResult);
+    return processInWorkers(jobs, projectExports, request.fix, threads, interrupted, onResult);
   }
   const results: FileResult[] = [];
   for (const job of jobs) {
     await nextTurn();
     if (interrupted()) return null;
-    results.push(processIsolated(job.info, job.bytes, job.options, request.fix, contextOf(startingFunctions[job.root] ?? {}, job.scope)));
+    results.push(processIsolated(job.info, job.bytes, job.options, request.fix, contextOf(projectExports[job.root] ?? NO_EXPORTS, job.scope)));
     onResult();
   }
   return results;

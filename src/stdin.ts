@@ -6,7 +6,7 @@ import { excludeMatcher, isExcludedPath } from "./project/discover";
 import { processIsolated } from "./isolate";
 import { displayPath, fileInfo } from "./run";
 import type { FileResult } from "./engine";
-import { judgeResults } from "./fix/cpython";
+import { judgeResults } from "./judge";
 import type { FileInfo, Options } from "./transform";
 
 /** How stdin is named in reports when no --stdin-filename is given. */

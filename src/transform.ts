@@ -2,6 +2,7 @@
 import type { SyntaxNode } from "./parse";
 import type { ModuleFacts } from "./python/module";
 import type { Edit } from "./fix/edits";
+import { isNotebook } from "./notebook";
 
 export type Mode = "auto" | "app" | "lib";
 export type StartMethod = "spawn" | "forkserver";
@@ -65,11 +66,22 @@ export interface Report {
 /** "safe": shown to keep the program working; "unsafe": spawnsafe cannot tell. */
 export type Applicability = "safe" | "unsafe";
 
+/** A finding that makes the program fail under spawn, by code and line (see Transform.hazard). */
+export interface Hazard {
+  code: string;
+  line: number;
+}
+
 export interface CheckContext {
   module: ModuleFacts;
   file: FileInfo;
   options: Options;
   decision: Decision;
+  /**
+   * The file's hazards: the findings of transforms marked `hazard` that no suppression or
+   * configuration silences, by line. Empty while the hazard transforms themselves run.
+   */
+  hazards: Hazard[];
   report(finding: Report): void;
 }
 
@@ -83,10 +95,11 @@ export interface Transform {
   summary: string;
   fix: Fixability;
   /**
-   * Names its check looks up in the module's text: searched for in the same pass as the
-   * analysis's own names, which costs less than a pass of their own.
+   * Its findings make a program fail once it runs under spawn (an unpicklable target, a
+   * global only the parent sets): the engine runs it first and hands its findings to every
+   * other transform as `hazards`, so that fixes that would move the file to spawn hold back.
    */
-  words?: string[];
+  hazard?: boolean;
   check(context: CheckContext): void;
 }
 
@@ -96,7 +109,7 @@ export function defineTransform(transform: Transform): Transform {
 
 /**
  * What a transform reports for the module, found once per module: the engine and the fixes
- * that look at other transforms' findings first (src/spawn-hazards.ts) share the result.
+ * that need the hazards first (src/engine.ts) share the result.
  */
 export function reportsOf(transform: Transform, context: Omit<CheckContext, "report">): Report[] {
   return context.module.index.memo(`reports:${transform.code}`, () => {
@@ -104,4 +117,40 @@ export function reportsOf(transform: Transform, context: Omit<CheckContext, "rep
     transform.check({ ...context, report: (r) => reports.push(r) });
     return reports;
   });
+}
+
+/** The end of the message of a finding whose fix the hazards hold back. */
+export function heldBack(hazards: Hazard[]): string {
+  const first = hazards[0];
+  const more = hazards.length > 1 ? ` and ${hazards.length - 1} more` : "";
+  return `; not fixed, since under spawn the program would fail (${first.code} on line ${first.line}${more})`;
+}
+
+/**
+ * Code that spawned and forkserver children never import, so they cannot find what it
+ * defines and never re-run its top level: a notebook (an IPython kernel's `__main__`), and a
+ * `__main__.py`, run by `python -m pkg` or `python dir/`, whose module spawn's child
+ * preparation skips.
+ */
+export function isNeverImported(file: FileInfo): boolean {
+  return isNotebook(file.path) || file.isMainModule;
+}
+
+/**
+ * A finding only a run can show (`spawnsafe verify`): a stable code, its documentation
+ * beside it in transforms/, and no static check. The static engine runs `transforms`
+ * (transforms/index.ts) only; these are listed by `rules` and `explain` and used by verify.
+ */
+export interface RuntimeRule {
+  /** Stable code, never reused (SPS3xx). */
+  code: string;
+  /** kebab-case name: the rule's file and documentation. */
+  name: string;
+  summary: string;
+  /** verify fixes nothing: always "never". */
+  fix: Fixability;
+}
+
+export function defineRuntimeRule(rule: RuntimeRule): RuntimeRule {
+  return rule;
 }

@@ -1,4 +1,4 @@
-// How a run uses CPython's verdicts (src/fix/cpython.ts), with a stand-in interpreter
+// How a run uses CPython's verdicts (src/judge.ts), with a stand-in interpreter
 // (test/helpers/fake-python.ts) so that no python3 is needed: a rewrite the judge rejects is
 // not written (fix, fix --dry-run, fix -), an original it rejects is an error left alone,
 // a file tree-sitter cannot parse is a syntax error only if the judge says so, one
@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { judge, judgeResults, Judge } from "../src/fix/cpython";
+import { judge, judgeResults, Judge } from "../src/judge";
 import type { FileResult } from "../src/engine";
 import { spawnsafe } from "./helpers/cli";
 import { fakePython } from "./helpers/fake-python";

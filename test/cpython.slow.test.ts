@@ -1,4 +1,4 @@
-// CPython's own verdicts (src/fix/cpython.ts) with the real python3: files tree-sitter reads
+// CPython's own verdicts (src/judge.ts) with the real python3: files tree-sitter reads
 // but CPython rejects are errors left alone, with CPython's message and position; forms
 // CPython accepts but tree-sitter's grammar misses are called what they are, not syntax errors.
 import { test } from "node:test";
@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
-import { judge } from "../src/fix/cpython";
+import { judge } from "../src/judge";
 import { GRAMMAR_FORMS } from "./grammar-forms";
 import { CPYTHON_LOOKUP } from "./codec-names";
 import { spawnsafe, resolvedPython } from "./helpers/cli";

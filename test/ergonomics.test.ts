@@ -56,7 +56,7 @@ test("--quiet: fix prints neither the per-file account nor the summary, but stil
   const r = await cli(["fix", "--quiet", "."], dir);
   assert.equal(r.status, 2);
   assert.match(r.stdout, /^forks\.py:2:7: SPS201 [^\n]*\n$/, "only what is left unfixed");
-  // CPython judges what tree-sitter cannot parse (src/fix/cpython.ts); without python3, tree-sitter's word stands.
+  // CPython judges what tree-sitter cannot parse (src/judge.ts); without python3, tree-sitter's word stands.
   if (resolvedPython()) assert.match(r.stderr, /^broken\.py:2:7: error: syntax error: invalid syntax \(CPython 3\.\d+\); file left untouched\n$/);
   else assert.match(r.stderr, /^spawnsafe: CPython was not asked[^\n]*\nbroken\.py:2:7: error: syntax error: missing \)\n$/);
   assert.equal(fs.readFileSync(path.join(dir, "app.py"), "utf8"), FIXED_APP);

@@ -30,6 +30,8 @@ export interface CaseOptions {
   exit: number | null;
   /** Project cases: command-line flags for `check` and `fix` (mode and method otherwise come from its configuration). */
   flags: string[];
+  /** Apply unsafe fixes too (--unsafe-fixes): for cases about a fix spawnsafe cannot prove safe. */
+  unsafeFixes: boolean;
 }
 
 export interface FixtureCase {
@@ -95,6 +97,7 @@ function readOptions(dir: string, input: string): CaseOptions {
     pythonPath: raw.pythonPath ?? [],
     exit: raw.exit ?? null,
     flags: raw.flags ?? [],
+    unsafeFixes: raw.unsafeFixes ?? false,
   };
 }
 

@@ -14,7 +14,7 @@ const UPDATE = process.env.UPDATE_SNAPSHOTS === "1";
 
 export function snapshotOf(result: FileResult): string {
   const lines = result.error ? [`error ${result.error.line}:${result.error.column} ${result.error.message}`] : [];
-  for (const f of result.findings) lines.push(`${f.line}:${f.column} ${f.code}${f.fixable ? " [*]" : ""} ${f.message}`);
+  for (const f of result.findings) lines.push(`${f.line}:${f.column} ${f.code}${mark(f)} ${f.message}`);
   return lines.join("\n") + "\n";
 }
 
@@ -51,7 +51,7 @@ function projectSnapshot(status: number | null, stdout: string, stderr: string):
     if (f.decision?.role === "none" && f.findings.length === 0 && !f.error) continue;
     lines.push(`${f.path}: ${f.decision ? `${f.decision.role} (${f.decision.reason})` : "no decision"}`);
     if (f.error) lines.push(`  error ${f.error.line}:${f.error.column} ${f.error.message}`);
-    for (const x of f.findings) lines.push(`  ${x.line}:${x.column} ${x.code}${x.fixable ? " [*]" : ""} ${x.message}`);
+    for (const x of f.findings) lines.push(`  ${x.line}:${x.column} ${x.code}${mark(x)} ${x.message}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -102,12 +102,14 @@ async function checkProject(c: FixtureCase): Promise<void> {
 function checkCase(c: FixtureCase): void {
   const input = fs.readFileSync(path.join(c.dir, c.input));
   const info = caseFileInfo(c);
-  const options = { mode: c.options.mode, method: c.options.method };
+  const options = { mode: c.options.mode, method: c.options.method, unsafeFixes: c.options.unsafeFixes };
 
   const checked = processFile(info, input, options, false);
   compareOrUpdate(path.join(c.dir, "findings.snap"), Buffer.from(snapshotOf(checked)), "findings");
 
   const fixed = processFile(info, input, options, true);
+  // Fixes that do not settle, or a rewrite that does not parse, are spawnsafe bugs: never a fixture's expectation.
+  assert.ok(!/spawnsafe bug/.test(fixed.error?.message ?? ""), `fix failed: ${fixed.error?.message}`);
   const outputFile = path.join(c.dir, "output.py");
   if (fixed.output) {
     compareOrUpdate(outputFile, fixed.output, "output.py");
@@ -132,4 +134,9 @@ function checkCase(c: FixtureCase): void {
   if (transform && !fs.existsSync(path.join(c.dir, "NO_FINDING"))) {
     assert.ok(checked.findings.some((f) => f.code === transform.code), `expected a ${transform.code} finding`);
   }
+}
+
+/** `[*]` for a safe fix, `[-]` for an unsafe one, nothing without a fix (as `check` prints them). */
+function mark(f: { applicability?: string | null; fixable: boolean }): string {
+  return f.applicability === "safe" ? " [*]" : f.applicability === "unsafe" ? " [-]" : "";
 }

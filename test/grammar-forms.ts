@@ -1,7 +1,7 @@
 // Valid Python that tree-sitter-python's grammar may or may not read: each form, the first
 // CPython 3.x that accepts it, and whether spawnsafe's parser reads it. A form it does not read
 // is reported as a gap of spawnsafe's parser (CPython accepts the file) and the file is left
-// alone, never called a syntax error (src/fix/cpython.ts). test/grammar.test.ts holds the
+// alone, never called a syntax error (src/judge.ts). test/grammar.test.ts holds the
 // parser to this table; test/cpython.slow.test.ts holds CPython to it and runs the CLI on each.
 // Found by comparing the two on generated and hand-written forms (PEP 646, 654, 695, 696, 701).
 

@@ -116,7 +116,7 @@ test("starting functions across files: every import form, re-exports, classes, m
     "driver.py": "from pkg.sub import api\nfrom pkg import uses\n\napi.via_module(1)\nuses.both()\nuses.made()\nuses.method()\n",
   });
   const project = build(dir);
-  const s = project.startingFunctions;
+  const s = project.exports.starts;
   assert.deepEqual(s["pkg.jobs.run_all"], ["pkg/jobs.py:7 multiprocessing.Pool"]);
   assert.deepEqual(s["pkg.run_all"], ["pkg.jobs.run_all", "pkg/jobs.py:7 multiprocessing.Pool"], "re-exported by __init__.py");
   assert.deepEqual(s["pkg.sub.api.via_module"], ["pkg.jobs.run_all", "pkg/jobs.py:7 multiprocessing.Pool"], "from .. import jobs");
@@ -143,9 +143,9 @@ test("a script's own directory is searched first; third-party and standard-libra
     "root_run.py": "import helpers\n\nhelpers.run_all(2)\n",
   });
   const project = build(dir);
-  assert.ok(project.startingFunctions["tools.run.go"], "tools/run.py's `helpers` is tools/helpers.py");
-  assert.equal(project.startingFunctions["tools.run.other"], undefined);
-  assert.equal(project.startingFunctions["helpers.run_all"], undefined, "the root's helpers.py starts nothing");
+  assert.ok(project.exports.starts["tools.run.go"], "tools/run.py's `helpers` is tools/helpers.py");
+  assert.equal(project.exports.starts["tools.run.other"], undefined);
+  assert.equal(project.exports.starts["helpers.run_all"], undefined, "the root's helpers.py starts nothing");
   const seen = (file: string) => analyzeModule(fs.readFileSync(path.join(dir, file), "utf8"), undefined, contextFor(project, path.join(dir, file)));
   assert.equal(seen("root_run.py").startingStatements.size, 0, "root_run.py's `helpers` is the root's");
 });
@@ -174,9 +174,9 @@ test("a 2000-file tree: only the modules that create processes are parsed, only 
   assert.equal(project.moduleOf.size, 2006);
   // app.cli.run_all: the name cli.py imports it under, which others may import from there.
   // app.__main__.main likewise; and every m*.main of app/.
-  const keys = Object.keys(project.startingFunctions).filter((k) => !/^app\.m\d+\./.test(k));
+  const keys = Object.keys(project.exports.starts).filter((k) => !/^app\.m\d+\./.test(k));
   assert.deepEqual(keys.sort(), ["app.__main__.main", "app.cli.main", "app.cli.run_all", "app.jobs.run_all"]);
-  assert.equal(Object.keys(project.startingFunctions).length - keys.length, 1000, "the main() of each app/m*.py");
+  assert.equal(Object.keys(project.exports.starts).length - keys.length, 1000, "the main() of each app/m*.py");
   assert.equal(project.parsed, 1, "app/jobs.py");
   // app/cli.py, app/__main__.py and the 1000 app/m*.py whose main() calls jobs.run_all.
   assert.equal(project.read, 1002);

@@ -6,13 +6,17 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { processFile } from "../src/engine";
-import { judge } from "../src/fix/cpython";
+import { judge } from "../src/judge";
 import { runBoth } from "./property/check";
 import { KNOWN } from "./property/known";
 import { resolvedPython } from "./helpers/cli";
 import { REPO_ROOT } from "./fixture-cases";
 
 const python = resolvedPython();
+
+test("the known failure classes of the property test each have their program", () => {
+  for (const known of KNOWN) assert.ok(fs.existsSync(path.join(REPO_ROOT, "test", "property", "known", known.reproducer)), known.reproducer);
+});
 
 for (const known of KNOWN) {
   test(`known property failure still shows: ${known.name} (test/property/known/${known.reproducer})`, async () => {

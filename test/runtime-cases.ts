@@ -52,7 +52,7 @@ async function runCase(c: FixtureCase): Promise<void> {
       assert.ok(broken.timedOut || broken.stderr.includes(failsBefore), `expected "${failsBefore}" under ${method} before the fix:\n${broken.stderr}`);
     }
 
-    const flags = isProjectCase(c) ? c.options.flags : ["--mode", c.options.mode, "--method", c.options.method];
+    const flags = isProjectCase(c) ? c.options.flags : ["--mode", c.options.mode, "--method", c.options.method, ...(c.options.unsafeFixes ? ["--unsafe-fixes"] : [])];
     const fix = await cli(["fix", ...flags, "."], scratch);
     assert.equal(fix.status, 0, `spawnsafe fix failed:\n${fix.stdout}${fix.stderr}`);
 

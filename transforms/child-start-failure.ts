@@ -1,5 +1,5 @@
 // SPS302: seen by `spawnsafe verify`: a spawned child failed before the user's code ran.
-import { defineRuntimeRule } from "../src/verify/rule";
+import { defineRuntimeRule } from "../src/transform";
 
 export const childStartFailure = defineRuntimeRule({
   code: "SPS302",

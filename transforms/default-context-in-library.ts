@@ -1,11 +1,10 @@
 // SPS103: library code creates processes or their objects from the default context.
 import { defineTransform } from "../src/transform";
-import type { CreationSite, ModuleFacts } from "../src/python/module";
-import { argument } from "../src/python/names";
-import { contextExpression, moduleReference } from "../src/fix/python";
-import { insert, replace, type Edit } from "../src/fix/edits";
-import type { StartMethod } from "../src/transform";
-import { heldBack, spawnHazards } from "../src/spawn-hazards";
+import { explicitContextFix } from "../src/fix/context";
+import { replace } from "../src/fix/edits";
+import { heldBack } from "../src/transform";
+import { contextDependence } from "../src/python/choices";
+import { moveApplicability } from "../src/python/crossing";
 
 export const defaultContextInLibrary = defineTransform({
   code: "SPS103",
@@ -18,13 +17,22 @@ export const defaultContextInLibrary = defineTransform({
     // A module that sets the start method itself has chosen (SPS107 reports it in a library).
     if (module.startMethodCalls.length > 0) return;
     // Under spawn the module's workers would fail (SPS202, SPS203, SPS206): no site is switched.
-    const hazards = spawnHazards(context);
+    const { hazards } = context;
+    // Code that reads the start method or tests for multiprocessing.Process would disagree
+    // with per-site contexts: the program's entry is where the method is set then.
+    const dependent = contextDependence(module)[0];
+    const disagreement = dependent
+      ? `; not fixed: \`${dependent.text.replace(/\s+/g, " ")}\` (line ${module.lines.position(dependent.startIndex).line}) answers for the default context, which per-site contexts leave behind. Set the start method once at the program's entry (its main guard, or the first statement of its console-script function) instead`
+      : null;
     for (const site of module.sites) {
       if (site.method !== "default" || site.via.form === "context") continue;
+      const safety = site.startsProcesses ? moveApplicability(module, [site]) : { applicability: "safe" as const, why: "" };
+      const fix = hazards.length || disagreement ? null : explicitContextFix(module, site, options.method);
       context.report({
         node: site.node,
-        message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context, which follows whatever start method the importing program set; take it from get_context("${options.method}")${hazards.length ? heldBack(hazards) : ""}`,
-        fix: hazards.length ? null : explicitContextFix(module, site, options.method),
+        message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context, which follows whatever start method the importing program set; take it from get_context("${options.method}")${hazards.length ? heldBack(hazards) : disagreement ?? (fix ? safety.why : "")}`,
+        fix,
+        applicability: safety.applicability,
       });
     }
     // `get_context()` with no method is the default context too.
@@ -40,51 +48,3 @@ export const defaultContextInLibrary = defineTransform({
   },
 });
 
-/** The edits that give one creation site an explicit context, or null where that is not safe. */
-export function explicitContextFix(module: ModuleFacts, site: CreationSite, method: StartMethod): Edit[] | null {
-  const via = site.via;
-  if (via.form === "factory") {
-    const callee = via.callee;
-    if (callee.type === "attribute") {
-      // multiprocessing.Pool -> multiprocessing.get_context("spawn").Pool
-      const object = callee.childForFieldName("object")!;
-      return [insert(object.endIndex, `.get_context("${method}")`)];
-    }
-    // Pool (from multiprocessing import Pool as P) -> multiprocessing.get_context("spawn").Pool
-    const member = site.kind === "ProcessSubclass" ? "Process" : site.kind;
-    const { text: ref, edits } = moduleReference(module, canonicalModule(via.module));
-    return [...edits, replace(callee.startIndex, callee.endIndex, `${contextExpression(ref, method)}.${member}`)];
-  }
-  if (via.form === "parameter") {
-    const call = site.node;
-    const args = call.childForFieldName("arguments");
-    if (!args || args.type !== "argument_list") return null;
-    const given = argument(call, via.keyword, via.position);
-    const { text: ref, edits } = moduleReference(module, via.module);
-    const value = contextExpression(ref, method);
-    if (given) {
-      // An explicit `mp_context=None`: replace the None.
-      return given.type === "none" ? [...edits, replace(given.startIndex, given.endIndex, value)] : null;
-    }
-    // With `**kwargs` the keyword may already be given: leave it to the user.
-    if (args.namedChildren.some((a) => a.type === "dictionary_splat")) return null;
-    const last = args.namedChildren.filter((a) => a.type !== "comment").pop();
-    const keyword = `${via.keyword}=${value}`;
-    if (!last) return [...edits, insert(args.startIndex + 1, keyword)];
-    const { lines, text } = module;
-    const after = text.slice(last.endIndex, args.endIndex - 1);
-    const comma = /^\s*,/.exec(after);
-    if (comma && lines.startsLine(last.startIndex) && /[\r\n]/.test(after)) {
-      // One argument a line with a trailing comma: the keyword gets a line of its own.
-      const nextLine = lines.lineEnd(last.endIndex + comma[0].length - 1);
-      return [...edits, insert(nextLine, `${lines.indentAt(last.startIndex)}${keyword},${module.lineBreak}`)];
-    }
-    return [...edits, insert(last.endIndex, `, ${keyword}`)];
-  }
-  return null;
-}
-
-/** `from torch.multiprocessing import Pool` keeps torch's module; everything else multiprocessing. */
-function canonicalModule(module: string): string {
-  return module.startsWith("torch.multiprocessing") ? "torch.multiprocessing" : "multiprocessing";
-}

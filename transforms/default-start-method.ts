@@ -1,11 +1,13 @@
 // SPS102: an application creates processes with the default start method.
-import { defineTransform } from "../src/transform";
+import { defineTransform, type CheckContext } from "../src/transform";
 import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import { insert, type Edit } from "../src/fix/edits";
-import { inheritedSyncObjects } from "./module-level-sync-object";
-import { missingGuardFix } from "./missing-main-guard";
-import { heldBack, spawnHazards } from "../src/spawn-hazards";
+import { missingGuardFix } from "../src/fix/guard";
+import { heldBack } from "../src/transform";
+import { startMethodChoices } from "../src/python/choices";
+import { moveApplicability } from "../src/python/crossing";
+import { endsInChosenContext } from "../src/python/summary";
 
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
@@ -15,26 +17,34 @@ export const defaultStartMethod = defineTransform({
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "app") return;
-    // Any set_start_method call is a choice already made: spawn or forkserver needs
-    // nothing, fork is the user's decision, a computed method cannot be judged.
-    if (module.startMethodCalls.length > 0) return;
+    // A set_start_method call that runs whenever the program does is a choice already made:
+    // spawn or forkserver needs nothing, fork is the user's decision, a computed method cannot
+    // be judged. One that runs only on some paths leaves the others on the default.
+    const choices = startMethodChoices(module);
+    if (choices.some((c) => c.condition === null)) return;
     const defaults = module.sites.filter((s) => s.method === "default");
-    if (defaults.length === 0) return;
+    if (defaults.length === 0) {
+      reportThroughProject(context, choices.length > 0);
+      return;
+    }
     const site = defaults.find((s) => s.startsProcesses) ?? defaults[0];
+    if (choices.length > 0) {
+      const first = choices[0];
+      const line = module.lines.position(first.call.node.startIndex).line;
+      context.report({
+        node: site.node,
+        message: `Processes are created with the default start method except where \`${first.call.node.text.replace(/\s+/g, " ")}\` runs (line ${line}, only ${first.condition}): every other path keeps the default (fork on Linux before Python 3.14, forkserver from 3.14). Choose the method for every path in the main guard; not fixed, since the choice made there is the program's`,
+        fix: null,
+      });
+      return;
+    }
     const guard = module.mainGuards[0];
-    // Workers that share a module-level Queue or Lock through fork inheritance would each
-    // get their own under spawn: switching the method would break the program (SPS106).
-    const shared = inheritedSyncObjects(module);
-    const breaksSharing = shared.length > 0;
     const firstStart = module.statements.find((s) => module.startingStatements.has(s));
-    // Targets spawn cannot pickle, globals only the parent sets, workers defined where
-    // children cannot import them (SPS202, SPS203, SPS206): under spawn the program fails.
-    const hazards = [
-      ...shared.map((s) => ({ code: "SPS106", line: module.lines.position(s.node.startIndex).line })),
-      ...spawnHazards(context),
-    ];
+    // Targets spawn cannot pickle, globals only the parent sets, objects workers share through
+    // fork inheritance (SPS202, SPS203, SPS106...): under spawn the program fails.
+    const hazards = context.hazards;
     let fix: Edit[] | null = null;
-    if (breaksSharing || hazards.length > 0) {
+    if (hazards.length > 0) {
       fix = null;
     } else if (context.file.isMainModule && firstStart && !(guard && guard.startIndex < firstStart.startIndex)) {
       // Spawned children never run a __main__.py: the call can stand at module level, just
@@ -48,27 +58,56 @@ export const defaultStartMethod = defineTransform({
       // those starts and fail. missing-main-guard (SPS101) guards them first; this finding
       // is fixed on the next pass (an empty fix is fixable but not applied now), and not at
       // all when they cannot be guarded.
-      fix = missingGuardFix(context) ? [] : null;
+      fix = missingGuardFix(module, context.file) ? [] : null;
     } else if (guard) {
       const { text: ref, edits } = startMethodReference(module);
       const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
       fix = call ? [...edits, call] : null;
     }
+    // The fix moves every process of the file to spawn: safe when each site is proved.
+    const safety = fix ? moveApplicability(module, defaults.filter((s) => s.startsProcesses)) : { applicability: "safe" as const, why: "" };
     context.report({
       node: site.node,
-      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${hazards.length ? heldBack(hazards) : ""}`,
+      message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${hazards.length ? heldBack(hazards) : safety.why}`,
       fix,
+      applicability: safety.applicability,
     });
   },
 });
 
+/**
+ * A program whose processes are all made by other modules of the project (`jobs.run_all()`
+ * under its main guard): the start method is set in its guard too, as projects do by hand
+ * when per-site contexts would disagree with what a library reads. The processes are another
+ * module's, whose proofs are not carried here: an unsafe fix.
+ */
+function reportThroughProject(context: CheckContext, conditional: boolean): void {
+  const { module, options } = context;
+  const guard = module.mainGuards[0];
+  // Processes made from a context the other module chose are not on the default start method.
+  const external = [...module.externalStarts.values()].filter((e) => !endsInChosenContext(e.chain)).sort((a, b) => a.node.startIndex - b.node.startIndex)[0];
+  if (!guard || !external || conditional || module.startingStatements.size > 0) return;
+  const { text: ref, edits } = startMethodReference(module);
+  const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
+  const fix = call && context.hazards.length === 0 ? [...edits, call] : null;
+  const chain = external.chain.join(" → ");
+  context.report({
+    node: external.node,
+    message: `Processes are created (${chain}) with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${context.hazards.length ? heldBack(context.hazards) : `; unsafe fix (applied with --unsafe-fixes): the processes are made in another module, whose proofs are not carried here`}`,
+    fix,
+    applicability: "unsafe",
+  });
+}
+
 /** `mp.set_start_method` through the module's own alias, the star-imported name, or a new import. */
 function startMethodReference(module: ModuleFacts): { text: string; edits: Edit[] } {
+  // The call goes first in the main guard: only an import above the guard is there by then.
+  const before = module.mainGuards[0]?.startIndex ?? Number.POSITIVE_INFINITY;
   for (const name of ["multiprocessing", "torch.multiprocessing"]) {
-    const existing = module.names.moduleReference(name);
+    const existing = module.model.moduleReference(name, before);
     if (existing) return { text: `${existing}.set_start_method`, edits: [] };
   }
-  if (module.names.hasStarImport("multiprocessing")) return { text: "set_start_method", edits: [] };
-  const { text, edits } = moduleReference(module, "multiprocessing");
+  if (module.model.hasStarImport("multiprocessing")) return { text: "set_start_method", edits: [] };
+  const { text, edits } = moduleReference(module, "multiprocessing", before);
   return { text: `${text}.set_start_method`, edits };
 }

@@ -1,5 +1,5 @@
 // SPS304: seen by `spawnsafe verify`: os.environ in a spawned child differs from the parent's.
-import { defineRuntimeRule } from "../src/verify/rule";
+import { defineRuntimeRule } from "../src/transform";
 
 export const environDiffers = defineRuntimeRule({
   code: "SPS304",

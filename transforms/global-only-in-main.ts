@@ -1,60 +1,41 @@
 // SPS203: a worker reads a module global that only the parent sets: under the main guard, or
 // through a `global` statement in a function it calls before starting processes. A spawned
 // child imports the module afresh and sees the import-time value, or no value at all.
-import { defineTransform } from "../src/transform";
-import { isNeverImported } from "./not-reimportable";
+import { defineTransform, isNeverImported } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
-import { isMainGuard, topLevelStatementOf, type ModuleFacts } from "../src/python/module";
-import { sameNode } from "../src/python/bindings";
-import { callsOf } from "../src/python/index";
-import {
-  bindingsOfName, classOfBase, definitionOf, hasStarImport, parameterNames, scopeBindings, unwrapPartial, workerUses, type NameBinding,
-} from "../src/python/workers";
+import type { ModuleFacts } from "../src/python/module";
+import { roleOf, sameNode } from "../src/python/bindings";
+import { callsNamed } from "../src/python/index";
+import { isNameRead } from "../src/python/globals";
+import { within } from "../src/python/scopes";
+import { classOfBase, definitionOf, placeOf, unwrapPartial, workerUses } from "../src/python/workers";
 
 export const globalOnlyInMain = defineTransform({
   code: "SPS203",
   name: "global-only-in-main",
   summary: "A worker reads a global that only the parent process assigns",
   fix: "never",
+  hazard: true,
   check(context) {
     const { module } = context;
     // Workers defined in a notebook or a __main__.py are not found at all in children: not-reimportable (SPS206).
     if (isNeverImported(context.file)) return;
     const workers = workerFunctions(module);
     if (workers.size === 0) return;
-    const moduleBindings = (name: string) => bindingsOfName(module, module.root, name);
-    const rebinders = runtimeRebinders(module, workers);
-    // Only a name the guard binds or a function rebinds can be stale by rebinding: staleReason looks at no other.
-    const guards = module.mainGuards.map((g) => [g.startIndex, g.endIndex]);
-    const rebound = (global: string) =>
-      rebinders.byName.has(global) ||
-      (module.index.wordPositions(global).some((at) => guards.some(([start, end]) => at >= start && at < end)) &&
-        moduleBindings(global).some((b) => b.inGuard));
-    const starImport = hasStarImport(module);
-    const mutations = new RuntimeMutations(module, workers);
+    const parent = new ParentChanges(module, workers);
     const reasons = new Map<string, string | null>();
     const reasonFor = (global: string): string | null => {
-      if (!reasons.has(global)) {
-        const reason =
-          (rebound(global) ? staleReason(module, global, moduleBindings, rebinders, starImport) : null) ??
-          mutationReason(module, global, moduleBindings, mutations);
-        reasons.set(global, reason);
-      }
+      if (!reasons.has(global)) reasons.set(global, staleReason(module, global, parent) ?? mutationReason(module, global, parent));
       return reasons.get(global)!;
     };
     for (const worker of workers.values()) {
       const name = workerName(worker);
-      const parameters = parameterNames(worker);
-      let locals: Set<string> | null = null;
       const seen = new Set<string>();
-      for (const read of reads(module, worker)) {
+      for (const read of globalReads(module, worker)) {
         const global = read.text;
-        if (seen.has(global) || parameters.has(global)) continue;
+        if (seen.has(global)) continue;
         const reason = reasonFor(global);
         if (!reason) continue;
-        // A name the worker binds itself is not the global (looked at only when it matters).
-        locals ??= localNames(worker);
-        if (locals.has(global)) continue;
         seen.add(global);
         context.report({ node: read, message: `Worker \`${name}\` reads \`${global}\`, which ${reason}`, fix: null });
       }
@@ -63,28 +44,31 @@ export const globalOnlyInMain = defineTransform({
 });
 
 /** Why a global read in a worker is missing or stale in a spawned child, or null. */
-function staleReason(
-  module: ModuleFacts,
-  global: string,
-  moduleBindings: (name: string) => NameBinding[],
-  rebinders: Rebinders,
-  starImport: boolean,
-): string | null {
+function staleReason(module: ModuleFacts, global: string, parent: ParentChanges): string | null {
+  const { model } = module;
   const line = (node: SyntaxNode) => module.lines.position(node.startIndex).line;
-  const bindings = moduleBindings(global);
-  const inGuard = bindings.filter((b) => b.inGuard);
-  const outside = bindings.filter((b) => !b.inGuard);
-  if (rebinders.setInWorkers.has(global)) return null;
-  const rebinder = rebinders.byName.get(global)?.[0];
+  const bindings = model.bindingsIn(model.scopes.module, global);
+  const direct = bindings.filter((b) => b.declaredIn === null);
+  const inGuard = direct.filter((b) => placeOf(model, b) === "mainGuard");
+  const outside = direct.filter((b) => placeOf(model, b) === "module");
+  const rebinders = bindings.filter((b) => b.declaredIn !== null);
+  // A worker that declares the global and sets it (an initializer, a lazy cache): the spawn-safe pattern.
+  if (rebinders.some((b) => parent.isWorker(b.declaredIn!.node))) return null;
+  // The parent rebinds it when it calls that function, or when the function itself goes on to start processes.
+  const rebinder = rebinders.find((b) => parent.calledByParent(b.declaredIn!.node) || parent.startsProcesses(b.declaredIn!.node));
   if (rebinder) {
-    const fn = rebinder.fn.childForFieldName("name")!.text;
-    const initial = outside.length ? `its import-time value` : `no value (NameError)`;
-    return `\`${fn}()\` rebinds at run time (line ${line(rebinder.declaration)}, \`global ${global}\`); a spawned child imports this module afresh and sees ${initial}. Pass it as an argument or set it in an initializer`;
+    const fn = model.index.field(rebinder.declaredIn!.node, "name")?.text ?? "<lambda>";
+    const declaration = declarationOf(module, rebinder.declaredIn!.node, global);
+    const initial = outside.length ? "its import-time value" : "no value (NameError)";
+    return `\`${fn}()\` rebinds at run time (line ${line(declaration ?? rebinder.node)}, \`global ${global}\`); a spawned child imports this module afresh and sees ${initial}. Pass it as an argument or set it in an initializer`;
   }
   if (inGuard.length === 0) return null;
+  // Bound in the `else:` (or `elif`) of the main guard, the path spawned children take: the program provides for them.
+  if (outside.some((b) => inGuardAlternative(module, b.node))) return null;
   if (outside.length === 0) {
-    if (starImport) return null;
-    const verb = inGuard[0].kind === "import" ? "imported" : inGuard[0].kind === "definition" ? "defined" : "assigned";
+    // A star import may bind it at import time too.
+    if (model.hasStarImport()) return null;
+    const verb = inGuard[0].kind === "import" ? "imported" : inGuard[0].kind === "def" || inGuard[0].kind === "class" ? "defined" : "assigned";
     return `is ${verb} only under the main guard (line ${line(inGuard[0].node)}); a spawned child imports this module without running the guard: NameError. Pass it as an argument or set it in an initializer`;
   }
   // The same import, or the same literal text assigned again, gives the same value.
@@ -94,19 +78,35 @@ function staleReason(
   return `is rebound under the main guard (line ${line(rebound[0].node)}); a spawned child sees the value assigned at import time (line ${line(outside[0].node)}). Pass it as an argument or set it in an initializer`;
 }
 
+/** Whether a node stands in the `elif` or `else` branch of a main guard. */
+function inGuardAlternative(module: ModuleFacts, node: SyntaxNode): boolean {
+  const statement = module.index.topLevelStatementOf(node);
+  if (!statement || !module.mainGuards.some((g) => g.id === statement.id)) return false;
+  return module.model.guardOf(node) === null;
+}
+
+/** The `global name` statement of a function. */
+function declarationOf(module: ModuleFacts, fn: SyntaxNode, name: string): SyntaxNode | null {
+  for (const keyword of module.index.keywords("global")) {
+    const statement = module.index.parent(keyword);
+    if (statement && within(statement, fn) && module.model.scopeOf(statement).node.id === fn.id && statement.namedChildren.some((n) => n.text === name)) return statement;
+  }
+  return null;
+}
+
 /** Why a global the parent changes in place before processes start is stale in a child, or null. */
-function mutationReason(module: ModuleFacts, global: string, moduleBindings: (name: string) => NameBinding[], mutations: RuntimeMutations): string | null {
-  const { byParent, inWorkers } = mutations.of(global);
-  if (inWorkers) return null;
+function mutationReason(module: ModuleFacts, global: string, parent: ParentChanges): string | null {
+  const { byParent, inWorkers } = parent.mutations(global);
   const change = byParent[0];
+  if (inWorkers || !change) return null;
   // Only an object the module makes at import time: the other cases are staleReason's, and
   // a module (`sys.path.append(...)`, `os.environ[...] = ...`) reaches spawned children
   // through spawn's own preparation or the environment.
-  if (!change) return null;
-  const bindings = moduleBindings(global).filter((b) => !b.inGuard);
-  if (!change || bindings.length === 0 || bindings.some((b) => b.kind === "import")) return null;
+  const bindings = module.model.bindingsIn(module.model.scopes.module, global).filter((b) => b.declaredIn === null && placeOf(module.model, b) === "module");
+  if (bindings.length === 0 || bindings.some((b) => b.kind === "import")) return null;
   const where = change.fn ? `\`${change.fn.childForFieldName("name")!.text}()\` changes` : "the main guard changes";
-  const text = change.node.text.split(/\r?\n/)[0];
+  // The statement on one line, comments left out: `(CONFIG .update(k=5))`.
+  const text = change.node.text.replace(/#[^\r\n]*/g, " ").replace(/\s+/g, " ").trim();
   return `${where} in place at run time (line ${module.lines.position(change.node.startIndex).line}, \`${text.length > 40 ? text.slice(0, 37) + "..." : text}\`); a spawned child imports this module afresh and sees its import-time value. Pass it as an argument or set it in an initializer`;
 }
 
@@ -123,13 +123,14 @@ interface Mutation {
 }
 
 /**
- * Changes in place to a module global that the parent makes before processes start: under
- * the main guard before its last process start, or in a function the parent calls (as for
- * `global` rebinding). Fork children inherit the changed object; spawned children import
- * the module again and see it as it was at import time. Found per name, when asked.
+ * What the parent does to module globals before processes start: changes in place under
+ * the main guard before its last process start, or in a function the parent calls (one
+ * called from outside itself and outside every worker). Fork children inherit the changed
+ * object; spawned children import the module again and see it as it was at import time.
  */
-class RuntimeMutations {
-  private readonly cache = new Map<string, { byParent: Mutation[]; inWorkers: boolean }>();
+class ParentChanges {
+  private readonly found = new Map<string, { byParent: Mutation[]; inWorkers: boolean }>();
+  private readonly called = new Map<number, boolean>();
   private lastStart: number | null = null;
 
   constructor(
@@ -137,42 +138,55 @@ class RuntimeMutations {
     private readonly workers: Map<number, SyntaxNode>,
   ) {}
 
-  of(name: string): { byParent: Mutation[]; inWorkers: boolean } {
-    let found = this.cache.get(name);
-    if (!found) {
-      found = this.find(name);
-      this.cache.set(name, found);
+  /** A function that starts processes itself (a creation site in its body). */
+  startsProcesses(fn: SyntaxNode): boolean {
+    return this.module.sites.some((s) => s.startsProcesses && s.node.startIndex >= fn.startIndex && s.node.endIndex <= fn.endIndex);
+  }
+
+  isWorker(fn: SyntaxNode): boolean {
+    return this.workers.has(fn.id);
+  }
+
+  /** A function the parent calls: by name, from outside itself and outside every worker. */
+  calledByParent(fn: SyntaxNode): boolean {
+    let known = this.called.get(fn.id);
+    if (known === undefined) {
+      const name = this.module.index.field(fn, "name")?.text;
+      known = !!name && callsNamed(this.module.index, [name]).some(
+        (call) => this.module.index.field(call, "function")?.type === "identifier" && !within(call, fn) && ![...this.workers.values()].some((w) => within(call, w)),
+      );
+      this.called.set(fn.id, known);
     }
+    return known;
+  }
+
+  mutations(name: string): { byParent: Mutation[]; inWorkers: boolean } {
+    let found = this.found.get(name);
+    if (!found) this.found.set(name, (found = this.find(name)));
     return found;
   }
 
   private find(name: string): { byParent: Mutation[]; inWorkers: boolean } {
-    const { module, workers } = this;
+    const { module } = this;
     const byParent: Mutation[] = [];
     let inWorkers = false;
-    for (const node of changesInPlace(module, name)) {
-      const fn = enclosingFunction(module, node);
-      if (fn && workers.has(fn.id)) {
+    for (const { node, identifier } of changesInPlace(module, name)) {
+      // A name the function binds itself (a parameter, a local) is not the global.
+      const reaching = module.model.bindingsReaching(identifier);
+      if (reaching.length === 0 || reaching[0].scope.kind !== "module") continue;
+      const fn = module.model.scopes.deferringFunction(node);
+      if (fn && this.workers.has(fn.id)) {
         inWorkers = true;
         continue;
       }
       if (fn) {
-        // A name the function binds itself (a parameter, a local) is not the global.
-        const body = fn.childForFieldName("body");
-        const local = parameterNames(fn).has(name) || (!!body && bindingsOfName(module, body, name).some((b) => b.kind !== "global"));
-        if (local || !this.calledByParent(fn)) continue;
-      } else {
-        const statement = topLevelStatementOf(module, node);
-        if (!statement || !isMainGuard(statement) || node.startIndex > this.lastProcessStart()) continue;
+        if (fn.type !== "function_definition" || !this.calledByParent(fn)) continue;
+      } else if (!module.model.guardOf(node) || node.startIndex > this.lastProcessStart()) {
+        continue;
       }
       byParent.push({ node, fn });
     }
     return { byParent, inWorkers };
-  }
-
-  private calledByParent(fn: SyntaxNode): boolean {
-    const name = fn.childForFieldName("name")!.text;
-    return callsOf(this.module.index, name, "name").some((call) => !within(call, fn) && ![...this.workers.values()].some((w) => within(call, w)));
   }
 
   /** Where the last process start of the module stands (a creation site, or a call of a function that starts processes). */
@@ -181,9 +195,7 @@ class RuntimeMutations {
       const { module } = this;
       let last = -1;
       for (const site of module.sites) if (site.startsProcesses && site.method !== "fork") last = Math.max(last, site.node.startIndex);
-      for (const fn of module.startingFunctions) {
-        for (const call of callsOf(module.index, fn, "any")) last = Math.max(last, call.startIndex);
-      }
+      for (const call of module.starts.calls.values()) last = Math.max(last, call.startIndex);
       this.lastStart = last;
     }
     return this.lastStart;
@@ -192,46 +204,30 @@ class RuntimeMutations {
 
 /**
  * Where `name` is changed in place: `N[...] = v`, `N.a = v`, `N[...] += v`, `del N[...]`,
- * `N.append(...)` (the statement or call that changes it), from the places `name` is written.
+ * `N.append(...)` (the statement or call that changes it), however the code is laid out
+ * over lines and comments: the tree decides.
  */
-function changesInPlace(module: ModuleFacts, name: string): SyntaxNode[] {
+function changesInPlace(module: ModuleFacts, name: string): Array<{ node: SyntaxNode; identifier: SyntaxNode }> {
   const { index } = module;
-  const found: SyntaxNode[] = [];
-  for (const identifier of index.identifiersFollowedBy(name, "[.")) {
+  const found: Array<{ node: SyntaxNode; identifier: SyntaxNode }> = [];
+  for (const identifier of index.identifiers(name)) {
     // Up through `N[...]`, `N.a`, `N.a[...]`: the target or callee rooted at N.
     let node = identifier;
     let parent = index.parent(node);
-    while (parent && (parent.type === "subscript" || parent.type === "attribute") && parent.startIndex === node.startIndex) {
+    while (parent && (parent.type === "subscript" || parent.type === "attribute") && sameNode(index.field(parent, parent.type === "subscript" ? "value" : "object"), node)) {
       node = parent;
       parent = index.parent(node);
     }
     if (node === identifier || !parent) continue;
     if ((parent.type === "assignment" || parent.type === "augmented_assignment") && sameNode(index.field(parent, "left"), node)) {
-      found.push(parent);
+      found.push({ node: parent, identifier });
     } else if (parent.type === "delete_statement" || (parent.type === "expression_list" && index.parent(parent)?.type === "delete_statement")) {
-      found.push(parent.type === "delete_statement" ? parent : index.parent(parent)!);
+      found.push({ node: parent.type === "delete_statement" ? parent : index.parent(parent)!, identifier });
     } else if (parent.type === "call" && node.type === "attribute" && sameNode(index.field(parent, "function"), node)) {
-      if (MUTATING_METHODS.has(index.field(node, "attribute")?.text ?? "")) found.push(parent);
+      if (MUTATING_METHODS.has(index.field(node, "attribute")?.text ?? "")) found.push({ node: parent, identifier });
     }
   }
   return found;
-}
-
-function enclosingFunction(module: ModuleFacts, node: SyntaxNode): SyntaxNode | null {
-  for (const n of module.index.ancestors(node)) if (n.type === "function_definition") return n;
-  return null;
-}
-
-interface Rebinder {
-  fn: SyntaxNode;
-  declaration: SyntaxNode;
-}
-
-interface Rebinders {
-  /** Globals the parent rebinds at run time, by name. */
-  byName: Map<string, Rebinder[]>;
-  /** Globals some worker declares `global` and sets itself. */
-  setInWorkers: Set<string>;
 }
 
 /**
@@ -250,7 +246,7 @@ function workerFunctions(module: ModuleFacts): Map<number, SyntaxNode> {
   for (const site of module.sites) {
     if (site.kind !== "ProcessSubclass" || site.method === "fork") continue;
     const cls = classOfBase(site.node);
-    if (cls?.parent?.type !== "module") continue;
+    if (!cls || module.model.scopeOf(cls).kind !== "module") continue;
     for (const method of cls.childForFieldName("body")?.namedChildren ?? []) {
       const fn = method.type === "decorated_definition" ? method.childForFieldName("definition") : method;
       if (fn?.type === "function_definition" && fn.childForFieldName("name")?.text === "run") workers.set(fn.id, fn);
@@ -260,85 +256,20 @@ function workerFunctions(module: ModuleFacts): Map<number, SyntaxNode> {
 }
 
 /**
- * Globals that functions rebind through a `global` statement and that the parent calls
- * (the call stands outside every worker): by name, the functions and their declarations.
- * A global that any worker itself declares `global` (an initializer that sets it in the
- * child, a lazy cache) is the spawn-safe pattern: it is left out altogether.
+ * The reads in a worker (nested functions included) of names that resolve to the module's
+ * bindings: its globals. Parameters, locals and names of enclosing functions are not.
  */
-function runtimeRebinders(module: ModuleFacts, workers: Map<number, SyntaxNode>): Rebinders {
-  const { index } = module;
-  const result = new Map<string, Rebinder[]>();
-  const setInWorkers = new Set<string>();
-  // Only functions that hold a `global` statement of their own can rebind a global.
-  const functions = new Map<number, SyntaxNode>();
-  for (const keyword of index.keywords("global")) {
-    const statement = index.parent(keyword);
-    const fn = statement?.type === "global_statement" ? index.scopeNodeOf(statement) : null;
-    if (fn?.type === "function_definition") functions.set(fn.id, fn);
-  }
-  for (const fn of [...functions.values()].sort((a, b) => a.startIndex - b.startIndex)) {
-    const body = index.field(fn, "body");
-    if (!body) continue;
-    const bindings = scopeBindings(body);
-    const declared = bindings.filter((b) => b.kind === "global" && b.node.type === "global_statement");
-    for (const declaration of declared) {
-      if (!bindings.some((b) => b.name === declaration.name && b.kind !== "global")) continue;
-      if (workers.has(fn.id)) {
-        setInWorkers.add(declaration.name);
-        continue;
-      }
-      const name = index.field(fn, "name")!.text;
-      const calledByParent = callsOf(index, name, "name").some(
-        (call) => !within(call, fn) && ![...workers.values()].some((w) => within(call, w)),
-      );
-      if (!calledByParent) continue;
-      const list = result.get(declaration.name) ?? [];
-      list.push({ fn, declaration: declaration.node });
-      result.set(declaration.name, list);
-    }
-  }
-  return { byName: result, setInWorkers };
-}
-
-function within(node: SyntaxNode, ancestor: SyntaxNode): boolean {
-  return node.startIndex >= ancestor.startIndex && node.endIndex <= ancestor.endIndex;
-}
-
-/**
- * Every name the worker binds anywhere, nested scopes included (parameters, assignments,
- * loop and comprehension targets, imports, `global` declarations): reads of those are left
- * alone, which can only miss a finding, never invent one.
- */
-function localNames(worker: SyntaxNode): Set<string> {
-  const names = new Set<string>();
-  const scopes = [worker, ...worker.descendantsOfType(["function_definition", "lambda"])];
-  for (const scope of scopes) {
-    for (const name of parameterNames(scope)) names.add(name);
-    const body = scope.childForFieldName("body");
-    if (body) for (const binding of scopeBindings(body)) names.add(binding.name);
-  }
-  for (const clause of worker.descendantsOfType("for_in_clause")) {
-    const left = clause.childForFieldName("left");
-    if (!left) continue;
-    if (left.type === "identifier") names.add(left.text);
-    for (const id of left.descendantsOfType("identifier")) names.add(id.text);
-  }
-  for (const expr of worker.descendantsOfType("named_expression")) {
-    const name = expr.childForFieldName("name");
-    if (name) names.add(name.text);
-  }
-  return names;
-}
-
-function reads(module: ModuleFacts, worker: SyntaxNode): SyntaxNode[] {
-  const body = module.index.field(worker, "body");
+function globalReads(module: ModuleFacts, worker: SyntaxNode): SyntaxNode[] {
+  const { index, model } = module;
+  const body = index.field(worker, "body");
   if (!body) return [];
   return body.descendantsOfType("identifier").filter((id) => {
-    const parent = id.parent;
-    if (!parent) return false;
-    if (parent.type === "attribute") return parent.childForFieldName("attribute")?.id !== id.id;
-    if (parent.type === "keyword_argument") return parent.childForFieldName("name")?.id !== id.id;
-    return !/^(dotted_name|aliased_import|global_statement|nonlocal_statement|parameters|default_parameter|typed_parameter|typed_default_parameter|function_definition|class_definition)$/.test(parent.type);
+    if (!isNameRead(index, id)) return false;
+    const reaching = model.bindingsReaching(id);
+    if (reaching.length === 0) return false;
+    // A use that binds (an assignment target, a loop variable) is not a read.
+    if (reaching.some((b) => b.position === id.startIndex)) return false;
+    return reaching[0].scope.kind === "module" && roleOf(index, id).role === "read";
   });
 }
 

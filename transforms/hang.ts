@@ -1,5 +1,5 @@
 // SPS303: seen by `spawnsafe verify`: the command was still running at --timeout.
-import { defineRuntimeRule } from "../src/verify/rule";
+import { defineRuntimeRule } from "../src/transform";
 
 export const hang = defineRuntimeRule({
   code: "SPS303",

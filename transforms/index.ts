@@ -14,7 +14,7 @@ import { globalOnlyInMain } from "./global-only-in-main";
 import { mixedContexts } from "./mixed-contexts";
 import { moduleLevelWork } from "./module-level-work";
 import { notReimportable } from "./not-reimportable";
-import type { RuntimeRule } from "../src/verify/rule";
+import type { RuntimeRule } from "../src/transform";
 import { unpicklableArgument } from "./unpicklable-argument";
 import { childStartFailure } from "./child-start-failure";
 import { hang } from "./hang";
@@ -34,6 +34,7 @@ export const transforms: Transform[] = [
   mixedContexts,
   moduleLevelWork,
   notReimportable,
+  unpicklableArgument,
   unusedSuppression,
 ];
 
@@ -47,9 +48,10 @@ export function transformByCode(code: string): Transform | undefined {
 
 /**
  * Findings only `spawnsafe verify` reports (a run shows them; no static check exists). The
- * engine never sees them: they are not in `transforms`.
+ * engine never sees them: they are not in `transforms`. (verify reports some static codes too:
+ * SPS202, SPS203, SPS301...)
  */
-export const runtimeRules: RuntimeRule[] = [unpicklableArgument, childStartFailure, hang, environDiffers];
+export const runtimeRules: RuntimeRule[] = [childStartFailure, hang, environDiffers];
 
 /** Every documented code, static and runtime, in the order `spawnsafe rules` lists them. */
 export const allRules: Array<Transform | RuntimeRule> = [...transforms, ...runtimeRules];

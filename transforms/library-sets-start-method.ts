@@ -1,10 +1,12 @@
 // SPS107: library code calls set_start_method, for every program that imports it.
 import { defineTransform, type StartMethod } from "../src/transform";
-import { isMainGuard, type ModuleFacts, type StartMethodCall } from "../src/python/module";
+import type { ModuleFacts, StartMethodCall } from "../src/python/module";
+import { isMainGuard } from "../src/python/model";
 import { blockStatements } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
 import type { SyntaxNode } from "../src/parse";
-import { explicitContextFix } from "./default-context-in-library";
+import { explicitContextFix } from "../src/fix/context";
+import { startMethodChoices } from "../src/python/choices";
 
 /**
  * Functions that are a program's entry point: the program's choice, not a library's. The
@@ -25,13 +27,17 @@ export const librarySetsStartMethod = defineTransform({
     const calls = module.startMethodCalls.filter((c) => !inProgramCode(c.node, entryPoints));
     if (calls.length === 0) return;
     const fix = removalFix(module, calls);
+    const conditions = new Map(startMethodChoices(module).map((c) => [c.call.node.id, c.condition]));
     for (const call of calls) {
       // A fork choice is explicit-fork's (SPS105) to report: one finding for one call.
       if (call.method === "fork") continue;
       const named = call.method && call.method !== "default" ? `"${call.method}"` : "...";
+      // A choice made on some paths only leaves the others on the default: say which.
+      const condition = conditions.get(call.node.id);
+      const only = condition ? ` It runs only ${condition}: on every other path the default start method stays (forkserver on Linux from Python 3.14).` : "";
       context.report({
         node: call.node,
-        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead`,
+        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}`,
         fix,
       });
     }

@@ -1,21 +1,16 @@
 // SPS101: processes started at module top level, with no main guard around them.
-import { defineTransform, type CheckContext } from "../src/transform";
-import { isNeverImported } from "./not-reimportable";
+import { defineTransform, isNeverImported } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
-import type { ModuleFacts } from "../src/python/module";
-import { isMainGuard } from "../src/python/module";
-import { readsAsGlobal } from "../src/python/globals";
-import { crossFileChain } from "../src/python/chain";
-import { insert, replace, type Edit } from "../src/fix/edits";
-import { codeLineStarts, guardBodyAnchor, isDocstring, multilineStrings, reindented } from "../src/fix/python";
-
-const GUARD = 'if __name__ == "__main__":';
+import { crossFileChain } from "../src/python/starts";
+import { missingGuardFix, unguardable } from "../src/fix/guard";
 
 export const missingMainGuard = defineTransform({
   code: "SPS101",
   name: "missing-main-guard",
   summary: "Processes started at module top level without an `if __name__ == \"__main__\":` guard",
   fix: "sometimes",
+  // Processes a module starts when imported, which no guard can take in, make every spawned child fail.
+  hazard: true,
   check(context) {
     const { module } = context;
     // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module):
@@ -23,199 +18,27 @@ export const missingMainGuard = defineTransform({
     if (isNeverImported(context.file)) return;
     const first = module.statements.find((s) => module.startingStatements.has(s));
     if (!first) return;
-    const chain = crossFileChain(module, first, context.file.path);
+    const chain = crossFileChain(module.model, module.sites, module.starts, first, context.file.path, module.lines);
+    const where = chain ? ` (${chain})` : "";
+    const stuck = module.statements.find((s) => module.startingStatements.has(s) && unguardable(s));
+    const fix = missingGuardFix(module, context.file);
     context.report({
       node: first,
-      message: `Processes are started at module top level${chain ? ` (${chain})` : ""}; under spawn every child re-runs this line. Move it under \`if __name__ == "__main__":\``,
-      fix: missingGuardFix(context),
+      message: stuck
+        ? `Processes are started when the module is imported${where}, by ${describe(stuck)}; under spawn every child imports this module again and starts them again ("bootstrapping phase" error). Create them in a function called under \`if __name__ == "__main__":\``
+        : `Processes are started at module top level${where}; under spawn every child re-runs this line. Move it under \`if __name__ == "__main__":\`${fix?.why ?? ""}`,
+      fix: fix?.edits ?? null,
+      applicability: fix?.applicability ?? "safe",
     });
   },
 });
 
-/** The edits that guard the module's top-level process starts, or null when there are none or they cannot be guarded. */
-export function missingGuardFix(context: CheckContext): Edit[] | null {
-  const { module } = context;
-  const first = module.statements.find((s) => module.startingStatements.has(s));
-  // A package module is imported, not run: a guard would hide its top level from importers.
-  const imported = context.file.packageDir !== null && !context.file.isMainModule;
-  return first && !imported && !isNeverImported(context.file) ? guardFix(context, first) : null;
-}
-
-/**
- * Which top-level statements go under the guard: from the first process start on, every
- * statement but definitions and imports (children must import those) and assignments that
- * module functions read as globals and that depend on nothing the guard computes (workers
- * started later saw them under fork, and under spawn see them only at module level).
- * Before the first start only `print(...)` calls move, which children would otherwise
- * repeat: any other call may set up state the workers need, and a top-level
- * `set_start_method` is moved by SPS104 once the guard exists.
- */
-function statementsToGuard(module: ModuleFacts, first: SyntaxNode): SyntaxNode[] {
-  const firstIndex = module.statements.indexOf(first);
-  const globalsRead = (name: string) => readsAsGlobal(module, name);
-  const computedInGuard = new Set<string>();
-  const moved: SyntaxNode[] = [];
-  module.statements.forEach((statement, i) => {
-    if (isMainGuard(statement) || isDefinitionOrImport(statement)) return;
-    if (i === 0 && isDocstring(statement)) return;
-    if (module.startMethodCalls.some((c) => c.topLevelStatement?.id === statement.id)) return;
-    if (i < firstIndex) {
-      if (isPrint(statement)) moved.push(statement);
-      return;
-    }
-    if (i > firstIndex && isGlobalSetup(statement, globalsRead, computedInGuard)) return;
-    moved.push(statement);
-    for (const id of identifiers(statement)) computedInGuard.add(id);
-  });
-  return moved;
-}
-
-function isPrint(statement: SyntaxNode): boolean {
-  const call = statement.type === "expression_statement" ? statement.namedChildren[0] : null;
-  return call?.type === "call" && call.childForFieldName("function")?.text === "print";
-}
-
-/** `FACTOR = 3` that a worker reads, computed from nothing the guard makes. */
-function isGlobalSetup(statement: SyntaxNode, globalsRead: (name: string) => boolean, computedInGuard: Set<string>): boolean {
-  const assignment = statement.type === "expression_statement" ? statement.namedChildren[0] : null;
-  if (assignment?.type !== "assignment") return false;
-  const left = assignment.childForFieldName("left");
-  const right = assignment.childForFieldName("right");
-  if (left?.type !== "identifier" || !right || !globalsRead(left.text)) return false;
-  return !identifiers(right).some((id) => computedInGuard.has(id));
-}
-
-function identifiers(node: SyntaxNode): string[] {
-  return node.descendantsOfType("identifier").map((n) => n.text);
-}
-
-function isDefinitionOrImport(statement: SyntaxNode): boolean {
-  return /^(function_definition|class_definition|decorated_definition|import_statement|import_from_statement|future_import_statement)$/.test(statement.type);
-}
-
-/** Consecutive runs of guarded statements, with nothing that stays between them. */
-function runs(module: ModuleFacts, moved: SyntaxNode[]): SyntaxNode[][] {
-  const result: SyntaxNode[][] = [];
-  const index = (s: SyntaxNode) => module.statements.indexOf(s);
-  for (const statement of moved) {
-    const last = result[result.length - 1];
-    if (last && index(last[last.length - 1]) === index(statement) - 1) last.push(statement);
-    else result.push([statement]);
-  }
-  return result;
-}
-
-interface Span {
-  start: number;
-  end: number;
-  statements: SyntaxNode[];
-}
-
-function guardFix(context: CheckContext, first: SyntaxNode): Edit[] | null {
-  const { module } = context;
-  const moved = statementsToGuard(module, first);
-  const { lines } = module;
-  const groups = runs(module, moved);
-  // A run of guarded statements must own its lines: `x = 1; pool = Pool()` cannot be split
-  // safely. Statements of one run may share lines (`p.start(); p.join()`): they move together.
-  for (const run of groups) {
-    const last = run[run.length - 1];
-    if (!lines.startsLine(run[0].startIndex)) return null;
-    const rest = module.text.slice(last.endIndex, lines.lineEnd(last.endIndex));
-    if (!/^[ \t\f]*(#[^\r\n]*)?(\r\n|\r|\n)?$/.test(rest)) return null;
-  }
-  const spans: Span[] = groups.map((run) => ({
-    start: lines.lineStart(run[0].startIndex),
-    end: lines.lineEnd(run[run.length - 1].endIndex),
-    statements: run,
-  }));
-  const strings = multilineStrings(module, moved);
-  const guards = module.mainGuards;
-  if (guards.length === 0) return newGuard(module, spans, strings);
-  // Each run joins the guard that follows it, first in its body: it still runs after the
-  // guards above it and before that guard's own code. Runs below the last guard go last in
-  // it. Where a guard cannot take them (its body shares the `if` line; an `else` branch
-  // after which nothing can be appended), they get a guard of their own where they stand.
-  const edits: Edit[] = [];
-  const byGuard = new Map<SyntaxNode | null, Span[]>();
-  for (const span of spans) {
-    const next = guards.find((g) => g.startIndex >= span.end) ?? null;
-    byGuard.set(next, [...(byGuard.get(next) ?? []), span]);
-  }
-  for (const [guard, group] of byGuard) {
-    const merged = guard ? prependToGuard(module, guard, group, strings) : appendToGuard(module, guards[guards.length - 1], group, strings);
-    edits.push(...(merged ?? newGuard(module, group, strings)));
-  }
-  return edits;
-}
-
-/** A new guard where the last run stands; earlier runs move into it, in order. */
-function newGuard(module: ModuleFacts, spans: Span[], strings: Array<[number, number]>): Edit[] {
-  const unit = module.indentUnit;
-  const last = spans[spans.length - 1];
-  const edits: Edit[] = [];
-  let head = GUARD + module.lineBreak;
-  for (const span of spans.slice(0, -1)) {
-    head += withLineBreak(module, reindented(module, span.start, span.end, unit, strings));
-    edits.push(replace(span.start, span.end, ""));
-  }
-  edits.push(insert(last.start, head));
-  edits.push(...indentInPlace(module, last, unit, strings));
-  return edits;
-}
-
-/** The indentation of a guard's body, when its body stands on lines of its own. */
-function bodyIndent(module: ModuleFacts, guard: SyntaxNode): { anchor: SyntaxNode; indent: string } | null {
-  const anchor = guardBodyAnchor(guard, true);
-  if (!anchor || !module.lines.startsLine(anchor.startIndex)) return null;
-  return { anchor, indent: module.lines.indentAt(anchor.startIndex) };
-}
-
-/** Runs above a guard go first in its body (after its leading `set_start_method`), in order. */
-function prependToGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
-  const body = bodyIndent(module, guard);
-  if (!body) return null;
-  const edits: Edit[] = [];
-  let before = "";
-  for (const span of spans) {
-    before += withLineBreak(module, reindented(module, span.start, span.end, body.indent, strings));
-    edits.push(replace(span.start, span.end, ""));
-  }
-  edits.push(insert(module.lines.lineStart(body.anchor.startIndex), before));
-  return edits;
-}
-
-/** Runs below the last guard go last in its body, in order. */
-function appendToGuard(module: ModuleFacts, guard: SyntaxNode, spans: Span[], strings: Array<[number, number]>): Edit[] | null {
-  const body = bodyIndent(module, guard);
-  if (!body || guard.childForFieldName("alternative")) return null;
-  const { indent } = body;
-  const guardEnd = module.lines.lineEnd(guard.endIndex);
-  const edits: Edit[] = [];
-  let after = "";
-  for (const span of spans) {
-    if (onlyBlankOrComments(module, guardEnd, span.start)) {
-      edits.push(...indentInPlace(module, span, indent, strings));
-    } else {
-      after += withLineBreak(module, reindented(module, span.start, span.end, indent, strings));
-      edits.push(replace(span.start, span.end, ""));
-    }
-  }
-  if (after) {
-    const endsWithBreak = /[\r\n]$/.test(module.text.slice(0, guardEnd));
-    edits.push(insert(guardEnd, (endsWithBreak ? "" : module.lineBreak) + after));
-  }
-  return edits;
-}
-
-function indentInPlace(module: ModuleFacts, span: Span, prefix: string, strings: Array<[number, number]>): Edit[] {
-  return codeLineStarts(module, span.start, span.end, strings).map((start) => insert(start, prefix));
-}
-
-function withLineBreak(module: ModuleFacts, text: string): string {
-  return /[\r\n]$/.test(text) ? text : text + module.lineBreak;
-}
-
-function onlyBlankOrComments(module: ModuleFacts, from: number, to: number): boolean {
-  return from <= to && /^(\s|#[^\r\n]*)*$/.test(module.text.slice(from, to));
+/** What runs at import in a statement that cannot move: "the body of class `W`", "a default value or decorator of `run`". */
+function describe(statement: SyntaxNode): string {
+  const definition = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
+  const name = definition?.childForFieldName("name")?.text;
+  if (definition?.type === "class_definition") return `the class statement of \`${name}\` (its body, bases or decorators run at import)`;
+  if (definition?.type === "function_definition") return `a default value or decorator of \`${name}\` (they run when the \`def\` runs, at import)`;
+  if (statement.type === "if_statement") return "the `elif`/`else` branch of the main guard (it runs whenever the module is imported)";
+  return "an import";
 }

@@ -1,9 +1,9 @@
 // SPS204: a fork-context Queue, Lock or other SemLock object handed to a spawn or forkserver process.
 import { defineTransform, type CheckContext, type StartMethod } from "../src/transform";
 import type { CreationSite, ModuleFacts } from "../src/python/module";
-import { argument } from "../src/python/names";
+import { argument } from "../src/python/literals";
 import type { SyntaxNode } from "../src/parse";
-import { explicitContextFix } from "./default-context-in-library";
+import { explicitContextFix } from "../src/fix/context";
 
 /** Where a process (or a pool's workers) receives objects: keyword and position of each argument. */
 const HANDED_OVER: Record<string, Array<{ keyword: string; position: number }>> = {

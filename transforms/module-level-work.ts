@@ -1,9 +1,10 @@
 // SPS205: expensive or side-effecting work at module level, which every spawned child re-runs.
-import { defineTransform, type CheckContext } from "../src/transform";
-import { isNeverImported } from "./not-reimportable";
+import { defineTransform, isNeverImported, type CheckContext } from "../src/transform";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import { codeLineStarts, isDocstring, multilineStrings } from "../src/fix/python";
-import { callsNamed, isMainGuard, type ModuleFacts } from "../src/python/module";
+import type { ModuleFacts } from "../src/python/module";
+import { callsNamed } from "../src/python/index";
+import { isMainGuard } from "../src/python/model";
 import type { SyntaxNode } from "../src/parse";
 
 /** Calls that open files, connect, sleep or run programs, by qualified name. */
@@ -35,7 +36,6 @@ export const moduleLevelWork = defineTransform({
   name: "module-level-work",
   summary: "Expensive or side-effecting work at module level runs again in every spawned child",
   fix: "sometimes",
-  words: [...WORK_WORDS, "print"],
   check(context) {
     const { module } = context;
     // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module).
@@ -63,12 +63,15 @@ export const moduleLevelWork = defineTransform({
     }
     for (const { statement, work } of [...found.values()].sort((a, b) => a.statement.startIndex - b.statement.startIndex)) {
       const fix = program ? keepOutOfChildren(module, statement) : null;
+      // A print only shows; other work may set up what the children need (fork children had it).
+      const safe = isPrintStatement(statement);
       context.report({
         node: work.node,
         message: fix
-          ? `${work.label} at module level runs again in every spawned child, which imports the program as \`__mp_main__\`; run it only outside those children: \`if __name__ != "__mp_main__":\``
+          ? `${work.label} at module level runs again in every spawned child, which imports the program as \`__mp_main__\`; run it only outside those children: \`if __name__ != "__mp_main__":\`${safe ? "" : "; unsafe fix (applied with --unsafe-fixes): the children may need what it sets up"}`
           : `${work.label} at module level runs again in every spawned child that imports this module; move it into a function or under \`if __name__ == "__main__":\``,
         fix,
+        applicability: safe ? "safe" : "unsafe",
       });
     }
   },
@@ -80,6 +83,10 @@ const NOT_CHILD = 'if __name__ != "__mp_main__":';
 function isNotChildGuard(node: SyntaxNode): boolean {
   if (node.type !== "if_statement" || node.childForFieldName("alternative")) return false;
   const condition = node.childForFieldName("condition");
+  return !!condition && isNotChildComparison(condition);
+}
+
+function isNotChildComparison(condition: SyntaxNode): boolean {
   if (condition?.type !== "comparison_operator" || !condition.children.some((c) => c.type === "!=")) return false;
   const texts = condition.namedChildren.map((o) => o.text);
   const isChildName = (t: string) => t === '"__mp_main__"' || t === "'__mp_main__'";
@@ -119,22 +126,47 @@ function keepOutOfChildren(module: ModuleFacts, statement: SyntaxNode): Edit[] |
 }
 
 /**
- * The `else:` branch of a program's main guard runs in every spawned child, which imports
- * the program as `__mp_main__`. `elif __name__ != "__mp_main__":` keeps it for real imports.
+ * The `elif` and `else` branches of a program's main guard run in every spawned child, which
+ * imports the program as `__mp_main__` (an `elif` whenever its condition holds there). The
+ * fix keeps them for real imports: `elif X:` becomes `elif __name__ != "__mp_main__" and (X):`,
+ * `else:` becomes `elif __name__ != "__mp_main__":`. A branch that binds a name is left
+ * alone: that is the path spawned children take, and what it binds is what they read.
  */
 function reportElseBranch(context: CheckContext, guard: SyntaxNode): void {
-  const alternative = guard.childForFieldName("alternative");
-  if (alternative?.type !== "else_clause") return;
-  const body = alternative.childForFieldName("body");
-  const statements = body ? body.namedChildren.filter((n) => n.type !== "comment") : [];
-  if (statements.every((n) => n.type === "pass_statement" || isDocstring(n))) return;
-  const keyword = alternative.children[0];
-  if (keyword?.type !== "else") return;
-  context.report({
-    node: keyword,
-    message: 'The `else:` branch of the main guard runs in every spawned child, which imports the program as `__mp_main__`; make it `elif __name__ != "__mp_main__":` to keep it for real imports',
-    fix: [replace(keyword.startIndex, keyword.endIndex, `elif __name__ != "__mp_main__"`)],
-  });
+  for (const clause of guard.childrenForFieldName("alternative")) {
+    const body = clause.childForFieldName(clause.type === "else_clause" ? "body" : "consequence");
+    const statements = body ? body.namedChildren.filter((n) => n.type !== "comment") : [];
+    if (statements.every((n) => n.type === "pass_statement" || isDocstring(n))) continue;
+    if (statements.some((n) => bindsNames(n))) continue;
+    const keyword = clause.children[0];
+    // Prints only show; a call may set up what the children need (fork children had it).
+    const onlyPrints = statements.every((n) => isPrintStatement(n));
+    const unsafe = onlyPrints ? "" : "; unsafe fix (applied with --unsafe-fixes): the branch calls code that may set up what the children need";
+    if (clause.type === "else_clause" && keyword?.type === "else") {
+      context.report({
+        node: keyword,
+        message: `The \`else:\` branch of the main guard runs in every spawned child, which imports the program as \`__mp_main__\`; make it \`elif __name__ != "__mp_main__":\` to keep it for real imports${unsafe}`,
+        fix: [replace(keyword.startIndex, keyword.endIndex, `elif __name__ != "__mp_main__"`)],
+        applicability: onlyPrints ? "safe" : "unsafe",
+      });
+    } else if (clause.type === "elif_clause") {
+      const condition = clause.childForFieldName("condition");
+      if (!condition || keepsChildrenOut(condition)) continue;
+      context.report({
+        node: keyword ?? clause,
+        message: `The \`elif\` branch of the main guard runs in a spawned child (which imports the program as \`__mp_main__\`) whenever \`${condition.text.replace(/\s+/g, " ")}\` holds there; add \`__name__ != "__mp_main__" and\` to keep it for real imports${unsafe}`,
+        fix: [insert(condition.startIndex, `__name__ != "__mp_main__" and (`), insert(condition.endIndex, ")")],
+        applicability: onlyPrints ? "safe" : "unsafe",
+      });
+    }
+  }
+}
+
+/** `__name__ != "__mp_main__" and (...)`: a condition spawned children already fail. */
+function keepsChildrenOut(condition: SyntaxNode): boolean {
+  if (condition.type !== "boolean_operator" || !condition.children.some((c) => c.type === "and")) return false;
+  const left = condition.childForFieldName("left");
+  return !!left && isNotChildComparison(left);
 }
 
 interface Work {
@@ -144,13 +176,7 @@ interface Work {
 
 /** `while` loops that are statements of the module. */
 function topLevelLoops(module: ModuleFacts): Work[] {
-  return module.index
-    .lineStartsWith("while")
-    .map((at) => module.root.descendantForIndex(at, at + "while".length))
-    .filter((keyword) => keyword.type === "while")
-    .map((keyword) => module.index.parent(keyword))
-    .filter((loop): loop is SyntaxNode => loop?.type === "while_statement" && module.index.parent(loop)?.type === "module")
-    .map((loop) => ({ node: loop, label: "A `while` loop" }));
+  return module.statements.filter((s) => s.type === "while_statement").map((loop) => ({ node: loop, label: "A `while` loop" }));
 }
 
 /** Calls that do work and run when the module is imported, in source order. */
@@ -158,36 +184,37 @@ function workCalls(module: ModuleFacts): Work[] {
   const { index } = module;
   const written = new Set([...WORK_WORDS, ...WORK_NAME_PREFIXES.flatMap((p) => index.wordsStartingWith(p))]);
   const works: Work[] = [];
-  // Names inside a top-level definition or main guard never run at import: not looked up.
-  const guards = new Set(module.mainGuards.map((g) => g.id));
-  const atImport = (position: number) => {
-    const statement = module.statementAt(position);
-    return !!statement && !/^(function_definition|class_definition|decorated_definition)$/.test(statement.type) && !guards.has(statement.id);
-  };
-  for (const call of callsNamed(index, [...written], atImport)) {
-    if (runsLater(module, call)) continue;
+  for (const call of callsNamed(index, written)) {
+    if (module.model.runsAt(call) !== "import") continue;
     const label = workCall(module, call);
     if (label) works.push({ node: call, label: `\`${label}(...)\`` });
   }
   return works;
 }
 
-/** Inside a function, class or lambda: not run when the module is imported. */
-function runsLater(module: ModuleFacts, node: SyntaxNode): boolean {
-  for (const n of module.index.ancestors(node)) if (/^(function_definition|class_definition|lambda)$/.test(n.type)) return true;
-  return false;
-}
-
 /** The name to show for a call that does work, or null. */
 function workCall(module: ModuleFacts, call: SyntaxNode): string | null {
   const callee = call.childForFieldName("function");
   if (!callee) return null;
-  if (callee.type === "identifier" && callee.text === "open" && !module.names.isModuleName("open")) return "open";
-  const value = module.names.resolve(callee);
+  if (callee.type === "identifier" && callee.text === "open" && !module.model.isModuleName("open")) return "open";
+  const value = module.model.valueOf(callee);
   if (value?.kind === "qualified" && (WORK_CALLS.has(value.qname) || WORK_PREFIXES.some((p) => value.qname.startsWith(p)))) {
     return callee.text;
   }
   const name = callee.type === "identifier" ? callee.text : callee.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
   if (name && WORK_NAME.test(name) && !CHEAP_NAMES.has(name)) return callee.text;
   return null;
+}
+
+/** Whether a statement binds a name (an assignment, import, definition, `for`, `with ... as`) anywhere in it, functions aside. */
+function bindsNames(statement: SyntaxNode): boolean {
+  if (/^(function_definition|class_definition|decorated_definition|import_statement|import_from_statement)$/.test(statement.type)) return true;
+  return statement.descendantsOfType(["assignment", "augmented_assignment", "named_expression", "for_statement", "as_pattern", "import_statement", "import_from_statement", "function_definition", "class_definition"]).length > 0;
+}
+
+/** `print(...)` or `time.sleep(...)` as a statement by itself: it shows or waits, and sets up nothing the children need. */
+function isPrintStatement(statement: SyntaxNode): boolean {
+  const call = statement.type === "expression_statement" && statement.namedChildCount === 1 ? statement.namedChildren[0] : null;
+  const callee = call?.type === "call" ? call.childForFieldName("function")?.text : null;
+  return callee === "print" || callee === "time.sleep";
 }

@@ -1,9 +1,9 @@
 // SPS206: worker functions defined in code that spawned children never import: a notebook's
 // __main__, or a __main__.py (children skip a `__main__` module).
-import { defineTransform, type FileInfo } from "../src/transform";
+import { defineTransform, isNeverImported, type FileInfo } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
-import { isNotebook } from "../src/project/notebook";
+import { isNotebook } from "../src/notebook";
 import { classOfBase, definitionOf, unwrapPartial, workerUses } from "../src/python/workers";
 
 export const notReimportable = defineTransform({
@@ -11,20 +11,11 @@ export const notReimportable = defineTransform({
   name: "not-reimportable",
   summary: "A worker function or Process subclass is defined in a notebook or a `__main__.py`, which spawned children cannot import",
   fix: "never",
+  hazard: true,
   check(context) {
     for (const { node, message } of unimportableWorkers(context.module, context.file)) context.report({ node, message, fix: null });
   },
 });
-
-/**
- * Code that spawned and forkserver children never import, so they cannot find what it
- * defines: a notebook (an IPython kernel's `__main__`), and a `__main__.py`, run by
- * `python -m pkg` or `python dir/`, whose module spawn's child preparation skips.
- * Only these are judged; see the documentation for `python -c` and stdin.
- */
-export function isNeverImported(file: FileInfo): boolean {
-  return isNotebook(file.path) || file.isMainModule;
-}
 
 /**
  * The worker functions and Process subclasses a never-imported module defines itself
@@ -53,7 +44,7 @@ export function unimportableWorkers(module: ModuleFacts, file: FileInfo): Array<
     if (site.kind !== "ProcessSubclass" || site.method === "fork") continue;
     const cls = classOfBase(site.node);
     const name = cls?.childForFieldName("name");
-    if (!cls || !name || insideFunction(cls)) continue;
+    if (!cls || !name || insideFunction(module, cls)) continue;
     found.push({
       node: name,
       message: `Process subclass \`${name.text}\` is defined in ${where}: it fails with "Can't get attribute '${name.text}' on <module '__main__' (built-in)>"; ${advice}`,
@@ -62,7 +53,6 @@ export function unimportableWorkers(module: ModuleFacts, file: FileInfo): Array<
   return found;
 }
 
-function insideFunction(node: SyntaxNode): boolean {
-  for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition" || n.type === "lambda") return true;
-  return false;
+function insideFunction(module: ModuleFacts, cls: SyntaxNode): boolean {
+  return module.model.scopes.deferringFunction(cls) !== null;
 }

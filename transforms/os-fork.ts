@@ -1,20 +1,18 @@
 // SPS201: a direct call to os.fork() (or forkpty): not multiprocessing, so nothing to migrate.
 import { defineTransform } from "../src/transform";
-import { callsNamed } from "../src/python/module";
-
-/** Calls that fork the running interpreter, by qualified name. */
-const FORKS = new Set(["os.fork", "os.forkpty", "posix.fork", "posix.forkpty", "pty.fork"]);
+import { callsNamed } from "../src/python/index";
+import { aliasClosure } from "../src/python/bindings";
+import { FORKS } from "../src/python/vocabulary";
 
 export const osFork = defineTransform({
   code: "SPS201",
   name: "os-fork",
   summary: "A direct call to `os.fork()` or `os.forkpty()`",
   fix: "never",
-  words: ["fork", "forkpty"],
   check(context) {
     const { module } = context;
-    for (const call of callsNamed(module.index, ["fork", "forkpty"])) {
-      const value = module.names.resolve(module.index.field(call, "function"));
+    for (const call of callsNamed(module.index, aliasClosure(module.index, ["fork", "forkpty"]))) {
+      const value = module.model.valueOf(module.index.field(call, "function"));
       if (value?.kind !== "qualified" || !FORKS.has(value.qname)) continue;
       context.report({
         node: call,

@@ -1,7 +1,6 @@
 // SPS104: set_start_method at module top level, which every spawned child runs again.
-import { defineTransform } from "../src/transform";
-import { isNeverImported } from "./not-reimportable";
-import { argument } from "../src/python/names";
+import { defineTransform, isNeverImported } from "../src/transform";
+import { argument } from "../src/python/literals";
 import { insertFirstInGuard } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
 import type { SyntaxNode } from "../src/parse";

@@ -1,13 +1,14 @@
 // SPS202: a function handed to worker processes that spawn cannot pickle, or that spawned
 // children cannot find again: lambdas, nested functions, local classes, definitions under the
 // main guard.
-import { defineTransform } from "../src/transform";
+import { defineTransform, isNeverImported } from "../src/transform";
 import type { SyntaxNode } from "../src/parse";
-import { isMainGuard, type ModuleFacts } from "../src/python/module";
+import type { ModuleFacts } from "../src/python/module";
 import {
-  assignedValueOf, bindingsOfName, classOfBase, definitionOf, enclosingScope, lambdaOf, returnedClosure, unwrapPartial, workerUses, type Definition,
+  assignedValueOf, classOfBase, definitionOf, lambdaOf, returnedClosure, unwrapPartial, workerUses, type Definition,
 } from "../src/python/workers";
-import { isNeverImported } from "./not-reimportable";
+import { handedOver } from "../src/python/crossing";
+import { failureMessage } from "../src/python/pickling";
 
 const LOCAL = `spawn pickles it for the child and fails with "Can't pickle local object"`;
 const GUARDED = (name: string) =>
@@ -18,15 +19,33 @@ export const unpicklableTarget = defineTransform({
   name: "unpicklable-target",
   summary: "A Process target, pool initializer or task function that spawn cannot pickle",
   fix: "never",
+  hazard: true,
   check(context) {
     const { module } = context;
     // In a notebook or a __main__.py children find nothing defined at module level or under
     // the guard: not-reimportable (SPS206) reports those; only local definitions are ours.
     const neverImported = isNeverImported(context.file);
+    const reported = new Set<number>();
     for (const use of workerUses(module)) {
       const problem = problemOf(module, unwrapPartial(module, use.expr), neverImported);
       if (!problem) continue;
+      reported.add(use.expr.id);
       context.report({ node: use.expr, message: `\`${use.via}\` ${problem}`, fix: null });
+    }
+    // What spawn pickles with the function: the instance behind a bound method, a Process
+    // subclass's own attributes (an open file, a lock, a Popen...).
+    if (!neverImported) {
+      for (const site of module.sites) {
+        if (!site.startsProcesses) continue;
+        for (const proof of handedOver(module, site)) {
+          // The function itself is judged above; here, the instance pickled with it.
+          if (proof.verdict !== "failed" || !/^((target|initializer): the `|the `)/.test(proof.path)) continue;
+          const at = site.kind === "ProcessSubclass" ? site.node : site.node.type === "call" ? site.node : proof.node;
+          if (reported.has(at.id) || [...reported].some((id) => id === proof.node.id)) continue;
+          reported.add(at.id);
+          context.report({ node: at, message: failureMessage(module, proof), fix: null });
+        }
+      }
     }
     // A Process subclass is pickled with its instance at start().
     for (const site of module.sites) {
@@ -34,7 +53,7 @@ export const unpicklableTarget = defineTransform({
       const cls = classOfBase(site.node);
       const name = cls?.childForFieldName("name");
       if (!cls || !name) continue;
-      const place = placeOfDefinition(cls);
+      const place = placeOfDefinition(module, cls);
       if (place === "module" || (neverImported && place === "mainGuard")) continue;
       context.report({
         node: name,
@@ -100,8 +119,8 @@ function localClassOf(module: ModuleFacts, expr: SyntaxNode): Definition | null 
   if (expr.type === "identifier") {
     const direct = definitionOf(module, expr);
     if (direct) return direct.node.type === "class_definition" && direct.place !== "module" ? direct : null;
-    const bindings = bindingsOfName(module, enclosingScope(module, expr).body, expr.text);
-    if (bindings.length !== 1 || bindings[0].node.type !== "assignment") return null;
+    const bindings = module.model.bindingsIn(module.model.scopeOf(expr), expr.text);
+    if (bindings.length !== 1 || bindings[0].kind !== "assignment") return null;
     classExpr = bindings[0].value;
   }
   if (classExpr?.type !== "call") return null;
@@ -115,10 +134,7 @@ function localClassOf(module: ModuleFacts, expr: SyntaxNode): Definition | null 
  * Where a class is defined: inside a function, under the main guard, or at module level.
  * A class nested in a module-level class pickles by its qualified name: module level.
  */
-function placeOfDefinition(node: SyntaxNode): Definition["place"] {
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.type === "function_definition" || n.type === "lambda") return "function";
-    if (n.parent?.type === "module") return isMainGuard(n) ? "mainGuard" : "module";
-  }
-  return "module";
+function placeOfDefinition(module: ModuleFacts, cls: SyntaxNode): Definition["place"] {
+  if (module.model.scopes.deferringFunction(cls)) return "function";
+  return module.model.guardOf(cls) ? "mainGuard" : "module";
 }

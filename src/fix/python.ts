@@ -5,16 +5,18 @@ import type { ModuleFacts } from "../python/module";
 import { insert, type Edit } from "./edits";
 
 /** An expression that names module `module` at module level, and the edits (an import) it needs. */
-export function moduleReference(facts: ModuleFacts, module: string): { text: string; edits: Edit[] } {
-  const existing = facts.names.moduleReference(module);
+export function moduleReference(facts: ModuleFacts, module: string, before = Number.POSITIVE_INFINITY): { text: string; edits: Edit[] } {
+  const existing = facts.model.moduleReference(module, before);
   if (existing) return { text: existing, edits: [] };
   // A module-level name of the same root (`multiprocessing = ...`, `import numbers as
   // multiprocessing`) would shadow `import multiprocessing`, or be shadowed by it, and the
   // import would be added again on every pass: the module is imported under a name of its own.
   const root = module.split(".")[0];
-  if (!facts.names.isModuleName(root)) return { text: module, edits: [insertImport(facts, `import ${module}`)] };
+  // Bindings of the root that are imports of that same module (one in the main guard) do not shadow it.
+  const others = facts.model.bindingsIn(facts.model.scopes.module, root).filter((b) => !(b.kind === "import" && b.qname === root && b.node.type === "import_statement"));
+  if (others.length === 0) return { text: module, edits: [insertImport(facts, `import ${module}`)] };
   let alias = `${module.replace(/\./g, "_")}_`;
-  while (facts.names.isModuleName(alias)) alias += "_";
+  while (facts.model.isModuleName(alias)) alias += "_";
   return { text: alias, edits: [insertImport(facts, `import ${module} as ${alias}`)] };
 }
 
@@ -105,14 +107,13 @@ export function insertFirstInGuard(facts: ModuleFacts, guard: SyntaxNode, statem
 /** Spans of strings that cross lines: their inner line starts must not be re-indented. */
 export function multilineStrings(facts: ModuleFacts, within: SyntaxNode[]): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  const visit = (node: SyntaxNode): void => {
-    if (node.type === "string" || node.type === "concatenated_string") {
+  for (const statement of within) {
+    // A statement on one line holds no string that crosses lines.
+    if (statement.startPosition.row === statement.endPosition.row) continue;
+    for (const node of statement.descendantsOfType(["string", "concatenated_string"])) {
       if (node.startPosition.row !== node.endPosition.row) spans.push([node.startIndex, node.endIndex]);
-      if (node.type === "string") return;
     }
-    for (const child of node.children) visit(child);
-  };
-  within.forEach(visit);
+  }
   return spans;
 }
 

@@ -15,9 +15,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { FileResult } from "../engine";
 import type { Project } from "./project";
+import type { ProjectExports } from "./starts";
 
 /** What is kept of a result: never the texts or bytes of a changed file (those are not cached). */
-type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "skipped">;
+type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases" | "skipped">;
 
 interface FileEntry {
   stat: string;
@@ -28,7 +29,7 @@ interface FileEntry {
 interface CacheFile {
   tool: string;
   root: string;
-  model: { key: string; startingFunctions: Record<string, string[]> } | null;
+  model: { key: string; exports: ProjectExports } | null;
   files: Record<string, FileEntry>;
 }
 
@@ -76,18 +77,18 @@ export class ResultCache {
   }
 
   /** The project's starting functions as kept, if none of its `files` changed since. */
-  model(project: Project, files: string[]): Record<string, string[]> | null {
+  model(project: Project, files: string[]): ProjectExports | null {
     const key = this.modelKey(project, files);
     const model = this.load(project.root).model;
-    return key !== null && model?.key === key ? model.startingFunctions : null;
+    return key !== null && model?.key === key && model.exports ? model.exports : null;
   }
 
   setModel(project: Project, files: string[]): void {
-    const { root, startingFunctions } = project;
+    const { root, exports } = project;
     const key = this.modelKey(project, files);
     const cache = this.load(root);
     if (key === null || cache.model?.key === key) return;
-    cache.model = { key, startingFunctions };
+    cache.model = { key, exports };
     this.changed.add(root);
   }
 
@@ -107,8 +108,8 @@ export class ResultCache {
     let entry = cache.files[file];
     if (entry?.stat !== stat) cache.files[file] = entry = { stat, results: {} };
     if (key in entry.results) return;
-    const { path: shown, decision, findings, error, passes, starts, skipped } = result;
-    entry.results[key] = { path: shown, decision, findings, error, passes, ...(starts ? { starts } : {}), ...(skipped ? { skipped } : {}) };
+    const { path: shown, decision, findings, error, passes, starts, aliases, skipped } = result;
+    entry.results[key] = { path: shown, decision, findings, error, passes, ...(starts ? { starts } : {}), ...(aliases ? { aliases } : {}), ...(skipped ? { skipped } : {}) };
     const keys = Object.keys(entry.results);
     for (const old of keys.slice(0, Math.max(0, keys.length - KEYS_PER_FILE))) delete entry.results[old];
     this.changed.add(root);

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { parsePython, type SyntaxNode } from "../parse";
-import { stringLiteral } from "../python/names";
+import { stringLiteral } from "../python/literals";
 
 export interface EntryPoint {
   /** The script's name ("mytool"). */

@@ -5,7 +5,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { discover } from "./discover";
 import { emptyConfig, isExcluded, loadConfig, settingsFor, type Config } from "./config";
-import { findRoot, findStartingFunctions, indexProject, moduleNameOf, scopeOf, type DirectStart, type ModuleScope, type Project } from "./project";
+import { findRoot, indexProject, moduleNameOf, scopeOf, type ModuleScope, type Project } from "./project";
+import { findExports, type ProjectExports } from "./starts";
+import type { DirectStart } from "../python/summary";
 import { isProgram } from "./entrypoints";
 import { hasInitPy, packageDirLookup } from "./paths";
 import type { Mode, Options, ProjectFacts, StartMethod } from "../transform";
@@ -41,10 +43,10 @@ export interface RunPlan {
   unreadable: Array<{ path: string; reason: string }>;
   projects: Map<string, Project>;
   /**
-   * By root: the project's functions that start processes (sent once to each worker thread).
-   * Empty until findStarts() has run.
+   * By root: the project's functions that start processes and names bound to the API (sent
+   * once to each worker thread). Empty until findStarts() has run.
    */
-  startingFunctions: Record<string, Record<string, string[]>>;
+  exports: Record<string, ProjectExports>;
   /** By root: the project's files (what its model is built from). */
   projectFiles: Map<string, string[]>;
   setup(file: string): PlannedFile;
@@ -54,9 +56,9 @@ export interface RunPlan {
    * Finds each project's functions that start processes, given what the engine already
    * found in the files it analysed (`directs`, by file: those are not parsed again).
    */
-  findStarts(directs: Map<string, DirectStart[]>, bytesOf?: (file: string) => Buffer | null): void;
-  /** Takes a project's starting functions as found by an earlier run (from the cache) instead. */
-  useStartingFunctions(root: string, startingFunctions: Record<string, string[]>): void;
+  findStarts(known: Map<string, { starts: DirectStart[]; aliases: Record<string, string> }>, bytesOf?: (file: string) => Buffer | null): void;
+  /** Takes a project's exports as found by an earlier run (from the cache) instead. */
+  useExports(root: string, found: ProjectExports): void;
 }
 
 export const DEFAULT_MODE: Mode = "auto";
@@ -112,14 +114,14 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
   }
   const projects = new Map<string, Project>();
   const projectFiles = new Map<string, string[]>();
-  const startingFunctions: Record<string, Record<string, string[]>> = {};
+  const exportsByRoot: Record<string, ProjectExports> = {};
   for (const root of new Set(rootOf.values())) {
     const config = configs.get(root)!;
     const all = walked.get(root) ?? (bare.has(root) ? importableFrom(root, request.exclude) : discover([root], request.exclude).files);
     const files = all.filter((f) => !isExcluded(config, f));
     projects.set(root, indexProject(root, files));
     projectFiles.set(root, files);
-    startingFunctions[root] = {};
+    exportsByRoot[root] = { starts: {}, aliases: {}, packages: [] };
   }
 
   const isPackageDir = packageDirLookup();
@@ -129,16 +131,16 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
     missing,
     unreadable,
     projects,
-    startingFunctions,
+    exports: exportsByRoot,
     projectFiles,
-    useStartingFunctions(root, found) {
-      projects.get(root)!.startingFunctions = found;
-      startingFunctions[root] = found;
+    useExports(root, found) {
+      projects.get(root)!.exports = found;
+      exportsByRoot[root] = found;
     },
-    findStarts(directs, bytesOf) {
+    findStarts(known, bytesOf) {
       for (const [root, project] of projects) {
-        project.startingFunctions = findStartingFunctions(project, { files: projectFiles.get(root)!, show, directs, bytesOf });
-        startingFunctions[root] = project.startingFunctions;
+        project.exports = findExports(project, { files: projectFiles.get(root)!, show, known, bytesOf });
+        exportsByRoot[root] = project.exports;
       }
     },
     setup(file) {

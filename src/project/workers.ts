@@ -7,6 +7,7 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 import type { FileResult } from "../engine";
 import type { FileInfo, Options } from "../transform";
 import type { ModuleScope } from "./project";
+import type { ProjectExports } from "./starts";
 
 export interface Job {
   info: FileInfo;
@@ -17,12 +18,12 @@ export interface Job {
   scope: ModuleScope;
 }
 
-/** By project root: the functions that start processes. Sent once to each worker. */
-type StartingFunctions = Record<string, Record<string, string[]>>;
+/** By project root: its exports. Sent once to each worker. */
+type Exports = Record<string, ProjectExports>;
 
 interface Setup {
   spawnsafeWorker: true;
-  startingFunctions: StartingFunctions;
+  exports: Exports;
   applyFixes: boolean;
 }
 
@@ -43,7 +44,7 @@ type FromWorker = { index: number; result: FileResult } | { index: number; crash
  */
 export function processInWorkers(
   jobs: Job[],
-  startingFunctions: StartingFunctions,
+  projectExports: Exports,
   applyFixes: boolean,
   threads: number,
   cancelled: () => boolean,
@@ -76,7 +77,7 @@ export function processInWorkers(
       const message: ToWorker = index === undefined ? null : { index, job: jobs[index] };
       worker.postMessage(message);
     };
-    const setup: Setup = { spawnsafeWorker: true, startingFunctions, applyFixes };
+    const setup: Setup = { spawnsafeWorker: true, exports: projectExports, applyFixes };
     for (let i = 0; i < Math.min(threads, jobs.length); i++) {
       const worker = new Worker(__filename, { workerData: setup });
       workers.push(worker);
@@ -112,6 +113,7 @@ function serve(setup: Setup): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { processIsolated } = require("../isolate") as typeof import("../isolate");
   const { contextOf } = require("./project") as typeof import("./project");
+  const { NO_EXPORTS } = require("./starts") as typeof import("./starts");
   const port = parentPort!;
   port.on("message", (message: ToWorker) => {
     if (message === null) {
@@ -122,7 +124,7 @@ function serve(setup: Setup): void {
     const raw = job.bytes as Uint8Array;
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     try {
-      const context = contextOf(setup.startingFunctions[job.root] ?? {}, job.scope);
+      const context = contextOf(setup.exports[job.root] ?? NO_EXPORTS, job.scope);
       const result = processIsolated(job.info, bytes, job.options, setup.applyFixes, context);
       // The texts serve diffs of changed files only: an unchanged file's need not be copied back.
       if (!result.output) result.before = result.after = "";

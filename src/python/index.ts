@@ -4,74 +4,79 @@
 // tree for the node at each hit, and climbs from there. Work grows with the hits, not
 // with the size of the file.
 import { type SyntaxNode, nodeId, nodeStart } from "../parse";
+import { WordIndex } from "./words";
+import { PREFILTERS } from "./prefilter";
 
-/** Nodes that open a scope of their own for the names bound inside their body. */
-export const SCOPE_TYPES = new Set(["function_definition", "class_definition", "lambda"]);
+export { isWordChar } from "./words";
+
 
 export class SourceIndex {
+  readonly words: WordIndex;
   private readonly identifierCache = new Map<string, SyntaxNode[]>();
-  private readonly positions = new Map<string, number[]>();
   private readonly parents = new Map<number, SyntaxNode | null>();
   private readonly fields = new Map<string, SyntaxNode | null>();
   private readonly memos = new Map<string, unknown>();
-  private readonly scopes = new Map<number, SyntaxNode | null>();
 
-  constructor(readonly text: string, readonly root: SyntaxNode) {}
+  constructor(readonly text: string, readonly root: SyntaxNode, words?: WordIndex) {
+    this.words = words ?? new WordIndex(text);
+  }
 
   /** The identifiers spelled `name`, in source order (never a word in a string or a comment). */
   identifiers(name: string): SyntaxNode[] {
     let found = this.identifierCache.get(name);
     if (!found) {
-      found = this.identifiersAt(name, this.positionsOf([name]).get(name)!);
+      found = this.identifiersAt(name, this.words.positions(name));
       this.identifierCache.set(name, found);
     }
     return found;
   }
 
-  /**
-   * The identifiers spelled `name` whose text is followed by one of `next` (after spaces and
-   * line continuations): `N[` and `N.` when only subscripts and attributes of N matter. The
-   * text decides first, so most places are never looked up in the tree.
-   */
-  identifiersFollowedBy(name: string, next: string): SyntaxNode[] {
-    const { text } = this;
-    const at = this.positionsOf([name]).get(name)!.filter((start) => {
-      let i = start + name.length;
-      while (i < text.length && " \t\f\\\r\n".includes(text[i])) i++;
-      return next.includes(text[i]);
-    });
-    return this.identifiersAt(name, at);
+  /** The identifiers spelled `name` that start within [start, end), in source order. */
+  identifiersWithin(name: string, start: number, end: number): SyntaxNode[] {
+    const cached = this.identifierCache.get(name);
+    if (cached) return cached.filter((n) => nodeStart(n) >= start && nodeStart(n) < end);
+    const positions = this.words.positions(name);
+    return this.identifiersAt(name, positions.slice(lowerBound(positions, start), lowerBound(positions, end)));
   }
 
-  private identifiersAt(name: string, positions: number[]): SyntaxNode[] {
+  private readonly atPosition = new Map<number, SyntaxNode | null>();
+
+  private identifiersAt(name: string, positions: readonly number[]): SyntaxNode[] {
     const found: SyntaxNode[] = [];
     for (const at of positions) {
-      const node = this.root.descendantForIndex(at, at + name.length);
-      if (node.type === "identifier" && nodeStart(node) === at && node.endIndex === at + name.length) found.push(node);
+      let node = this.atPosition.get(at);
+      if (node === undefined) {
+        const hit = this.root.descendantForIndex(at, at + name.length);
+        node = hit.type === "identifier" && nodeStart(hit) === at && hit.endIndex === at + name.length ? hit : null;
+        this.atPosition.set(at, node);
+      }
+      if (node) found.push(node);
     }
     return found;
   }
 
   /**
    * The identifiers spelled as any of `names`, in source order; with `keep`, only those at
-   * positions it accepts, the others never looked up in the tree.
+   * positions it accepts, the others never looked up in the tree. `keep` is a prefilter: it
+   * must accept every position the caller could use (the no-prefilter switch ignores it).
    */
   identifiersOf(names: Iterable<string>, keep?: (position: number) => boolean): SyntaxNode[] {
     const list = [...new Set(names)];
-    const positions = this.positionsOf(list);
+    const filter = PREFILTERS ? keep : undefined;
     const all = list.flatMap((name) => {
-      if (!keep) return this.identifiers(name);
+      if (!filter) return this.identifiers(name);
       const cached = this.identifierCache.get(name);
-      return cached ? cached.filter((n) => keep(nodeStart(n))) : this.identifiersAt(name, positions.get(name)!.filter(keep));
+      return cached ? cached.filter((n) => filter(nodeStart(n))) : this.identifiersAt(name, this.words.positions(name).filter(filter));
     });
     return list.length > 1 ? all.sort((a, b) => nodeStart(a) - nodeStart(b)) : all;
   }
 
-  /** The keyword tokens `word` (`import`, `global`, ...), in source order. */
-  keywords(word: string): SyntaxNode[] {
-    return this.memo(`keywords:${word}`, () => {
+  /** The keyword tokens `word` (`import`, `global`, ...), in source order; with `keep`, only at the positions it accepts. */
+  keywords(word: string, keep?: (position: number) => boolean): SyntaxNode[] {
+    return this.memo(`keywords:${word}:${keep ? "some" : "all"}`, () => {
       const found: SyntaxNode[] = [];
-      for (const at of this.positionsOf([word]).get(word)!) {
+      for (const at of this.words.positions(word)) {
+        if (keep && !keep(at)) continue;
         const node = this.root.descendantForIndex(at, at + word.length);
         if (node.type === word && node.startIndex === at && node.endIndex === at + word.length) found.push(node);
       }
@@ -83,66 +88,25 @@ export class SourceIndex {
   starImports(): SyntaxNode[] {
     return this.memo("starImports", () => {
       const statements: SyntaxNode[] = [];
-      for (const at of this.positionsOf(["import"]).get("import")!) {
-        const end = at + "import".length;
-        if (!/^[ \t\f\\\r\n]*\*/.test(this.text.slice(end, end + 80))) continue;
-        const keyword = this.root.descendantForIndex(at, end);
+      for (const at of this.words.positions("import")) {
+        // Only spaces and line continuations can stand between `import` and its `*`.
+        if (PREFILTERS && this.text[skipBlanks(this.text, at + 6)] !== "*") continue;
+        const keyword = this.root.descendantForIndex(at, at + 6);
         const statement = keyword.type === "import" ? this.parent(keyword) : null;
-        if (statement?.type === "import_from_statement") statements.push(statement);
+        if (statement?.type === "import_from_statement" && statement.namedChildren.some((c) => c.type === "wildcard_import")) statements.push(statement);
       }
       return statements;
     });
   }
 
-  /**
-   * The whole words that begin with `prefix` (`load_` finds load_model and load_data), each
-   * once, from a string search: cheaper than a pattern with a wildcard.
-   */
+  /** The whole words that begin with `prefix` (`load_` finds load_model and load_data), each once. */
   wordsStartingWith(prefix: string): string[] {
-    const words = new Set<string>();
-    const { text } = this;
-    for (let i = text.indexOf(prefix); i >= 0; i = text.indexOf(prefix, i + 1)) {
-      if (i > 0 && isWordChar(text.charCodeAt(i - 1))) continue;
-      let end = i + prefix.length;
-      while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
-      words.add(text.slice(i, end));
-    }
-    return [...words];
-  }
-
-  /** Where `word` opens a line (no indent): the statements of the module that begin with it. */
-  lineStartsWith(word: string): number[] {
-    return this.positionsOf([word]).get(word)!.filter((at) => at === 0 || this.text[at - 1] === "\n" || this.text[at - 1] === "\r");
+    return this.words.wordsStartingWith(prefix);
   }
 
   /** Where `name` is written as a whole word (in code, strings or comments alike). */
-  wordPositions(name: string): number[] {
-    return this.positionsOf([name]).get(name)!;
-  }
-
-  /** Searches the text for all these names in one pass, for the lookups to come. */
-  prefetch(names: Iterable<string>): void {
-    this.positionsOf([...new Set(names)]);
-  }
-
-  /**
-   * Where each of `names` is written as a whole word, from one pass over the text for all
-   * the names not searched for before (a pass costs about as much for fifty names as for one).
-   */
-  private positionsOf(names: string[]): Map<string, number[]> {
-    const missing = names.filter((n) => !this.positions.has(n));
-    if (missing.length === 1) {
-      this.positions.set(missing[0], wordPositions(this.text, missing[0]));
-    } else if (missing.length > 1) {
-      // `\b` is ASCII's word boundary: words that begin or end with another letter are searched one by one.
-      const ascii = missing.filter((w) => /^\w(.*\w)?$/.test(w));
-      for (const name of missing) this.positions.set(name, ascii.includes(name) ? [] : wordPositions(this.text, name));
-      if (ascii.length > 0) {
-        const pattern = wordPattern(ascii);
-        for (let m = pattern.exec(this.text); m; m = pattern.exec(this.text)) this.positions.get(m[0])?.push(m.index);
-      }
-    }
-    return this.positions;
+  wordPositions(name: string): readonly number[] {
+    return this.words.positions(name);
   }
 
   /** A node's parent, asked of the tree once. */
@@ -180,33 +144,6 @@ export class SourceIndex {
     for (let n = this.parent(node); n; n = this.parent(n)) yield n;
   }
 
-  /**
-   * The scope whose body holds the node: the innermost function, class or lambda around it
-   * (a function's parameters, decorators and defaults belong to the scope around it), or
-   * null for the module.
-   */
-  scopeNodeOf(node: SyntaxNode): SyntaxNode | null {
-    const id = nodeId(node);
-    let scope = this.scopes.get(id);
-    if (scope !== undefined) return scope;
-    const parent = this.parent(node);
-    if (!parent) {
-      scope = null;
-    } else if (SCOPE_TYPES.has(parent.type) && this.inBody(parent, node)) {
-      scope = parent;
-    } else {
-      // Outside a scope's body (its name, parameters, bases): the scope around it.
-      scope = this.scopeNodeOf(parent);
-    }
-    this.scopes.set(id, scope);
-    return scope;
-  }
-
-  private inBody(scope: SyntaxNode, node: SyntaxNode): boolean {
-    const body = this.field(scope, "body");
-    return !!body && nodeStart(node) >= nodeStart(body) && node.endIndex <= body.endIndex;
-  }
-
   /** The statement of the module that holds the node (the node itself when it is one). */
   topLevelStatementOf(node: SyntaxNode): SyntaxNode | null {
     let n: SyntaxNode = node;
@@ -217,48 +154,40 @@ export class SourceIndex {
   }
 }
 
-/** Where `word` stands as a whole word: a string search, much faster than a regular expression for one word. */
-function wordPositions(text: string, word: string): number[] {
-  const found: number[] = [];
-  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
-    const end = i + word.length;
-    if ((i === 0 || !isWordChar(text.charCodeAt(i - 1))) && (end >= text.length || !isWordChar(text.charCodeAt(end)))) found.push(i);
+/** The index of the first character after `from` that is not a space, tab, form feed or line continuation. */
+export function skipBlanks(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const c = text[i];
+    if (c === " " || c === "\t" || c === "\f") i++;
+    else if (c === "\\" && (text[i + 1] === "\n" || text[i + 1] === "\r")) i += text[i + 1] === "\r" && text[i + 2] === "\n" ? 3 : 2;
+    else return i;
   }
-  return found;
 }
 
-/** A character that may continue a Python identifier (any non-ASCII one counts: the node check decides). */
-export function isWordChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c >= 128;
-}
-
-/** Whole ASCII words out of `words`, in one pattern: every match is then checked against the tree. */
-function wordPattern(words: string[]): RegExp {
-  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`\\b(?:${escaped.join("|")})\\b`, "g");
+/** The first index of a sorted array whose value is at least `value`. */
+export function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
- * Calls that invoke `name` directly, in source order: `name(...)` ("name"), `obj.name(...)`
- * ("attribute"), or both ("any").
+ * Calls whose callee ends in one of `names` (`name(...)`, `a.b.name(...)`, `(a.name)(...)`),
+ * each once, in source order.
  */
-export function callsOf(index: SourceIndex, name: string, form: "name" | "attribute" | "any"): SyntaxNode[] {
-  const calls: SyntaxNode[] = [];
-  for (const identifier of index.identifiers(name)) {
-    let callee = identifier;
-    let parent = index.parent(identifier);
-    const isAttribute = parent?.type === "attribute" && parent.endIndex === identifier.endIndex && nodeStart(parent) !== nodeStart(identifier);
-    if (form !== "any" && isAttribute !== (form === "attribute")) continue;
-    if (isAttribute) {
-      callee = parent!;
-      parent = index.parent(callee);
-    }
-    if (parent?.type === "call" && nodeStart(parent) === nodeStart(callee)) {
-      const fn = index.field(parent, "function");
-      if (fn && fn.endIndex === callee.endIndex) calls.push(parent);
-    }
+export function callsNamed(index: SourceIndex, names: Iterable<string>): SyntaxNode[] {
+  const calls = new Map<number, SyntaxNode>();
+  for (const identifier of index.identifiersOf(names)) {
+    const call = calleeCall(index, identifier);
+    if (call && !calls.has(nodeId(call))) calls.set(nodeId(call), call);
   }
-  return calls;
+  return [...calls.values()].sort((a, b) => nodeStart(a) - nodeStart(b) || b.endIndex - a.endIndex);
 }
 
 /**

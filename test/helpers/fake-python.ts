@@ -1,4 +1,4 @@
-// A stand-in for python3 that speaks the judge's protocol (src/fix/cpython.ts) without
+// A stand-in for python3 that speaks the judge's protocol (src/judge.ts) without
 // compiling anything, so the fast tier can test how a run uses CPython's verdicts without
 // python3. It rejects a source holding `REJECT-ORIGINAL`, or holding `REJECT-REWRITE` and a
 // `set_start_method(` call (so the rewrite of such a file is rejected and not its original),

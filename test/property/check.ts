@@ -8,14 +8,14 @@
 //    printed, exits 0, under the fork default and under the spawn default.
 //
 // The engine runs in-process (fast); CPython compiles originals and rewrites in one batch
-// through spawnsafe's own judge (src/fix/cpython.ts); programs run under python3 through the
+// through spawnsafe's own judge (src/judge.ts); programs run under python3 through the
 // fixtures' harness (test/helpers/python.ts). Each failure keeps its program, so the seed and
 // index reproduce it: SPAWNSAFE_PROPERTY_SEED=S SPAWNSAFE_PROPERTY_ONLY=I.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { processFile, type FileResult } from "../../src/engine";
-import { judge } from "../../src/fix/cpython";
+import { judge } from "../../src/judge";
 import { runPythonAsync } from "../helpers/python";
 import { generate, type Program } from "./generate";
 

@@ -4,7 +4,7 @@
 // does, so a fixed class is noticed and moved into fixtures/ as a case). The property test
 // fails on every other failure; with SPAWNSAFE_PROPERTY_STRICT=1 on these too.
 //
-// CPython's judge (src/fix/cpython.ts) already keeps the rewrites of the "compile" classes from
+// CPython's judge (src/judge.ts) already keeps the rewrites of the "compile" classes from
 // being written; the "run" classes are rewrites CPython accepts that change what the program does.
 import * as assert from "node:assert/strict";
 import { failureClasses, keepFailures, type Failure, type Outcome } from "./check";
@@ -20,46 +20,15 @@ export interface KnownClass {
   matches: (f: Failure) => boolean;
 }
 
-const has = (f: Failure, feature: string) => f.program.features.includes(feature);
 
-export const KNOWN: KnownClass[] = [
-  {
-    name: "module-level global moved under the guard",
-    about:
-      "missing-main-guard moves a module-level `global X` statement under the new guard while the `X = ...` after it stays at module level (a global read by a function): CPython rejects the rewrite, 'name X is assigned to before global declaration'",
-    reproducer: "global-statement-moved.py",
-    features: ["module-global-stmt"],
-    property: "compile",
-    matches: (f) => f.property === "compile" && /assigned to before global declaration/.test(f.kind) && has(f, "module-global-stmt"),
-  },
-  {
-    name: "elif or else after elif runs in spawned children",
-    about:
-      "an `elif` branch of the main guard (or an `else` after an `elif`) runs when a spawned child imports the program as __mp_main__; missing-main-guard handles a plain `else:` only, so after the switch to spawn the branch runs in every child",
-    reproducer: "guard-elif.py",
-    features: ["guard-elif-only"],
-    property: "run",
-    matches: (f) => f.property === "run" && /prints something else/.test(f.kind) && (has(f, "guard-elif-only") || has(f, "guard-elif-else")),
-  },
-  {
-    name: "multiprocessing imported inside the guard",
-    about:
-      "the module imports multiprocessing only inside its main guard; default-start-method puts `set_start_method` first in the guard, above that import (NameError)",
-    reproducer: "import-inside-guard.py",
-    features: ["import-guard"],
-    property: "run",
-    matches: (f) => f.property === "run" && /NameError/.test(f.kind) && has(f, "import-guard"),
-  },
-  {
-    name: "assignment moved under the guard while a definition reads it at import",
-    about:
-      "missing-main-guard moves `LATE = 2` (after a top-level start) under the new guard, while `def f(n=LATE)` or `class C: size = LATE` stays at module level and reads it when the module runs: NameError",
-    reproducer: "assignment-read-by-default.py",
-    features: ["late-default"],
-    property: "run",
-    matches: (f) => f.property === "run" && /NameError/.test(f.kind) && (has(f, "late-default") || has(f, "late-class-body")),
-  },
-];
+/**
+ * None now. The classes found so far (a module-level `global` moved under the guard, an `elif`
+ * of the guard running in children, multiprocessing imported inside the guard, an assignment
+ * moved under the guard while a default value reads it) are fixed; their programs are cases
+ * under fixtures/ (missing-main-guard/global-statement-moved, module-level-work/guard-elif,
+ * default-start-method/import-inside-guard, missing-main-guard/assignment-read-by-default).
+ */
+export const KNOWN: KnownClass[] = [];
 
 /** The property's options from the environment, over the tier's defaults. */
 export function propertyOptions(defaults: { count: number; run: number }): { seed: number; count: number; run: number; only: number | null } {

@@ -1,0 +1,266 @@
+// CPython is the judge of every rewrite. tree-sitter's grammar is more forgiving than
+// CPython's (it reads Python 2's `print "x"`, a misplaced `from __future__`, nesting CPython
+// refuses) and misses a few forms CPython accepts, so a re-parse by tree-sitter proves little.
+// Before anything is written, one python3 process per run compiles, as CPython reads them
+// (encoding cookie, BOM, line endings), the bytes of every file a fix would write and of its
+// original, and the files tree-sitter could not parse:
+//
+// - an original CPython rejects is a broken file: reported with CPython's message and
+//   position, and left alone;
+// - a rewrite CPython rejects (its original compiles) is a spawnsafe bug: reported with
+//   CPython's message, and not written;
+// - a file tree-sitter could not parse but CPython compiles is not called a syntax error:
+//   spawnsafe's parser cannot read a construct there, and the file is left alone.
+//
+// compile() runs nothing of the file. Without python3 (or $SPAWNSAFE_PYTHON), the run says so
+// once and goes on with tree-sitter's verdicts.
+import { spawn } from "node:child_process";
+import type { FileResult } from "./engine";
+
+/** One file for CPython: `path` names it in CPython's messages; `bytes` is what is compiled. */
+export interface Source {
+  path: string;
+  bytes: Buffer;
+}
+
+export type Verdict =
+  | { accepted: true }
+  | {
+      accepted: false;
+      /** The exception: SyntaxError, IndentationError, TabError, ValueError, RecursionError, ... */
+      kind: string;
+      message: string;
+      /** 1-based; 0 when CPython names no place (a decoding error). */
+      line: number;
+      column: number;
+    };
+
+export type Judgement = { version: string; verdicts: Verdict[] } | { unavailable: string };
+
+/** The interpreter that judges: $SPAWNSAFE_PYTHON, else python3 from PATH. */
+export function pythonCommand(): string {
+  return process.env.SPAWNSAFE_PYTHON || "python3";
+}
+
+/**
+ * Reads `[{path, source (base64)}, ...]` on stdin; writes its version, then one verdict per
+ * file, each on its own line as soon as it is known, so that a crash of the interpreter on
+ * one file (deep nesting can overflow its C stack) costs only that file's verdict.
+ * Warnings are ignored: a SyntaxWarning is not an error.
+ */
+const JUDGE_SCRIPT = String.raw`
+import base64, json, sys, warnings
+warnings.simplefilter("ignore")
+def verdict(path, source):
+    try:
+        compile(source, path, "exec", dont_inherit=True)
+        return {"accepted": True}
+    except SyntaxError as e:
+        return {"accepted": False, "kind": type(e).__name__, "message": str(e.msg if e.msg is not None else e), "line": e.lineno or 0, "column": e.offset or 0}
+    except RecursionError:
+        return {"accepted": False, "kind": "RecursionError", "message": "too deeply nested: the compiler ran out of stack", "line": 0, "column": 0}
+    except MemoryError:
+        return {"accepted": False, "kind": "MemoryError", "message": "too deeply nested or too large: the compiler ran out of memory", "line": 0, "column": 0}
+    except Exception as e:
+        return {"accepted": False, "kind": type(e).__name__, "message": str(e), "line": 0, "column": 0}
+files = json.load(sys.stdin)
+out = sys.stdout
+out.write(json.dumps("%d.%d.%d" % sys.version_info[:3]) + "\n")
+out.flush()
+for f in files:
+    out.write(json.dumps(verdict(f["path"], base64.b64decode(f["source"]))) + "\n")
+    out.flush()
+`;
+
+/**
+ * The judge of a run: one interpreter process, which may be started early (`prestart`) so
+ * that its start-up (a pyenv shim alone takes half a second) overlaps the analysis.
+ */
+export class Judge {
+  private early: Interpreter | null;
+
+  constructor(readonly python = pythonCommand(), prestart = false) {
+    this.early = prestart ? startInterpreter(python) : null;
+  }
+
+  /**
+   * Compiles every source with CPython, in one process (another one only if the interpreter
+   * dies on a file: that file is then rejected, and a new process goes on from the next).
+   * Never rejects: an interpreter that cannot be run is `{ unavailable: why }`.
+   */
+  async judge(sources: Source[]): Promise<Judgement> {
+    const verdicts: Verdict[] = [];
+    let version: string | null = null;
+    while (verdicts.length < sources.length) {
+      const interpreter = this.early ?? startInterpreter(this.python);
+      this.early = null;
+      const answer = await interpreter.send(sources.slice(verdicts.length));
+      // Could not start, or died before saying anything: no judge for this run.
+      if (answer.version === null) return { unavailable: answer.failure ?? `${this.python} gave no answer` };
+      version ??= answer.version;
+      verdicts.push(...answer.verdicts);
+      // Started, then died on a file: that file is the one it could not judge; the rest go to a new process.
+      if (answer.failure !== null && verdicts.length < sources.length) {
+        verdicts.push({ accepted: false, kind: "crash", message: `the interpreter died compiling it (${answer.failure})`, line: 0, column: 0 });
+      }
+    }
+    this.dispose();
+    return { version: version ?? "", verdicts };
+  }
+
+  /** Ends an interpreter started early and never used. */
+  dispose(): void {
+    this.early?.dispose();
+    this.early = null;
+  }
+}
+
+/** Compiles `sources` with CPython in one process (see Judge). */
+export function judge(sources: Source[], python = pythonCommand()): Promise<Judgement> {
+  return new Judge(python).judge(sources);
+}
+
+/** What one interpreter process said: its version (null if it said nothing), verdicts in order, and why it stopped early. */
+interface Answer {
+  version: string | null;
+  verdicts: Verdict[];
+  failure: string | null;
+}
+
+interface Interpreter {
+  /** Sends the sources (once) and waits for the process to answer and exit. */
+  send(sources: Source[]): Promise<Answer>;
+  dispose(): void;
+}
+
+function startInterpreter(python: string): Interpreter {
+  // -I: no PYTHON* variables, no user site; -S: no site module (no .pth code, faster start).
+  const child = spawn(python, ["-I", "-S", "-c", JUDGE_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  let spawnError: NodeJS.ErrnoException | null = null;
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
+  child.on("error", (e: NodeJS.ErrnoException) => (spawnError = e));
+  // The interpreter may exit before reading it all (a wrong binary): that is told by its exit.
+  child.stdin.on("error", () => {});
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  const send = async (sources: Source[]): Promise<Answer> => {
+    child.stdin.end(JSON.stringify(sources.map((s) => ({ path: s.path, source: s.bytes.toString("base64") }))));
+    const { code, signal } = await closed;
+    const lines = out.split("\n").filter((l) => l.length > 0);
+    let version: string | null = null;
+    const verdicts: Verdict[] = [];
+    try {
+      const first = lines.length > 0 ? JSON.parse(lines[0]) : null;
+      if (typeof first === "string" && /^\d+\.\d+/.test(first)) version = first;
+      for (const line of lines.slice(1)) verdicts.push(JSON.parse(line) as Verdict);
+    } catch {
+      // A partial last line: the verdicts read so far stand.
+    }
+    if (version !== null && verdicts.length === sources.length) return { version, verdicts, failure: null };
+    const e: NodeJS.ErrnoException | null = spawnError;
+    const failure = e
+      ? e.code === "ENOENT"
+        ? `${python} not found`
+        : `${python} could not be run (${e.code ?? e.message})`
+      : `${python} ${signal ? `was killed by ${signal}` : `exited with status ${code}`}${lastLine(err)}`;
+    return { version, verdicts: verdicts.slice(0, sources.length), failure };
+  };
+  return {
+    send,
+    dispose: () => {
+      child.kill();
+    },
+  };
+}
+
+function lastLine(text: string): string {
+  const line = text.trim().split("\n").pop();
+  return line ? `: ${line}` : "";
+}
+
+/** How CPython's verdict reads in a report: "SyntaxError: invalid syntax" is a "syntax error: invalid syntax". */
+function describe(v: Extract<Verdict, { accepted: false }>, version: string): string {
+  const label = v.kind === "SyntaxError" ? "syntax error" : v.kind === "IndentationError" ? "indentation error" : v.kind === "TabError" ? "tab error" : v.kind;
+  return `${label}: ${v.message} (CPython ${shortVersion(version)})`;
+}
+
+function shortVersion(version: string): string {
+  return version.split(".").slice(0, 2).join(".");
+}
+
+/** What a run hands the judge: each file's result and the bytes it was read from. */
+export interface Judged {
+  result: FileResult;
+  original: Buffer;
+}
+
+/**
+ * Puts CPython's verdicts into the results of a run, before anything is written: the files
+ * a fix would rewrite (their originals and rewrites), the files tree-sitter could not parse
+ * and those a fix went wrong on (their originals: CPython may reject them). Returns a notice for stderr when CPython could not be asked (once per run), else null.
+ */
+export async function judgeResults(files: Judged[], judge = new Judge()): Promise<string | null> {
+  const asked: Array<{ file: Judged; rewrite: boolean }> = [];
+  for (const file of files) {
+    const { result } = file;
+    if (result.askCPython) asked.push({ file, rewrite: false });
+    else if (result.output && !result.error) asked.push({ file, rewrite: false }, { file, rewrite: true });
+  }
+  if (asked.length === 0) {
+    judge.dispose();
+    return null;
+  }
+  const answer = await judge.judge(asked.map(({ file, rewrite }) => ({ path: file.result.path, bytes: rewrite ? file.result.output! : file.original })));
+  if ("unavailable" in answer) {
+    for (const { file } of asked) delete file.result.askCPython;
+    return `spawnsafe: CPython was not asked to check the files (${answer.unavailable}): rewrites were checked by spawnsafe's own parser only. Set SPAWNSAFE_PYTHON to a python3 interpreter.`;
+  }
+  const { version, verdicts } = answer;
+  asked.forEach(({ file, rewrite }, k) => {
+    const verdict = verdicts[k];
+    const { result } = file;
+    if (!rewrite) {
+      if (!verdict.accepted) rejectedOriginal(result, verdict, version);
+      else if (result.askCPython === "unparsed") parserGap(result, version);
+      delete result.askCPython;
+      return;
+    }
+    // The original was judged just before: a rejected original is already an error.
+    if (!verdict.accepted && !result.error) rejectedRewrite(result, verdict, version);
+  });
+  return null;
+}
+
+/** tree-sitter's grammar misses a form CPython accepts: not a syntax error, but nothing can be done with the file. */
+function parserGap(result: FileResult, version: string): void {
+  const at = result.error!;
+  result.error = {
+    message: `spawnsafe's parser cannot read the construct at ${at.line}:${at.column} (CPython ${shortVersion(version)} accepts the file); file left untouched`,
+    line: at.line,
+    column: at.column,
+  };
+}
+
+/** A file CPython itself rejects is an error, left alone: its findings are dropped, as for any syntax error. */
+function rejectedOriginal(result: FileResult, verdict: Extract<Verdict, { accepted: false }>, version: string): void {
+  result.error = { message: `${describe(verdict, version)}; file left untouched`, line: Math.max(1, verdict.line), column: Math.max(1, verdict.column) };
+  result.findings = [];
+  result.output = null;
+  result.after = result.before;
+}
+
+/** A rewrite CPython rejects is a spawnsafe bug: not written, the findings stay, unfixed. */
+function rejectedRewrite(result: FileResult, verdict: Extract<Verdict, { accepted: false }>, version: string): void {
+  const codes = [...new Set(result.findings.filter((f) => f.fixed).map((f) => f.code))].join(", ");
+  const where = verdict.line > 0 ? ` at line ${verdict.line}:${Math.max(1, verdict.column)} of the rewrite` : "";
+  result.error = {
+    message: `a fix (${codes}) produced code that CPython rejects (a spawnsafe bug, please report it): ${describe(verdict, version)}${where}; file left untouched`,
+    line: 1,
+    column: 1,
+  };
+  result.output = null;
+  result.after = result.before;
+  result.findings = result.findings.map((f) => ({ ...f, fixed: false }));
+}

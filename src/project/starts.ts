@@ -1,0 +1,265 @@
+// The project's functions that start processes, across files, and the names it binds to the
+// API: found from module summaries (src/python/summary.ts) read off each module's tree.
+import * as fs from "node:fs";
+import { decodeSource, firstSyntaxError, parsePython } from "../parse";
+import { analyzeModule, type ModuleFacts } from "../python/module";
+import { callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
+import { calledAs } from "../python/starts";
+import { mayUseProjectNames } from "../python/gate";
+import { PREFILTERS } from "../python/prefilter";
+import { API_WORDS, inProcessModules } from "../python/vocabulary";
+import { WordIndex } from "../python/words";
+import { importPrefix, packageOf, type Project } from "./project";
+
+/** What the project tells its modules: see ModuleContext. */
+export interface ProjectExports {
+  /** Qualified names of functions (and re-exports of them) that start processes, each with its chain. */
+  starts: Record<string, string[]>;
+  /** Project names bound to the API (`pkg.compat.mp` → `multiprocessing`), by qualified name. */
+  aliases: Record<string, string>;
+  /** The top-level names of the project's modules and packages. */
+  packages: string[];
+}
+
+export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {}, packages: [] };
+
+export interface FindOptions {
+  /** The project's Python files (absolute paths). */
+  files: string[];
+  /** What the engine found in the files it analysed (FileResult.starts, .aliases): those are not parsed to find them again. */
+  known?: Map<string, { starts: DirectStart[]; aliases: Record<string, string> }>;
+  /** The bytes of files the run has read already (else they are read here). */
+  bytesOf?: (file: string) => Buffer | null;
+  /** How a file is named in chains. */
+  show: (file: string) => string;
+}
+
+interface Summary {
+  name: string;
+  /** Functions that create processes themselves, and same-file calls. */
+  starts: DirectStart[];
+  /** Module-level names bound to other modules' names. */
+  aliases: Record<string, string>;
+  /** Calls to other modules' names found so far: caller → targets. */
+  calls: Map<string, Set<string>>;
+}
+
+/** Files larger than this are not read for the project model: generated code, data, never a module that calls into the project. */
+const MAX_MODEL_BYTES = 8 << 20;
+
+/**
+ * The project's exports. Modules that name the API are parsed (the engine parses them anyway:
+ * `known`); then, until nothing changes, the modules that may use a name found so far (they
+ * write the name and a part of its module's name: src/python/gate.ts) are parsed and their
+ * imports and the calls of those names in their functions read. No other file is parsed.
+ * Counts the files parsed in `project`.
+ */
+export function findExports(project: Project, options: FindOptions): ProjectExports {
+  const { moduleOf } = project;
+  const moduleNames = new Set<string>();
+  for (const name of moduleOf.values()) {
+    const parts = name.split(".");
+    for (let i = 1; i <= parts.length; i++) moduleNames.add(parts.slice(0, i).join("."));
+  }
+  // `import helpers` from tools/run.py finds tools/helpers.py first, as Python does.
+  const absoluteFor = (f: string) => {
+    const prefix = importPrefix(f, project.sourceRoots);
+    return (q: string) => (prefix && moduleNames.has(`${prefix}.${q.split(".")[0]}`) ? `${prefix}.${q}` : q);
+  };
+  const absolutes = (f: string, aliases: Record<string, string>): Record<string, string> => {
+    const absolute = absoluteFor(f);
+    return Object.fromEntries(Object.entries(aliases).map(([k, v]) => [k, absolute(v)]));
+  };
+  const texts = new Map<string, string | null>();
+  const textOf = (f: string): string | null => {
+    if (!texts.has(f)) texts.set(f, readText(f, options.bytesOf));
+    return texts.get(f)!;
+  };
+
+  const wordIndexes = new Map<string, WordIndex>();
+  const wordsOf = (f: string, text: string) => {
+    let words = wordIndexes.get(f);
+    if (!words) wordIndexes.set(f, (words = new WordIndex(text)));
+    return words;
+  };
+  const summaries = new Map<string, Summary>();
+  const packages = [...new Set([...moduleOf.values()].map((m) => m.split(".")[0]))].sort();
+  let found: ProjectExports = { starts: {}, aliases: {}, packages };
+  /**
+   * Parses a module (with the names bound to the API found so far) and reads its aliases,
+   * its starts (unless the engine found them, with no aliases to miss), and the calls of
+   * `names` in its functions.
+   */
+  const analysed = new Map<string, { aliases: Record<string, string>; facts: ModuleFacts | null }>();
+  /** A module's facts with the aliases found so far, analysed again only when those changed. */
+  const factsOf = (f: string, name: string, text: string): ModuleFacts | null => {
+    const kept = analysed.get(f);
+    if (kept && kept.aliases === found.aliases) return kept.facts;
+    const tree = kept?.facts?.tree ?? parsePython(text);
+    const facts = firstSyntaxError(tree) ? null : analyzeModule(text, tree, { moduleName: name, packageName: packageOf(f, name), aliases: found.aliases, packages, startingFunctions: {} });
+    analysed.set(f, { aliases: found.aliases, facts });
+    return facts;
+  };
+  const summarize = (f: string, names: Set<string>) => {
+    const name = moduleOf.get(f)!;
+    const text = textOf(f);
+    if (text === null) return;
+    const facts = factsOf(f, name, text);
+    if (!facts) return;
+    const known = Object.keys(found.aliases).length === 0 ? options.known?.get(f) : undefined;
+    const starts = known?.starts ?? directStarts(facts.model, facts.sites, facts.starts, name, options.show(f), (i) => facts.lines.position(i).line);
+    const summary = summaries.get(name) ?? { name, starts, aliases: {}, calls: new Map() };
+    summary.starts = starts;
+    summary.aliases = absolutes(f, moduleAliases(facts.model));
+    summaries.set(name, summary);
+    const absolute = absoluteFor(f);
+    for (const { caller, target } of names.size ? callsTo(facts.model, names, name) : []) {
+      let set = summary.calls.get(caller);
+      if (!set) summary.calls.set(caller, (set = new Set<string>()));
+      set.add(absolute(target));
+    }
+  };
+
+  // Modules the engine analysed: their starts and aliases are known; the others that name the API are parsed.
+  for (const f of moduleOf.keys()) {
+    const name = moduleOf.get(f)!;
+    const analysed = options.known?.get(f);
+    if (analysed) summaries.set(name, { name, starts: analysed.starts, aliases: absolutes(f, analysed.aliases), calls: new Map() });
+    else if (namesApi(textOf(f))) {
+      project.parsed++;
+      summarize(f, new Set());
+    }
+  }
+  found = { ...collect(summaries), packages };
+  // Each round parses the modules that may use a name found in the last one, and reads their calls of those names.
+  const visited = new Map<string, Set<string>>();
+  for (let fresh = found; Object.keys(fresh.starts).length + Object.keys(fresh.aliases).length > 0; ) {
+    const names = new Set<string>([...Object.keys(fresh.starts), ...Object.keys(fresh.aliases)].map(calledAs));
+    for (const f of moduleOf.keys()) {
+      const text = textOf(f);
+      if (text === null) continue;
+      const name = moduleOf.get(f)!;
+      if (!mayUseProjectNames(text, { moduleName: name, packageName: packageOf(f, name), startingFunctions: fresh.starts, aliases: fresh.aliases }, wordsOf(f, text))) continue;
+      const seen = visited.get(f) ?? new Set<string>();
+      const wanted = new Set([...names].filter((n) => !seen.has(n)));
+      if (wanted.size === 0 && Object.keys(fresh.aliases).length === 0) continue;
+      wanted.forEach((n) => seen.add(n));
+      if (!visited.has(f)) project.read++;
+      visited.set(f, seen);
+      summarize(f, wanted);
+    }
+    const next = { ...collect(summaries), packages };
+    // Unchanged aliases keep their identity: the modules analysed with them need no new analysis.
+    if (JSON.stringify(next.aliases) === JSON.stringify(found.aliases)) next.aliases = found.aliases;
+    fresh = {
+      starts: Object.fromEntries(Object.entries(next.starts).filter(([q]) => !(q in found.starts))),
+      aliases: Object.fromEntries(Object.entries(next.aliases).filter(([q]) => !(q in found.aliases))),
+      packages,
+    };
+    found = next;
+  }
+  return found;
+}
+
+/** A module's text, or null when it cannot be read, is too large to be a module worth reading, or cannot be decoded. */
+function readText(f: string, bytesOf?: (file: string) => Buffer | null): string | null {
+  try {
+    const bytes = bytesOf?.(f) ?? (fs.statSync(f).size <= MAX_MODEL_BYTES ? fs.readFileSync(f) : null);
+    return bytes ? decodeSource(bytes).text : null;
+  } catch {
+    return null;
+  }
+}
+
+function namesApi(text: string | null): boolean {
+  if (text === null) return false;
+  if (!PREFILTERS) return true;
+  const words = new WordIndex(text);
+  return API_WORDS.some((w) => words.has(w));
+}
+
+/**
+ * From the summaries: every function that starts processes, directly or through calls into
+ * the project, and every name the project re-found it under (`from .jobs import run_all`
+ * in __init__.py makes `pkg.run_all` one), each with the chain that shows it (the functions
+ * it goes through, ending at the creation site); and the names bound to the API.
+ */
+function collect(summaries: Map<string, Summary>): ProjectExports {
+  const imports = (module: string) => summaries.get(module)?.aliases;
+  // `pkg.run_all` is `pkg.jobs.run_all` when pkg/__init__.py imports it; followed through every re-export.
+  const resolved = new Map<string, string>();
+  const defined = new Set<string>();
+  for (const m of summaries.values()) for (const s of m.starts) defined.add(s.qname);
+  const canonicalName = (qname: string, depth = 0): string => {
+    const known = resolved.get(qname);
+    if (known !== undefined) return known;
+    let result = qname;
+    if (!defined.has(qname) && depth <= 16) {
+      const parts = qname.split(".");
+      for (let i = parts.length - 1; i > 0; i--) {
+        const bound = imports(parts.slice(0, i).join("."))?.[parts[i]];
+        if (bound && bound !== qname) {
+          result = canonicalName([bound, ...parts.slice(i + 1)].join("."), depth + 1);
+          break;
+        }
+      }
+    }
+    resolved.set(qname, result);
+    return result;
+  };
+  // Who calls what; making an instance of a project class runs its __init__.
+  const callers = new Map<string, string[]>();
+  const calledBy = (target: string, caller: string) => {
+    const list = callers.get(target);
+    if (list) list.push(caller);
+    else callers.set(target, [caller]);
+  };
+  const chains: Record<string, string[]> = {};
+  const queue: string[] = [];
+  for (const m of summaries.values()) {
+    for (const s of m.starts) {
+      if (s.direct && !chains[s.qname]) {
+        chains[s.qname] = [s.direct];
+        queue.push(s.qname);
+      }
+      for (const target of s.calls) calledBy(target, s.qname);
+    }
+    for (const [caller, targets] of m.calls) {
+      for (const call of targets) {
+        const target = canonicalName(call);
+        calledBy(target, caller);
+        calledBy(`${target}.__init__`, caller);
+      }
+    }
+  }
+  // From each creation site outwards, nearest first: every chain is a shortest one.
+  for (let next = 0; next < queue.length; next++) {
+    const target = queue[next];
+    for (const caller of callers.get(target) ?? []) {
+      if (chains[caller]) continue;
+      chains[caller] = [target, ...chains[target]];
+      queue.push(caller);
+    }
+  }
+  // Re-found: the names other modules import them under; and the names bound to the API.
+  const aliases: Record<string, string> = {};
+  for (const m of summaries.values()) {
+    for (const [name, bound] of Object.entries(m.aliases)) {
+      const alias = `${m.name}.${name}`;
+      const target = canonicalName(bound);
+      if (inProcessModules(target)) {
+        // A file that writes an API word is analysed anyway: only other names need following.
+        if (!API_WORDS.includes(name)) aliases[alias] = target;
+        continue;
+      }
+      if (chains[alias]) continue;
+      for (const found of [target, `${target}.__init__`]) {
+        if (chains[found]) {
+          chains[alias] = [found, ...chains[found]];
+          break;
+        }
+      }
+    }
+  }
+  return { starts: chains, aliases, packages: [] };
+}

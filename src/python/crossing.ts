@@ -1,0 +1,246 @@
+// What a creation site hands to its children under spawn but not under fork, and whether
+// spawnsafe can show the children still get it: the proof each fix of a site stands on.
+//
+// Under fork a child inherits the parent's memory: the Process object, its target (and the
+// instance behind a bound method), its arguments, a pool's initializer and initargs. Under
+// spawn each is pickled, and the child imports the modules afresh: module state the parent
+// set up at run time is not there. Each obligation is proved, failed (with the object, where
+// it is made and CPython's error) or unknown (a parameter, another module's state).
+import { type SyntaxNode, nodeId } from "../parse";
+import type { ModuleFacts } from "./module";
+import type { CreationSite } from "./sites";
+import { argument } from "./literals";
+import { callsNamed } from "./index";
+import { Prover, combine, methodsOf, type Proof } from "./pickling";
+import { classOfBase, unwrapPartial, workerUses } from "./workers";
+import { roleOf } from "./bindings";
+import { isNameRead } from "./globals";
+
+/** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
+const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
+  Process: [
+    { keyword: "target", position: 1, role: "callable", label: "target" },
+    { keyword: "args", position: 3, role: "value", label: "args" },
+    { keyword: "kwargs", position: 4, role: "value", label: "kwargs" },
+  ],
+  Pool: [
+    { keyword: "initializer", position: 1, role: "callable", label: "initializer" },
+    { keyword: "initargs", position: 2, role: "value", label: "initargs" },
+  ],
+  ProcessPoolExecutor: [
+    { keyword: "initializer", position: 2, role: "callable", label: "initializer" },
+    { keyword: "initargs", position: 3, role: "value", label: "initargs" },
+  ],
+};
+
+export interface SiteProof {
+  /** failed: some obligation fails; unknown: none fails but some cannot be told; proved: all hold. */
+  verdict: Proof["verdict"];
+  /** Every obligation that is not proved, failed ones first. */
+  open: Proof[];
+}
+
+/** The proof of one creation site (kept per module). */
+export function siteProof(module: ModuleFacts, site: CreationSite): SiteProof {
+  return module.index.memo(`siteProof:${nodeId(site.node)}`, () => {
+    const prover = new Prover(module);
+    const proofs = [...handedOver(module, site, prover), ...childState(module, site)];
+    const failed = proofs.filter((p) => p.verdict === "failed");
+    const unknown = proofs.filter((p) => p.verdict === "unknown");
+    return { verdict: failed.length ? "failed" : unknown.length ? "unknown" : "proved", open: [...failed, ...unknown] };
+  });
+}
+
+/** The proofs of what the site pickles under spawn: its arguments, or a Process subclass's instances. */
+export function handedOver(module: ModuleFacts, site: CreationSite, prover = new Prover(module)): Proof[] {
+  if (site.method === "fork") return [];
+  if (site.kind === "ProcessSubclass") {
+    const cls = classOfBase(site.node);
+    const name = cls?.childForFieldName("name")?.text;
+    if (!cls || !name) return [];
+    const creations = callsNamed(module.index, [name]).filter((call) => {
+      const value = module.model.valueOf(module.index.field(call, "function"));
+      return value?.kind === "definition" && nodeId(value.node) === nodeId(cls);
+    });
+    return [prover.instance(cls, `the \`${name}\` instance (pickled at start())`, creations.length ? creations : null, 0)];
+  }
+  if (site.node.type !== "call") return [];
+  const proofs: Proof[] = [];
+  for (const { keyword, position, role, label } of HANDED[site.kind] ?? []) {
+    const given = argument(site.node, keyword, position);
+    if (!given) continue;
+    proofs.push(prover.value(given, label, role));
+  }
+  return proofs;
+}
+
+/**
+ * State the children read that the parent may have set at run time, which spawned children do
+ * not get: names of the project's other modules that the child code reads or calls (their
+ * state is not followed: unknown), and logging the parent configures (its handlers are not
+ * inherited). Globals of this module are global-only-in-main's (SPS203), a hazard of its own.
+ */
+export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
+  if (site.method === "fork" || !site.startsProcesses) return [];
+  const functions = childFunctions(module, site);
+  const proofs: Proof[] = [];
+  const seen = new Set<string>();
+  const packages = new Set(module.model.project.packages);
+  const own = module.model.project.moduleName?.split(".")[0] ?? null;
+  let logging = false;
+  for (const fn of functions) {
+    const body = fn.childForFieldName("body");
+    if (!body) continue;
+    for (const id of body.descendantsOfType("identifier")) {
+      if (!isNameRead(module.index, id) || roleOf(module.index, id).role !== "read") continue;
+      const bindings = module.model.bindingsReaching(id);
+      const imported = bindings.find((b) => b.kind === "import" && b.qname);
+      if (!imported?.qname) continue;
+      const top = imported.qname.split(".")[0];
+      if (top === "logging") logging = true;
+      const project = packages.has(top) || (own !== null && top === own);
+      // `settings.CONF_PATH`, `env.replicas`: state another module keeps, read where the parent may have set it.
+      const parent = module.index.parent(id);
+      const readsAttribute = parent?.type === "attribute" && parent.childForFieldName("object")?.id === id.id && module.index.parent(parent)?.type !== "call";
+      const fromImported = imported.node.type === "import_from_statement";
+      if (!(project || (readsAttribute && fromImported))) continue;
+      if (seen.has(id.text)) continue;
+      seen.add(id.text);
+      const what = project ? `project module code or state (\`${imported.qname}\`)` : `\`${imported.qname}\`, an object another module keeps`;
+      proofs.push({
+        verdict: "unknown",
+        path: `\`${id.text}\` in \`${fn.childForFieldName("name")?.text}\``,
+        node: id,
+        reason: `the child reads ${what}, which a spawned child imports afresh: whether the parent set it up at run time is not followed`,
+      });
+    }
+  }
+  // The child imports the module its code is defined in; Django's models need django.setup() first.
+  for (const [name, qname] of module.model.moduleImports()) {
+    if (!/^django\./.test(qname) || !/\.models(\.|$)/.test(qname)) continue;
+    const binding = module.model.bindingsIn(module.model.scopes.module, name)[0];
+    proofs.push({
+      verdict: "unknown",
+      path: `the import of \`${qname}\``,
+      node: binding?.node ?? site.node,
+      reason: `a spawned child imports this module, and importing Django models needs \`django.setup()\`, which only the parent ran`,
+    });
+    break;
+  }
+  if (logging) {
+    const configured = loggingConfiguration(module);
+    if (configured) {
+      proofs.push({
+        verdict: "unknown",
+        path: "logging",
+        node: configured,
+        reason: `the parent configures logging (line ${module.lines.position(configured.startIndex).line}, \`${configured.text.split("(")[0]}(...)\`): spawned children do not inherit its handlers, so their log lines may go elsewhere`,
+      });
+    }
+  }
+  return proofs;
+}
+
+/** The functions of this module whose code runs in the site's children, and the same-file functions they call. */
+function childFunctions(module: ModuleFacts, site: CreationSite): SyntaxNode[] {
+  const { model, index } = module;
+  const found = new Map<number, SyntaxNode>();
+  const add = (fn: SyntaxNode | null) => {
+    if (fn?.type === "function_definition" && !found.has(nodeId(fn))) found.set(nodeId(fn), fn);
+  };
+  const defOf = (expr: SyntaxNode | null): SyntaxNode | null => {
+    if (!expr) return null;
+    const value = model.valueOf(unwrapPartial(module, expr));
+    return value?.kind === "definition" && value.node.type === "function_definition" ? value.node : null;
+  };
+  if (site.kind === "ProcessSubclass") {
+    const cls = classOfBase(site.node);
+    for (const method of cls ? methodsOf(cls) : []) add(method);
+  }
+  for (const use of workerUses(module)) {
+    if (use.site !== site) continue;
+    add(defOf(use.expr));
+    // An instance of a class of this module as the function (`submit(run_check(...))`): its methods run.
+    const made = module.model.valueOf(unwrapPartial(module, use.expr));
+    if (made?.kind === "instance" && made.of.kind === "definition" && made.of.node.type === "class_definition") for (const method of methodsOf(made.of.node)) add(method);
+    // `self.method`, `obj.method`: the method of the instance's class.
+    const expr = unwrapPartial(module, use.expr);
+    if (expr.type === "attribute") {
+      const name = index.field(expr, "attribute")?.text;
+      const fnScope = model.scopeOf(expr);
+      let cls: SyntaxNode | null = null;
+      for (let s: typeof fnScope | null = fnScope; s; s = s.parent) if (s.kind === "class") cls = s.node;
+      for (const method of cls ? methodsOf(cls) : []) if (method.childForFieldName("name")?.text === name) add(method);
+    }
+  }
+  // The same-file functions they call, by name, to a small depth.
+  for (let round = 0, batch = [...found.values()]; round < 4 && batch.length; round++) {
+    const next: SyntaxNode[] = [];
+    for (const fn of batch) {
+      for (const call of fn.descendantsOfType("call")) {
+        const callee = defOf(call.childForFieldName("function"));
+        if (callee && !found.has(nodeId(callee))) {
+          add(callee);
+          next.push(callee);
+        }
+      }
+    }
+    batch = next;
+  }
+  return [...found.values()];
+}
+
+/**
+ * A call that configures logging in the parent so that children's records are seen there
+ * (`logging.basicConfig(...)`, `logger.addHandler(FileHandler(...))`), or null. A handler
+ * whose records no child can reach anyway is left out: a NullHandler, and a QueueHandler over
+ * a thread queue (a forked child puts its records in its own copy of the queue).
+ */
+function loggingConfiguration(module: ModuleFacts): SyntaxNode | null {
+  const { model, index } = module;
+  const qnameOf = (expr: SyntaxNode | null) => {
+    const value = model.valueOf(expr);
+    const of = value?.kind === "instance" ? value.of : value;
+    return of?.kind === "qualified" ? of.qname : null;
+  };
+  for (const call of callsNamed(index, ["basicConfig", "dictConfig", "fileConfig", "addHandler"])) {
+    const callee = index.field(call, "function");
+    const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : callee?.text;
+    if (name !== "addHandler") {
+      if (qnameOf(callee)?.startsWith("logging")) return call;
+      continue;
+    }
+    const handler = argument(call, "hdlr", 0);
+    const kind = qnameOf(handler);
+    if (kind === "logging.NullHandler") continue;
+    if (kind === "logging.handlers.QueueHandler" && handler) {
+      const made = handler.type === "call" ? handler : null;
+      const queue = made ? argument(made, "queue", 0) : null;
+      if (queue && qnameOf(queue) === "queue.Queue") continue;
+    }
+    return call;
+  }
+  return null;
+}
+
+export { combine };
+
+/**
+ * The applicability of a fix that moves these sites to spawn: "safe" when every obligation
+ * of every site is proved, "unsafe" with the first open one's reason otherwise (failed ones
+ * are hazards: their findings hold such fixes back).
+ */
+export function moveApplicability(module: ModuleFacts, sites: CreationSite[]): { applicability: "safe" | "unsafe"; why: string } {
+  for (const site of sites) {
+    const proof = siteProof(module, site);
+    const open = proof.open.find((p) => p.verdict !== "proved");
+    if (open) return { applicability: "unsafe", why: unsafeReason(module, open) };
+  }
+  return { applicability: "safe", why: "" };
+}
+
+/** The end of a message whose fix is unsafe: what spawnsafe cannot show. */
+export function unsafeReason(module: ModuleFacts, proof: Proof): string {
+  const line = module.lines.position(proof.node.startIndex).line;
+  return `; unsafe fix (applied with --unsafe-fixes): under spawn ${proof.path} (line ${line}) must reach the child, and ${proof.reason}`;
+}

@@ -1,0 +1,500 @@
+// Whether a value can be handed to a spawned child: spawn pickles it (fork does not), so a
+// value is *proved* when spawnsafe can show it pickles (plain data, a module-level function
+// or class, an instance whose every attribute is proved), *failed* when it is known not to
+// (an open file, a lock, a lambda: with CPython's own error) and *unknown* otherwise (a
+// parameter, what another function returns, a third-party object).
+import { type SyntaxNode, nodeId } from "../parse";
+import type { ModuleFacts } from "./module";
+import type { Binding, Value } from "./model";
+import { argument, stringLiteral } from "./literals";
+import { callsNamed } from "./index";
+import { PICKLABLE_CALLS, UNPICKLABLE, openError } from "./unpicklable";
+import { CONTEXT_FACTORIES, canonical } from "./vocabulary";
+
+export type Verdict = "proved" | "failed" | "unknown";
+
+export interface Proof {
+  verdict: Verdict;
+  /** The object's path from what is handed over: "target", "args[1]", "target: the `Shell` instance, `self.report`". */
+  path: string;
+  /** Where the value (or what decides it) is written. */
+  node: SyntaxNode;
+  /** CPython's error (failed) or what cannot be told (unknown); empty when proved. */
+  reason: string;
+}
+
+/** What is expected at a place: a callable (pickled by its name) or any value. */
+export type Role = "callable" | "value";
+
+const MAX_DEPTH = 16;
+
+/** The first failed proof, else the first unknown one, else a proved one. */
+export function combine(proofs: Proof[], whole: Proof): Proof {
+  return proofs.find((p) => p.verdict === "failed") ?? proofs.find((p) => p.verdict === "unknown") ?? whole;
+}
+
+export class Prover {
+  /** Class nodes under proof, against cycles (`self.parent = Node(...)`). */
+  private readonly inProgress = new Set<number>();
+
+  constructor(private readonly module: ModuleFacts) {}
+
+  private proved(path: string, node: SyntaxNode): Proof {
+    return { verdict: "proved", path, node, reason: "" };
+  }
+
+  private failed(path: string, node: SyntaxNode, reason: string): Proof {
+    return { verdict: "failed", path, node, reason };
+  }
+
+  private unknown(path: string, node: SyntaxNode, reason: string): Proof {
+    return { verdict: "unknown", path, node, reason };
+  }
+
+  /**
+   * @param params for the parameters of a class's `__init__` while its instance is proved:
+   * the argument each gets at the call that makes the instance.
+   */
+  value(expr: SyntaxNode, path: string, role: Role = "value", depth = 0, params: Map<string, SyntaxNode | null> | null = null): Proof {
+    if (depth > MAX_DEPTH) return this.unknown(path, expr, "too deep to follow");
+    switch (expr.type) {
+      case "integer": case "float": case "string": case "concatenated_string": case "true": case "false": case "none": case "ellipsis":
+      case "comparison_operator": case "not_operator": case "boolean_operator":
+        return this.proved(path, expr);
+      case "parenthesized_expression":
+        return expr.namedChildCount === 1 ? this.value(expr.namedChildren[0], path, role, depth, params) : this.unknown(path, expr, "not a value spawnsafe can judge");
+      case "tuple": case "list": case "set": case "expression_list": {
+        const items = expr.namedChildren.filter((c) => c.type !== "comment");
+        return combine(items.map((item, i) => this.value(item, `${path}[${i}]`, "value", depth + 1, params)), this.proved(path, expr));
+      }
+      case "list_splat": case "dictionary_splat":
+        return expr.namedChildren[0] ? this.value(expr.namedChildren[0], path, "value", depth + 1, params) : this.unknown(path, expr, "not a value spawnsafe can judge");
+      case "dictionary": {
+        const parts: Proof[] = [];
+        for (const pair of expr.namedChildren) {
+          if (pair.type === "pair") {
+            const key = pair.childForFieldName("key");
+            const value = pair.childForFieldName("value");
+            const label = key && stringLiteral(key) !== null ? `${path}[${key.text}]` : `${path}[...]`;
+            if (key) parts.push(this.value(key, label, "value", depth + 1, params));
+            if (value) parts.push(this.value(value, label, "value", depth + 1, params));
+          } else if (pair.type !== "comment") {
+            parts.push(this.value(pair, path, "value", depth + 1, params));
+          }
+        }
+        return combine(parts, this.proved(path, expr));
+      }
+      case "binary_operator": case "unary_operator": {
+        const operands = expr.namedChildren.filter((c) => c.type !== "comment");
+        return combine(operands.map((o) => this.value(o, path, "value", depth + 1, params)), this.proved(path, expr));
+      }
+      case "conditional_expression": {
+        const [a, , b] = expr.namedChildren;
+        return combine([a, b].filter(Boolean).map((v) => this.value(v, path, role, depth + 1, params)), this.proved(path, expr));
+      }
+      case "lambda":
+        return this.failed(path, expr, this.module.model.scopes.deferringFunction(expr)
+          ? `AttributeError: Can't pickle local object '<lambda>'`
+          : `PicklingError: Can't pickle <function <lambda>>: attribute lookup <lambda> failed`);
+      case "generator_expression":
+        return this.failed(path, expr, "TypeError: cannot pickle 'generator' object");
+      case "list_comprehension": case "set_comprehension": case "dictionary_comprehension":
+        return this.unknown(path, expr, "built by a comprehension: its items are not judged");
+      case "identifier":
+        return this.name(expr, path, role, depth, params);
+      case "attribute":
+        return this.attribute(expr, path, role, depth, params);
+      case "call":
+        return this.call(expr, path, role, depth, params);
+      default:
+        return this.unknown(path, expr, `\`${short(expr)}\` is not a value spawnsafe can judge`);
+    }
+  }
+
+  private name(identifier: SyntaxNode, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
+    const { model } = this.module;
+    const receiver = this.selfClass(identifier);
+    if (receiver) return this.instance(receiver, path, this.creationsOf(receiver), depth + 1);
+    const bindings = model.bindingsReaching(identifier);
+    if (bindings.length === 0) {
+      // A builtin (`print`, `len`) pickles by its name.
+      const value = model.valueOf(identifier);
+      return value?.kind === "qualified" && value.qname.startsWith("builtins.")
+        ? this.proved(path, identifier)
+        : this.unknown(path, identifier, `\`${identifier.text}\` is not bound in this module`);
+    }
+    return combine(bindings.map((b) => this.binding(b, identifier, path, role, depth, params)), this.proved(path, identifier));
+  }
+
+  private binding(binding: Binding, use: SyntaxNode, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
+    const { model } = this.module;
+    const name = binding.name;
+    switch (binding.kind) {
+      case "def":
+      case "class": {
+        const what = binding.kind === "def" ? "function" : "class";
+        if (binding.scope.kind === "function" || binding.scope.kind === "lambda") {
+          const outer = model.index.field(binding.scope.node, "name")?.text ?? "<lambda>";
+          return this.failed(path, binding.node, `AttributeError: Can't pickle local object '${outer}.<locals>.${name}' (a ${what} defined inside \`${outer}\`)`);
+        }
+        if (model.guardOf(binding.node)) {
+          return this.failed(path, binding.node, `AttributeError: Can't get attribute '${name}' on <module '__mp_main__'> (a ${what} defined under the main guard, which a spawned child does not run)`);
+        }
+        return this.proved(path, binding.node);
+      }
+      case "import": {
+        if (binding.node.type === "import_statement") return this.failed(path, binding.node, `TypeError: cannot pickle 'module' object (\`${name}\` is the module ${binding.qname})`);
+        // `from m import f`: a function or class pickles by its name; anything else is not known.
+        return role === "callable" ? this.proved(path, binding.node) : this.unknown(path, binding.node, `\`${name}\` comes from ${binding.qname ?? "a relative import"}: what it is is not known`);
+      }
+      case "parameter": {
+        const given = params?.get(name);
+        if (given) return this.value(given, path, role, depth + 1, null);
+        const owner = model.index.field(binding.node, "name")?.text ?? "<lambda>";
+        return this.unknown(path, use, `\`${name}\` is a parameter of \`${owner}\`: what callers pass is not known`);
+      }
+      case "assignment":
+      case "walrus":
+      case "with":
+        return binding.value ? this.value(binding.value, path, role, depth + 1, params) : this.unknown(path, binding.node, `\`${name}\` is unpacked from another value`);
+      case "loop":
+      case "comprehension": {
+        // `for n in range(4)`: the loop variable takes the items of the iterable; unpacked
+        // (`for f, x in ((g, 1), ...)`), the part of each item at its place in the target.
+        const iterable = model.index.field(binding.node, "right");
+        const target = model.index.field(binding.node, "left");
+        const place = target ? placeIn(target, binding.position) : null;
+        return iterable ? this.items(iterable, path, role, depth + 1, params, place) : this.unknown(path, binding.node, `\`${name}\` is a loop variable`);
+      }
+      default:
+        return this.unknown(path, binding.node, `\`${name}\` is bound by ${binding.kind === "except" ? "an `except` clause" : `a ${binding.kind} statement`}`);
+    }
+  }
+
+  /** Whether every item an iterable gives (and every part of an item) is proved. */
+  private items(iterable: SyntaxNode, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null, place: number[] | null = null): Proof {
+    if (depth > MAX_DEPTH) return this.unknown(path, iterable, "too deep to follow");
+    const { model, index } = this.module;
+    switch (iterable.type) {
+      case "string": case "concatenated_string":
+        return this.proved(path, iterable);
+      case "list": case "tuple": case "set": case "dictionary": case "parenthesized_expression": {
+        // Each item, or the part of it the loop variable takes, is used as the variable is used.
+        const items = iterable.namedChildren.filter((c) => c.type !== "comment");
+        return combine(items.map((item) => this.value(partAt(item, place), path, role, depth + 1, params)), this.proved(path, iterable));
+      }
+      case "identifier": {
+        const bindings = model.bindingsReaching(iterable);
+        const values = bindings.map((b) => (b.kind === "assignment" || b.kind === "walrus") && b.value ? b.value : null);
+        if (values.length === 0 || values.some((v) => v === null)) return this.unknown(path, iterable, `the items of \`${iterable.text}\` are not known`);
+        return combine(values.map((v) => this.items(v!, path, role, depth + 1, params)), this.proved(path, iterable));
+      }
+      case "call": {
+        const callee = index.field(iterable, "function");
+        const value = model.valueOf(callee);
+        const args = (index.field(iterable, "arguments")?.namedChildren ?? []).filter((a) => a.type !== "comment" && a.type !== "keyword_argument");
+        const qname = value?.kind === "qualified" ? canonical(value.qname) : null;
+        if (qname === "builtins.range") return this.proved(path, iterable);
+        if (qname && ["builtins.enumerate", "builtins.zip", "builtins.sorted", "builtins.reversed", "builtins.list", "builtins.tuple", "builtins.set", "builtins.iter"].includes(qname)) {
+          return combine(args.map((a) => this.items(a, path, role, depth + 1, params)), this.proved(path, iterable));
+        }
+        // `d.items()`, `d.keys()`, `d.values()` of a known dictionary.
+        const method = callee?.type === "attribute" ? index.field(callee, "attribute")?.text : null;
+        const object = callee?.type === "attribute" ? index.field(callee, "object") : null;
+        if (object && method && ["items", "keys", "values"].includes(method)) return this.items(object, path, role, depth + 1, params);
+        return this.unknown(path, iterable, `the items of \`${short(iterable)}\` are not known`);
+      }
+      default:
+        return this.unknown(path, iterable, `the items of \`${short(iterable)}\` are not known`);
+    }
+  }
+
+  private attribute(expr: SyntaxNode, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
+    const { model, index } = this.module;
+    const value = model.valueOf(expr);
+    const known = value ? knownValue(value) : null;
+    if (known) return this.failed(path, expr, known);
+    const object = index.field(expr, "object");
+    if (!object) return this.unknown(path, expr, "not a value spawnsafe can judge");
+    // `self.method`, `obj.method`: a bound method pickles its instance.
+    const cls = this.classOfInstance(object);
+    if (cls) {
+      const name = index.field(cls.node, "name")?.text ?? "";
+      return this.instance(cls.node, `${path}: the \`${name}\` instance behind \`${expr.text}\``, cls.creations, depth + 1);
+    }
+    // `module.function`, `Class.Nested.method` as a callable pickles by its qualified name.
+    const objectValue = model.valueOf(object);
+    if (role === "callable" && objectValue?.kind === "qualified" && this.isModuleBinding(object)) return this.proved(path, expr);
+    if (role === "callable" && this.moduleLevelClassChain(object)) return this.proved(path, expr);
+    return this.unknown(path, expr, `\`${short(expr)}\` is not known`);
+  }
+
+  private call(expr: SyntaxNode, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
+    const { model, index } = this.module;
+    const callee = index.field(expr, "function");
+    const value = model.valueOf(callee);
+    const args = () => (index.field(expr, "arguments")?.namedChildren ?? []).filter((a) => a.type !== "comment");
+    const argValues = () => args().map((a) => (a.type === "keyword_argument" ? a.childForFieldName("value") ?? a : a));
+    if (value?.kind === "qualified") {
+      const qname = canonical(value.qname);
+      if (qname === "builtins.open" || qname === "io.open") {
+        const mode = argument(expr, "mode", 1);
+        return this.failed(path, expr, openError(mode ? stringLiteral(mode) : null));
+      }
+      if (UNPICKLABLE[qname]) return this.failed(path, expr, UNPICKLABLE[qname].error);
+      if (qname === "builtins.getattr") {
+        // `getattr(self, name)`: a bound method of the object, whatever the name.
+        const object = argument(expr, "", 0);
+        const cls = object ? this.classOfInstance(object) : null;
+        if (cls) return this.instance(cls.node, `${path}: the \`${index.field(cls.node, "name")?.text}\` instance behind \`${expr.text}\``, cls.creations, depth + 1);
+        return this.unknown(path, expr, `\`${short(expr)}\` is not known`);
+      }
+      if (qname === "functools.partial") {
+        const [fn, ...rest] = argValues();
+        return combine([...(fn ? [this.value(fn, path, "callable", depth + 1, params)] : []), ...rest.map((a) => this.value(a, path, "value", depth + 1, params))], this.proved(path, expr));
+      }
+      if (PICKLABLE_CALLS.has(qname)) return combine(argValues().map((a) => this.value(a, path, "value", depth + 1, params)), this.proved(path, expr));
+      // Queues, locks, values of multiprocessing, and a manager's proxies, are made to be handed over.
+      const member = qname.slice(qname.lastIndexOf(".") + 1);
+      const sharedMemory = ["multiprocessing.RawValue", "multiprocessing.RawArray", "multiprocessing.Pipe"].includes(qname) || qname.startsWith("multiprocessing.sharedctypes.");
+      if ((qname === `multiprocessing.${member}` && CONTEXT_FACTORIES.has(member) && member !== "Pool" && member !== "Process") || qname.startsWith("multiprocessing.Manager.") || sharedMemory) {
+        return this.proved(path, expr);
+      }
+      return this.unknown(path, expr, `what \`${short(callee ?? expr)}()\` returns is not known`);
+    }
+    if (value?.kind === "contextMember" && CONTEXT_FACTORIES.has(value.member) && value.member !== "Pool" && value.member !== "Process") return this.proved(path, expr);
+    if (value?.kind === "definition") {
+      if (value.node.type === "class_definition") return this.instance(value.node, `${path}: the \`${index.field(value.node, "name")?.text}\` instance`, [expr], depth + 1);
+      if (isGenerator(value.node)) return this.failed(path, expr, "TypeError: cannot pickle 'generator' object");
+    }
+    return this.unknown(path, expr, `what \`${short(callee ?? expr)}()\` returns is not known`);
+  }
+
+  /**
+   * An instance of a class of this module: pickled with every attribute its methods set on
+   * `self`. `creations` are the calls that make it (their arguments fill `__init__`'s
+   * parameters); null when they are not known.
+   */
+  instance(cls: SyntaxNode, path: string, creations: SyntaxNode[] | null, depth: number): Proof {
+    const { index } = this.module;
+    const name = index.field(cls, "name")?.text ?? "";
+    if (depth > MAX_DEPTH || this.inProgress.has(nodeId(cls))) return this.proved(path, cls);
+    this.inProgress.add(nodeId(cls));
+    try {
+      const methods = methodsOf(cls);
+      const custom = methods.find((m) => ["__getstate__", "__reduce__", "__reduce_ex__"].includes(m.childForFieldName("name")?.text ?? ""));
+      if (custom) return this.unknown(path, custom, `\`${name}\` defines ${custom.childForFieldName("name")!.text}: what it pickles is its own`);
+      const proofs: Proof[] = [];
+      for (const base of index.field(cls, "superclasses")?.namedChildren ?? []) {
+        if (base.type === "keyword_argument" || base.type === "comment") continue;
+        proofs.push(this.base(base, path, depth));
+      }
+      const init = methods.find((m) => m.childForFieldName("name")?.text === "__init__") ?? null;
+      const calls = creations ?? [];
+      for (const method of methods) {
+        const self = firstParameter(method);
+        if (!self) continue;
+        for (const { target, value } of selfAssignments(method, self)) {
+          const label = `${path}, self.${target}`;
+          if (method === init && calls.length > 0) {
+            for (const call of calls) proofs.push(this.value(value, label, "value", depth + 1, parameterArguments(init, call)));
+          } else {
+            proofs.push(this.value(value, label, "value", depth + 1, null));
+          }
+        }
+      }
+      return combine(proofs, this.proved(path, cls));
+    } finally {
+      this.inProgress.delete(nodeId(cls));
+    }
+  }
+
+  private base(base: SyntaxNode, path: string, depth: number): Proof {
+    const value = this.module.model.valueOf(base);
+    if (!value) return this.unknown(path, base, `base class \`${short(base)}\` is not known`);
+    if (value.kind === "definition" && value.node.type === "class_definition") return this.instance(value.node, path, null, depth + 1);
+    if (value.kind === "contextMember" && value.member === "Process") return this.proved(path, base);
+    if (value.kind === "qualified") {
+      const qname = canonical(value.qname);
+      if (qname === "builtins.object" || qname === "multiprocessing.Process" || qname === "builtins.Exception") return this.proved(path, base);
+      if (UNPICKLABLE[qname]) return this.failed(path, base, UNPICKLABLE[qname].error);
+    }
+    return this.unknown(path, base, `base class \`${short(base)}\` keeps attributes spawnsafe does not see`);
+  }
+
+  /** The class of an expression known to be an instance: `self` in a method, `C(...)`, a name bound to `C(...)`. */
+  private classOfInstance(expr: SyntaxNode): { node: SyntaxNode; creations: SyntaxNode[] | null } | null {
+    if (expr.type === "call") {
+      const value = this.module.model.valueOf(this.module.index.field(expr, "function"));
+      return value?.kind === "definition" && value.node.type === "class_definition" ? { node: value.node, creations: [expr] } : null;
+    }
+    if (expr.type !== "identifier") return null;
+    const cls = this.selfClass(expr);
+    if (cls) return { node: cls, creations: this.creationsOf(cls) };
+    const bindings = this.module.model.bindingsReaching(expr);
+    if (bindings.length !== 1 || !bindings[0].value || bindings[0].value.type !== "call") return null;
+    const value = this.module.model.valueOf(this.module.index.field(bindings[0].value, "function"));
+    return value?.kind === "definition" && value.node.type === "class_definition" ? { node: value.node, creations: [bindings[0].value] } : null;
+  }
+
+  /** The class whose method's first parameter this identifier is (`self`), or null. */
+  private selfClass(identifier: SyntaxNode): SyntaxNode | null {
+    const { model } = this.module;
+    const bindings = model.bindingsReaching(identifier);
+    if (bindings.length !== 1 || bindings[0].kind !== "parameter") return null;
+    const fn = bindings[0].node;
+    if (fn.type !== "function_definition" || firstParameter(fn) !== identifier.text) return null;
+    const scope = model.scopes.scopeFor(fn).parent;
+    if (scope?.kind !== "class") return null;
+    // A static or class method's first parameter is not the instance.
+    const decorated = fn.parent?.type === "decorated_definition" ? fn.parent : null;
+    if (decorated && /@(staticmethod|classmethod)\b/.test(decorated.text.slice(0, fn.startIndex - decorated.startIndex))) return null;
+    return scope.node;
+  }
+
+  /** The calls of this module that make instances of the class, or null when there are none to see. */
+  private creationsOf(cls: SyntaxNode): SyntaxNode[] | null {
+    const { index, model } = this.module;
+    const name = index.field(cls, "name")?.text;
+    if (!name) return null;
+    const calls = callsNamed(index, [name]).filter((call) => {
+      const value = model.valueOf(index.field(call, "function"));
+      return value?.kind === "definition" && nodeId(value.node) === nodeId(cls);
+    });
+    return calls.length ? calls : null;
+  }
+
+  /** `C` or `C.Inner` where C is a class defined at module level (outside the main guard). */
+  private moduleLevelClassChain(object: SyntaxNode): boolean {
+    let root = object;
+    while (root.type === "attribute") root = this.module.index.field(root, "object")!;
+    if (root.type !== "identifier") return false;
+    const bindings = this.module.model.bindingsReaching(root);
+    return bindings.length > 0 && bindings.every((b) => b.kind === "class" && b.scope.kind === "module" && !this.module.model.guardOf(b.node));
+  }
+
+  private isModuleBinding(object: SyntaxNode): boolean {
+    if (object.type === "attribute") return this.isModuleBinding(this.module.index.field(object, "object")!);
+    if (object.type !== "identifier") return false;
+    const bindings = this.module.model.bindingsReaching(object);
+    return bindings.length > 0 && bindings.every((b) => b.kind === "import");
+  }
+}
+
+/** The error of a value the table knows (`sys.stdout`, `proc.stdin`), or null. */
+function knownValue(value: Value): string | null {
+  const named = value.kind === "qualified" ? canonical(value.qname) : null;
+  return named && UNPICKLABLE[named] ? UNPICKLABLE[named].error : null;
+}
+
+/** Where in a loop target (`a, (b, c)`) the name written at `position` stands: [1, 0] for b; [] for the whole target. */
+function placeIn(target: SyntaxNode, position: number): number[] | null {
+  if (target.type === "identifier") return target.startIndex === position ? [] : null;
+  if (!/^(pattern_list|tuple_pattern|list_pattern|tuple|list|parenthesized_expression)$/.test(target.type)) return null;
+  const parts = target.namedChildren.filter((c) => c.type !== "comment");
+  for (let i = 0; i < parts.length; i++) {
+    const inner = placeIn(parts[i], position);
+    if (inner) return target.type === "parenthesized_expression" ? inner : [i, ...inner];
+  }
+  return null;
+}
+
+/** The part of a literal item at `place`, as far as the literal shows it (else the whole item). */
+function partAt(item: SyntaxNode, place: number[] | null): SyntaxNode {
+  let node = item;
+  for (const i of place ?? []) {
+    while (node.type === "parenthesized_expression" && node.namedChildCount === 1) node = node.namedChildren[0];
+    if (node.type !== "tuple" && node.type !== "list") return node;
+    const parts = node.namedChildren.filter((c) => c.type !== "comment");
+    if (!parts[i]) return node;
+    node = parts[i];
+  }
+  return node;
+}
+
+/** The methods defined in a class body (decorated ones too). */
+export function methodsOf(cls: SyntaxNode): SyntaxNode[] {
+  const methods: SyntaxNode[] = [];
+  for (const child of cls.childForFieldName("body")?.namedChildren ?? []) {
+    const fn = child.type === "decorated_definition" ? child.childForFieldName("definition") : child;
+    if (fn?.type === "function_definition") methods.push(fn);
+  }
+  return methods;
+}
+
+function firstParameter(fn: SyntaxNode): string | null {
+  const first = fn.childForFieldName("parameters")?.namedChildren.find((p) => p.type !== "comment");
+  if (!first) return null;
+  const name = first.type === "identifier" ? first : first.childForFieldName("name") ?? first.namedChildren.find((c) => c.type === "identifier");
+  return name?.type === "identifier" ? name.text : null;
+}
+
+/** `self.x = value` statements of a method's own body (nested functions and classes left out). */
+function selfAssignments(method: SyntaxNode, self: string): Array<{ target: string; value: SyntaxNode }> {
+  const found: Array<{ target: string; value: SyntaxNode }> = [];
+  const visit = (node: SyntaxNode): void => {
+    for (const child of node.namedChildren) {
+      if (child.type === "function_definition" || child.type === "class_definition" || child.type === "lambda") continue;
+      if (child.type === "assignment") {
+        const left = child.childForFieldName("left");
+        const right = child.childForFieldName("right");
+        if (left?.type === "attribute" && right && left.childForFieldName("object")?.text === self) {
+          found.push({ target: left.childForFieldName("attribute")?.text ?? "", value: right });
+        }
+      }
+      visit(child);
+    }
+  };
+  const body = method.childForFieldName("body");
+  if (body) visit(body);
+  return found;
+}
+
+/** For each parameter of `__init__` (after self): the argument the call passes, or null when it keeps its default. */
+function parameterArguments(init: SyntaxNode, call: SyntaxNode): Map<string, SyntaxNode | null> {
+  const params = (init.childForFieldName("parameters")?.namedChildren ?? []).filter((p) => p.type !== "comment").slice(1);
+  const args = (call.childForFieldName("arguments")?.namedChildren ?? []).filter((a) => a.type !== "comment");
+  const map = new Map<string, SyntaxNode | null>();
+  const positional = args.filter((a) => a.type !== "keyword_argument" && a.type !== "list_splat" && a.type !== "dictionary_splat");
+  const splat = args.some((a) => a.type === "list_splat" || a.type === "dictionary_splat");
+  params.forEach((param, i) => {
+    const nameNode = param.type === "identifier" ? param : param.childForFieldName("name") ?? param.namedChildren.find((c) => c.type === "identifier");
+    const name = nameNode?.text;
+    if (!name || param.type === "list_splat_pattern" || param.type === "dictionary_splat_pattern") return;
+    const keyword = args.find((a) => a.type === "keyword_argument" && a.childForFieldName("name")?.text === name);
+    const given = keyword?.childForFieldName("value") ?? positional[i] ?? null;
+    if (given) map.set(name, given);
+    else if (!splat) {
+      // Not passed: its default (a literal is plain data; anything else is judged as written).
+      const fallback = param.childForFieldName("value");
+      if (fallback) map.set(name, fallback);
+    }
+  });
+  return map;
+}
+
+/** A function whose own body yields: calling it makes a generator. */
+function isGenerator(fn: SyntaxNode): boolean {
+  let found = false;
+  const visit = (node: SyntaxNode): void => {
+    for (const child of node.namedChildren) {
+      if (found || child.type === "function_definition" || child.type === "class_definition" || child.type === "lambda") continue;
+      if (child.type === "yield") found = true;
+      else visit(child);
+    }
+  };
+  const body = fn.childForFieldName("body");
+  if (body) visit(body);
+  return found;
+}
+
+function short(node: SyntaxNode): string {
+  const text = node.text.replace(/\s+/g, " ");
+  return text.length > 40 ? text.slice(0, 37) + "..." : text;
+}
+
+/** A failed proof as a finding's message: what is handed over, the object and where it is made, CPython's error. */
+export function failureMessage(module: ModuleFacts, proof: Proof): string {
+  const line = module.lines.position(proof.node.startIndex).line;
+  return `Under spawn, ${proof.path} is pickled for the child and fails: \`${short(proof.node)}\` (line ${line}) gives "${proof.reason}". Fork hands it over without pickling; keep such objects out of what crosses to the child (open them in the child, or pass what they are made from)`;
+}

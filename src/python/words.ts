@@ -1,0 +1,83 @@
+// Where each word of a module's text stands: the candidates the tree then confirms. Every
+// Python identifier and keyword is a maximal run of word characters, so the positions of a
+// word hold every identifier spelled that way (and, in strings and comments, some that are
+// not: the tree tells them apart). The first words asked for are found by a string search
+// each (the engine's native search runs at gigabytes a second); past a few dozen, one pass
+// over the text indexes every word, so asking for many words costs no more than asking for
+// one: never a pass per word over a large file.
+
+/** A character that may continue a Python identifier (any non-ASCII one counts: the tree decides). */
+export function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c >= 128;
+}
+
+const NONE: readonly number[] = Object.freeze([]);
+
+/** Words searched for one by one before the whole text is indexed. */
+const SEARCHES_BEFORE_INDEX = 16;
+
+export class WordIndex {
+  private index: Map<string, number[]> | null = null;
+  private readonly searched = new Map<string, number[]>();
+
+  constructor(readonly text: string) {}
+
+  /** Where `word` stands as a whole word, in order (in code, strings and comments alike). */
+  positions(word: string): readonly number[] {
+    if (this.index) return this.index.get(word) ?? NONE;
+    let found = this.searched.get(word);
+    if (!found) {
+      if (this.searched.size >= SEARCHES_BEFORE_INDEX) return this.words().get(word) ?? NONE;
+      found = search(this.text, word);
+      this.searched.set(word, found);
+    }
+    return found;
+  }
+
+  has(word: string): boolean {
+    return this.positions(word).length > 0;
+  }
+
+  /** The distinct words that begin with `prefix` (`load_` finds load_model and load_data). */
+  wordsStartingWith(prefix: string): string[] {
+    return [...this.words().keys()].filter((w) => w.startsWith(prefix));
+  }
+
+  private words(): Map<string, number[]> {
+    if (this.index) return this.index;
+    const index = new Map<string, number[]>();
+    const { text } = this;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128) {
+        let j = i + 1;
+        while (j < n && isWordChar(text.charCodeAt(j))) j++;
+        const word = text.slice(i, j);
+        const list = index.get(word);
+        if (list) list.push(i);
+        else index.set(word, [i]);
+        i = j;
+      } else if (c >= 48 && c <= 57) {
+        // A number (`1e5`, `0x_ff`, `2j`): its letters are not a word.
+        i++;
+        while (i < n && isWordChar(text.charCodeAt(i))) i++;
+      } else {
+        i++;
+      }
+    }
+    this.index = index;
+    return index;
+  }
+}
+
+/** Where `word` stands as a whole word: a string search. */
+function search(text: string, word: string): number[] {
+  const found: number[] = [];
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    const end = i + word.length;
+    if ((i === 0 || !isWordChar(text.charCodeAt(i - 1))) && (end >= text.length || !isWordChar(text.charCodeAt(end)))) found.push(i);
+  }
+  return found;
+}
