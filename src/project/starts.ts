@@ -5,10 +5,9 @@ import { decodeSource, firstSyntaxError, parsePython } from "../parse";
 import { analyzeModule, type ModuleFacts } from "../python/module";
 import { callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
 import { calledAs } from "../python/starts";
-import { mayUseProjectNames } from "../python/gate";
+import { containsWord, mayUseProjectNames } from "../python/gate";
 import { PREFILTERS } from "../python/prefilter";
 import { API_WORDS, inProcessModules } from "../python/vocabulary";
-import { WordIndex } from "../python/words";
 import { importPrefix, packageOf, type Project } from "./project";
 
 /** What the project tells its modules: see ModuleContext. */
@@ -76,12 +75,6 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     return texts.get(f)!;
   };
 
-  const wordIndexes = new Map<string, WordIndex>();
-  const wordsOf = (f: string, text: string) => {
-    let words = wordIndexes.get(f);
-    if (!words) wordIndexes.set(f, (words = new WordIndex(text)));
-    return words;
-  };
   const summaries = new Map<string, Summary>();
   const packages = [...new Set([...moduleOf.values()].map((m) => m.split(".")[0]))].sort();
   let found: ProjectExports = { starts: {}, aliases: {}, packages };
@@ -139,7 +132,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       const text = textOf(f);
       if (text === null) continue;
       const name = moduleOf.get(f)!;
-      if (!mayUseProjectNames(text, { moduleName: name, packageName: packageOf(f, name), startingFunctions: fresh.starts, aliases: fresh.aliases }, wordsOf(f, text))) continue;
+      if (!mayUseProjectNames(text, { moduleName: name, packageName: packageOf(f, name), startingFunctions: fresh.starts, aliases: fresh.aliases })) continue;
       const seen = visited.get(f) ?? new Set<string>();
       const wanted = new Set([...names].filter((n) => !seen.has(n)));
       if (wanted.size === 0 && Object.keys(fresh.aliases).length === 0) continue;
@@ -174,8 +167,7 @@ function readText(f: string, bytesOf?: (file: string) => Buffer | null): string 
 function namesApi(text: string | null): boolean {
   if (text === null) return false;
   if (!PREFILTERS) return true;
-  const words = new WordIndex(text);
-  return API_WORDS.some((w) => words.has(w));
+  return API_WORDS.some((w) => containsWord(text, w));
 }
 
 /**

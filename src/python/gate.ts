@@ -6,11 +6,12 @@
 // class ProcessPoolExecutor, os.fork), or a project module that binds the name. So a file
 // that writes none of the API's words, and for every project name that leads to the API or
 // starts processes does not write both the name and a part of its module's name (or a
-// relative import, or is that module), has nothing to report. src/python/prefilter.ts turns
+// relative import, when the module is a package the file sits in; or is that module), has
+// nothing to report. src/python/prefilter.ts turns
 // the gate off; test/prefilter.slow.test.ts shows it changes nothing.
 import { PREFILTERS } from "./prefilter";
 import { API_WORDS } from "./vocabulary";
-import { WordIndex, isWordChar } from "./words";
+import { WordIndex, isWordChar, wordsAmong } from "./words";
 
 /** What a module is told of its project (see ModuleContext). */
 export interface ProjectNames {
@@ -64,19 +65,22 @@ export function containsWord(text: string, word: string): boolean {
 export function mayUseProjectNames(text: string, project: ProjectNames, known?: WordIndex): boolean {
   if (!PREFILTERS) return true;
   const relative = /\bfrom[ \t\\\r\n]+\./.test(text);
-  let index = known;
-  const words = { has: (w: string) => (index ??= new WordIndex(text)).has(w) };
-  const top = project.packageName?.split(".")[0] ?? null;
+  // Every word the names may need, found in one pass (unless the text is indexed already).
+  let present: Set<string> | null = null;
+  const words = known ?? { has: (w: string) => (present ??= wordsAmong(text, vocabularyOf(project))).has(w) };
+  const pkg = project.packageName ?? null;
   const own = project.moduleName ?? null;
   for (const byWord of [namesOf(project.startingFunctions), namesOf(project.aliases)]) {
     for (const [written, names] of byWord) {
       // A module's own names need no import (the text is indexed only for others').
       if (names.every((n) => n.module === own) || !words.has(written)) continue;
-      for (const { owners, top: first, module } of names) {
+      for (const { owners, module } of names) {
         if (module === own) continue;
         if (owners.some((p) => words.has(p))) return true;
-        // `from . import run_all` in the same package names no part of the module.
-        if (relative && top === first) return true;
+        // `from . import run_all` (or `from .. import`) names no part of the module when the
+        // module is a package the file sits in; any other module a relative import reaches is
+        // written (`from .jobs import run_all`, `from . import jobs`).
+        if (relative && pkg !== null && (pkg === module || pkg.startsWith(`${module}.`))) return true;
       }
     }
   }
@@ -88,13 +92,30 @@ interface WrittenName {
   written: string;
   /** The parts of the module (and class) it comes from. */
   owners: string[];
-  /** Its top-level package. */
-  top: string;
   /** The module that defines it, when it is a function of a module (not a method). */
   module: string;
 }
 
 const namesCache = new WeakMap<object, Map<string, WrittenName[]>>();
+const vocabularyCache = new WeakMap<object, WeakMap<object, Set<string>>>();
+
+/** The words a use of the project's names may write: the names and their modules' parts. */
+function vocabularyOf(project: ProjectNames): Set<string> {
+  let byStarts = vocabularyCache.get(project.aliases);
+  if (!byStarts) vocabularyCache.set(project.aliases, (byStarts = new WeakMap()));
+  let words = byStarts.get(project.startingFunctions);
+  if (!words) {
+    words = new Set();
+    for (const byWord of [namesOf(project.startingFunctions), namesOf(project.aliases)]) {
+      for (const [written, names] of byWord) {
+        words.add(written);
+        for (const { owners } of names) for (const part of owners) words.add(part);
+      }
+    }
+    byStarts.set(project.startingFunctions, words);
+  }
+  return words;
+}
 
 /** The names of a record of qualified names, by the word a use writes; worked out once per record. */
 function namesOf(record: Record<string, unknown>): Map<string, WrittenName[]> {
@@ -106,7 +127,7 @@ function namesOf(record: Record<string, unknown>): Map<string, WrittenName[]> {
       // `C.__init__` runs when `C(...)` is called: the class's name is written.
       const init = parts[parts.length - 1] === "__init__" && parts.length > 1;
       const end = parts.length - (init ? 2 : 1);
-      const name = { written: parts[end], owners: parts.slice(0, end), top: parts[0], module: parts.slice(0, end).join(".") };
+      const name = { written: parts[end], owners: parts.slice(0, end), module: parts.slice(0, end).join(".") };
       const list = names.get(name.written);
       if (list) list.push(name);
       else names.set(name.written, [name]);

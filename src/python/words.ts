@@ -72,6 +72,34 @@ export class WordIndex {
   }
 }
 
+/**
+ * Which of `wanted` stand in the text as whole words: one pass over the text, which costs the
+ * same for a thousand words as for twenty, and keeps nothing but the words found.
+ */
+export function wordsAmong(text: string, wanted: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>();
+  let longest = 0;
+  for (const w of wanted) longest = Math.max(longest, w.length);
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (isWordChar(c)) {
+      let j = i + 1;
+      while (j < n && isWordChar(text.charCodeAt(j))) j++;
+      // A number's letters (`1e5`) are no word; they are never wanted either.
+      if (j - i <= longest) {
+        const word = text.slice(i, j);
+        if (wanted.has(word)) found.add(word);
+      }
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return found;
+}
+
 /** Where `word` stands as a whole word: a string search. */
 function search(text: string, word: string): number[] {
   const found: number[] = [];
