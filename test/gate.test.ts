@@ -2,7 +2,7 @@
 // leading to processes; these cases pin the ways a use can be written, and the files it may skip.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { mayUseProjectNames, type ProjectNames } from "../src/python/gate";
+import { mayUseProjectNames, mentionsApi, namesApi, type ProjectNames } from "../src/python/gate";
 import { WordIndex } from "../src/python/words";
 
 /** A module of package `pkg.sub` (`pkg/sub/mod.py`) in a project whose named functions start processes. */
@@ -55,4 +55,12 @@ test("many names cost one pass, with the same verdicts", () => {
   assert.equal(mayUse("from . import m8\nm8.run_8()\n", project), true);
   assert.equal(mayUse("from . import m7\nm7.run_8()\n", project), false, "run_8 belongs to m8, which is not written");
   assert.equal(mayUse("from . import m7\nm7.other()\n", project), false);
+});
+
+test("the bytes test lets through every text that names the API or holds a suppression", () => {
+  for (const text of ["import os\npid, fd = os.forkpty()\n", "from concurrent.futures import ProcessPoolExecutor\n", "import multiprocessing\n", "x = 1  # spawnsafe: ignore[SPS102]\n"]) {
+    assert.equal(namesApi(text), true, text);
+    assert.equal(mentionsApi(Buffer.from(text)), true, text);
+  }
+  assert.equal(mentionsApi(Buffer.from("import threading\nthreading.Thread(target=print).start()\n")), false);
 });

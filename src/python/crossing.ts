@@ -12,7 +12,7 @@ import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./index";
 import { Prover, combine, methodsOf, type Proof } from "./pickling";
-import { classOfBase, unwrapPartial, workerUses } from "./workers";
+import { classOfBase, placeOf, unwrapPartial, workerUses } from "./workers";
 import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
 
@@ -91,9 +91,17 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
   for (const fn of functions) {
     const body = fn.childForFieldName("body");
     if (!body) continue;
+    const fnName = fn.childForFieldName("name")?.text;
     for (const id of body.descendantsOfType("identifier")) {
       if (!isNameRead(module.index, id) || roleOf(module.index, id).role !== "read") continue;
       const bindings = module.model.bindingsReaching(id);
+      const global = !seen.has(id.text) && bindings.length > 0 && bindings[0].scope.kind === "module" && !bindings.some((b) => b.position === id.startIndex);
+      const differs = global ? globalDiffers(module, id.text) : null;
+      if (differs) {
+        seen.add(id.text);
+        proofs.push({ verdict: "unknown", path: `\`${id.text}\` in \`${fnName}\``, node: id, reason: differs });
+        continue;
+      }
       const imported = bindings.find((b) => b.kind === "import" && b.qname);
       if (!imported?.qname) continue;
       const top = imported.qname.split(".")[0];
@@ -109,11 +117,20 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
       const what = project ? `project module code or state (\`${imported.qname}\`)` : `\`${imported.qname}\`, an object another module keeps`;
       proofs.push({
         verdict: "unknown",
-        path: `\`${id.text}\` in \`${fn.childForFieldName("name")?.text}\``,
+        path: `\`${id.text}\` in \`${fnName}\``,
         node: id,
         reason: `the child reads ${what}, which a spawned child imports afresh: whether the parent set it up at run time is not followed`,
       });
     }
+  }
+  const names = processNameRead(module);
+  if (names) {
+    proofs.push({
+      verdict: "unknown",
+      path: "",
+      node: names,
+      reason: `the module reads a process's name (\`${names.text}\`, line ${module.lines.position(names.startIndex).line}), and names follow the start method: \`ForkPoolWorker-1\` becomes \`SpawnPoolWorker-1\`, and \`Process-1\` from a spawn context \`SpawnProcess-1\``,
+    });
   }
   // The child imports the module its code is defined in; Django's models need django.setup() first.
   for (const [name, qname] of module.model.moduleImports()) {
@@ -139,6 +156,63 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
     }
   }
   return proofs;
+}
+
+/**
+ * Functions whose result differs between a process and the one it starts: a global set from
+ * one at import holds the parent's value in a forked child, and its own in a spawned one.
+ */
+const PER_PROCESS = new Set([
+  "os.getpid", "os.getppid", "os.urandom", "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns",
+  "time.perf_counter", "time.perf_counter_ns", "time.process_time", "datetime.datetime.now", "datetime.datetime.utcnow",
+  "datetime.datetime.today", "datetime.date.today", "uuid.uuid1", "uuid.uuid4", "random.random", "random.randint",
+  "random.randrange", "random.choice", "random.choices", "random.uniform", "random.getrandbits", "random.sample",
+  "random.randbytes", "random.gauss", "secrets.token_hex", "secrets.token_bytes", "secrets.token_urlsafe",
+  "secrets.randbelow", "secrets.choice", "threading.get_ident", "threading.get_native_id", "threading.current_thread",
+  "multiprocessing.current_process", "tempfile.mkdtemp", "tempfile.mkstemp",
+  "tempfile.TemporaryDirectory", "tempfile.NamedTemporaryFile",
+]);
+
+/**
+ * Why a module global a child reads may hold another value in a spawned child than in a
+ * forked one, or null: it is bound only under the main guard while a star import may bind it
+ * too (SPS203 cannot tell), or it is computed at import from the process's own state.
+ */
+function globalDiffers(module: ModuleFacts, name: string): string | null {
+  return module.index.memo(`globalDiffers:${name}`, () => {
+    const { model } = module;
+    const line = (node: SyntaxNode) => module.lines.position(node.startIndex).line;
+    const direct = model.bindingsIn(model.scopes.module, name).filter((b) => b.declaredIn === null);
+    if (direct.length === 0) return null;
+    if (direct.every((b) => placeOf(model, b) === "mainGuard") && model.hasStarImport()) {
+      const star = model.bindings.starImportsIn(model.scopes.module)[0];
+      return `it is bound only under the main guard (line ${line(direct[0].node)}), which a spawned child does not run; \`from ${star} import *\` may bind it at import, which is not followed`;
+    }
+    for (const binding of direct) {
+      if (placeOf(model, binding) !== "module" || !binding.value) continue;
+      const calls = binding.value.type === "call" ? [binding.value, ...binding.value.descendantsOfType("call")] : binding.value.descendantsOfType("call");
+      for (const call of calls) {
+        const qname = model.qualifiedName(module.index.field(call, "function"));
+        if (qname && PER_PROCESS.has(model.canonicalName(qname))) {
+          return `it is computed when the module is imported (line ${line(binding.node)}, \`${call.text.length > 40 ? call.text.slice(0, 37) + "..." : call.text}\`): a forked child has the parent's value, a spawned child computes its own`;
+        }
+      }
+    }
+    return null;
+  });
+}
+
+/** Where the module reads a process's name (`current_process().name`, `parent_process().name`), or null. */
+function processNameRead(module: ModuleFacts): SyntaxNode | null {
+  return module.index.memo("processNameRead", () => {
+    for (const call of callsNamed(module.index, ["current_process", "parent_process"])) {
+      const qname = module.model.qualifiedName(module.index.field(call, "function"));
+      if (qname !== "multiprocessing.current_process" && qname !== "multiprocessing.parent_process") continue;
+      const parent = module.index.parent(call);
+      if (parent?.type === "attribute" && module.index.field(parent, "attribute")?.text === "name") return parent;
+    }
+    return null;
+  });
 }
 
 /** The functions of this module whose code runs in the site's children, and the same-file functions they call. */
@@ -242,5 +316,7 @@ export function moveApplicability(module: ModuleFacts, sites: CreationSite[]): {
 /** The end of a message whose fix is unsafe: what spawnsafe cannot show. */
 export function unsafeReason(module: ModuleFacts, proof: Proof): string {
   const line = module.lines.position(proof.node.startIndex).line;
+  // Without a path the proof is about the program rather than something handed over: its reason says it all.
+  if (!proof.path) return `; unsafe fix (applied with --unsafe-fixes): ${proof.reason}`;
   return `; unsafe fix (applied with --unsafe-fixes): under spawn ${proof.path} (line ${line}) must reach the child, and ${proof.reason}`;
 }

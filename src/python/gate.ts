@@ -27,9 +27,12 @@ export interface ProjectNames {
 /** A suppression comment (`# spawnsafe: ignore`) is reported when it silences nothing: a file holding one has findings to look for. */
 const SUPPRESSION_WORD = "spawnsafe";
 
+/** The words the bytes are searched for: a word that holds another (`forkpty`, `fork`) needs no search of its own. */
+const BYTE_WORDS = [...API_WORDS, SUPPRESSION_WORD].filter((w, _, all) => !all.some((other) => other !== w && w.includes(other)));
+
 /** The file's bytes hold one of the API's words or a suppression (a superset of the text test, told without decoding). */
 export function mentionsApi(bytes: Buffer): boolean {
-  return !PREFILTERS || API_WORDS.some((word) => bytes.includes(word)) || bytes.includes(SUPPRESSION_WORD);
+  return !PREFILTERS || BYTE_WORDS.some((word) => bytes.includes(word));
 }
 
 /** True when the project has names that lead to the API or start processes: any file may then use one. */

@@ -15,7 +15,7 @@ export type Verdict = "proved" | "failed" | "unknown";
 
 export interface Proof {
   verdict: Verdict;
-  /** The object's path from what is handed over: "target", "args[1]", "target: the `Shell` instance, `self.report`". */
+  /** The object's path from what is handed over: "target", "args[1]", "target: the `Shell` instance, `self.report`"; empty for a fact of the program that nothing hands over (its reason says where). */
   path: string;
   /** Where the value (or what decides it) is written. */
   node: SyntaxNode;
