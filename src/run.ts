@@ -292,6 +292,8 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     const context = contextFor(i, plan.exports);
     // The first round saw no other module's names: a file that may use one is processed again.
     if (projectMatters(context) && mayUseProjectNames(originals[i]!.toString("latin1"), context)) again.push(i);
+    // A site the library fix rewrites may be one the project's tests patch: its safety changes.
+    else if (Object.keys(context.patched ?? {}).length > 0 && firstResults[k].findings.some((f) => f.code === "SPS103")) again.push(i);
     else settle(i, plan.exports, firstResults[k]);
   });
   for (const i of rest) queueOrSettle(i, again);
@@ -305,7 +307,7 @@ const contextKeys = new WeakMap<Record<string, string[]>, string>();
 function contextKey(context: ModuleContext): string {
   let key = contextKeys.get(context.startingFunctions);
   if (key === undefined) {
-    key = hash("sha1", JSON.stringify([context.startingFunctions, context.aliases, context.packages]), "base64");
+    key = hash("sha1", JSON.stringify([context.startingFunctions, context.aliases, context.packages, context.patched ?? {}]), "base64");
     contextKeys.set(context.startingFunctions, key);
   }
   return key;

@@ -5,6 +5,8 @@ import { replace } from "../src/fix/edits";
 import { heldBack } from "../src/transform";
 import { contextDependence } from "../src/python/choices";
 import { moveApplicability } from "../src/python/crossing";
+import type { ModuleFacts } from "../src/python/module";
+import type { CreationSite } from "../src/python/sites";
 
 export const defaultContextInLibrary = defineTransform({
   code: "SPS103",
@@ -26,7 +28,12 @@ export const defaultContextInLibrary = defineTransform({
       : null;
     for (const site of module.sites) {
       if (site.method !== "default" || site.via.form === "context") continue;
-      const safety = site.startsProcesses ? moveApplicability(module, [site]) : { applicability: "safe" as const, why: "" };
+      const patch = patchOf(module, site);
+      const safety = patch
+        ? { applicability: "unsafe" as const, why: `; unsafe fix (applied with --unsafe-fixes): ${patch.where} patches \`${patch.target}\`, which the call looks up now and would not after the rewrite: the patch would no longer apply` }
+        : site.startsProcesses
+          ? moveApplicability(module, [site])
+          : { applicability: "safe" as const, why: "" };
       const fix = hazards.length || disagreement ? null : explicitContextFix(module, site, options.method);
       context.report({
         node: site.node,
@@ -48,3 +55,21 @@ export const defaultContextInLibrary = defineTransform({
   },
 });
 
+
+/**
+ * The project's patch (its tests' `mock.patch("pkg.mod.multiprocessing.Queue")`) of the name
+ * this site's call looks up, or null: after `get_context("spawn").Queue(...)` the call looks
+ * the name up no more, and the test that patched it no longer patches anything.
+ */
+function patchOf(module: ModuleFacts, site: CreationSite): { target: string; where: string } | null {
+  const patched = module.model.project.patched ?? {};
+  if (site.via.form !== "factory" || Object.keys(patched).length === 0) return null;
+  const written = site.via.callee.text.replace(/\s+/g, "");
+  const own = module.model.project.moduleName;
+  const qname = module.model.qualifiedName(site.via.callee);
+  // Patched where the module looks it up (`pkg.mod.multiprocessing.Queue`), or on multiprocessing itself.
+  for (const target of [own ? `${own}.${written}` : null, qname, written]) {
+    if (target && patched[target]) return { target, where: patched[target] };
+  }
+  return null;
+}

@@ -121,7 +121,7 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
     const files = all.filter((f) => !isExcluded(config, f));
     projects.set(root, indexProject(root, files));
     projectFiles.set(root, files);
-    exportsByRoot[root] = { starts: {}, aliases: {}, packages: [] };
+    exportsByRoot[root] = { starts: {}, aliases: {}, packages: [], patched: {} };
   }
 
   const isPackageDir = packageDirLookup();

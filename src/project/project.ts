@@ -114,7 +114,7 @@ const views = new WeakMap<ProjectExports, Map<string, ProjectExports>>();
 export function contextOf(projectExports: ProjectExports, scope: ModuleScope): ModuleContext {
   const base = { moduleName: scope.moduleName, packageName: scope.packageName };
   const prefix = scope.importPrefix;
-  if (!prefix) return { ...base, startingFunctions: projectExports.starts, aliases: projectExports.aliases, packages: projectExports.packages };
+  if (!prefix) return { ...base, startingFunctions: projectExports.starts, aliases: projectExports.aliases, packages: projectExports.packages, patched: projectExports.patched };
   let byPrefix = views.get(projectExports);
   if (!byPrefix) views.set(projectExports, (byPrefix = new Map()));
   let view = byPrefix.get(prefix);
@@ -124,10 +124,10 @@ export function contextOf(projectExports: ProjectExports, scope: ModuleScope): M
       for (const [qname, value] of Object.entries(record)) if (qname.startsWith(prefix + ".")) out[qname.slice(prefix.length + 1)] = value;
       return out;
     };
-    view = { starts: short(projectExports.starts), aliases: short(projectExports.aliases), packages: projectExports.packages };
+    view = { starts: short(projectExports.starts), aliases: short(projectExports.aliases), packages: projectExports.packages, patched: projectExports.patched };
     byPrefix.set(prefix, view);
   }
-  return { ...base, startingFunctions: view.starts, aliases: view.aliases, packages: view.packages };
+  return { ...base, startingFunctions: view.starts, aliases: view.aliases, packages: view.packages, patched: view.patched };
 }
 
 export function contextFor(project: Project | null, file: string): ModuleContext {

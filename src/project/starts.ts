@@ -9,6 +9,7 @@ import { containsWord, mayUseProjectNames } from "../python/gate";
 import { PREFILTERS } from "../python/prefilter";
 import { API_WORDS, inProcessModules } from "../python/vocabulary";
 import { importPrefix, packageOf, type Project } from "./project";
+import { mayPatch, patchesIn } from "./patches";
 
 /** What the project tells its modules: see ModuleContext. */
 export interface ProjectExports {
@@ -18,9 +19,11 @@ export interface ProjectExports {
   aliases: Record<string, string>;
   /** The top-level names of the project's modules and packages. */
   packages: string[];
+  /** Default-context factories the project's code patches by name (src/project/patches.ts): target → `file:line`. */
+  patched: Record<string, string>;
 }
 
-export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {}, packages: [] };
+export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {}, packages: [], patched: {} };
 
 export interface FindOptions {
   /** The project's Python files (absolute paths). */
@@ -77,7 +80,8 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
 
   const summaries = new Map<string, Summary>();
   const packages = [...new Set([...moduleOf.values()].map((m) => m.split(".")[0]))].sort();
-  let found: ProjectExports = { starts: {}, aliases: {}, packages };
+  const patched = patchesOf(moduleOf.keys(), options);
+  let found: ProjectExports = { starts: {}, aliases: {}, packages, patched };
   /**
    * Parses a module (with the names bound to the API found so far) and reads its aliases,
    * its starts (unless the engine found them, with no aliases to miss), and the calls of
@@ -123,7 +127,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       summarize(f, new Set());
     }
   }
-  found = { ...collect(summaries), packages };
+  found = { ...collect(summaries), packages, patched };
   // Each round parses the modules that may use a name found in the last one, and reads their calls of those names.
   const visited = new Map<string, Set<string>>();
   for (let fresh = found; Object.keys(fresh.starts).length + Object.keys(fresh.aliases).length > 0; ) {
@@ -141,17 +145,35 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       visited.set(f, seen);
       summarize(f, wanted);
     }
-    const next = { ...collect(summaries), packages };
+    const next = { ...collect(summaries), packages, patched };
     // Unchanged aliases keep their identity: the modules analysed with them need no new analysis.
     if (JSON.stringify(next.aliases) === JSON.stringify(found.aliases)) next.aliases = found.aliases;
     fresh = {
       starts: Object.fromEntries(Object.entries(next.starts).filter(([q]) => !(q in found.starts))),
       aliases: Object.fromEntries(Object.entries(next.aliases).filter(([q]) => !(q in found.aliases))),
       packages,
+      patched,
     };
     found = next;
   }
   return found;
+}
+
+/** The patches of default-context factories in the project's files, the first of each target (src/project/patches.ts). */
+function patchesOf(files: Iterable<string>, options: FindOptions): Record<string, string> {
+  const patched: Record<string, string> = {};
+  for (const f of files) {
+    let bytes: Buffer | null;
+    try {
+      bytes = options.bytesOf?.(f) ?? (fs.statSync(f).size <= MAX_MODEL_BYTES ? fs.readFileSync(f) : null);
+    } catch {
+      continue;
+    }
+    if (!bytes || !mayPatch(bytes)) continue;
+    const text = readText(f, () => bytes);
+    for (const { target, line } of text === null ? [] : patchesIn(text)) patched[target] ??= `${options.show(f)}:${line}`;
+  }
+  return patched;
 }
 
 /** A module's text, or null when it cannot be read, is too large to be a module worth reading, or cannot be decoded. */
@@ -253,5 +275,5 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
       }
     }
   }
-  return { starts: chains, aliases, packages: [] };
+  return { starts: chains, aliases, packages: [], patched: {} };
 }

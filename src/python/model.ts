@@ -43,6 +43,8 @@ export interface ProjectView {
   aliases: Record<string, string>;
   /** The top-level names of the project's modules and packages: what code of the project itself is imported as. */
   packages: string[];
+  /** Default-context factories the project's code patches by name (its tests): target → `file:line`. */
+  patched?: Record<string, string>;
 }
 
 export const NO_PROJECT: ProjectView = { moduleName: null, packageName: null, aliases: {}, packages: [] };
