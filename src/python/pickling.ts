@@ -294,7 +294,7 @@ export class Prover {
       for (const method of methods) {
         const self = firstParameter(method);
         if (!self) continue;
-        for (const { target, value } of selfAssignments(method, self)) {
+        for (const { target, value } of index.memo(`selfAssignments:${nodeId(method)}`, () => selfAssignments(method, self))) {
           const label = `${path}, self.${target}`;
           if (method === init && calls.length > 0) {
             for (const call of calls) proofs.push(this.value(value, label, "value", depth + 1, parameterArguments(init, call)));
