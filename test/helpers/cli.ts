@@ -7,22 +7,12 @@ import * as path from "node:path";
 import { Readable } from "node:stream";
 import { spawnSync } from "node:child_process";
 import { REPO_ROOT } from "../fixture-cases";
+import { resolvedPython } from "./python";
 
 export const CLI = path.join(REPO_ROOT, "bin", "spawnsafe.js");
 
-let interpreter: string | null | undefined;
-
-/**
- * The interpreter behind python3, asked once per test process: `fix` has CPython judge its
- * rewrites (src/judge.ts), and a pyenv shim takes half a second to start where the
- * interpreter takes 30 ms. $SPAWNSAFE_PYTHON, when set, wins; without python3, none.
- */
-export function resolvedPython(): string | null {
-  if (interpreter !== undefined) return interpreter;
-  if (process.env.SPAWNSAFE_PYTHON) return (interpreter = process.env.SPAWNSAFE_PYTHON);
-  const r = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" });
-  return (interpreter = r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null);
-}
+// `fix` has CPython judge its rewrites (src/judge.ts): the runs get the interpreter itself, not a shim.
+export { resolvedPython };
 
 export interface CliResult {
   status: number | null;
