@@ -276,7 +276,8 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   const rest: number[] = [];
   for (const i of read(files.map((_, i) => i))) (mentionsApi(originals[i]!) ? first : rest).push(i);
   // Progress counts a file once, when its first result is in.
-  const firstResults = await round(first, {}, tick);
+  // The first round knows the project's modules (from their paths) but none of their names.
+  const firstResults = await round(first, { ...plan.exports }, tick);
   if (!firstResults) return null;
   const known = new Map<string, { starts: DirectStart[]; aliases: Record<string, string> }>();
   first.forEach((i, k) => {

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { discover } from "./discover";
 import { emptyConfig, isExcluded, loadConfig, settingsFor, type Config } from "./config";
 import { findRoot, indexProject, moduleNameOf, scopeOf, type ModuleScope, type Project } from "./project";
-import { findExports, type ProjectExports } from "./starts";
+import { findExports, initialExports, type ProjectExports } from "./starts";
 import type { DirectStart } from "../python/summary";
 import { isProgram } from "./entrypoints";
 import { hasInitPy, packageDirLookup } from "./paths";
@@ -44,7 +44,8 @@ export interface RunPlan {
   projects: Map<string, Project>;
   /**
    * By root: the project's functions that start processes and names bound to the API (sent
-   * once to each worker thread). Empty until findStarts() has run.
+   * once to each worker thread). Until findStarts() has run, only the names of the project's
+   * modules (src/project/starts.ts initialExports).
    */
   exports: Record<string, ProjectExports>;
   /** By root: the project's files (what its model is built from). */
@@ -119,9 +120,10 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
     const config = configs.get(root)!;
     const all = walked.get(root) ?? (bare.has(root) ? importableFrom(root, request.exclude) : discover([root], request.exclude).files);
     const files = all.filter((f) => !isExcluded(config, f));
-    projects.set(root, indexProject(root, files));
+    const project = indexProject(root, files);
+    projects.set(root, project);
     projectFiles.set(root, files);
-    exportsByRoot[root] = { starts: {}, aliases: {}, packages: [], patched: {} };
+    exportsByRoot[root] = initialExports(project);
   }
 
   const isPackageDir = packageDirLookup();

@@ -8,7 +8,7 @@ import { calledAs } from "../python/starts";
 import { containsWord, mayUseProjectNames } from "../python/gate";
 import { PREFILTERS } from "../python/prefilter";
 import { API_WORDS, inProcessModules } from "../python/vocabulary";
-import { importPrefix, packageOf, type Project } from "./project";
+import { contextOf, importPrefix, packageOf, type Project } from "./project";
 import { mayPatch, patchesIn } from "./patches";
 
 /** What the project tells its modules: see ModuleContext. */
@@ -24,6 +24,19 @@ export interface ProjectExports {
 }
 
 export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {}, packages: [], patched: {} };
+
+/** The top-level names of the project's modules and packages: known from its files' paths, before any is read. */
+export function packagesOf(project: Project): string[] {
+  return [...new Set([...project.moduleOf.values()].map((m) => m.split(".")[0]))].sort();
+}
+
+/**
+ * What a project tells its modules before its files are read (the first round): the names of
+ * its modules, so that a worker's read of a project module's state is told from a library's.
+ */
+export function initialExports(project: Project): ProjectExports {
+  return { ...NO_EXPORTS, packages: packagesOf(project) };
+}
 
 export interface FindOptions {
   /** The project's Python files (absolute paths). */
@@ -79,7 +92,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
   };
 
   const summaries = new Map<string, Summary>();
-  const packages = [...new Set([...moduleOf.values()].map((m) => m.split(".")[0]))].sort();
+  const packages = packagesOf(project);
   const patched = patchesOf(moduleOf.keys(), options);
   let found: ProjectExports = { starts: {}, aliases: {}, packages, patched };
   /**
@@ -136,7 +149,9 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       const text = textOf(f);
       if (text === null) continue;
       const name = moduleOf.get(f)!;
-      if (!mayUseProjectNames(text, { moduleName: name, packageName: packageOf(f, name), startingFunctions: fresh.starts, aliases: fresh.aliases })) continue;
+      // Seen as the module sees them: a script's own directory gives short names (`helpers.run_all`).
+      const view = contextOf(fresh, { moduleName: name, packageName: packageOf(f, name), importPrefix: importPrefix(f, project.sourceRoots) });
+      if (!mayUseProjectNames(text, view)) continue;
       const seen = visited.get(f) ?? new Set<string>();
       const wanted = new Set([...names].filter((n) => !seen.has(n)));
       if (wanted.size === 0 && Object.keys(fresh.aliases).length === 0) continue;
