@@ -5,9 +5,11 @@
 // module it comes from: an API module (multiprocessing, concurrent.futures' only process
 // class ProcessPoolExecutor, os.fork), or a project module that binds the name. So a file
 // that writes none of the API's words, and for every project name that leads to the API or
-// starts processes does not write both the name and a part of its module's name (or a
-// relative import, when the module is a package the file sits in; or is that module), has
-// nothing to report. src/python/prefilter.ts turns
+// starts processes does not write the name with the first and last parts of its module's
+// name (an absolute import writes the whole path: `from pkg.jobs import run_all`, `import
+// pkg.jobs as j`, `from pkg import jobs`), or with a relative import another part of it (or
+// none, when the module is a package the file sits in, or is that module), has nothing to
+// report. src/python/prefilter.ts turns
 // the gate off; test/prefilter.slow.test.ts shows it changes nothing.
 import { PREFILTERS } from "./prefilter";
 import { API_WORDS } from "./vocabulary";
@@ -79,7 +81,11 @@ export function mayUseProjectNames(text: string, project: ProjectNames, known?: 
       if (names.every((n) => n.module === own) || !words.has(written)) continue;
       for (const { owners, module } of names) {
         if (module === own) continue;
-        if (owners.some((p) => words.has(p))) return true;
+        // An absolute import writes the module's whole path: its first part and its last (the
+        // module, or the class of a method: `from pkg.jobs import Runner`, `from pkg import
+        // jobs`; a name re-exported elsewhere is a name of its own). A relative one writes the
+        // parts below the package it starts from (`from .jobs import run_all`).
+        if (owners.length === 0 || (words.has(owners[0]) && words.has(owners[owners.length - 1])) || (relative && owners.some((p) => words.has(p)))) return true;
         // `from . import run_all` (or `from .. import`) names no part of the module when the
         // module is a package the file sits in; any other module a relative import reaches is
         // written (`from .jobs import run_all`, `from . import jobs`).

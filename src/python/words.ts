@@ -78,8 +78,9 @@ export class WordIndex {
  */
 export function wordsAmong(text: string, wanted: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
-  let longest = 0;
-  for (const w of wanted) longest = Math.max(longest, w.length);
+  // A word is looked up only when a wanted one has its length and first character: most
+  // words of a text are never cut out of it.
+  const shapes = shapesOf(wanted);
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -88,7 +89,7 @@ export function wordsAmong(text: string, wanted: ReadonlySet<string>): Set<strin
       let j = i + 1;
       while (j < n && isWordChar(text.charCodeAt(j))) j++;
       // A number's letters (`1e5`) are no word; they are never wanted either.
-      if (j - i <= longest) {
+      if (shapes.has((j - i) * 65536 + c)) {
         const word = text.slice(i, j);
         if (wanted.has(word)) found.add(word);
       }
@@ -98,6 +99,19 @@ export function wordsAmong(text: string, wanted: ReadonlySet<string>): Set<strin
     }
   }
   return found;
+}
+
+const shapeCache = new WeakMap<ReadonlySet<string>, Set<number>>();
+
+/** The lengths and first characters of a set of words, one number each; worked out once per set. */
+function shapesOf(words: ReadonlySet<string>): Set<number> {
+  let shapes = shapeCache.get(words);
+  if (!shapes) {
+    shapes = new Set();
+    for (const w of words) if (w.length > 0) shapes.add(w.length * 65536 + w.charCodeAt(0));
+    shapeCache.set(words, shapes);
+  }
+  return shapes;
 }
 
 /** Where `word` stands as a whole word: a string search. */
