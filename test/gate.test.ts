@@ -64,3 +64,12 @@ test("the bytes test lets through every text that names the API or holds a suppr
   }
   assert.equal(mentionsApi(Buffer.from("import threading\nthreading.Thread(target=print).start()\n")), false);
 });
+
+test("an absolute import writes the first and the last part of the module: a middle part alone passes nothing", () => {
+  const project = seenFrom("other.cli", "pkg.jobs.Runner.setUp");
+  assert.equal(mayUse("from pkg.jobs import Runner\nRunner().setUp()\n", project), true);
+  assert.equal(mayUse("import pkg.jobs\npkg.jobs.Runner().setUp()\n", project), true);
+  // `setUp` of some other class, in a file that writes `jobs` (its own module of that name): not this one.
+  assert.equal(mayUse("import jobs\nclass T:\n    def setUp(self):\n        jobs.go()\n", project), false);
+  assert.equal(mayUse("import pkg\nclass T:\n    def setUp(self):\n        pkg.go()\n", project), false);
+});
