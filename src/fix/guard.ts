@@ -57,9 +57,23 @@ export function missingGuardFix(module: ModuleFacts, file: FileInfo): GuardFix |
 
 /** A moved statement's bound name that code staying at module level reads when the module is imported (a NameError after the fix). */
 function readByStayingCode(module: ModuleFacts, moved: SyntaxNode[]): boolean {
-  const inMoved = (node: SyntaxNode) => moved.some((m) => node.startIndex >= m.startIndex && node.endIndex <= m.endIndex);
+  const inMoved = (node: SyntaxNode) => {
+    // The moved statements are top-level ones, in source order: a binary search.
+    let lo = 0;
+    let hi = moved.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (moved[mid].endIndex <= node.startIndex) lo = mid + 1;
+      else if (moved[mid].startIndex > node.startIndex) hi = mid - 1;
+      else return node.endIndex <= moved[mid].endIndex;
+    }
+    return false;
+  };
+  const seen = new Set<string>();
   for (const statement of moved) {
     for (const name of boundNames(statement)) {
+      if (seen.has(name)) continue;
+      seen.add(name);
       for (const id of module.index.identifiers(name)) {
         if (inMoved(id) || module.model.runsAt(id) !== "import" || roleOf(module.index, id).role !== "read") continue;
         return true;
