@@ -130,7 +130,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   let pending = findingsOf(module, file, options);
   result.findings = pending.map((p) => p.finding);
-  if (!applyFixes) return withSkips(result, module, options);
+  if (!applyFixes) return withSkips(result, module, options, file);
 
   const fixed: Finding[] = [];
   // Findings of later passes point into intermediate text: report them where check does.
@@ -178,11 +178,12 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.findings = result.findings.map((f) => ({ ...f, fixed: false }));
     }
   }
-  return withSkips(result, module, options);
+  return withSkips(result, module, options, file);
 }
 
-function withSkips(result: FileResult, module: ModuleFacts, options: Options): FileResult {
-  const skipped = skipsOf(module, result.decision!, options, result.findings);
+function withSkips(result: FileResult, module: ModuleFacts, options: Options, file: FileInfo): FileResult {
+  const entryFunctions = (file.project?.entryPoints ?? []).map((e) => e.attr?.split(".")[0]).filter((n): n is string => !!n);
+  const skipped = skipsOf(module, result.decision!, options, result.findings, entryFunctions);
   if (skipped.length > 0) result.skipped = skipped;
   return result;
 }

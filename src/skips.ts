@@ -3,6 +3,7 @@
 // (SPS103) stand down for a file that calls `set_start_method`; where no finding of its own
 // speaks of that call (SPS104, SPS105, SPS107 do), the report says why nothing was done, so
 // a reader of the report does not take silence for "checked and fine".
+import type { SyntaxNode } from "./parse";
 import type { ModuleFacts } from "./python/module";
 import type { Decision, Options } from "./transform";
 
@@ -15,7 +16,7 @@ export interface Skip {
 /** Findings that already speak of a `set_start_method` call on their line. */
 const CALL_FINDINGS = new Set(["SPS104", "SPS105", "SPS107"]);
 
-export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<Options, "method">, findings: Array<{ code: string; line: number }>): Skip[] {
+export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<Options, "method">, findings: Array<{ code: string; line: number }>, entryFunctions: string[] = []): Skip[] {
   if (decision.role !== "app" && decision.role !== "library") return [];
   if (module.startMethodCalls.length === 0) return [];
   const sites = module.sites.filter((s) => s.method === "default" && s.via.form !== "context").length;
@@ -31,8 +32,8 @@ export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<O
       reason = `left as it is: this \`set_start_method\` picks its method at run time, which spawnsafe cannot read; the file's processes ${what} are not changed`;
     } else if (call.method === "default") {
       reason = `left as it is: \`set_start_method\` is called without a method; the file's processes ${what} are not changed`;
-    } else if (decision.role === "app" && call.method === options.method) {
-      // Already migrated: nothing to say.
+    } else if (call.method === options.method && (decision.role === "app" || inFunctionNamed(call.node, entryFunctions))) {
+      // Already migrated (in a library, first in the function a console script calls): nothing to say.
       continue;
     } else if (decision.role === "app") {
       reason = `left as it is: the program already chooses "${call.method}" here, so "${options.method}" is not set over it`;
@@ -42,4 +43,12 @@ export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<O
     skips.push({ line: at.line, column: at.column, reason });
   }
   return skips;
+}
+
+/** Whether a node stands in a function of one of these names (a console script's function). */
+function inFunctionNamed(node: SyntaxNode, names: string[]): boolean {
+  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
+    if (n.type === "function_definition" && names.includes(n.childForFieldName("name")?.text ?? "")) return true;
+  }
+  return false;
 }

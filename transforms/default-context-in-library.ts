@@ -5,6 +5,7 @@ import { replace } from "../src/fix/edits";
 import { heldBack } from "../src/transform";
 import { contextDependence } from "../src/python/choices";
 import { moveApplicability } from "../src/python/crossing";
+import { entryFunctionFix } from "../src/fix/entry";
 import type { ModuleFacts } from "../src/python/module";
 import type { CreationSite } from "../src/python/sites";
 
@@ -23,11 +24,24 @@ export const defaultContextInLibrary = defineTransform({
     // Code that reads the start method or tests for multiprocessing.Process would disagree
     // with per-site contexts: the program's entry is where the method is set then.
     const dependent = contextDependence(module)[0];
+    const answers = dependent ? `\`${dependent.text.replace(/\s+/g, " ")}\` (line ${module.lines.position(dependent.startIndex).line}) answers for the default context, which per-site contexts leave behind` : "";
+    // When this module holds the function a console script calls, the start method goes first in it (once, on the first site).
+    let entry = dependent && hazards.length === 0 ? entryFunctionFix(module, context.file, options.method) : null;
     const disagreement = dependent
-      ? `; not fixed: \`${dependent.text.replace(/\s+/g, " ")}\` (line ${module.lines.position(dependent.startIndex).line}) answers for the default context, which per-site contexts leave behind. Set the start method once at the program's entry (its main guard, or the first statement of its console-script function) instead`
+      ? `; not fixed: ${answers}. Set the start method once at the program's entry (its main guard, or the first statement of its console-script function) instead`
       : null;
     for (const site of module.sites) {
       if (site.method !== "default" || site.via.form === "context") continue;
+      if (entry) {
+        context.report({
+          node: site.node,
+          message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context, and ${answers}: set "${options.method}" once, first in \`${entry.function}\`, which the console script \`${entry.script}\` calls; unsafe fix (applied with --unsafe-fixes): the whole program then runs under ${options.method}, and what its other modules hand to their children is not proved here`,
+          fix: entry.edits,
+          applicability: "unsafe",
+        });
+        entry = null;
+        continue;
+      }
       const patch = patchOf(module, site);
       const safety = patch
         ? { applicability: "unsafe" as const, why: `; unsafe fix (applied with --unsafe-fixes): ${patch.where} patches \`${patch.target}\`, which the call looks up now and would not after the rewrite: the patch would no longer apply` }
