@@ -12,7 +12,7 @@ import { parseStackDump } from "../src/verify/stacks";
 import { parseRecord, type Frame, type Hello, type ProcessReport, type VerifyRecord } from "../src/verify/records";
 import { analyse } from "../src/verify/findings";
 import { runtimeDir } from "../src/verify/run";
-import { spawnsafe } from "./helpers/cli";
+import { cli, spawnsafe } from "./helpers/cli";
 import { REPO_ROOT } from "./fixture-cases";
 
 const SECTIONS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"];
@@ -53,17 +53,17 @@ for (const r of [...runtimeRules, ruleByCode("SPS301")!]) {
   });
 }
 
-test("rules lists the runtime rules after the static ones; explain prints their docs", () => {
-  const rules = spawnsafe(["rules"], os.tmpdir());
+test("rules lists the runtime rules after the static ones; explain prints their docs", async () => {
+  const rules = await cli(["rules"], os.tmpdir());
   assert.equal(rules.status, 0);
   const codes = rules.stdout.trim().split("\n").map((l) => l.split(/\s+/)[0]);
   assert.deepEqual(codes.slice(-3), ["SPS302", "SPS303", "SPS304"]);
   assert.ok(codes.indexOf("SPS301") < codes.indexOf("SPS302"), "SPS301, static and runtime, is listed with the static rules");
   assert.match(rules.stdout, /^SPS303 +hang +fix: never/m);
-  const doc = spawnsafe(["explain", "SPS303"], os.tmpdir());
+  const doc = await cli(["explain", "SPS303"], os.tmpdir());
   assert.equal(doc.status, 0);
   assert.match(doc.stdout, /^# hang \(SPS303\)/);
-  assert.equal(spawnsafe(["explain", "environ-differs"], os.tmpdir()).status, 0);
+  assert.equal((await cli(["explain", "environ-differs"], os.tmpdir())).status, 0);
 });
 
 test("the runtime's Python files ship in the package (package.json files) and are found beside the built code", () => {
@@ -325,13 +325,13 @@ test("text prints the evidence below each finding; github puts it in the annotat
   assert.equal(json.files[0].findings[0].evidence.stack[0].file, "main.py");
 });
 
-test("the hazards of the verify fixtures are invisible to check: it reports none of the codes verify reports there", () => {
+test("the hazards of the verify fixtures are invisible to check: it reports none of the codes verify reports there", async () => {
   const blind: Record<string, string> = { "unpicklable-self": "SPS202", "unpicklable-argument": "SPS301", "registry-global": "SPS203", "fork-in-library": "SPS201" };
   for (const [name, code] of Object.entries(blind)) {
     const dir = path.join(REPO_ROOT, "fixtures", "verify", name);
     const snap = fs.readFileSync(path.join(dir, "findings.snap"), "utf8");
     assert.match(snap, new RegExp(`^main\\.py:\\d+:\\d+: ${code} `, "m"), `verify reports ${code} for ${name}`);
-    const r = spawnsafe(["check", "--no-cache", "--format", "json", "."], dir);
+    const r = await cli(["check", "--no-cache", "--format", "json", "."], dir);
     const codes = JSON.parse(r.stdout).files.flatMap((f: { findings: Array<{ code: string }> }) => f.findings.map((x) => x.code));
     assert.ok(!codes.includes(code), `check reports ${code} for ${name}: ${codes}`);
   }
