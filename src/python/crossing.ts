@@ -15,6 +15,8 @@ import { Prover, combine, methodsOf, type Proof } from "./pickling";
 import { classOfBase, placeOf, unwrapPartial, workerUses } from "./workers";
 import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
+import type { Value } from "./model";
+import { SEMLOCK_KINDS } from "./vocabulary";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -44,7 +46,7 @@ export interface SiteProof {
 export function siteProof(module: ModuleFacts, site: CreationSite): SiteProof {
   return module.index.memo(`siteProof:${nodeId(site.node)}`, () => {
     const prover = new Prover(module);
-    const proofs = [...handedOver(module, site, prover), ...childState(module, site)];
+    const proofs = [...handedOver(module, site, prover), ...childState(module, site), ...unjoinedSyncArguments(module, site)];
     const failed = proofs.filter((p) => p.verdict === "failed");
     const unknown = proofs.filter((p) => p.verdict === "unknown");
     return { verdict: failed.length ? "failed" : unknown.length ? "unknown" : "proved", open: [...failed, ...unknown] };
@@ -72,6 +74,55 @@ export function handedOver(module: ModuleFacts, site: CreationSite, prover = new
     proofs.push(prover.value(given, label, role));
   }
   return proofs;
+}
+
+/**
+ * A Lock, Queue, Event... handed to a Process that the code starting it does not join. A
+ * spawned child rebuilds it by name when it starts, and the parent removes that name when the
+ * object goes away or the program ends (multiprocessing's exit handlers run before they join
+ * the children): `FileNotFoundError` in `SemLock._rebuild`. A forked child inherits it. When a
+ * `join()` follows the start in the same function (or at module level), the parent waits and
+ * keeps the object alive; anything else is not followed.
+ */
+export function unjoinedSyncArguments(module: ModuleFacts, site: CreationSite): Proof[] {
+  if (site.kind !== "Process" || site.method === "fork" || site.node.type !== "call") return [];
+  const handed: SyntaxNode[] = [];
+  for (const [keyword, position] of [["args", 3], ["kwargs", 4]] as const) {
+    const given = argument(site.node, keyword, position);
+    if (!given) continue;
+    const inner = given.type === "dictionary" ? given.namedChildren.map((pair) => pair.childForFieldName("value")) : /^(tuple|list|parenthesized_expression)$/.test(given.type) ? given.namedChildren : [given];
+    for (const expr of inner) if (expr && expr.type !== "comment") handed.push(expr);
+  }
+  const sync = handed.find((expr) => isSyncObject(module.model.valueOf(expr)));
+  if (!sync || joinedAfter(module, site.node)) return [];
+  return [{
+    verdict: "unknown",
+    path: "",
+    node: sync,
+    reason: `\`${sync.text}\` (line ${module.lines.position(sync.startIndex).line}) is a multiprocessing lock or queue, which a spawned child rebuilds by name when it starts; no \`join()\` follows the start here, and when the parent drops it or the program ends first, the child fails with FileNotFoundError in SemLock._rebuild (a forked child inherits it)`,
+  }];
+}
+
+/** An instance of Queue, Lock, Event... from multiprocessing or a context. */
+function isSyncObject(value: Value | null): boolean {
+  if (value?.kind !== "instance") return false;
+  const of = value.of;
+  if (of.kind === "contextMember") return SEMLOCK_KINDS.has(of.member);
+  return of.kind === "qualified" && of.qname.startsWith("multiprocessing.") && SEMLOCK_KINDS.has(of.qname.slice(of.qname.lastIndexOf(".") + 1));
+}
+
+/** Whether a `.join(...)` call on something other than a string follows the node in its scope. */
+function joinedAfter(module: ModuleFacts, node: SyntaxNode): boolean {
+  // The function (or module) the start runs in: a comprehension that makes the processes ends before the loop that joins them.
+  let at = module.model.scopeOf(node);
+  while (at.parent && at.kind !== "function" && at.kind !== "module") at = at.parent;
+  const scope = at.node;
+  return callsNamed(module.index, ["join"]).some((call) => {
+    if (call.startIndex < node.endIndex || call.endIndex > scope.endIndex) return false;
+    const callee = module.index.field(call, "function");
+    const object = callee?.type === "attribute" ? module.index.field(callee, "object") : null;
+    return !!object && !/^(string|concatenated_string)$/.test(object.type);
+  });
 }
 
 /**
@@ -122,6 +173,16 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
         reason: `the child reads ${what}, which a spawned child imports afresh: whether the parent set it up at run time is not followed`,
       });
     }
+  }
+  // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
+  const unknownTask = workerUses(module).find((use) => use.site === site && use.role === "task" && module.model.valueOf(unwrapPartial(module, use.expr)) === null);
+  if (unknownTask) {
+    proofs.push({
+      verdict: "unknown",
+      path: "",
+      node: unknownTask.expr,
+      reason: `the children run \`${unknownTask.expr.text.length > 40 ? unknownTask.expr.text.slice(0, 37) + "..." : unknownTask.expr.text}\` (line ${module.lines.position(unknownTask.expr.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`,
+    });
   }
   const names = processNameRead(module);
   if (names) {
