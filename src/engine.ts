@@ -10,7 +10,7 @@ import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
+import { entryFunctionNames, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 
@@ -182,8 +182,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
 }
 
 function withSkips(result: FileResult, module: ModuleFacts, options: Options, file: FileInfo): FileResult {
-  const entryFunctions = (file.project?.entryPoints ?? []).map((e) => e.attr?.split(".")[0]).filter((n): n is string => !!n);
-  const skipped = skipsOf(module, result.decision!, options, result.findings, entryFunctions);
+  const skipped = skipsOf(module, result.decision!, options, result.findings, new Set(entryFunctionNames(file)));
   if (skipped.length > 0) result.skipped = skipped;
   return result;
 }

@@ -3,7 +3,7 @@
 // (SPS103) stand down for a file that calls `set_start_method`; where no finding of its own
 // speaks of that call (SPS104, SPS105, SPS107 do), the report says why nothing was done, so
 // a reader of the report does not take silence for "checked and fine".
-import type { SyntaxNode } from "./parse";
+import { inFunctionNamed } from "./python/scopes";
 import type { ModuleFacts } from "./python/module";
 import type { Decision, Options } from "./transform";
 
@@ -16,7 +16,7 @@ export interface Skip {
 /** Findings that already speak of a `set_start_method` call on their line. */
 const CALL_FINDINGS = new Set(["SPS104", "SPS105", "SPS107"]);
 
-export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<Options, "method">, findings: Array<{ code: string; line: number }>, entryFunctions: string[] = []): Skip[] {
+export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<Options, "method">, findings: Array<{ code: string; line: number }>, entryFunctions: ReadonlySet<string> = new Set()): Skip[] {
   if (decision.role !== "app" && decision.role !== "library") return [];
   if (module.startMethodCalls.length === 0) return [];
   const sites = module.sites.filter((s) => s.method === "default" && s.via.form !== "context").length;
@@ -45,10 +45,3 @@ export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<O
   return skips;
 }
 
-/** Whether a node stands in a function of one of these names (a console script's function). */
-function inFunctionNamed(node: SyntaxNode, names: string[]): boolean {
-  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
-    if (n.type === "function_definition" && names.includes(n.childForFieldName("name")?.text ?? "")) return true;
-  }
-  return false;
-}

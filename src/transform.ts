@@ -136,6 +136,11 @@ export function isNeverImported(file: FileInfo): boolean {
   return isNotebook(file.path) || file.isMainModule;
 }
 
+/** The names of the module's functions that its console or GUI scripts call (`main` for `pkg.cli:main`). */
+export function entryFunctionNames(file: FileInfo): string[] {
+  return (file.project?.entryPoints ?? []).map((e) => e.attr?.split(".")[0]).filter((n): n is string => !!n);
+}
+
 /**
  * A finding only a run can show (`spawnsafe verify`): a stable code, its documentation
  * beside it in transforms/, and no static check. The static engine runs `transforms`

@@ -1,5 +1,6 @@
 // SPS107: library code calls set_start_method, for every program that imports it.
-import { defineTransform, type StartMethod } from "../src/transform";
+import { defineTransform, entryFunctionNames, type StartMethod } from "../src/transform";
+import { inFunctionNamed } from "../src/python/scopes";
 import type { ModuleFacts, StartMethodCall } from "../src/python/module";
 import { isMainGuard } from "../src/python/model";
 import { blockStatements } from "../src/fix/python";
@@ -22,8 +23,7 @@ export const librarySetsStartMethod = defineTransform({
   check(context) {
     const { module, decision } = context;
     if (decision.role !== "library") return;
-    const declared = (context.file.project?.entryPoints ?? []).map((e) => e.attr?.split(".")[0]).filter((n): n is string => !!n);
-    const entryPoints = new Set([...ENTRY_POINTS, ...declared]);
+    const entryPoints = new Set([...ENTRY_POINTS, ...entryFunctionNames(context.file)]);
     const calls = module.startMethodCalls.filter((c) => !inProgramCode(c.node, entryPoints));
     if (calls.length === 0) return;
     const fix = removalFix(module, calls);
@@ -46,11 +46,8 @@ export const librarySetsStartMethod = defineTransform({
 
 /** Under a main guard or in an entry-point function the call runs only when this module is the program. */
 function inProgramCode(node: SyntaxNode, entryPoints: Set<string>): boolean {
-  for (let n = node.parent; n; n = n.parent) {
-    if (isMainGuard(n)) return true;
-    if (n.type === "function_definition" && entryPoints.has(n.childForFieldName("name")?.text ?? "")) return true;
-  }
-  return false;
+  for (let n = node.parent; n; n = n.parent) if (isMainGuard(n)) return true;
+  return inFunctionNamed(node, entryPoints);
 }
 
 /**

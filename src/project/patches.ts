@@ -17,9 +17,9 @@ const BY_STRING = /\b(?:patch|setattr)\(\s*(?:target\s*=\s*)?(['"])([\w.]+)\1/g;
 // `patch.object(multiprocessing, "Queue"`, `monkeypatch.setattr(mod.multiprocessing, "Queue", ...)`.
 const BY_OBJECT = /\b(?:patch\.object|setattr)\(\s*([\w.]+)\s*,\s*(['"])(\w+)\2/g;
 
-/** Whether the bytes may hold a patch of a factory: a search without decoding. */
-export function mayPatch(bytes: Buffer): boolean {
-  return bytes.includes("multiprocessing") && (bytes.includes("patch") || bytes.includes("setattr"));
+/** Whether the bytes (searched without decoding) or the text may hold a patch of a factory. */
+export function mayPatch(source: Buffer | string): boolean {
+  return source.includes("multiprocessing") && (source.includes("patch") || source.includes("setattr"));
 }
 
 /** The patches of default-context factories the text writes. */

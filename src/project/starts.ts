@@ -93,7 +93,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
 
   const summaries = new Map<string, Summary>();
   const packages = packagesOf(project);
-  const patched = patchesOf(moduleOf.keys(), options);
+  const patched = patchesOf(moduleOf.keys(), textOf, options);
   let found: ProjectExports = { starts: {}, aliases: {}, packages, patched };
   /**
    * Parses a module (with the names bound to the API found so far) and reads its aliases,
@@ -175,18 +175,15 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
 }
 
 /** The patches of default-context factories in the project's files, the first of each target (src/project/patches.ts). */
-function patchesOf(files: Iterable<string>, options: FindOptions): Record<string, string> {
+function patchesOf(files: Iterable<string>, textOf: (f: string) => string | null, options: FindOptions): Record<string, string> {
   const patched: Record<string, string> = {};
   for (const f of files) {
-    let bytes: Buffer | null;
-    try {
-      bytes = options.bytesOf?.(f) ?? (fs.statSync(f).size <= MAX_MODEL_BYTES ? fs.readFileSync(f) : null);
-    } catch {
-      continue;
-    }
-    if (!bytes || !mayPatch(bytes)) continue;
-    const text = readText(f, () => bytes);
-    for (const { target, line } of text === null ? [] : patchesIn(text)) patched[target] ??= `${options.show(f)}:${line}`;
+    // The run's own files are told from their bytes; any other is read once, for the model too.
+    const bytes = options.bytesOf?.(f);
+    if (bytes && !mayPatch(bytes)) continue;
+    const text = textOf(f);
+    if (text === null || !mayPatch(text)) continue;
+    for (const { target, line } of patchesIn(text)) patched[target] ??= `${options.show(f)}:${line}`;
   }
   return patched;
 }

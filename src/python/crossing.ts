@@ -11,7 +11,7 @@ import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./index";
-import { Prover, combine, methodsOf, type Proof } from "./pickling";
+import { Prover, combine, methodsOf, short, type Proof } from "./pickling";
 import { classOfBase, placeOf, unwrapPartial, workerUses } from "./workers";
 import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
@@ -95,12 +95,13 @@ export function unjoinedSyncArguments(module: ModuleFacts, site: CreationSite): 
   }
   const sync = handed.find((expr) => isSyncObject(module.model.valueOf(expr)));
   if (!sync || joinedAfter(module, site.node)) return [];
-  return [{
-    verdict: "unknown",
-    path: "",
-    node: sync,
-    reason: `\`${sync.text}\` (line ${module.lines.position(sync.startIndex).line}) is a multiprocessing lock or queue, which a spawned child rebuilds by name when it starts; no \`join()\` follows the start here, and when the parent drops it or the program ends first, the child fails with FileNotFoundError in SemLock._rebuild (a forked child inherits it)`,
-  }];
+  return [unknown("", sync,
+    `\`${sync.text}\` (line ${module.lines.position(sync.startIndex).line}) is a multiprocessing lock or queue, which a spawned child rebuilds by name when it starts; no \`join()\` follows the start here, and when the parent drops it or the program ends first, the child fails with FileNotFoundError in SemLock._rebuild (a forked child inherits it)`)];
+}
+
+/** An obligation that cannot be told; `path` empty for a fact of the program that nothing hands over. */
+function unknown(path: string, node: SyntaxNode, reason: string): Proof {
+  return { verdict: "unknown", path, node, reason };
 }
 
 /** An instance of Queue, Lock, Event... from multiprocessing or a context. */
@@ -150,7 +151,7 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
       const differs = global ? globalDiffers(module, id.text) : null;
       if (differs) {
         seen.add(id.text);
-        proofs.push({ verdict: "unknown", path: `\`${id.text}\` in \`${fnName}\``, node: id, reason: differs });
+        proofs.push(unknown(`\`${id.text}\` in \`${fnName}\``, id, differs));
         continue;
       }
       const imported = bindings.find((b) => b.kind === "import" && b.qname);
@@ -166,54 +167,34 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
       if (seen.has(id.text)) continue;
       seen.add(id.text);
       const what = project ? `project module code or state (\`${imported.qname}\`)` : `\`${imported.qname}\`, an object another module keeps`;
-      proofs.push({
-        verdict: "unknown",
-        path: `\`${id.text}\` in \`${fnName}\``,
-        node: id,
-        reason: `the child reads ${what}, which a spawned child imports afresh: whether the parent set it up at run time is not followed`,
-      });
+      proofs.push(unknown(`\`${id.text}\` in \`${fnName}\``, id,
+        `the child reads ${what}, which a spawned child imports afresh: whether the parent set it up at run time is not followed`));
     }
   }
   // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
   const unknownTask = workerUses(module).find((use) => use.site === site && use.role === "task" && module.model.valueOf(unwrapPartial(module, use.expr)) === null);
   if (unknownTask) {
-    proofs.push({
-      verdict: "unknown",
-      path: "",
-      node: unknownTask.expr,
-      reason: `the children run \`${unknownTask.expr.text.length > 40 ? unknownTask.expr.text.slice(0, 37) + "..." : unknownTask.expr.text}\` (line ${module.lines.position(unknownTask.expr.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`,
-    });
+    proofs.push(unknown("", unknownTask.expr,
+      `the children run \`${short(unknownTask.expr)}\` (line ${module.lines.position(unknownTask.expr.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`));
   }
   const names = processNameRead(module);
   if (names) {
-    proofs.push({
-      verdict: "unknown",
-      path: "",
-      node: names,
-      reason: `the module reads a process's name (\`${names.text}\`, line ${module.lines.position(names.startIndex).line}), and names follow the start method: \`ForkPoolWorker-1\` becomes \`SpawnPoolWorker-1\`, and \`Process-1\` from a spawn context \`SpawnProcess-1\``,
-    });
+    proofs.push(unknown("", names,
+      `the module reads a process's name (\`${names.text}\`, line ${module.lines.position(names.startIndex).line}), and names follow the start method: \`ForkPoolWorker-1\` becomes \`SpawnPoolWorker-1\`, and \`Process-1\` from a spawn context \`SpawnProcess-1\``));
   }
   // The child imports the module its code is defined in; Django's models need django.setup() first.
   for (const [name, qname] of module.model.moduleImports()) {
     if (!/^django\./.test(qname) || !/\.models(\.|$)/.test(qname)) continue;
     const binding = module.model.bindingsIn(module.model.scopes.module, name)[0];
-    proofs.push({
-      verdict: "unknown",
-      path: `the import of \`${qname}\``,
-      node: binding?.node ?? site.node,
-      reason: `a spawned child imports this module, and importing Django models needs \`django.setup()\`, which only the parent ran`,
-    });
+    proofs.push(unknown(`the import of \`${qname}\``, binding?.node ?? site.node,
+      `a spawned child imports this module, and importing Django models needs \`django.setup()\`, which only the parent ran`));
     break;
   }
   if (logging) {
     const configured = loggingConfiguration(module);
     if (configured) {
-      proofs.push({
-        verdict: "unknown",
-        path: "logging",
-        node: configured,
-        reason: `the parent configures logging (line ${module.lines.position(configured.startIndex).line}, \`${configured.text.split("(")[0]}(...)\`): spawned children do not inherit its handlers, so their log lines may go elsewhere`,
-      });
+      proofs.push(unknown("logging", configured,
+        `the parent configures logging (line ${module.lines.position(configured.startIndex).line}, \`${configured.text.split("(")[0]}(...)\`): spawned children do not inherit its handlers, so their log lines may go elsewhere`));
     }
   }
   return proofs;
@@ -255,7 +236,7 @@ function globalDiffers(module: ModuleFacts, name: string): string | null {
       for (const call of calls) {
         const qname = model.qualifiedName(module.index.field(call, "function"));
         if (qname && PER_PROCESS.has(model.canonicalName(qname))) {
-          return `it is computed when the module is imported (line ${line(binding.node)}, \`${call.text.length > 40 ? call.text.slice(0, 37) + "..." : call.text}\`): a forked child has the parent's value, a spawned child computes its own`;
+          return `it is computed when the module is imported (line ${line(binding.node)}, \`${short(call)}\`): a forked child has the parent's value, a spawned child computes its own`;
         }
       }
     }

@@ -488,7 +488,8 @@ function isGenerator(fn: SyntaxNode): boolean {
   return found;
 }
 
-function short(node: SyntaxNode): string {
+/** A node's text on one line, cut to 40 characters: for messages. */
+export function short(node: SyntaxNode): string {
   const text = node.text.replace(/\s+/g, " ");
   return text.length > 40 ? text.slice(0, 37) + "..." : text;
 }

@@ -153,3 +153,11 @@ function firstClause(comprehension: SyntaxNode): SyntaxNode | null {
 export function within(inner: SyntaxNode, outer: SyntaxNode): boolean {
   return nodeStart(inner) >= nodeStart(outer) && inner.endIndex <= outer.endIndex;
 }
+
+/** Whether a node stands inside a function with one of these names (at any depth). */
+export function inFunctionNamed(node: SyntaxNode, names: ReadonlySet<string>): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === "function_definition" && names.has(n.childForFieldName("name")?.text ?? "")) return true;
+  }
+  return false;
+}

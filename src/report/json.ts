@@ -1,6 +1,6 @@
 // The machine-readable report. Its schema is schema/report.schema.json; bump `version`
 // on any change that is not an addition.
-import type { FileResult } from "../engine";
+import type { FileResult, Finding } from "../engine";
 import type { Skip } from "../skips";
 import { unifiedDiff } from "./diff";
 
@@ -12,18 +12,8 @@ export interface RefusedReport {
   files: Array<{ path: string; state: string }>;
 }
 
-export interface JsonFinding {
-  code: string;
-  name: string;
-  message: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  fixable: boolean;
-  applicability: "safe" | "unsafe" | null;
-  fixed: boolean;
-}
+/** A finding in the document is the engine's own, field for field (schema/report.schema.json pins them). */
+export type JsonFinding = Finding;
 
 export interface JsonReport {
   version: number;
