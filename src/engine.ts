@@ -10,10 +10,10 @@ import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { entryFunctionNames, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
+import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
-import { settleSwitchUnit, type UnitBlock } from "./fix/units";
+import { programBootstrap, settleSwitchUnit, type UnitBlock } from "./fix/units";
 
 export interface Finding {
   code: string;
@@ -63,6 +63,12 @@ export interface FileResult {
   askCPython?: "unparsed" | "failed";
   /** Why code that would get a fix was left as it is (src/skips.ts); absent when nothing was. */
   skipped?: Skip[];
+  /**
+   * A program that starts processes through other project modules: the files of the sites it
+   * reaches, and why what its spawned children re-run on import is not proved harmless (null
+   * when it is). Another module's switch to spawn holds only when it is (src/run.ts).
+   */
+  program?: { reaches: string[]; bootstrap: string | null };
 }
 
 /**
@@ -131,6 +137,11 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   const firstPass = findingsOf(module, file, options);
   let pending = firstPass.pending;
+  if (result.decision.role === "app" && module.externalStarts.size > 0 && !isNeverImported(file)) {
+    const proof = programBootstrap(pending, module, options);
+    const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
+    result.program = { reaches: [...new Set(reaches)], bootstrap: proof.verdict === "proved" ? null : proof.reason };
+  }
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options, file);
   // The switch unit's verdict on the original text holds for every pass (src/units.ts).

@@ -10,6 +10,7 @@ import type { SyntaxNode } from "../parse";
 import type { Edit } from "./edits";
 import type { ModuleFacts } from "../python/module";
 import { bootstrapProof } from "../python/bootstrap";
+import type { Proof } from "../python/pickling";
 import { isNeverImported, type Applicability, type Decision, type FileInfo, type Options, type Transform } from "../transform";
 
 /** A finding with its fix, as the engine holds it between analysis and application. */
@@ -71,12 +72,17 @@ function blockOf(
   const quiet = silenced[0];
   if (quiet) return { obligation: "member", reason: `it switches together with line ${quiet.line} (${quiet.code}), which a suppression keeps as it is` };
   if (decision.role === "app" && !isNeverImported(file)) {
-    const applied = (m: UnitMember) => m.transform.unit === "guard" && m.edits !== null && (m.finding.applicability === "safe" || options.unsafeFixes === true);
-    const guardEdits = members.filter(applied).flatMap((m) => m.edits!);
-    const proof = bootstrapProof(module, (statement) => touched(module, statement, guardEdits));
+    const proof = programBootstrap(members, module, options);
     if (proof.verdict !== "proved") return { obligation: "bootstrap", reason: proof.reason };
   }
   return null;
+}
+
+/** The bootstrap proof of a program's main module once the guard fixes that apply have kept their statements out of the children. */
+export function programBootstrap(members: UnitMember[], module: ModuleFacts, options: Options): Proof {
+  const applied = (m: UnitMember) => m.transform.unit === "guard" && m.edits !== null && (m.finding.applicability === "safe" || options.unsafeFixes === true);
+  const guardEdits = members.filter(applied).flatMap((m) => m.edits!);
+  return bootstrapProof(module, (statement) => touched(module, statement, guardEdits));
 }
 
 /** A top-level statement a guard fix moves or wraps: an edit falls on its lines. */

@@ -200,6 +200,8 @@ function expressionProof(module: ModuleFacts, expr: SyntaxNode | null, depth: nu
 function callProof(module: ModuleFacts, call: SyntaxNode, depth: number, lenient: boolean): Proof | null {
   const callee = call.childForFieldName("function");
   const qname = qualified(module, call);
+  // `os.makedirs(path, exist_ok=True)` finds what the parent made: the same either way.
+  if (qname === "os.makedirs" && /\bexist_ok\s*=\s*True\b/.test(call.childForFieldName("arguments")?.text ?? "")) return null;
   if (qname && EFFECTS[qname]) return failed(module, call, EFFECTS[qname]);
   if (qname === "builtins.open") return opensForWriting(call) ? failed(module, call, "opens a file for writing again") : null;
   if (qname === "builtins.exec" || qname === "builtins.eval") return unknown(module, call, "runs code spawnsafe cannot read");
