@@ -17,6 +17,7 @@ import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
 import type { Value } from "./model";
 import { SEMLOCK_KINDS } from "./vocabulary";
+import { parentCode, stateProof } from "./state";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -171,6 +172,10 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
         `the child reads ${what}, which a spawned child imports afresh: whether the parent set it up at run time is not followed`));
     }
   }
+  // What the children read that the parent's run-time code changes (src/python/state.ts).
+  const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
+  const state = stateProof(module, functions, parentCode(module, functions, program));
+  if (state) proofs.push(state);
   // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
   const unknownTask = workerUses(module).find((use) => use.site === site && use.role === "task" && module.model.valueOf(unwrapPartial(module, use.expr)) === null);
   if (unknownTask) {
