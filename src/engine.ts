@@ -182,8 +182,8 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   // A unit is applied whole: when some of its fixes went in and others of it are still
   // pending, the file is fixed again with the whole unit held back.
-  const isSwitch = (code: string) => transforms.some((t) => t.code === code && t.unit === "switch");
-  if (!options.unitBlock && fixed.some((f) => isSwitch(f.code)) && pending.some((p) => p.transform.unit === "switch")) {
+  const inUnit = (code: string) => transforms.some((t) => t.code === code && t.unit !== undefined);
+  if (!options.unitBlock && fixed.some((f) => inUnit(f.code)) && pending.some((p) => p.transform.unit === "switch")) {
     const rest = pending.find((p) => p.transform.unit === "switch")!.finding;
     return processFile(file, bytes, { ...options, unitBlock: { obligation: "whole", reason: `the switch could not be applied whole: line ${rest.line} (${rest.code}) would stay as it is` } }, applyFixes, context);
   }
