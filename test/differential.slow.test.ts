@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { resolvedPython } from "./helpers/cli";
-import { checkMany, failureGroups, keep, yieldLine } from "./differential/harness";
+import { checkMany, familyLines, keep, yieldLine } from "./differential/harness";
 
 function number(name: string, fallback: number): number {
   const value = process.env[name];
@@ -36,12 +36,11 @@ test("differential: no safe fix changes what a generated program does under pyth
   if (s.failures.length) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-differential-failures-"));
     for (const v of s.failures) keep(v, root);
-    const groups = failureGroups(s.failures)
-      .map((g) => `  ${g.count}  ${g.key}  (program ${g.first.program.index}: ${g.first.failure})`)
-      .join("\n");
+    const groups = familyLines(s.verdicts, true).join("\n");
+    const programs = s.failures.map((v) => `  ${v.program.index}: ${v.failure}`).join("\n");
     assert.fail(
       `${s.failures.length} safe fixes broke or half-migrated a working program (seed ${seed}; copies in ${root};` +
-        ` reproduce one with: npm run differential -- --seed ${seed} --only INDEX):\n${groups}`,
+        ` reproduce one with: npm run differential -- --seed ${seed} --only INDEX)\nby family (failures of programs with it):\n${groups}\nprograms:\n${programs}`,
     );
   }
 });

@@ -35,6 +35,8 @@ export interface DiffProgram {
   families: string[];
   /** Built only from spawn-safe choices: meant to run the same under spawn once guarded. */
   plain: boolean;
+  /** The families that are not spawn-safe choices (empty when plain). */
+  hazards: string[];
 }
 
 class Picker {
@@ -100,6 +102,7 @@ type Level = "guard" | "function" | "top";
 interface Ctx {
   p: Picker;
   families: string[];
+  hazards: string[];
   plain: boolean;
   script: Module;
   /** Where processes are made: the script, or pkg/runner.py. */
@@ -126,7 +129,10 @@ interface Ctx {
 
 function family(c: Ctx, name: string, safe: boolean): void {
   c.families.push(name);
-  if (!safe) c.plain = false;
+  if (!safe) {
+    c.plain = false;
+    c.hazards.push(name);
+  }
 }
 
 const indent = (lines: string[], by = 1): string[] => lines.map((l) => (l === "" ? l : "    ".repeat(by) + l));
@@ -826,6 +832,7 @@ export function generate(seed: number, index: number): DiffProgram {
   const c: Ctx = {
     p,
     families: [`structure:${structure.name}`, `import:${style}`],
+    hazards: [],
     plain: true,
     script,
     host: structure.library ? new Module(p.one<ImportStyle>(["alias", "plain", "from"])) : script,
@@ -911,6 +918,7 @@ export function generate(seed: number, index: number): DiffProgram {
     method: c.method,
     families: c.families,
     plain: c.plain,
+    hazards: c.hazards,
   };
 }
 
@@ -923,9 +931,4 @@ function tidy(lines: string[]): string {
       .replace(/^\n+/, "")
       .trimEnd() + "\n"
   );
-}
-
-/** The families of a program that are hazards (not spawn-safe choices), for grouping failures. */
-export function hazardFamilies(program: DiffProgram): string[] {
-  return program.families.filter((f) => !/^(structure|import|reader|pool|join):/.test(f));
 }

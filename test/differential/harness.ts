@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { cli } from "../helpers/cli";
 import { pythonExecutable, sitecustomizeDir } from "../helpers/python";
-import { generate, hazardFamilies, type DiffProgram } from "./generate";
+import { generate, type DiffProgram } from "./generate";
 
 export interface Run {
   stdout: string;
@@ -124,12 +124,12 @@ export function runProgram(dir: string, program: DiffProgram, method: "spawn" | 
     child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr!.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
-      // A child's traceback then a wait for its result: give it 3 s to exit, then stop it.
+      // A child's traceback then a wait for its result: give it 5 s to exit, then stop it.
       if (!grace && stderr.includes("Traceback (most recent call last)")) {
         grace = setTimeout(() => {
           stoppedAfterError = true;
           stop();
-        }, 3000);
+        }, 5000);
       }
     });
     child.on("error", (e) => {
@@ -259,6 +259,7 @@ export interface Summary {
   /** Of the plainly spawn-safe programs (built from safe choices only): how many, how many migrated. */
   plain: { programs: number; migrated: number; spawnSame: number };
   seconds: number;
+  verdicts: Verdict[];
 }
 
 /** Checks programs `from`..`from+count-1` of `seed`, `lanes` at a time. */
@@ -290,6 +291,7 @@ export async function checkMany(seed: number, count: number, lanes = 2, opts: Pa
     spawnSame: valid.filter((v) => v.spawnSame).length,
     plain: { programs: plain.length, migrated: plain.filter((v) => v.migrated).length, spawnSame: plain.filter((v) => v.spawnSame).length },
     seconds: (Date.now() - t0) / 1000,
+    verdicts,
   };
 }
 
@@ -315,23 +317,39 @@ export function keep(v: Verdict, root: string): string {
   return dir;
 }
 
-/** Failures grouped by their hazard families (the generator's choices that are not spawn-safe). */
-export function failureGroups(failures: Verdict[]): Array<{ key: string; count: number; first: Verdict }> {
-  const groups = new Map<string, { key: string; count: number; first: Verdict }>();
-  for (const v of failures) {
-    const hazards = hazardFamilies(v.program).map((f) => f.replace(/-(guard|function|top)$/, ""));
-    const key = hazards.length ? hazards.join(" + ") : "(plain program)";
-    const g = groups.get(key);
-    if (g) g.count++;
-    else groups.set(key, { key, count: 1, first: v });
+/**
+ * Per hazard family (a choice of the generator that is not spawn-safe): how
+ * many programs have it, how many of them a safe fix broke, migrated, and run the same under
+ * spawn. A failing program counts under each of its families; the plain ones under "(plain)".
+ */
+export function familyTable(verdicts: Verdict[]): Array<{ family: string; programs: number; failures: number; migrated: number; spawnSame: number }> {
+  const rows = new Map<string, { family: string; programs: number; failures: number; migrated: number; spawnSame: number }>();
+  for (const v of verdicts) {
+    if (v.invalid || v.flaky) continue;
+    for (const family of v.program.hazards.length ? v.program.hazards : ["(plain)"]) {
+      const row = rows.get(family) ?? { family, programs: 0, failures: 0, migrated: 0, spawnSame: 0 };
+      row.programs++;
+      if (v.failure) row.failures++;
+      if (v.migrated) row.migrated++;
+      if (v.spawnSame) row.spawnSame++;
+      rows.set(family, row);
+    }
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count);
+  return [...rows.values()].sort((a, b) => b.failures - a.failures || b.programs - a.programs || a.family.localeCompare(b.family));
+}
+
+export function familyLines(verdicts: Verdict[], onlyFailing: boolean): string[] {
+  return familyTable(verdicts)
+    .filter((r) => !onlyFailing || r.failures > 0)
+    .map((r) => `${String(r.failures).padStart(4)} of ${String(r.programs).padEnd(4)} ${r.family}  (migrated ${r.migrated}, same under spawn ${r.spawnSame})`);
 }
 
 export function yieldLine(s: Summary): string {
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : "n/a");
   return [
-    `soundness failures: ${s.failures.length} (safe fixes that changed behaviour, of ${s.changed} programs a safe fix changed)`,
+    `soundness failures: ${s.failures.length} of ${s.changed} programs a safe fix changed` +
+      ` (${s.failures.filter((v) => !v.failure!.startsWith("still calls")).length} behave otherwise: output, exit status or a hang;` +
+      ` ${s.failures.filter((v) => v.failure!.startsWith("still calls")).length} behave the same but still call os.fork(): a unit applied in part)`,
     `yield: ${s.migrated}/${s.spawnSame} = ${pct(s.migrated, s.spawnSame)} (programs the safe fixes migrate / programs that run the same under spawn)`,
     `plainly spawn-safe programs: ${s.plain.programs}, run the same under spawn ${s.plain.spawnSame}, migrated by safe fixes ${s.plain.migrated} (${pct(s.plain.migrated, s.plain.spawnSame)})`,
     `programs: ${s.programs}, not running under fork ${s.invalid.length}, flaky ${s.flaky.length}, fix errors ${s.fixErrors.length}, ${s.seconds.toFixed(0)} s`,

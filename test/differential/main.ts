@@ -10,11 +10,12 @@
 //   --keep DIR      where failing programs are copied (default a new folder under the temp dir)
 //   --print         print program --only I and exit, without running it
 //   --thorough      also run the unfixed program under spawn when the unsafe fix's does not match
+//   --verdicts F    write one JSON line per program to F (families, what the fixes did, the runs' outcome)
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generate } from "./generate";
-import { check, checkMany, failureGroups, keep, yieldLine, type Verdict } from "./harness";
+import { check, checkMany, familyLines, keep, yieldLine, type Verdict } from "./harness";
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -56,18 +57,26 @@ async function main(): Promise<number> {
     }
     const count = option("count", 200);
     let done = 0;
+    const verdicts = text("verdicts");
+    if (verdicts) fs.writeFileSync(verdicts, "");
     const progress = (v: Verdict) => {
       done++;
+      if (verdicts) {
+        const { program, failure, invalid, flaky, safeFix, migrated, spawnSame, spawnDetail } = v;
+        const line = { index: program.index, plain: program.plain, families: program.families, safeFix, failure, invalid, flaky, migrated, spawnSame, spawnDetail };
+        fs.appendFileSync(verdicts, JSON.stringify(line) + "\n");
+      }
       if (v.failure) process.stdout.write(`FAIL seed ${seed} program ${v.program.index}: ${v.failure}  (${keep(v, keepRoot)})\n`);
       else if (v.invalid) process.stdout.write(`not running under fork: seed ${seed} program ${v.program.index}: ${v.invalid}  (${keep(v, keepRoot)})\n`);
       if (done % 50 === 0) process.stderr.write(`${done}/${count}\n`);
     };
     const s = await checkMany(seed, count, option("lanes", 2), opts, option("from", 0), progress);
     process.stdout.write(`\n${yieldLine(s)}\n`);
+    process.stdout.write("\nby family: soundness failures of programs with it (a program counts under each of its families)\n");
+    for (const line of familyLines(s.verdicts, false)) process.stdout.write(`  ${line}\n`);
     if (s.failures.length) {
-      process.stdout.write("\nfailures by family (count, first program):\n");
-      for (const g of failureGroups(s.failures)) process.stdout.write(`  ${g.count}  ${g.key}  (seed ${seed} program ${g.first.program.index})\n`);
-      process.stdout.write(`\nfailing programs: ${keepRoot}\n`);
+      process.stdout.write(`\nfailing programs (seed ${seed}):\n`);
+      for (const v of s.failures) process.stdout.write(`  ${v.program.index}: ${v.failure}  ${path.join(keepRoot, `seed${seed}-${v.program.index}`)}\n`);
     }
     for (const v of s.fixErrors) process.stdout.write(`fix error: seed ${seed} program ${v.program.index}: ${v.safeFix}\n`);
     return s.failures.length ? 1 : 0;
