@@ -754,6 +754,43 @@ const makers: Maker[] = [
     },
   },
   {
+    name: "helper-parameter",
+    weight: 4,
+    pool: true,
+    build(c, task, data) {
+      // The task reaches the pool as a parameter of a helper in the same file, or a Process
+      // target as a parameter of a method whose callers are in the same class.
+      const form = c.p.one(["pool-helper", "method-target"]);
+      family(c, `maker:${form}-parameter`, true);
+      const h = c.host;
+      if (form === "pool-helper") {
+        h.def(["def parallel(fn, items):", `    with ${h.mp("Pool")}(${c.workers}) as pool:`, "        return sorted(pool.map(fn, items))"]);
+        return { run: [`res = parallel(${task}, ${data})`], result: true };
+      }
+      h.def(["def pump(q, x):", "    q.put(work(x))"]);
+      h.def([
+        "class Supervisor:",
+        "    def __init__(self):",
+        `        self.q = ${h.mp("Queue")}()`,
+        "        self.children = []",
+        "",
+        "    def start_child(self, target, *args):",
+        `        child = ${h.mp("Process")}(target=target, args=(self.q,) + args)`,
+        "        child.start()",
+        "        self.children.append(child)",
+        "",
+        "    def run(self, items):",
+        "        for x in items:",
+        "            self.start_child(pump, x)",
+        "        out = sorted(self.q.get(timeout=20) for _ in self.children)",
+        "        for child in self.children:",
+        "            child.join()",
+        "        return out",
+      ]);
+      return { run: [`res = Supervisor().run(${data})`], result: true };
+    },
+  },
+  {
     name: "env-forkserver",
     weight: 3,
     pool: true,

@@ -322,11 +322,14 @@ export function keep(v: Verdict, root: string): string {
  * many programs have it, how many of them a safe fix broke, migrated, and run the same under
  * spawn. A failing program counts under each of its families; the plain ones under "(plain)".
  */
-export function familyTable(verdicts: Verdict[]): Array<{ family: string; programs: number; failures: number; migrated: number; spawnSame: number }> {
+export function familyTable(
+  verdicts: Verdict[],
+  familiesOf: (v: Verdict) => string[] = (v) => (v.program.hazards.length ? v.program.hazards : ["(plain)"]),
+): Array<{ family: string; programs: number; failures: number; migrated: number; spawnSame: number }> {
   const rows = new Map<string, { family: string; programs: number; failures: number; migrated: number; spawnSame: number }>();
   for (const v of verdicts) {
     if (v.invalid || v.flaky) continue;
-    for (const family of v.program.hazards.length ? v.program.hazards : ["(plain)"]) {
+    for (const family of familiesOf(v)) {
       const row = rows.get(family) ?? { family, programs: 0, failures: 0, migrated: 0, spawnSame: 0 };
       row.programs++;
       if (v.failure) row.failures++;
@@ -342,6 +345,16 @@ export function familyLines(verdicts: Verdict[], onlyFailing: boolean): string[]
   return familyTable(verdicts)
     .filter((r) => !onlyFailing || r.failures > 0)
     .map((r) => `${String(r.failures).padStart(4)} of ${String(r.programs).padEnd(4)} ${r.family}  (migrated ${r.migrated}, same under spawn ${r.spawnSame})`);
+}
+
+/** The yield's gap: the plainly spawn-safe programs by each of their choices, migrated or not. */
+export function plainLines(verdicts: Verdict[]): string[] {
+  return familyTable(
+    verdicts.filter((v) => v.program.plain && v.spawnSame),
+    (v) => v.program.families.filter((f) => !f.startsWith("reader:")),
+  )
+    .sort((a, b) => b.programs - b.migrated - (a.programs - a.migrated) || a.family.localeCompare(b.family))
+    .map((r) => `${String(r.migrated).padStart(4)} of ${String(r.programs).padEnd(4)} ${r.family}`);
 }
 
 export function yieldLine(s: Summary): string {

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generate } from "./generate";
-import { check, checkMany, familyLines, keep, yieldLine, type Verdict } from "./harness";
+import { check, checkMany, familyLines, keep, plainLines, yieldLine, type Verdict } from "./harness";
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -74,6 +74,8 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${yieldLine(s)}\n`);
     process.stdout.write("\nby family: soundness failures of programs with it (a program counts under each of its families)\n");
     for (const line of familyLines(s.verdicts, false)) process.stdout.write(`  ${line}\n`);
+    process.stdout.write("\nthe yield's gap: plainly spawn-safe programs that run the same under spawn, migrated by safe fixes, by choice\n");
+    for (const line of plainLines(s.verdicts)) process.stdout.write(`  ${line}\n`);
     if (s.failures.length) {
       process.stdout.write(`\nfailing programs (seed ${seed}):\n`);
       for (const v of s.failures) process.stdout.write(`  ${v.program.index}: ${v.failure}  ${path.join(keepRoot, `seed${seed}-${v.program.index}`)}\n`);
