@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCommandLine, UsageError } from "./args";
-import { ABOUT, COMMANDS, runArgs, splitVerifyCommand, STDIN, verifyArgs, type RunArgs } from "./command-line";
+import { ABOUT, COMMANDS, completionShell, runArgs, splitVerifyCommand, STDIN, verifyArgs, type RunArgs, type Shell } from "./command-line";
 import type { RunRequest, RunResult } from "./run";
 import { NO_PROGRESS, progressBar } from "./report/progress";
 import { counts, footer, statistics, statisticsText, summaryLine, type Counts } from "./report/summary";
@@ -82,6 +82,11 @@ async function command(argv: string[]): Promise<number> {
       case "explain":
         command = () => explainCommand(positionals[0].value);
         break;
+      case "completion": {
+        const shell = completionShell(positionals);
+        command = () => completionCommand(shell);
+        break;
+      }
       case "verify": {
         const args = verifyArgs(values, positionals);
         command = () => runVerify(args);
@@ -419,6 +424,13 @@ function reportRefusal(refused: NonNullable<RunResult["refused"]>): void {
 let version: string | null = null;
 function packageVersion(): string {
   return (version ??= JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "package.json"), "utf8")).version as string);
+}
+
+function completionCommand(shell: Shell): number {
+  const { completionScript } = require("./completion") as typeof import("./completion");
+  const { allRules } = require("../transforms") as typeof import("../transforms");
+  out(completionScript(shell, COMMANDS, allRules));
+  return EXIT.ok;
 }
 
 function rulesCommand(): number {

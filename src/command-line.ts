@@ -47,7 +47,7 @@ const RUN_OPTIONS: OptionSpec[] = [
 
 const DIFF: OptionSpec = { name: "diff", type: "boolean", describe: "print a unified diff of the fixes and write nothing; exit 1 when a fix would apply (ruff's name for fix --dry-run)" };
 
-const PATHS = { name: "paths", min: 0, max: Infinity, describe: "files and directories (default: .); - reads stdin; after --, anything is a path" };
+const PATHS = { name: "paths", min: 0, max: Infinity, describe: "files and directories (default: .); - reads stdin; after --, anything is a path", completes: "files" } as const;
 
 export const VERIFY_FORMATS = ["text", "json", "sarif", "github"] as const;
 
@@ -78,7 +78,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "verify",
     usage: "verify [options] -- CMD [ARGS...]",
     describe: "run a command (after --) with every Python process it starts on spawn, and report what breaks",
-    positionals: { name: "command", min: 0, max: Infinity, describe: "the command to run and its arguments, after --" },
+    positionals: { name: "command", min: 0, max: Infinity, describe: "the command to run and its arguments, after --", completes: "command" },
     options: [
       { name: "method", type: "string", choices: ["spawn", "forkserver"], value: "METHOD", defaultText: "spawn", describe: "the start method every Python process of the run gets as its default" },
       { name: "timeout", type: "string", value: "SECONDS", describe: "seconds before a run counts as a hang: every Python process's stacks, then the command's process group is terminated (default: no limit)" },
@@ -92,10 +92,32 @@ export const COMMANDS: CommandSpec[] = [
     name: "explain",
     usage: "explain <code>",
     describe: "print the documentation of a finding",
-    positionals: { name: "code", min: 1, max: 1, describe: "a finding code (SPS101) or name (missing-main-guard)" },
+    positionals: { name: "code", min: 1, max: 1, describe: "a finding code (SPS101) or name (missing-main-guard)", completes: "codes" },
     options: [],
   },
+  {
+    name: "completion",
+    usage: "completion <shell>",
+    describe: "print a completion script for bash, zsh or fish",
+    positionals: { name: "shell", min: 1, max: 1, describe: "bash, zsh or fish", completes: "shells" },
+    options: [],
+    epilog:
+      "Install it where the shell looks, for example:\n" +
+      "  spawnsafe completion bash > ~/.local/share/bash-completion/completions/spawnsafe\n" +
+      '  spawnsafe completion zsh > "${fpath[1]}/_spawnsafe"\n' +
+      "  spawnsafe completion fish > ~/.config/fish/completions/spawnsafe.fish",
+  },
 ];
+
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+export type Shell = (typeof SHELLS)[number];
+
+/** completion's argument, checked: one of the shells. */
+export function completionShell(positionals: Array<{ value: string }>): Shell {
+  const shell = positionals[0].value;
+  if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion knows ${SHELLS.join(", ")}, not '${shell}'`);
+  return shell as Shell;
+}
 
 /** What a `fix` or `check` run was asked to do, every value checked. */
 export interface RunArgs {
