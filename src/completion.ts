@@ -72,7 +72,8 @@ function bashScript(commands: CommandSpec[], codes: CodeEntry[]): string {
       lines.push("      case $prev in");
       for (const o of valued) {
         const v = valueOf(o);
-        const action = v.kind === "choices" ? `_spawnsafe_words "${v.choices.join(" ")}" "$cur"` : v.kind === "files" ? '_spawnsafe_files "$cur"' : ":";
+        const action =
+          v.kind === "choices" ? `_spawnsafe_words "${v.choices.join(" ")}" "$cur"` : v.kind === "files" ? '_spawnsafe_files "$cur"' : ":";
         lines.push(`        ${spellings(o).join("|")}) ${action}; return 0 ;;`);
       }
       lines.push("      esac");
@@ -97,7 +98,10 @@ function bashScript(commands: CommandSpec[], codes: CodeEntry[]): string {
   return lines.join("\n") + "\n";
 }
 
-/** Text inside a zsh `_arguments` spec or a `_describe` item, in single quotes: brackets, colons, `$` and backquotes escaped (as clap_complete does). */
+/**
+ * Text inside a zsh `_arguments` spec or a `_describe` item, in single quotes: brackets, colons,
+ * `$` and backquotes escaped (as clap_complete does).
+ */
 function zshText(text: string): string {
   return text.replace(/\\/g, "\\\\").replace(/([[\]:$`])/g, "\\$1").replace(/'/g, "'\\''");
 }
@@ -118,7 +122,10 @@ function zshScript(commands: CommandSpec[], codes: CodeEntry[]): string {
     "  local curcontext=$curcontext state line ret=1",
     "  local -a commands codes",
     `  commands=(${commands.map((c) => `'${zshText(c.name)}:${zshText(c.describe)}'`).join(" ")})`,
-    `  codes=(${codes.map((c) => `'${c.code}:${zshText(`${c.name}: ${c.summary}`)}'`).join(" ")} ${codes.map((c) => `'${zshText(c.name)}:${c.code}'`).join(" ")})`,
+    `  codes=(${[
+      ...codes.map((c) => `'${c.code}:${zshText(`${c.name}: ${c.summary}`)}'`),
+      ...codes.map((c) => `'${zshText(c.name)}:${c.code}'`),
+    ].join(" ")})`,
     "  _arguments -C \\",
     ...[HELP, VERSION].flatMap(optionSpec).map((s) => `    ${s} \\`),
     "    '1:command:->command' \\",
@@ -165,7 +172,8 @@ function fishScript(commands: CommandSpec[], codes: CodeEntry[]): string {
     const when = `-n "__fish_seen_subcommand_from ${c.name}"`;
     for (const o of [...c.options, HELP]) {
       const v = valueOf(o);
-      const value = o.type === "boolean" ? "" : v.kind === "choices" ? ` -x -a ${fishText(v.choices.join(" "))}` : v.kind === "files" ? " -r -F" : " -x";
+      const value =
+        o.type === "boolean" ? "" : v.kind === "choices" ? ` -x -a ${fishText(v.choices.join(" "))}` : v.kind === "files" ? " -r -F" : " -x";
       const longs = [o.name, ...(o.aliases ?? [])].map((l) => ` -l ${l}`).join("");
       lines.push(`complete -c spawnsafe ${when}${o.short ? ` -s ${o.short}` : ""}${longs}${value} -d ${fishText(o.describe)}`);
     }

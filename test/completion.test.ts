@@ -99,7 +99,10 @@ test("zsh and fish scripts name every command, option and code", async () => {
     assert.equal(r.status, 0, r.stderr);
     for (const c of COMMANDS) {
       assert.ok(r.stdout.includes(c.name), `${shell}: ${c.name}`);
-      for (const o of c.options) assert.ok(shell === "fish" ? r.stdout.includes(` -l ${o.name} `) : r.stdout.includes(`'${o.multiple ? "*" : ""}--${o.name}${o.type === "string" ? "=" : ""}[`), `${shell}: ${c.name} --${o.name}`);
+      for (const o of c.options) {
+        const zsh = `'${o.multiple ? "*" : ""}--${o.name}${o.type === "string" ? "=" : ""}[`;
+        assert.ok(r.stdout.includes(shell === "fish" ? ` -l ${o.name} ` : zsh), `${shell}: ${c.name} --${o.name}`);
+      }
     }
     for (const rule of allRules) assert.ok(r.stdout.includes(rule.code), `${shell}: ${rule.code}`);
   }
