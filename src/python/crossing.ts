@@ -12,7 +12,7 @@ import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./index";
 import { Prover, combine, methodsOf, short, type Proof } from "./pickling";
-import { classOfBase, placeOf, unwrapPartial, workerUses } from "./workers";
+import { classOfBase, placeOf, poolEscape, unwrapPartial, workerUses } from "./workers";
 import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
 import type { Value } from "./model";
@@ -176,6 +176,12 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
   if (unknownTask) {
     proofs.push(unknown("", unknownTask.expr,
       `the children run \`${short(unknownTask.expr)}\` (line ${module.lines.position(unknownTask.expr.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`));
+  }
+  // A pool whose object goes where it is not followed: the tasks its children run are not known.
+  const escape = poolEscape(module, site);
+  if (escape) {
+    proofs.push(unknown("", escape,
+      `the ${site.kind === "Pool" ? "pool" : "executor"} made on line ${module.lines.position(site.node.startIndex).line} is used as \`${short(escape)}\` (line ${module.lines.position(escape.startIndex).line}), where the tasks handed to its children are not followed`));
   }
   const names = processNameRead(module);
   if (names) {
