@@ -223,6 +223,11 @@ async function command(argv: string[]): Promise<number> {
   try {
     return await command();
   } catch (e) {
+    // A usage error found once the run knows its files (src/run.ts `planned`), before any is read.
+    if (e instanceof UsageError) {
+      err(`spawnsafe: ${e.message}`);
+      return EXIT.error;
+    }
     // A configuration error stops the run before any file is read or written.
     const { ConfigError } = require("./project/config") as typeof import("./project/config");
     if (e instanceof ConfigError) {
@@ -276,6 +281,11 @@ function runArgs(command: "check" | "fix", v: Values, positionals: Array<{ value
   const stdinAt = positionals.findIndex((p) => !p.literal && p.value === STDIN);
   if (stdinAt >= 0 && paths.length > 1) throw new UsageError("the path - (stdin) cannot be combined with other paths");
   if (stdinFilename !== null && paths.length > 0 && stdinAt < 0) throw new UsageError("--stdin-filename goes with the path - (stdin)");
+  const summaryFile = text("summary-file") ?? null;
+  if (summaryFile !== null) {
+    const problem = unwritableFile(summaryFile);
+    if (problem) throw new UsageError(`--summary-file ${summaryFile}: ${problem}`);
+  }
   const dryRun = flag("dry-run") || flag("diff");
   const stdin = stdinAt >= 0 || (paths.length === 0 && stdinFilename !== null);
   // `fix -` prints the fixed file: nothing else fits on stdout.
@@ -305,11 +315,79 @@ function runArgs(command: "check" | "fix", v: Values, positionals: Array<{ value
     statistics: flag("statistics"),
     showFixes: flag("show-fixes"),
     exitZero: flag("exit-zero"),
-    summaryFile: text("summary-file") ?? null,
+    summaryFile,
     dryRun,
     allowDirty: flag("allow-dirty"),
     exitNonZeroOnFix: flag("exit-non-zero-on-fix"),
   };
+}
+
+/**
+ * Why a report could not be written to `file` (checked before a run, so that it fails before
+ * any source is written), or null: its folder must exist, and it must not be a folder.
+ */
+function unwritableFile(file: string): string | null {
+  let stat: fs.Stats | null = null;
+  try {
+    stat = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") return `${path.dirname(file)} is not a folder`;
+    if (code !== "ENOENT") return `cannot be written (${code ?? e})`;
+  }
+  if (stat?.isDirectory()) return "is a directory";
+  if (stat) return writable(file) ? null : "cannot be written (no permission)";
+  const dir = path.dirname(path.resolve(file));
+  let folder: fs.Stats;
+  try {
+    folder = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? `no such folder ${dir}` : code === "ENOTDIR" ? `${path.dirname(file)} is not a folder` : `cannot be written (${code ?? e})`;
+  }
+  if (!folder.isDirectory()) return `${path.dirname(file)} is not a folder`;
+  return writable(dir) ? null : `cannot be written (no permission in ${dir})`;
+}
+
+function writable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * --summary-file naming a file the run reads (a source, a module of a project it models, a
+ * configuration or ignore file), by any name (a link): the summary would overwrite it.
+ */
+function summaryAmongInputs(args: RunArgs, plan: import("./project/plan").RunPlan): void {
+  if (!args.summaryFile) return;
+  let summary: fs.Stats;
+  try {
+    summary = fs.statSync(args.summaryFile);
+  } catch {
+    return; // not there yet: the run reads no such file
+  }
+  const roots = [...plan.projects.keys()];
+  const inputs = new Set([
+    ...plan.files,
+    ...[...plan.projectFiles.values()].flat(),
+    ...roots.flatMap((root) => ["pyproject.toml", "setup.cfg", "setup.py", ".gitignore"].map((name) => path.join(root, name))),
+    ...(args.config !== undefined ? [path.resolve(args.config)] : []),
+  ]);
+  for (const input of inputs) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(input);
+    } catch {
+      continue;
+    }
+    if (stat.dev === summary.dev && stat.ino === summary.ino) {
+      throw new UsageError(`--summary-file ${args.summaryFile} is a file this run reads; the summary would overwrite it`);
+    }
+  }
 }
 
 function style(): { color: boolean } {
@@ -375,6 +453,7 @@ async function execute(args: RunArgs, extra: Partial<RunRequest> = {}): Promise<
       jobs: args.jobs,
       cache: !args.cache ? null : args.cacheDir !== undefined ? path.resolve(args.cacheDir) : defaultCacheDir(),
       progress: bar.update,
+      planned: (plan) => summaryAmongInputs(args, plan),
       interrupted: () => signal !== null,
       ...extra,
     });
@@ -475,7 +554,8 @@ function report(args: RunArgs, result: RunResult, fixes: RunResult | null): bool
   if (args.format === "text" && !args.statistics) textOutput(args, result, fixes);
   else machineReport(args, result, fixes, c);
   const written = writeSummaryFile(args, result);
-  finish(args, result, c);
+  // The run exits 2 then: its summary line counts the error.
+  finish(args, result, written ? c : { ...c, errors: c.errors + 1 });
   return written;
 }
 
@@ -649,6 +729,9 @@ export function splitVerifyCommand(argv: string[]): { own: string[]; command: st
   return { own: argv, command: null };
 }
 
+/** The longest delay a Node timer holds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** verify's arguments, checked: a command after --, a positive timeout. */
 function verifyArgs(v: Values, positionals: Array<{ value: string; literal: boolean }>): import("./verify/command").VerifyArgs {
   const before = positionals.filter((p) => !p.literal).map((p) => p.value);
@@ -658,11 +741,17 @@ function verifyArgs(v: Values, positionals: Array<{ value: string; literal: bool
   const timeoutText = v.timeout as string | undefined;
   const timeout = timeoutText === undefined ? null : Number(timeoutText);
   if (timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, not ${timeoutText}`);
+  // Node's timers hold at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once.
+  if (timeout !== null && timeout * 1000 > MAX_TIMER_MS) throw new UsageError(`--timeout must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days), not ${timeoutText}; leave it out for no limit`);
   const envFormat = process.env.SPAWNSAFE_OUTPUT_FORMAT;
   if (v["output-format"] === undefined && envFormat && !(VERIFY_FORMATS as readonly string[]).includes(envFormat)) {
     throw new UsageError(`SPAWNSAFE_OUTPUT_FORMAT must be one of ${VERIFY_FORMATS.join(", ")} for verify, not '${envFormat}'`);
   }
   if (v.output === "") throw new UsageError("--output needs a path, not an empty string");
+  if (typeof v.output === "string") {
+    const problem = unwritableFile(v.output);
+    if (problem) throw new UsageError(`--output ${v.output}: ${problem}`);
+  }
   return {
     command,
     method: ((v.method as string | undefined) ?? "spawn") as StartMethod,
