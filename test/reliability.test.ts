@@ -74,7 +74,7 @@ test("a hard-linked file is not written: it would lose its link; the reason name
   assert.equal(read(dir, "c.py"), FIXED_APP);
   assert.deepEqual(fs.readdirSync(dir).sort(), ["a.py", "b.py.keep", "c.py"], "no temporary file is left");
   const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-  assert.match(readme, /\*\*Hard links\*\*/);
+  assert.match(readme, /\*\*Symbolic and hard links\*\*/);
 });
 
 // ------------------------------------------------------------------ verify's arguments
