@@ -548,8 +548,9 @@ async function stdinCommand(args: RunArgs): Promise<number> {
 /** Prints the report; false when the summary file could not be written. */
 function report(args: RunArgs, result: RunResult, fixes: RunResult | null): boolean {
   reportNotices(result);
-  for (const p of result.missing) err(`spawnsafe: ${p}: no such file or directory`);
-  for (const u of result.unreadable) err(`spawnsafe: ${u.path}: cannot read: ${u.reason}`);
+  const { quotedPath } = textReport();
+  for (const p of result.missing) err(`spawnsafe: ${quotedPath(p)}: no such file or directory`);
+  for (const u of result.unreadable) err(`spawnsafe: ${quotedPath(u.path)}: cannot read: ${u.reason}`);
   const c = counts(result.results, result.missing.length + result.unreadable.length);
   if (args.format === "text" && !args.statistics) textOutput(args, result, fixes);
   else machineReport(args, result, fixes, c);

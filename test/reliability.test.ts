@@ -153,10 +153,11 @@ test("a path with a newline or a control character is escaped in text output: on
   const lines = r.stdout.trimEnd().split("\n");
   assert.ok(lines.every((l) => /^\S.*:\d+:\d+: SPS\d{3}/.test(l)), r.stdout);
   assert.ok(lines.some((l) => l.startsWith('"x\\ny.py":2:1: SPS101')), r.stdout);
-  assert.ok(lines.some((l) => l.startsWith('"t\\tz\\x1b.py":2:1: SPS201')), r.stdout);
+  assert.ok(lines.some((l) => l.startsWith('"t\\tz\\033.py":2:1: SPS201')), r.stdout);
   // fix's account and the errors too.
   const fixed = await cli(["fix", "--dry-run", "."], dir);
   assert.match(fixed.stderr, /^"x\\ny\.py": would fix 2/m);
+  assert.match(fixed.stdout, /^--- "a\/x\\ny\.py"\n\+\+\+ "b\/x\\ny\.py"$/m, "as git quotes such a name");
   // JSON keeps the real name.
   const json = JSON.parse((await cli(["check", "--format", "json", "."], dir)).stdout);
   assert.ok(json.files.some((f: { path: string }) => f.path === "x\ny.py"));
