@@ -240,3 +240,37 @@ test("SPS205: no finding on an else after `elif __name__ == \"__mp_main__\"`, wh
   assert.doesNotMatch(fixed.stdout, /__mp_main__" and \(__name__ != "__mp_main__"\)/);
   assert.doesNotMatch(fixed.stdout, /^\+.*__mp_main__/m);
 });
+
+// ------------------------------------------------------------------ verify's process tracking
+
+test("verify's process tracking finds exactly the command's processes: descendants and those with the run's marker, never spawnsafe, its parents or pid 1", async () => {
+  if (process.platform !== "linux") return;
+  const { RunProcesses } = require("../src/verify/processes") as typeof import("../src/verify/processes");
+  const { spawn } = require("node:child_process") as typeof import("node:child_process");
+  const marker = `SPAWNSAFE_VERIFY_DIR=/tmp/spawnsafe-test-marker-${process.pid}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-tracking-"));
+  const pids = path.join(dir, "pids");
+  // A child that starts one sleeper with the environment and one with a cleared one, writes their pids, and waits.
+  const env = { ...process.env, SPAWNSAFE_VERIFY_DIR: marker.split("=")[1] };
+  const child = spawn("sh", ["-c", `sleep 30 & a=$!; env -i sleep 31 & b=$!; echo $a $b > ${pids}; wait`], { env, stdio: "ignore", detached: true });
+  const tracked = new RunProcesses(child.pid!, marker);
+  tracked.watch(20);
+  const started: number[] = [];
+  try {
+    for (let i = 0; i < 200 && !fs.existsSync(pids); i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    started.push(...fs.readFileSync(pids, "utf8").trim().split(" ").map(Number));
+    const alive = tracked.alive();
+    assert.deepEqual([...alive].sort(), [...started].sort(), "the two sleepers, and nothing else");
+    for (const pid of [0, 1, process.pid, process.ppid]) assert.ok(!alive.includes(pid));
+  } finally {
+    tracked.stop();
+    for (const pid of [...started, child.pid!]) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* ended */
+      }
+    }
+  }
+});
