@@ -115,7 +115,8 @@ test("a cache file with fields of the wrong type is ignored: every field of a re
   const dir = cachedProject();
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), "spawnsafe-cache-fuzz-"));
   assert.equal((await cli(["check", "--jobs", "1", "."], dir, undefined, { SPAWNSAFE_CACHE_DIR: cache })).status, 1);
-  const { file, real, mutations } = cacheMutations(cache);
+  // One value of each JSON type here; test/cache-fuzz.slow.test.ts tries every value through the CLI.
+  const { file, real, mutations } = cacheMutations(cache, true);
   const { ResultCache } = require("../src/project/cache") as typeof import("../src/project/cache");
   const entries = Object.entries(real.files as Record<string, { results: Record<string, unknown> }>).flatMap(([f, e]) => Object.keys(e.results).map((key) => [f, key]));
   const kept = () => {
@@ -130,7 +131,7 @@ test("a cache file with fields of the wrong type is ignored: every field of a re
     assert.equal(kept(), 0, `${where}: the file must be ignored`);
     n++;
   }
-  assert.ok(n > 300, `${n} mutations`);
+  assert.ok(n > 250, `${n} mutations`);
 });
 
 // ------------------------------------------------------------------ configuration

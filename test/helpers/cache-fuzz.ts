@@ -37,8 +37,9 @@ export interface CacheMutation {
 /** Fields that may be null in a cache file spawnsafe writes. */
 const NULLABLE = /(^|\.)(model|direct)$/;
 
-/** The one cache file of `cache`, parsed, and its damaged versions. */
-export function cacheMutations(cache: string): { file: string; real: any; mutations: CacheMutation[] } {
+/** The one cache file of `cache`, parsed, and its damaged versions (`onePerType`: one value of each JSON type, not every value). */
+export function cacheMutations(cache: string, onePerType = false): { file: string; real: any; mutations: CacheMutation[] } {
+  const values = onePerType ? JSON_VALUES.filter((v, i) => JSON_VALUES.findIndex((w) => jsonType(w) === jsonType(v)) === i) : JSON_VALUES;
   const names = fs.readdirSync(cache).filter((n) => n.endsWith(".json"));
   if (names.length !== 1) throw new Error(`one cache file expected in ${cache}: ${names}`);
   const file = path.join(cache, names[0]);
@@ -46,7 +47,7 @@ export function cacheMutations(cache: string): { file: string; real: any; mutati
   const mutations: CacheMutation[] = [];
   for (const at of fieldPaths(real)) {
     const original = at.reduce<any>((node, k) => node[k], real);
-    for (const value of JSON_VALUES) {
+    for (const value of values) {
       if (jsonType(value) === jsonType(original)) continue;
       const where = at.join(".");
       mutations.push({ where: `${where} = ${JSON.stringify(value)}`, data: JSON.stringify(setAt(real, at, value)), valid: value === null && NULLABLE.test(where) });
