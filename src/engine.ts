@@ -8,7 +8,7 @@ import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python
 import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
 import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
-import { isNotebook, notebookSource } from "./notebook";
+import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
 import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
@@ -29,6 +29,8 @@ export interface Finding {
   applicability: Applicability | null;
   /** `fix` applied that fix. */
   fixed: boolean;
+  /** In a notebook: the cell (its ordinal among all cells) and the line and column in it. */
+  cell?: { number: number; line: number; column: number };
 }
 
 export interface FileError {
@@ -303,6 +305,11 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     result.error = { message: `not a readable notebook: ${(err as Error).message}`, line: 1, column: 1 };
     return result;
   }
+  if (source.language !== null && !isPythonKernel(source.language)) {
+    result.decision = { role: "none", reason: `a notebook of another language (${source.language})` };
+    result.skipped = [{ line: 1, column: 1, reason: `skipped: the notebook's kernel language is ${source.language}, not Python` }];
+    return result;
+  }
   if (!mayHaveFindings(source.text, NO_CONTEXT)) {
     result.decision = { role: "none", reason: "does not mention multiprocessing" };
     return result;
@@ -316,10 +323,12 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     return {
       ...finding,
       message: `cell ${from.cell}, line ${from.line}: ${finding.message}`,
-      line: from.fileLine ?? from.cell,
-      endLine: to?.fileLine ?? to?.cell ?? from.fileLine ?? from.cell,
+      // Lines of the .ipynb file; the cell and the line in it are said apart.
+      line: from.fileLine ?? 1,
+      endLine: Math.max(to?.fileLine ?? from.fileLine ?? 1, from.fileLine ?? 1),
       fixable: false,
       applicability: null,
+      cell: { number: from.cell, line: from.line, column: finding.column },
     };
   });
   return result;

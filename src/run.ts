@@ -46,6 +46,8 @@ export interface RunRequest {
   interrupted?: () => boolean;
   /** The folder of the cache of results (src/project/cache.ts); none when absent. */
   cache?: string | null;
+  /** Called with the plan before any file is read: throws to stop the run (a usage error). */
+  planned?: (plan: RunPlan) => void;
   /** Called after each file is processed (for a progress bar). */
   progress?: (done: number, total: number) => void;
 }
@@ -99,6 +101,8 @@ export async function run(request: RunRequest): Promise<RunResult> {
     displayPath,
   );
   const { files, missing, unreadable } = plan;
+  // The caller's last look at what the run covers, before any file is read (throws to stop it).
+  request.planned?.(plan);
   // `fix` most often rewrites something: its judge starts now, while the files are analysed.
   const judge = new Judge(undefined, request.fix && files.length > 0);
   let processed: Awaited<ReturnType<typeof processAll>>;
