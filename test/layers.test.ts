@@ -8,7 +8,7 @@ import { REPO_ROOT } from "./fixture-cases";
 
 /** Each source file's layer, by path from the repository root (first match wins). */
 const LAYERS: Array<[RegExp, number, string]> = [
-  [/^src\/(parse|notebook|codecs|codecs-table)\.ts$/, 0, "text and tree"],
+  [/^src\/(parse|trees|notebook|codecs|codecs-table)\.ts$/, 0, "text and tree"],
   [/^src\/python\//, 1, "semantic model"],
   [/^src\/(fix\/|transform\.ts$|suppressions\.ts$|role\.ts$|skips\.ts$)/, 2, "shared rule helpers"],
   [/^transforms\/(?!index\.ts$)/, 3, "rules"],
