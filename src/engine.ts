@@ -1,6 +1,6 @@
 // One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
 // applied text, repeated until no fix applies, re-parsed before anything is written.
-import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, type Encoding } from "./parse";
+import { DecodeError, decodeSource, encodeSource, firstSyntaxError, python2Statement, isDecodable, type Encoding } from "./parse";
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { WordIndex } from "./python/words";
@@ -119,7 +119,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     return result;
   }
   const tree = trees.parse(text);
-  const error = firstSyntaxError(tree);
+  const error = firstSyntaxError(tree) ?? python2Statement(tree, text);
   if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
     // names no API itself. tree-sitter's grammar misses a few rare forms CPython accepts, so
@@ -186,8 +186,11 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   // A unit is applied whole: when some of its fixes went in and others of it are still
   // pending, the file is fixed again with the whole unit held back.
-  const inUnit = (code: string) => transforms.some((t) => t.code === code && t.unit !== undefined);
-  if (!options.unitBlock && fixed.some((f) => inUnit(f.code)) && pending.some((p) => p.transform.unit === "switch")) {
+  // (A guard alone in a program that starts other modules' processes may serve their switch:
+  // that is settled across the project, src/project/programs.ts.)
+  const unitOf = (code: string) => transforms.find((t) => t.code === code)?.unit;
+  const partial = fixed.some((f) => unitOf(f.code) === "switch") || (fixed.some((f) => unitOf(f.code) === "guard") && module.externalStarts.size === 0);
+  if (!options.unitBlock && partial && pending.some((p) => p.transform.unit === "switch")) {
     const rest = pending.find((p) => p.transform.unit === "switch")!.finding;
     return processFile(file, bytes, { ...options, unitBlock: { obligation: "whole", reason: `the switch could not be applied whole: line ${rest.line} (${rest.code}) would stay as it is` } }, applyFixes, context, trees);
   }

@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { heldBackByPrograms } from "./project/programs";
+import { guardsHeldBack, heldBackByPrograms } from "./project/programs";
 import { Judge, judgeResults } from "./judge";
 import type { FileInfo, Options } from "./transform";
 import { decodeSource } from "./parse";
@@ -259,9 +259,13 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     });
     if (!computed) return null;
     again.forEach((i, k) => (results[i] = computed[k]));
-    for (const [i, unitBlock] of heldBackByPrograms(results)) {
-      results[i] = processIsolated(infos[i], originals[i] ?? fs.readFileSync(files[i]), { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports));
-      originals[i] ??= fs.readFileSync(files[i]);
+    // Units that span modules: a library's switch waits on its programs' bootstrap, then a
+    // program's guard on some switch it serves (src/project/programs.ts).
+    for (const holds of [heldBackByPrograms, guardsHeldBack]) {
+      for (const [i, unitBlock] of holds(results)) {
+        originals[i] ??= fs.readFileSync(files[i]);
+        results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports));
+      }
     }
     trees.clear();
     cache?.save();

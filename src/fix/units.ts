@@ -44,7 +44,9 @@ export function settleSwitchUnit(
   carried: UnitBlock | null,
 ): UnitBlock | null {
   const switching = members.filter((m) => m.transform.unit === "switch");
-  if (switching.length === 0) return carried;
+  // A block handed in from outside (a program whose guard serves no switch) holds for the guard
+  // edits too, even on a pass where no switch finding is reported yet.
+  if (switching.length === 0 && !carried) return null;
   const block = carried ?? blockOf(switching, members, module, file, options, decision, silenced);
   if (block) {
     // The guard edits the switch's bootstrap needs belong to the unit: held back with it.

@@ -53,7 +53,7 @@ const PURE = new Set([
   "threading.local", "queue.Queue", "multiprocessing.cpu_count", "multiprocessing.get_context", "multiprocessing.get_logger",
   "pathlib.Path", "pathlib.PurePath", "argparse.ArgumentParser", "decimal.Decimal", "fractions.Fraction",
   "struct.Struct", "string.Template", "datetime.timedelta", "datetime.datetime", "datetime.date", "uuid.UUID",
-  "time.sleep", "time.time", "time.monotonic", "time.perf_counter", "json.loads", "json.dumps", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.exp", "operator.itemgetter",
+  "io.StringIO", "io.BytesIO", "time.sleep", "time.time", "time.monotonic", "time.perf_counter", "json.loads", "json.dumps", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.exp", "operator.itemgetter",
   "operator.attrgetter", "operator.methodcaller", "types.SimpleNamespace", "abc.abstractmethod", "contextlib.contextmanager",
 ]);
 
@@ -96,7 +96,15 @@ function statementProof(module: ModuleFacts, statement: SyntaxNode, depth: numbe
   switch (statement.type) {
     case "comment": case "import_statement": case "import_from_statement": case "future_import_statement":
     case "pass_statement": case "global_statement": case "nonlocal_statement": case "type_alias_statement":
+    case "break_statement": case "continue_statement":
       return null;
+    case "match_statement": {
+      const subject = expressionProof(module, statement.childForFieldName("subject"), depth, false);
+      if (subject?.verdict === "failed") return subject;
+      const cases = statement.descendantsOfType("case_clause").filter((c) => nearestStatement(c) === statement);
+      const guards = cases.map((c) => expressionProof(module, c.childForFieldName("guard"), depth, false)).find((p) => p) ?? null;
+      return firstOpen(module, cases.flatMap((c) => c.childForFieldName("consequence")?.namedChildren ?? []), depth) ?? subject ?? guards;
+    }
     case "function_definition":
       return definitionProof(module, statement, depth);
     case "class_definition":
