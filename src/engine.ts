@@ -10,9 +10,10 @@ import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { entryFunctionNames, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
+import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
+import { programBootstrap, settleSwitchUnit, type UnitBlock } from "./fix/units";
 
 export interface Finding {
   code: string;
@@ -64,6 +65,12 @@ export interface FileResult {
   askCPython?: "unparsed" | "failed";
   /** Why code that would get a fix was left as it is (src/skips.ts); absent when nothing was. */
   skipped?: Skip[];
+  /**
+   * A program that starts processes through other project modules: the files of the sites it
+   * reaches, and why what its spawned children re-run on import is not proved harmless (null
+   * when it is). Another module's switch to spawn holds only when it is (src/run.ts).
+   */
+  program?: { reaches: string[]; bootstrap: string | null };
 }
 
 /**
@@ -130,9 +137,17 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.starts = directStarts(module.model, module.sites, module.starts, file.project.module, file.path, (i) => module.lines.position(i).line);
     result.aliases = moduleAliases(module.model);
   }
-  let pending = findingsOf(module, file, options);
+  const firstPass = findingsOf(module, file, options);
+  let pending = firstPass.pending;
+  if (result.decision.role === "app" && module.externalStarts.size > 0 && !isNeverImported(file)) {
+    const proof = programBootstrap(pending, module, options);
+    const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
+    result.program = { reaches: [...new Set(reaches)], bootstrap: proof.verdict === "proved" ? null : proof.reason };
+  }
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options, file);
+  // The switch unit's verdict on the original text holds for every pass (src/units.ts).
+  const carried = firstPass.block;
 
   const fixed: Finding[] = [];
   // Findings of later passes point into intermediate text: report them where check does.
@@ -164,8 +179,15 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     }
     fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
     module = analyzeModule(next, nextTree, context);
-    pending = findingsOf(module, file, options);
+    pending = findingsOf(module, file, options, carried).pending;
     result.passes = pass;
+  }
+  // A unit is applied whole: when some of its fixes went in and others of it are still
+  // pending, the file is fixed again with the whole unit held back.
+  const inUnit = (code: string) => transforms.some((t) => t.code === code && t.unit !== undefined);
+  if (!options.unitBlock && fixed.some((f) => inUnit(f.code)) && pending.some((p) => p.transform.unit === "switch")) {
+    const rest = pending.find((p) => p.transform.unit === "switch")!.finding;
+    return processFile(file, bytes, { ...options, unitBlock: { obligation: "whole", reason: `the switch could not be applied whole: line ${rest.line} (${rest.code}) would stay as it is` } }, applyFixes, context);
   }
   result.after = module.text;
   result.findings = [...fixed, ...pending.map((p) => p.finding)];
@@ -189,11 +211,12 @@ function withSkips(result: FileResult, module: ModuleFacts, options: Options, fi
   return result;
 }
 
-function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pending[] {
+function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, carried: UnitBlock | null = null): { pending: Pending[]; block: UnitBlock | null } {
   const decision = decideRole(module, file, options);
   const suppressions = suppressionsOf(module);
   const hazards = hazardsOf({ module, file, options, decision, hazards: [] }, suppressions);
   const pending: Pending[] = [];
+  const silenced: Finding[] = [];
   const finding = (transform: Transform, startIndex: number, endIndex: number, message: string, edits: Edit[] | null, applicability: Applicability = "safe"): Pending => {
     const start = module.lines.position(startIndex);
     const end = module.lines.position(endIndex);
@@ -219,6 +242,7 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     for (const { node, message, fix, applicability } of reportsOf(transform, { module, file, options, decision, hazards: transform.hazard ? [] : hazards })) {
       const f = finding(transform, node.startIndex, node.endIndex, message, fix, applicability);
       if (!suppress(suppressions, f.finding)) pending.push(f);
+      else if (transform.unit === "switch" && fix) silenced.push(f.finding);
     }
   }
   for (const s of suppressions.values()) {
@@ -229,7 +253,9 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     const what = unused[0] === "all" ? "finding" : unused.join(", ");
     pending.push(finding(unusedSuppression, s.start, s.end, `This suppression silences no ${what} on its line; remove it`, null));
   }
-  return pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
+  const block = isNotebook(file.path) ? null : settleSwitchUnit(pending, module, file, options, decision, silenced, carried ?? options.unitBlock ?? null);
+  pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
+  return { pending, block };
 }
 
 /**
@@ -290,7 +316,7 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
   }
   const module = analyzeModule(source.text, undefined, NO_CONTEXT);
   result.decision = decideRole(module, file, options);
-  result.findings = findingsOf(module, file, options).map(({ finding }) => {
+  result.findings = findingsOf(module, file, options).pending.map(({ finding }) => {
     const from = source.origins[finding.line - 1];
     const to = source.origins[finding.endLine - 1];
     if (!from) return { ...finding, fixable: false, applicability: null };

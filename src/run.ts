@@ -17,6 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
+import { heldBackByPrograms } from "./project/programs";
 import { Judge, judgeResults } from "./judge";
 import type { FileInfo, Options } from "./transform";
 
@@ -254,6 +255,10 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     });
     if (!computed) return null;
     again.forEach((i, k) => (results[i] = computed[k]));
+    for (const [i, unitBlock] of heldBackByPrograms(results)) {
+      results[i] = processIsolated(infos[i], originals[i] ?? fs.readFileSync(files[i]), { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports));
+      originals[i] ??= fs.readFileSync(files[i]);
+    }
     cache?.save();
     return { results, originals };
   };

@@ -14,6 +14,7 @@ export const defaultStartMethod = defineTransform({
   name: "default-start-method",
   summary: "An application creates processes without choosing a start method",
   fix: "sometimes",
+  unit: "switch",
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "app") return;

@@ -36,6 +36,7 @@ export const moduleLevelWork = defineTransform({
   name: "module-level-work",
   summary: "Expensive or side-effecting work at module level runs again in every spawned child",
   fix: "sometimes",
+  unit: "guard",
   check(context) {
     const { module } = context;
     // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module).

@@ -2,6 +2,8 @@
 // but anything may have written it (another tool, a disk error, a person): valid JSON with a
 // field of the wrong type must read as no cache, never as a result. Every field is checked,
 // and no unknown one is let through (a result's findings go into the reports as they are).
+// A field added to what the cache keeps (cache.ts `Kept`) must be added here too, or every
+// cache file reads as none: test/reliability.test.ts reads a real one to catch that.
 
 type Check = (value: unknown) => boolean;
 
@@ -64,6 +66,7 @@ const kept = both(shape(
     starts: listOf(shape({ qname: isString, direct: nullOr(isString), calls: listOf(isString) })),
     aliases: recordOf(isString),
     skipped: listOf(shape({ line: count(1), column: count(1), reason: isString })),
+    program: shape({ reaches: listOf(isString), bootstrap: nullOr(isString) }),
   },
   // A file is decided on, or could not be processed: never both, never neither.
 ), (r) => ((r as { decision: unknown }).decision === null) === ((r as { error: unknown }).error !== null));
