@@ -1,6 +1,6 @@
 // One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
 // applied text, repeated until no fix applies, re-parsed before anything is written.
-import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, parsePython, type Encoding } from "./parse";
+import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, type Encoding } from "./parse";
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { WordIndex } from "./python/words";
@@ -14,6 +14,7 @@ import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, typ
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit, type UnitBlock } from "./fix/units";
+import { UNKEPT, type Trees } from "./trees";
 
 export interface Finding {
   code: string;
@@ -90,8 +91,9 @@ interface Pending {
 /**
  * `context` is what the project tells about the module (src/project/project.ts): the package
  * its relative imports resolve against, and the project's functions that start processes.
+ * `trees` gives each text's tree: one the run parsed already (src/trees.ts), else a new parse.
  */
-export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT): FileResult {
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: Pick<Trees, "parse"> = UNKEPT): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   // Most files of a tree never name the API: checked on the bytes, without decoding them
@@ -116,7 +118,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.decision = NOT_RELEVANT;
     return result;
   }
-  const tree = parsePython(text);
+  const tree = trees.parse(text);
   const error = firstSyntaxError(tree);
   if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
@@ -168,7 +170,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     const next = applyEdits(module.text, chosen.flatMap((c) => c.edits));
-    const nextTree = parsePython(next);
+    const nextTree = trees.parse(next);
     const broken = firstSyntaxError(nextTree);
     if (broken) {
       const codes = [...new Set(chosen.map((c) => c.finding.code))].join(", ");
@@ -187,7 +189,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   const inUnit = (code: string) => transforms.some((t) => t.code === code && t.unit !== undefined);
   if (!options.unitBlock && fixed.some((f) => inUnit(f.code)) && pending.some((p) => p.transform.unit === "switch")) {
     const rest = pending.find((p) => p.transform.unit === "switch")!.finding;
-    return processFile(file, bytes, { ...options, unitBlock: { obligation: "whole", reason: `the switch could not be applied whole: line ${rest.line} (${rest.code}) would stay as it is` } }, applyFixes, context);
+    return processFile(file, bytes, { ...options, unitBlock: { obligation: "whole", reason: `the switch could not be applied whole: line ${rest.line} (${rest.code}) would stay as it is` } }, applyFixes, context, trees);
   }
   result.after = module.text;
   result.findings = [...fixed, ...pending.map((p) => p.finding)];

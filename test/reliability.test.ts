@@ -74,8 +74,8 @@ test("a hard-linked file is not written: it would lose its link; the reason name
   assert.equal(fs.statSync(path.join(dir, "a.py")).ino, inode);
   assert.equal(read(dir, "c.py"), FIXED_APP);
   assert.deepEqual(fs.readdirSync(dir).sort(), ["a.py", "b.py.keep", "c.py"], "no temporary file is left");
-  const guarantees = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "guarantees.md"), "utf8");
-  assert.match(guarantees, /\*\*Symbolic and hard links\*\*/);
+  const readme = userDocs();
+  assert.match(readme, /\*\*Symbolic and hard links\*\*/);
 });
 
 // ------------------------------------------------------------------ verify's arguments
@@ -136,13 +136,13 @@ test("a cache file with fields of the wrong type is ignored: every field of a re
 
 // ------------------------------------------------------------------ configuration
 
-test("ignore = [\"sps102\"]: codes in the configuration are read case-insensitively (and the configuration docs say so)", async () => {
+test("ignore = [\"sps102\"]: codes in the configuration are read case-insensitively (and the docs say so)", async () => {
   const dir = tree({ "pyproject.toml": '[tool.spawnsafe]\nignore = ["sps102"]\n', "a.py": APP });
   const r = await cli(["check", "a.py"], dir);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /SPS102/);
-  const configuration = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "configuration.md"), "utf8");
-  assert.match(configuration, /codes of `ignore` are read case-insensitively/);
+  const readme = userDocs();
+  assert.match(readme, /codes of `ignore` are read case-insensitively/);
 });
 
 // ------------------------------------------------------------------ paths that need escaping
@@ -275,3 +275,10 @@ test("verify's process tracking finds exactly the command's processes: descendan
     }
   }
 });
+
+/** The README and the docs/ pages it links to: where the user-facing facts are written. */
+function userDocs(): string {
+  const root = path.join(__dirname, "..", "..");
+  const docs = fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => fs.readFileSync(path.join(root, "docs", f), "utf8"));
+  return [fs.readFileSync(path.join(root, "README.md"), "utf8"), ...docs].join("\n");
+}
