@@ -68,10 +68,10 @@ export interface FileResult {
   skipped?: Skip[];
   /**
    * A program that starts processes through other project modules: the files of the sites it
-   * reaches, and why what its spawned children re-run on import is not proved harmless (null
+   * reaches, and why what its spawned children re-run on import is not proved harmless (empty
    * when it is). Another module's switch to spawn holds only when it is (src/run.ts).
    */
-  program?: { reaches: string[]; bootstrap: string | null };
+  program?: { reaches: string[]; unproved: string[] };
 }
 
 /**
@@ -144,7 +144,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   if (result.decision.role === "app" && module.externalStarts.size > 0 && !isNeverImported(file)) {
     const proof = programBootstrap(pending, module, options);
     const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
-    result.program = { reaches: [...new Set(reaches)], bootstrap: proof.verdict === "proved" ? null : proof.reason };
+    result.program = { reaches: [...new Set(reaches)], unproved: proof.verdict === "proved" ? [] : [proof.reason] };
   }
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options, file);

@@ -66,7 +66,7 @@ const kept = both(shape(
     starts: listOf(shape({ qname: isString, direct: nullOr(isString), calls: listOf(isString) })),
     aliases: recordOf(isString),
     skipped: listOf(shape({ line: count(1), column: count(1), reason: isString })),
-    program: shape({ reaches: listOf(isString), bootstrap: nullOr(isString) }),
+    program: shape({ reaches: listOf(isString), unproved: listOf(isString) }),
   },
   // A file is decided on, or could not be processed: never both, never neither.
 ), (r) => ((r as { decision: unknown }).decision === null) === ((r as { error: unknown }).error !== null));

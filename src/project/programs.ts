@@ -15,12 +15,13 @@ export function heldBackByPrograms(results: Array<FileResult | undefined>): Map<
   results.forEach((r, i) => r && byPath.set(r.path, i));
   const blocks = new Map<number, UnitBlock>();
   for (const program of results) {
-    if (!program?.program?.bootstrap) continue;
+    const why = program?.program?.unproved[0];
+    if (!program?.program || why === undefined) continue;
     for (const path of program.program.reaches) {
       const i = byPath.get(path);
       if (i === undefined || blocks.has(i) || results[i] === program) continue;
       if (!results[i]!.findings.some((f) => SWITCH.has(f.code) && f.applicability === "safe")) continue;
-      blocks.set(i, { obligation: "bootstrap", reason: `\`${program.path}\` runs it, and there ${program.program.bootstrap}` });
+      blocks.set(i, { obligation: "bootstrap", reason: `\`${program.path}\` runs it, and there ${why}` });
     }
   }
   return blocks;
