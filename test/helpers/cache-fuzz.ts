@@ -30,12 +30,12 @@ export interface CacheMutation {
   where: string;
   /** The damaged file's text. */
   data: string;
-  /** Not damage: a value the field may hold (null, or a string where it was null: `model`, `direct`, `bootstrap`): the file is read, the output is the same. */
+  /** Not damage: a value the field may hold (a null model or `direct`): the file is read, the output is the same. */
   valid: boolean;
 }
 
 /** Fields that may be null in a cache file spawnsafe writes. */
-const NULLABLE = /(^|\.)(model|direct|bootstrap)$/;
+const NULLABLE = /(^|\.)(model|direct)$/;
 
 /** The one cache file of `cache`, parsed, and its damaged versions (`onePerType`: one value of each JSON type, not every value). */
 export function cacheMutations(cache: string, onePerType = false): { file: string; real: any; mutations: CacheMutation[] } {
@@ -50,7 +50,7 @@ export function cacheMutations(cache: string, onePerType = false): { file: strin
     for (const value of values) {
       if (jsonType(value) === jsonType(original)) continue;
       const where = at.join(".");
-      mutations.push({ where: `${where} = ${JSON.stringify(value)}`, data: JSON.stringify(setAt(real, at, value)), valid: NULLABLE.test(where) && (value === null || (original === null && typeof value === "string")) });
+      mutations.push({ where: `${where} = ${JSON.stringify(value)}`, data: JSON.stringify(setAt(real, at, value)), valid: value === null && NULLABLE.test(where) });
     }
   }
   for (const value of JSON_VALUES) mutations.push({ where: `the whole file = ${JSON.stringify(value)}`, data: JSON.stringify(value), valid: false });
