@@ -27,7 +27,9 @@ test("a damaged cache file (each field of a real one, every other JSON type) giv
   const expected = JSON.stringify(JSON.parse(fresh.stdout).files);
   assert.equal((await cli(args, dir, undefined, env)).status, fresh.status);
   const { file, mutations } = cacheMutations(cache);
-  for (const { where, data } of mutations) {
+  for (const { where, data, valid } of mutations) {
+    // A value the field may hold is read as it is, as a changed message would be: not damage.
+    if (valid) continue;
     fs.writeFileSync(file, data);
     const r = await cli(args, dir, undefined, env);
     assert.doesNotMatch(r.stderr, /internal error/, where);

@@ -2,6 +2,8 @@
 // but anything may have written it (another tool, a disk error, a person): valid JSON with a
 // field of the wrong type must read as no cache, never as a result. Every field is checked,
 // and no unknown one is let through (a result's findings go into the reports as they are).
+// A field added to what the cache keeps (cache.ts `Kept`) must be added here too, or every
+// cache file reads as none: test/reliability.test.ts reads a real one to catch that.
 
 type Check = (value: unknown) => boolean;
 
