@@ -173,7 +173,7 @@ export class Prover {
       case "assignment":
       case "walrus":
       case "with":
-        return binding.value ? this.value(binding.value, path, role, depth + 1, params) : this.unknown(path, binding.node, `\`${name}\` is unpacked from another value`);
+        return binding.value ? this.value(binding.value, path, role, depth + 1, params) : this.unpacked(binding, path, role, depth, params);
       case "loop":
       case "comprehension": {
         // `for n in range(4)`: the loop variable takes the items of the iterable; unpacked
@@ -186,6 +186,31 @@ export class Prover {
       default:
         return this.unknown(path, binding.node, `\`${name}\` is bound by ${binding.kind === "except" ? "an `except` clause" : `a ${binding.kind} statement`}`);
     }
+  }
+
+  /**
+   * A name bound by unpacking: `q, done = Queue(), Event()` (the part at its place),
+   * `parent, child = Pipe()` (a Connection, which multiprocessing reduces for the child).
+   */
+  private unpacked(binding: Binding, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
+    const { model, index } = this.module;
+    const left = binding.node.type === "assignment" ? index.field(binding.node, "left") : null;
+    let right = binding.node.type === "assignment" ? index.field(binding.node, "right") : null;
+    while (right?.type === "parenthesized_expression" && right.namedChildCount === 1) right = right.namedChildren[0];
+    const place = left ? placeIn(left, binding.position) : null;
+    if (right && place && place.length > 0) {
+      if (/^(tuple|list|expression_list)$/.test(right.type)) {
+        const parts = right.namedChildren.filter((c) => c.type !== "comment");
+        const part = parts[place[0]];
+        if (part && !parts.some((p) => /splat/.test(p.type))) return this.value(partAt(part, place.slice(1)), path, role, depth + 1, params);
+      }
+      if (right.type === "call" && place.length === 1) {
+        const callee = model.valueOf(index.field(right, "function"));
+        const pipe = (callee?.kind === "qualified" && canonical(callee.qname) === "multiprocessing.Pipe") || (callee?.kind === "contextMember" && callee.member === "Pipe");
+        if (pipe) return this.proved(path, right);
+      }
+    }
+    return this.unknown(path, binding.node, `\`${binding.name}\` is unpacked from another value`);
   }
 
   /** Whether every item an iterable gives (and every part of an item) is proved. */
