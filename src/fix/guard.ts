@@ -6,6 +6,8 @@ import { isMainGuard } from "../python/model";
 import { readsAsGlobal } from "../python/globals";
 import { isNeverImported, type FileInfo } from "../transform";
 import { roleOf } from "../python/bindings";
+import { childReadsOfModule } from "../python/crossing";
+import { movedSetsUpNothing } from "../python/state";
 import { insert, replace, type Edit } from "./edits";
 import { codeLineStarts, guardBodyAnchor, isDocstring, multilineStrings, reindented } from "./python";
 
@@ -45,7 +47,9 @@ export function missingGuardFix(module: ModuleFacts, file: FileInfo): GuardFix |
     const edits = guardFix(module, first, moved);
     if (!edits) return null;
     const setup = moved.find((statement) => setsUpState(module, statement));
-    if (!setup) return { edits, applicability: "safe", why: "" };
+    // What the moved code sets up may still be shown unread by the children (src/python/state.ts).
+    const reads = setup ? childReadsOfModule(module) : null;
+    if (!setup || (reads && module.externalStarts.size === 0 && movedSetsUpNothing(module, moved, reads))) return { edits, applicability: "safe", why: "" };
     const line = module.lines.position(setup.startIndex).line;
     return {
       edits,

@@ -225,6 +225,16 @@ function callProof(module: ModuleFacts, call: SyntaxNode, depth: number, lenient
     if (depth >= 3) return unknown(module, call, "calls functions too deep to follow");
     return blockProof(module, value.node.childForFieldName("body"), depth + 1);
   }
+  // `Config.configure(7)`: a method of a class of this module, run again with the same arguments.
+  if (callee?.type === "attribute") {
+    const owner = module.model.valueOf(callee.childForFieldName("object"));
+    const name = callee.childForFieldName("attribute")?.text;
+    const body = owner?.kind === "definition" && owner.node.type === "class_definition" ? owner.node.childForFieldName("body") : null;
+    const method = body?.namedChildren
+      .map((s) => (s.type === "decorated_definition" ? s.childForFieldName("definition") : s))
+      .find((s) => s?.type === "function_definition" && s.childForFieldName("name")?.text === name);
+    if (method) return depth >= 3 ? unknown(module, call, "calls functions too deep to follow") : blockProof(module, method.childForFieldName("body"), depth + 1);
+  }
   // `parser.add_argument(...)`, `log.setLevel(...)`, `"x".join(...)`: methods that compute or configure.
   if (callee?.type === "attribute") {
     const method = callee.childForFieldName("attribute")?.text ?? "";
@@ -275,4 +285,9 @@ function failed(module: ModuleFacts, node: SyntaxNode, what: string): Proof {
 function unknown(module: ModuleFacts, node: SyntaxNode, what: string): Proof {
   const line = module.lines.position(node.startIndex).line;
   return { verdict: "unknown", path: "", node, reason: `a spawned child imports the program again as \`__mp_main__\` and re-runs line ${line} (\`${short(node)}\`): ${what}` };
+}
+
+/** A call that computes a value or sets up the interpreter the same way each time it runs. */
+export function isPureCall(qname: string): boolean {
+  return PURE.has(qname) || PURE_MODULES.has(qname.slice(0, qname.lastIndexOf("."))) || /^typing\./.test(qname);
 }

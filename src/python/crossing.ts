@@ -17,7 +17,7 @@ import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
 import type { Value } from "./model";
 import { SEMLOCK_KINDS } from "./vocabulary";
-import { parentCode, stateProof } from "./state";
+import { childReadRoots, parentCode, stateProof } from "./state";
 import { contextDependence } from "./choices";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
@@ -359,8 +359,10 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
         methods.forEach(add);
         if (methods.length > 0) continue;
       }
-      // A builtin or a library's function (`abs`, `math.sqrt`) runs no code of this module.
-      if (made?.kind === "qualified") continue;
+      // A builtin or a library's function (`abs`, `math.sqrt`) runs no code of the project; a
+      // function of another project module does, and what it reads is not followed here.
+      if (made?.kind === "qualified" && !isProjectName(module, made.qname)) continue;
+      if (made?.kind === "qualified" && !projectStateTouched(module)) continue;
       unresolved.push(use.expr);
     }
     for (let batch = [...found.values()]; batch.length > 0; ) {
@@ -435,4 +437,50 @@ export function unsafeReason(module: ModuleFacts, proof: Proof): string {
   // Without a path the proof is about the program rather than something handed over: its reason says it all.
   if (!proof.path) return `; unsafe fix (applied with --unsafe-fixes): ${proof.reason}`;
   return `; unsafe fix (applied with --unsafe-fixes): under spawn ${proof.path} (line ${line}) must reach the child, and ${proof.reason}`;
+}
+
+/**
+ * The roots every child of the module reads (src/python/state.ts), or null when the code some
+ * child runs is not known.
+ */
+export function childReadsOfModule(module: ModuleFacts): Set<string> | null {
+  const reads = new Set<string>();
+  for (const site of module.sites) {
+    if (!site.startsProcesses || site.method === "fork") continue;
+    const { functions, unresolved } = childCode(module, site);
+    if (unresolved.length > 0) return null;
+    for (const root of childReadRoots(module, functions)) reads.add(root);
+  }
+  return reads;
+}
+
+function isProjectName(module: ModuleFacts, qname: string): boolean {
+  const top = qname.split(".")[0];
+  return module.model.project.packages.includes(top) || module.model.project.moduleName?.split(".")[0] === top;
+}
+
+/**
+ * Whether the parent's run-time code of this module may change another project module's state:
+ * it calls a function of a project module, or writes through one. A task that is another
+ * project module's function reads that module's state, which is then the same after a fresh
+ * import only when this module leaves it alone (what other modules do is their own proofs').
+ */
+function projectStateTouched(module: ModuleFacts): boolean {
+  return module.index.memo("projectStateTouched", () => {
+    const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
+    const code = parentCode(module, [], program);
+    for (const block of code) {
+      for (const call of block.descendantsOfType("call")) {
+        const qname = module.model.qualifiedName(call.childForFieldName("function"));
+        if (qname && isProjectName(module, qname) && module.model.valueOf(call.childForFieldName("function"))?.kind !== "definition") return true;
+      }
+      for (const node of block.descendantsOfType(["assignment", "augmented_assignment"])) {
+        let target = node.childForFieldName("left");
+        while (target && (target.type === "attribute" || target.type === "subscript")) target = target.childForFieldName(target.type === "attribute" ? "object" : "value");
+        const qname = target ? module.model.qualifiedName(target) : null;
+        if (qname && isProjectName(module, qname)) return true;
+      }
+    }
+    return false;
+  });
 }

@@ -18,6 +18,7 @@ import { short } from "./pickling";
 import { isMainGuard } from "./model";
 import { isNameRead } from "./globals";
 import { roleOf } from "./bindings";
+import { isPureCall } from "./bootstrap";
 
 /** A change the parent makes: the root it changes ("*" for anything), and where. */
 interface Change {
@@ -308,4 +309,63 @@ function readsOf(module: ModuleFacts, functions: SyntaxNode[]): Map<string, Synt
     }
   }
   return reads;
+}
+
+/**
+ * Whether statements that a guard fix moves out of the children's import set up nothing their
+ * code reads: every name they bind and every root they change (through the same-file
+ * functions they call, too) is outside what the children read, and every call they make is
+ * one whose effect is known (a pure or output-only call, the process API, a method of a name,
+ * a function of this module). `childReads` are the roots the children's code reads.
+ */
+export function movedSetsUpNothing(module: ModuleFacts, moved: SyntaxNode[], childReads: Set<string>): boolean {
+  const code = closureOf(module, moved);
+  const roots = new Set<string>();
+  for (const statement of moved) {
+    for (const id of statement.descendantsOfType("identifier")) {
+      const binding = module.model.bindingsReaching(id)[0];
+      // Names the moved code binds at module level are made only in the parent now.
+      if (binding?.scope.kind === "module" && binding.position === id.startIndex) roots.add(id.text);
+    }
+  }
+  for (const change of changesIn(module, code)) {
+    if (change.root === "*") return false;
+    roots.add(change.root);
+  }
+  for (const root of roots) if (childReads.has(root)) return false;
+  return code.every((block) => block.descendantsOfType("call").every((call) => knownEffect(module, call)));
+}
+
+/** The roots the children's code reads (names of this module, imported modules' tops). */
+export function childReadRoots(module: ModuleFacts, functions: SyntaxNode[]): Set<string> {
+  return new Set(readsOf(module, functions).keys());
+}
+
+/** The code a set of statements runs: themselves and the same-file functions they call, transitively. */
+function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] {
+  const found = new Map<number, SyntaxNode>();
+  const queue = [...statements];
+  while (queue.length > 0) {
+    const code = queue.pop()!;
+    if (found.has(nodeId(code))) continue;
+    found.set(nodeId(code), code);
+    for (const call of code.descendantsOfType("call")) {
+      const value = module.model.valueOf(call.childForFieldName("function"));
+      if (value?.kind === "definition") queue.push(value.node);
+    }
+  }
+  return [...found.values()];
+}
+
+/** A call whose effect on state is known: what changesIn sees is all it changes. */
+function knownEffect(module: ModuleFacts, call: SyntaxNode): boolean {
+  const callee = call.childForFieldName("function");
+  const value = module.model.valueOf(callee);
+  if (value?.kind === "definition" || value?.kind === "context" || value?.kind === "contextMember") return true;
+  const qname = value?.kind === "qualified" ? module.model.canonicalName(value.qname) : null;
+  if (qname && (isPureCall(qname) || /^(multiprocessing\.|concurrent\.futures\.|builtins\.super\b)/.test(qname) || qname === "builtins.print")) return true;
+  if (qname && (INTERPRETER.has(qname) || LIBRARY_STATE.has(qname))) return true;
+  // A method of a name or of what a call made (`res.append(x)`, `conn.recv()`): changesIn counts the name.
+  if (callee?.type === "attribute" && value?.kind !== "qualified") return true;
+  return false;
 }
