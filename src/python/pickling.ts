@@ -102,6 +102,8 @@ export class Prover {
         return this.unknown(path, expr, "built by a comprehension: its items are not judged");
       case "identifier":
         return this.name(expr, path, role, depth, params);
+      case "subscript":
+        return this.item(expr, path, role, depth, params);
       case "attribute":
         return this.attribute(expr, path, role, depth, params);
       case "call":
@@ -188,6 +190,23 @@ export class Prover {
     }
   }
 
+  /** `ends[1]` of `ends = Pipe()` (a Connection), `pair[0]` of a literal tuple: the item at that index. */
+  private item(expr: SyntaxNode, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
+    const { model, index } = this.module;
+    const object = index.field(expr, "value");
+    const at = index.field(expr, "subscript");
+    const n = at?.type === "integer" ? Number(at.text) : NaN;
+    const bindings = object?.type === "identifier" ? model.bindingsReaching(object) : [];
+    if (Number.isInteger(n) && bindings.length === 1 && bindings[0].kind === "assignment" && bindings[0].value && !changeOf(this.module, object!)) {
+      let value: SyntaxNode = bindings[0].value;
+      while (value.type === "parenthesized_expression" && value.namedChildCount === 1) value = value.namedChildren[0];
+      if (value.type === "call" && isPipe(model.valueOf(index.field(value, "function"))) && (n === 0 || n === 1)) return this.proved(path, expr);
+      const parts = /^(tuple|list)$/.test(value.type) ? value.namedChildren.filter((c) => c.type !== "comment") : [];
+      if (parts[n] && !parts.some((p) => /splat/.test(p.type))) return this.value(parts[n], path, role, depth + 1, params);
+    }
+    return this.unknown(path, expr, `\`${short(expr)}\` is not a value spawnsafe can judge`);
+  }
+
   /**
    * A name bound by unpacking: `q, done = Queue(), Event()` (the part at its place),
    * `parent, child = Pipe()` (a Connection, which multiprocessing reduces for the child).
@@ -205,9 +224,7 @@ export class Prover {
         if (part && !parts.some((p) => /splat/.test(p.type))) return this.value(partAt(part, place.slice(1)), path, role, depth + 1, params);
       }
       if (right.type === "call" && place.length === 1) {
-        const callee = model.valueOf(index.field(right, "function"));
-        const pipe = (callee?.kind === "qualified" && canonical(callee.qname) === "multiprocessing.Pipe") || (callee?.kind === "contextMember" && callee.member === "Pipe");
-        if (pipe) return this.proved(path, right);
+        if (isPipe(model.valueOf(index.field(right, "function")))) return this.proved(path, right);
       }
     }
     return this.unknown(path, binding.node, `\`${binding.name}\` is unpacked from another value`);
@@ -648,4 +665,9 @@ export function loopValues(module: ModuleFacts, identifier: SyntaxNode): SyntaxN
     for (const item of iterable.namedChildren.filter((c) => c.type !== "comment")) values.push(partAt(item, place));
   }
   return values;
+}
+
+/** multiprocessing's Pipe, from the module or a context: its ends are Connections, handed to a spawned child. */
+function isPipe(callee: Value | null): boolean {
+  return (callee?.kind === "qualified" && canonical(callee.qname) === "multiprocessing.Pipe") || (callee?.kind === "contextMember" && callee.member === "Pipe");
 }

@@ -350,8 +350,12 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
     if (found.has(nodeId(code))) continue;
     found.set(nodeId(code), code);
     for (const call of code.descendantsOfType("call")) {
-      const value = module.model.valueOf(call.childForFieldName("function"));
+      const callee = call.childForFieldName("function");
+      const value = module.model.valueOf(callee);
       if (value?.kind === "definition") queue.push(value.node);
+      // `obj.method(...)`: every method of this module by that name.
+      const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
+      if (name) for (const fn of methodsNamed(module, name)) queue.push(fn);
     }
   }
   return [...found.values()];
@@ -363,9 +367,18 @@ function knownEffect(module: ModuleFacts, call: SyntaxNode): boolean {
   const value = module.model.valueOf(callee);
   if (value?.kind === "definition" || value?.kind === "context" || value?.kind === "contextMember") return true;
   const qname = value?.kind === "qualified" ? module.model.canonicalName(value.qname) : null;
+  // A method of a class of this module: its code is in the closure.
+  const own = module.model.project.moduleName;
+  if (qname && own && qname.startsWith(`${own}.`)) return true;
   if (qname && (isPureCall(qname) || /^(multiprocessing\.|concurrent\.futures\.|builtins\.super\b)/.test(qname) || qname === "builtins.print")) return true;
   if (qname && (INTERPRETER.has(qname) || LIBRARY_STATE.has(qname))) return true;
   // A method of a name or of what a call made (`res.append(x)`, `conn.recv()`): changesIn counts the name.
   if (callee?.type === "attribute" && value?.kind !== "qualified") return true;
   return false;
+}
+
+/** The methods of this module's classes named `name`. */
+function methodsNamed(module: ModuleFacts, name: string): SyntaxNode[] {
+  return module.index.memo(`methodsNamed:${name}`, () =>
+    module.root.descendantsOfType("function_definition").filter((fn) => fn.parent?.parent?.type === "class_definition" && fn.childForFieldName("name")?.text === name));
 }
