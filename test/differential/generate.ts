@@ -178,7 +178,7 @@ const readers: Reader[] = [
       c.script.import("import os");
       c.script.def(["parser = argparse.ArgumentParser()", 'parser.add_argument("--outdir", default="out")']);
       c.args.push("--outdir", "results");
-      if (c.p.chance(0.4)) {
+      if (c.level === "top" || c.p.chance(0.4)) {
         // At module level: sys.argv reaches spawned children, so they parse the same.
         family(c, "read:argparse-top", true);
         c.script.def(["args = parser.parse_args()"]);
@@ -617,7 +617,7 @@ const makers: Maker[] = [
       return {
         run: [
           `lock = ${c.host.mp("Lock")}()`,
-          `p = ${c.host.mp("Process")}(target=report, args=(lock, list(${data})[0]))`,
+          `p = ${c.host.mp("Process")}(target=report, args=(lock, max(${data})))`,
           'print("starting", flush=True)',
           "p.start()",
           ...joins,
