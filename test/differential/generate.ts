@@ -631,7 +631,16 @@ const makers: Maker[] = [
     weight: 9,
     build(c, _task, data) {
       // Targets and arguments that pickle or not once the parent has changed them.
-      const form = c.p.one(["lock-in-list", "kwargs-update", "instance-attr", "subclass-attr", "decorated", "wraps", "staticmethod-closure", "plain-instance"]);
+      const form = c.p.one([
+        "lock-in-list",
+        "kwargs-update",
+        "instance-attr",
+        "subclass-attr",
+        "decorated",
+        "wraps",
+        "staticmethod-closure",
+        "plain-instance",
+      ]);
       const safe = form === "wraps" || form === "plain-instance";
       family(c, `maker:crossing-${form}`, safe);
       const h = c.host;
@@ -644,7 +653,14 @@ const makers: Maker[] = [
         case "lock-in-list":
           h.def(["def run_with(q, x, extras):", "    q.put((work(x), len(extras)))"]);
           return {
-            run: [`q = ${Q}()`, 'extras = ["a"]', "extras.append(threading.Lock())", `procs = [${P}(target=run_with, args=(q, x, extras)) for x in ${data}]`, ...start, ...collect],
+            run: [
+              `q = ${Q}()`,
+              'extras = ["a"]',
+              "extras.append(threading.Lock())",
+              `procs = [${P}(target=run_with, args=(q, x, extras)) for x in ${data}]`,
+              ...start,
+              ...collect,
+            ],
             result: true,
           };
         case "kwargs-update":
@@ -664,7 +680,14 @@ const makers: Maker[] = [
           };
         case "instance-attr":
         case "plain-instance":
-          h.def(["class Job:", "    def __init__(self, scale):", "        self.scale = scale", "", "    def run(self, q, x):", "        q.put((work(x), self.scale))"]);
+          h.def([
+            "class Job:",
+            "    def __init__(self, scale):",
+            "        self.scale = scale",
+            "",
+            "    def run(self, q, x):",
+            "        q.put((work(x), self.scale))",
+          ]);
           return {
             run: [
               `q = ${Q}()`,
@@ -688,7 +711,16 @@ const makers: Maker[] = [
             "        self.q.put(work(self.x))",
           ]);
           return {
-            run: [`q = ${Q}()`, "procs = []", `for x in ${data}:`, "    w = Worker(q, x)", "    w.lock = threading.Lock()", "    procs.append(w)", ...start, ...collect],
+            run: [
+              `q = ${Q}()`,
+              "procs = []",
+              `for x in ${data}:`,
+              "    w = Worker(q, x)",
+              "    w.lock = threading.Lock()",
+              "    procs.append(w)",
+              ...start,
+              ...collect,
+            ],
             result: true,
           };
         case "decorated":
@@ -724,7 +756,14 @@ const makers: Maker[] = [
       if (dataclass) c.script.import("from dataclasses import dataclass");
       const cls = dataclass
         ? ["@dataclass", "class Item:", "    value: int", "", "    def __call__(self, x):", "        return (work(x), self.value)"]
-        : ["class Scaler:", "    def __init__(self, value):", "        self.value = value", "", "    def __call__(self, x):", "        return (work(x), self.value)"];
+        : [
+            "class Scaler:",
+            "    def __init__(self, value):",
+            "        self.value = value",
+            "",
+            "    def __call__(self, x):",
+            "        return (work(x), self.value)",
+          ];
       const name = dataclass ? "Item" : "Scaler";
       if (c.level === "function") {
         family(c, `maker:${kind}-in-function-process`, false);
