@@ -229,3 +229,13 @@ export function firstSyntaxError(tree: Tree): SyntaxNode | null {
   };
   return visit(root) ?? root;
 }
+
+/**
+ * A Python 2 `print` or `exec` statement, which tree-sitter's grammar still reads but CPython 3
+ * rejects: the file is CPython's to judge, as for a syntax error. Looked for only when the text
+ * has such a line.
+ */
+export function python2Statement(tree: Tree, text: string): SyntaxNode | null {
+  if (!/(^|[;:])[ \t]*(print|exec)[ \t]+[^\s=(.,)\]}]/m.test(text)) return null;
+  return tree.rootNode.descendantsOfType(["print_statement", "exec_statement"])[0] ?? null;
+}

@@ -21,8 +21,8 @@ import { generate, type Program } from "./generate";
 
 export interface Failure {
   program: Program;
-  /** Which part of the property broke: settle, idempotence, compile, run. */
-  property: "settle" | "idempotence" | "compile" | "run";
+  /** Which part of the property broke: settle, idempotence, marks ([*] on a fix fix does not apply), compile, run. */
+  property: "settle" | "idempotence" | "marks" | "compile" | "run";
   /** A one-line class of the failure (what the fix got wrong), for counting them. */
   kind: string;
   detail: string;
@@ -89,6 +89,15 @@ export async function checkPrograms(options: CheckOptions): Promise<Outcome> {
           detail: second.error?.message ?? second.after,
           fixed: first.output,
         };
+      }
+    }
+    if (!failure && !first.error) {
+      // `[*]` means fix applies it: every finding check marks safe is one the fix run fixed.
+      const checked = processFile(INFO, program.bytes, OPTIONS, false);
+      const applied = new Set(first.findings.filter((f) => f.fixed).map((f) => `${f.code} ${f.line}:${f.column}`));
+      const unapplied = checked.findings.find((f) => f.applicability === "safe" && !applied.has(`${f.code} ${f.line}:${f.column}`));
+      if (unapplied) {
+        failure = { program, property: "marks", kind: `${unapplied.code} is marked [*] but fix does not apply it`, detail: unapplied.message, fixed: first.output };
       }
     }
     fixed.push(first.error ? null : first.output);

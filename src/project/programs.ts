@@ -1,0 +1,58 @@
+// A library's switch to spawn holds only for the programs that run it: under spawn each of
+// their children imports the program again as `__mp_main__`. When a program of the project
+// reaches a library's creation sites and what its children would re-run is not proved
+// harmless (a top-level start its guard fix does not move, `input()`, `os.mkdir(...)`), the
+// library's switch unit is held back with that reason, in `check` and `fix` alike. And the
+// other way: a program's guard is part of the switch of the processes it starts; when neither
+// its own switch nor that of any library it reaches goes in, its guard is held back too.
+import type { FileResult } from "../engine";
+import type { UnitBlock } from "../fix/units";
+import { transforms } from "../../transforms";
+
+const SWITCH = new Set(transforms.filter((t) => t.unit === "switch").map((t) => t.code));
+const GUARD = new Set(transforms.filter((t) => t.unit === "guard").map((t) => t.code));
+
+/** A finding whose fix `fix` applies, or would: applied already, or safe. */
+const goesIn = (f: FileResult["findings"][number]) => f.fixed || f.applicability === "safe";
+
+/** The results (by index) whose switch unit a program of the project holds back, with why. */
+export function heldBackByPrograms(results: Array<FileResult | undefined>): Map<number, UnitBlock> {
+  const byPath = new Map<string, number>();
+  results.forEach((r, i) => r && byPath.set(r.path, i));
+  const blocks = new Map<number, UnitBlock>();
+  for (const program of results) {
+    const why = program?.program?.unproved[0];
+    if (!program?.program || why === undefined) continue;
+    for (const path of program.program.reaches) {
+      const i = byPath.get(path);
+      if (i === undefined || blocks.has(i) || results[i] === program) continue;
+      if (!results[i]!.findings.some((f) => SWITCH.has(f.code) && f.applicability === "safe")) continue;
+      blocks.set(i, { obligation: "bootstrap", reason: `\`${program.path}\` runs it, and there ${why}` });
+    }
+  }
+  return blocks;
+}
+
+/**
+ * The programs (by index) whose guard fixes are held back: they reach other modules' sites, and
+ * neither their own switch nor any reached module's goes in, so the guard would be a unit applied
+ * in part. Called once the libraries' holds are settled.
+ */
+export function guardsHeldBack(results: Array<FileResult | undefined>): Map<number, UnitBlock> {
+  const byPath = new Map<string, number>();
+  results.forEach((r, i) => r && byPath.set(r.path, i));
+  const blocks = new Map<number, UnitBlock>();
+  results.forEach((program, i) => {
+    if (!program?.program) return;
+    if (!program.findings.some((f) => GUARD.has(f.code) && goesIn(f))) return;
+    if (program.findings.some((f) => SWITCH.has(f.code) && goesIn(f))) return;
+    const served = program.program.reaches.some((path) => {
+      const j = byPath.get(path);
+      return j !== undefined && results[j]!.findings.some((f) => SWITCH.has(f.code) && goesIn(f));
+    });
+    if (served) return;
+    const reached = program.program.reaches.join(", ");
+    blocks.set(i, { obligation: "whole", reason: `the guard belongs to the switch of the processes it starts (in ${reached}), which is not applied` });
+  });
+  return blocks;
+}
