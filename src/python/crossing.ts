@@ -11,7 +11,7 @@ import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./index";
-import { Prover, changeOf, combine, methodsOf, short, type Proof } from "./pickling";
+import { Prover, changeOf, combine, loopValues, methodsOf, short, type Proof } from "./pickling";
 import { classOfBase, placeOf, poolEscape, unwrapPartial, workerUses } from "./workers";
 import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
@@ -152,7 +152,7 @@ function joinedAfter(module: ModuleFacts, node: SyntaxNode): boolean {
  */
 export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
   if (site.method === "fork" || !site.startsProcesses) return [];
-  const functions = childFunctions(module, site);
+  const { functions, unresolved } = childCode(module, site);
   const proofs: Proof[] = [];
   const seen = new Set<string>();
   const packages = new Set(module.model.project.packages);
@@ -194,10 +194,10 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
   const state = stateProof(module, functions, parentCode(module, functions, program));
   if (state) proofs.push(state);
   // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
-  const unknownTask = workerUses(module).find((use) => use.site === site && use.role === "task" && module.model.valueOf(unwrapPartial(module, use.expr)) === null);
+  const unknownTask = unresolved[0];
   if (unknownTask) {
-    proofs.push(unknown("", unknownTask.expr,
-      `the children run \`${short(unknownTask.expr)}\` (line ${module.lines.position(unknownTask.expr.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`));
+    proofs.push(unknown("", unknownTask,
+      `the children run \`${short(unknownTask)}\` (line ${module.lines.position(unknownTask.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`));
   }
   // A pool whose object goes where it is not followed: the tasks its children run are not known.
   const escape = poolEscape(module, site);
@@ -308,53 +308,76 @@ function processNameRead(module: ModuleFacts): SyntaxNode | null {
   });
 }
 
-/** The functions of this module whose code runs in the site's children, and the same-file functions they call. */
-function childFunctions(module: ModuleFacts, site: CreationSite): SyntaxNode[] {
-  const { model, index } = module;
-  const found = new Map<number, SyntaxNode>();
-  const add = (fn: SyntaxNode | null) => {
-    if (fn?.type === "function_definition" && !found.has(nodeId(fn))) found.set(nodeId(fn), fn);
-  };
-  const defOf = (expr: SyntaxNode | null): SyntaxNode | null => {
-    if (!expr) return null;
-    const value = model.valueOf(unwrapPartial(module, expr));
-    return value?.kind === "definition" && value.node.type === "function_definition" ? value.node : null;
-  };
-  if (site.kind === "ProcessSubclass") {
-    const cls = classOfBase(site.node);
-    for (const method of cls ? methodsOf(cls) : []) add(method);
-  }
-  for (const use of workerUses(module)) {
-    if (use.site !== site) continue;
-    add(defOf(use.expr));
-    // An instance of a class of this module as the function (`submit(run_check(...))`): its methods run.
-    const made = module.model.valueOf(unwrapPartial(module, use.expr));
-    if (made?.kind === "instance" && made.of.kind === "definition" && made.of.node.type === "class_definition") for (const method of methodsOf(made.of.node)) add(method);
-    // `self.method`, `obj.method`: the method of the instance's class.
-    const expr = unwrapPartial(module, use.expr);
-    if (expr.type === "attribute") {
-      const name = index.field(expr, "attribute")?.text;
-      const fnScope = model.scopeOf(expr);
-      let cls: SyntaxNode | null = null;
-      for (let s: typeof fnScope | null = fnScope; s; s = s.parent) if (s.kind === "class") cls = s.node;
-      for (const method of cls ? methodsOf(cls) : []) if (method.childForFieldName("name")?.text === name) add(method);
-    }
-  }
-  // The same-file functions they call, by name, to a small depth.
-  for (let round = 0, batch = [...found.values()]; round < 4 && batch.length; round++) {
-    const next: SyntaxNode[] = [];
-    for (const fn of batch) {
-      for (const call of fn.descendantsOfType("call")) {
-        const callee = defOf(call.childForFieldName("function"));
-        if (callee && !found.has(nodeId(callee))) {
-          add(callee);
-          next.push(callee);
-        }
+/**
+ * The functions of this module whose code runs in the site's children, with the same-file
+ * functions and methods they call (to a fixpoint; a method call `x.m()` takes every method of
+ * this module named `m`), and the handed-over code that could not be resolved to any of them.
+ */
+function childCode(module: ModuleFacts, site: CreationSite): { functions: SyntaxNode[]; unresolved: SyntaxNode[] } {
+  return module.index.memo(`childCode:${nodeId(site.node)}`, () => {
+    const { model, index } = module;
+    const found = new Map<number, SyntaxNode>();
+    const unresolved: SyntaxNode[] = [];
+    const add = (fn: SyntaxNode | null) => {
+      if (fn?.type === "function_definition" && !found.has(nodeId(fn))) found.set(nodeId(fn), fn);
+      return fn?.type === "function_definition";
+    };
+    const defOf = (expr: SyntaxNode | null): SyntaxNode | null => {
+      if (!expr) return null;
+      const value = model.valueOf(unwrapPartial(module, expr));
+      return value?.kind === "definition" && value.node.type === "function_definition" ? value.node : null;
+    };
+    const methodsNamed = new Map<string, SyntaxNode[]>();
+    for (const cls of module.root.descendantsOfType("class_definition")) {
+      for (const method of methodsOf(cls)) {
+        const name = method.childForFieldName("name")?.text ?? "";
+        methodsNamed.set(name, [...(methodsNamed.get(name) ?? []), method]);
       }
     }
-    batch = next;
-  }
-  return [...found.values()];
+    const classMethods = (cls: SyntaxNode) => methodsOf(cls).forEach(add);
+    if (site.kind === "ProcessSubclass") {
+      const cls = classOfBase(site.node);
+      if (cls) classMethods(cls);
+    }
+    const uses = workerUses(module).filter((use) => use.site === site).flatMap((use) => {
+      // A loop variable over a literal table of functions: each of them.
+      const looped = use.expr.type === "identifier" ? loopValues(module, use.expr) : null;
+      return looped ? looped.map((expr) => ({ expr })) : [{ expr: use.expr }];
+    });
+    for (const use of uses) {
+      const expr = unwrapPartial(module, use.expr);
+      if (add(defOf(expr))) continue;
+      // An instance of a class of this module as the function (`submit(run_check(...))`): its methods run.
+      const made = model.valueOf(expr);
+      if (made?.kind === "instance" && made.of.kind === "definition" && made.of.node.type === "class_definition") {
+        classMethods(made.of.node);
+        continue;
+      }
+      // `self.method`, `obj.method`: the methods of this module by that name (the instance's class among them).
+      if (expr.type === "attribute") {
+        const methods = methodsNamed.get(index.field(expr, "attribute")?.text ?? "") ?? [];
+        methods.forEach(add);
+        if (methods.length > 0) continue;
+      }
+      // A builtin or a library's function (`abs`, `math.sqrt`) runs no code of this module.
+      if (made?.kind === "qualified") continue;
+      unresolved.push(use.expr);
+    }
+    for (let batch = [...found.values()]; batch.length > 0; ) {
+      const next: SyntaxNode[] = [];
+      for (const fn of batch) {
+        for (const call of fn.descendantsOfType("call")) {
+          const callee = call.childForFieldName("function");
+          const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed.get(index.field(callee, "attribute")?.text ?? "") ?? [] : [])];
+          for (const target of targets) {
+            if (target && !found.has(nodeId(target)) && add(target)) next.push(target);
+          }
+        }
+      }
+      batch = next;
+    }
+    return { functions: [...found.values()], unresolved };
+  });
 }
 
 /**

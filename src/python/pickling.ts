@@ -173,7 +173,7 @@ export class Prover {
       case "assignment":
       case "walrus":
       case "with":
-        return binding.value ? this.value(binding.value, path, role, depth + 1, params) : this.unknown(path, binding.node, `\`${name}\` is unpacked from another value`);
+        return binding.value ? this.value(binding.value, path, role, depth + 1, params) : this.unpacked(binding, path, role, depth, params);
       case "loop":
       case "comprehension": {
         // `for n in range(4)`: the loop variable takes the items of the iterable; unpacked
@@ -186,6 +186,31 @@ export class Prover {
       default:
         return this.unknown(path, binding.node, `\`${name}\` is bound by ${binding.kind === "except" ? "an `except` clause" : `a ${binding.kind} statement`}`);
     }
+  }
+
+  /**
+   * A name bound by unpacking: `q, done = Queue(), Event()` (the part at its place),
+   * `parent, child = Pipe()` (a Connection, which multiprocessing reduces for the child).
+   */
+  private unpacked(binding: Binding, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
+    const { model, index } = this.module;
+    const left = binding.node.type === "assignment" ? index.field(binding.node, "left") : null;
+    let right = binding.node.type === "assignment" ? index.field(binding.node, "right") : null;
+    while (right?.type === "parenthesized_expression" && right.namedChildCount === 1) right = right.namedChildren[0];
+    const place = left ? placeIn(left, binding.position) : null;
+    if (right && place && place.length > 0) {
+      if (/^(tuple|list|expression_list)$/.test(right.type)) {
+        const parts = right.namedChildren.filter((c) => c.type !== "comment");
+        const part = parts[place[0]];
+        if (part && !parts.some((p) => /splat/.test(p.type))) return this.value(partAt(part, place.slice(1)), path, role, depth + 1, params);
+      }
+      if (right.type === "call" && place.length === 1) {
+        const callee = model.valueOf(index.field(right, "function"));
+        const pipe = (callee?.kind === "qualified" && canonical(callee.qname) === "multiprocessing.Pipe") || (callee?.kind === "contextMember" && callee.member === "Pipe");
+        if (pipe) return this.proved(path, right);
+      }
+    }
+    return this.unknown(path, binding.node, `\`${binding.name}\` is unpacked from another value`);
   }
 
   /** Whether every item an iterable gives (and every part of an item) is proved. */
@@ -244,7 +269,19 @@ export class Prover {
     // `module.function`, `Class.Nested.method` as a callable pickles by its qualified name.
     const objectValue = model.valueOf(object);
     if (role === "callable" && objectValue?.kind === "qualified" && this.isModuleBinding(object)) return this.proved(path, expr);
-    if (role === "callable" && this.moduleLevelClassChain(object)) return this.proved(path, expr);
+    if (role === "callable" && this.moduleLevelClassChain(object)) {
+      // Pickled by name, and found again by name: what the class binds there must be a plain
+      // definition (`run = staticmethod(make_runner(2))` binds a closure, found under another name).
+      const attr = index.field(expr, "attribute")?.text;
+      const body = this.classBody(object);
+      const bound = body?.namedChildren.find((s) => {
+        const def = s.type === "decorated_definition" ? s.childForFieldName("definition") : s;
+        return /^(function|class)_definition$/.test(def?.type ?? "") && def!.childForFieldName("name")?.text === attr;
+      });
+      const other = body?.namedChildren.some((s) => s.type === "expression_statement" && s.namedChildren[0]?.type === "assignment" && new RegExp(`(^|[\\s,(])${attr}\\b`).test(s.namedChildren[0].childForFieldName("left")?.text ?? ""));
+      if (bound && !other) return this.proved(path, expr);
+      return this.unknown(path, expr, `\`${short(expr)}\` is not a function the class defines by that name: what pickle finds under it is not followed`);
+    }
     return this.unknown(path, expr, `\`${short(expr)}\` is not known`);
   }
 
@@ -399,6 +436,22 @@ export class Prover {
     if (root.type !== "identifier") return false;
     const bindings = this.module.model.bindingsReaching(root);
     return bindings.length > 0 && bindings.every((b) => b.kind === "class" && b.scope.kind === "module" && !this.module.model.guardOf(b.node));
+  }
+
+  /** The body of the class an expression names (`Greeter`, `Greeter.Nested`), or null. */
+  private classBody(expr: SyntaxNode): SyntaxNode | null {
+    const { model, index } = this.module;
+    if (expr.type === "identifier") {
+      const value = model.valueOf(expr);
+      return value?.kind === "definition" && value.node.type === "class_definition" ? index.field(value.node, "body") : null;
+    }
+    if (expr.type !== "attribute") return null;
+    const outer = this.classBody(index.field(expr, "object")!);
+    const name = index.field(expr, "attribute")?.text;
+    const nested = outer?.namedChildren
+      .map((s) => (s.type === "decorated_definition" ? s.childForFieldName("definition") : s))
+      .find((s) => s?.type === "class_definition" && s.childForFieldName("name")?.text === name);
+    return nested ? index.field(nested, "body") : null;
   }
 
   private isModuleBinding(object: SyntaxNode): boolean {
@@ -575,4 +628,24 @@ export function short(node: SyntaxNode): string {
 export function failureMessage(module: ModuleFacts, proof: Proof): string {
   const line = module.lines.position(proof.node.startIndex).line;
   return `Under spawn, ${proof.path} is pickled for the child and fails: \`${short(proof.node)}\` (line ${line}) gives "${proof.reason}". Fork hands it over without pickling; keep such objects out of what crosses to the child (open them in the child, or pass what they are made from)`;
+}
+
+/**
+ * The expressions a loop variable takes, when every binding of it is a loop over a literal
+ * tuple or list (`for target, arg in ((f, 1), (g, 2))`: f and g), else null.
+ */
+export function loopValues(module: ModuleFacts, identifier: SyntaxNode): SyntaxNode[] | null {
+  const { model, index } = module;
+  const bindings = model.bindingsReaching(identifier);
+  if (bindings.length === 0 || bindings.some((b) => b.kind !== "loop")) return null;
+  const values: SyntaxNode[] = [];
+  for (const binding of bindings) {
+    let iterable = index.field(binding.node, "right");
+    const target = index.field(binding.node, "left");
+    while (iterable?.type === "parenthesized_expression" && iterable.namedChildCount === 1) iterable = iterable.namedChildren[0];
+    if (!iterable || !target || !/^(tuple|list)$/.test(iterable.type)) return null;
+    const place = placeIn(target, binding.position);
+    for (const item of iterable.namedChildren.filter((c) => c.type !== "comment")) values.push(partAt(item, place));
+  }
+  return values;
 }
