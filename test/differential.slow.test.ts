@@ -30,7 +30,8 @@ test("differential: no safe fix changes what a generated program does under pyth
   for (const line of yieldLine(s).split("\n")) console.log(`# ${line}`);
 
   // The generator's own bar: its programs run under fork, and plainly spawn-safe ones are common.
-  assert.ok(s.invalid.length <= Math.ceil(count * 0.02), `${s.invalid.length} generated programs do not run under fork: ${s.invalid.map((v) => `${v.program.index} (${v.invalid})`).join(", ")}`);
+  const invalid = s.invalid.map((v) => `${v.program.index} (${v.invalid})`).join(", ");
+  assert.ok(s.invalid.length <= Math.ceil(count * 0.02), `${s.invalid.length} generated programs do not run under fork: ${invalid}`);
   assert.ok(s.plain.spawnSame >= count / 5, `only ${s.plain.spawnSame} plainly spawn-safe programs run the same under spawn`);
 
   if (s.failures.length) {

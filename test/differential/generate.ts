@@ -178,7 +178,7 @@ const readers: Reader[] = [
       c.script.import("import os");
       c.script.def(["parser = argparse.ArgumentParser()", 'parser.add_argument("--outdir", default="out")']);
       c.args.push("--outdir", "results");
-      if (c.p.chance(0.4)) {
+      if (c.level === "top" || c.p.chance(0.4)) {
         // At module level: sys.argv reaches spawned children, so they parse the same.
         family(c, "read:argparse-top", true);
         c.script.def(["args = parser.parse_args()"]);
@@ -617,7 +617,7 @@ const makers: Maker[] = [
       return {
         run: [
           `lock = ${c.host.mp("Lock")}()`,
-          `p = ${c.host.mp("Process")}(target=report, args=(lock, list(${data})[0]))`,
+          `p = ${c.host.mp("Process")}(target=report, args=(lock, max(${data})))`,
           'print("starting", flush=True)',
           "p.start()",
           ...joins,
@@ -631,7 +631,16 @@ const makers: Maker[] = [
     weight: 9,
     build(c, _task, data) {
       // Targets and arguments that pickle or not once the parent has changed them.
-      const form = c.p.one(["lock-in-list", "kwargs-update", "instance-attr", "subclass-attr", "decorated", "wraps", "staticmethod-closure", "plain-instance"]);
+      const form = c.p.one([
+        "lock-in-list",
+        "kwargs-update",
+        "instance-attr",
+        "subclass-attr",
+        "decorated",
+        "wraps",
+        "staticmethod-closure",
+        "plain-instance",
+      ]);
       const safe = form === "wraps" || form === "plain-instance";
       family(c, `maker:crossing-${form}`, safe);
       const h = c.host;
@@ -644,7 +653,14 @@ const makers: Maker[] = [
         case "lock-in-list":
           h.def(["def run_with(q, x, extras):", "    q.put((work(x), len(extras)))"]);
           return {
-            run: [`q = ${Q}()`, 'extras = ["a"]', "extras.append(threading.Lock())", `procs = [${P}(target=run_with, args=(q, x, extras)) for x in ${data}]`, ...start, ...collect],
+            run: [
+              `q = ${Q}()`,
+              'extras = ["a"]',
+              "extras.append(threading.Lock())",
+              `procs = [${P}(target=run_with, args=(q, x, extras)) for x in ${data}]`,
+              ...start,
+              ...collect,
+            ],
             result: true,
           };
         case "kwargs-update":
@@ -664,7 +680,14 @@ const makers: Maker[] = [
           };
         case "instance-attr":
         case "plain-instance":
-          h.def(["class Job:", "    def __init__(self, scale):", "        self.scale = scale", "", "    def run(self, q, x):", "        q.put((work(x), self.scale))"]);
+          h.def([
+            "class Job:",
+            "    def __init__(self, scale):",
+            "        self.scale = scale",
+            "",
+            "    def run(self, q, x):",
+            "        q.put((work(x), self.scale))",
+          ]);
           return {
             run: [
               `q = ${Q}()`,
@@ -688,7 +711,16 @@ const makers: Maker[] = [
             "        self.q.put(work(self.x))",
           ]);
           return {
-            run: [`q = ${Q}()`, "procs = []", `for x in ${data}:`, "    w = Worker(q, x)", "    w.lock = threading.Lock()", "    procs.append(w)", ...start, ...collect],
+            run: [
+              `q = ${Q}()`,
+              "procs = []",
+              `for x in ${data}:`,
+              "    w = Worker(q, x)",
+              "    w.lock = threading.Lock()",
+              "    procs.append(w)",
+              ...start,
+              ...collect,
+            ],
             result: true,
           };
         case "decorated":
@@ -724,7 +756,14 @@ const makers: Maker[] = [
       if (dataclass) c.script.import("from dataclasses import dataclass");
       const cls = dataclass
         ? ["@dataclass", "class Item:", "    value: int", "", "    def __call__(self, x):", "        return (work(x), self.value)"]
-        : ["class Scaler:", "    def __init__(self, value):", "        self.value = value", "", "    def __call__(self, x):", "        return (work(x), self.value)"];
+        : [
+            "class Scaler:",
+            "    def __init__(self, value):",
+            "        self.value = value",
+            "",
+            "    def __call__(self, x):",
+            "        return (work(x), self.value)",
+          ];
       const name = dataclass ? "Item" : "Scaler";
       if (c.level === "function") {
         family(c, `maker:${kind}-in-function-process`, false);

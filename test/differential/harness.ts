@@ -170,7 +170,14 @@ export function errorLine(stderr: string): string {
   return (error ?? lines[lines.length - 1] ?? "").trim().slice(0, 200);
 }
 
-async function fixIn(dir: string, program: DiffProgram, unsafe: boolean, options: Options): Promise<{ status: number | null; output: string; changed: boolean; files: Record<string, string> }> {
+interface FixRun {
+  status: number | null;
+  output: string;
+  changed: boolean;
+  files: Record<string, string>;
+}
+
+async function fixIn(dir: string, program: DiffProgram, unsafe: boolean, options: Options): Promise<FixRun> {
   const flags = ["fix", "--method", program.method, ...(unsafe ? ["--unsafe-fixes"] : []), "."];
   const r = await cli(flags, dir, "", options.cacheDir ? { SPAWNSAFE_CACHE_DIR: options.cacheDir } : {});
   const files = readProject(dir, program.files);
@@ -301,7 +308,8 @@ export function keep(v: Verdict, root: string): string {
   fs.rmSync(dir, { recursive: true, force: true });
   writeProject(path.join(dir, "original"), v.program.files);
   if (v.fixedFiles) writeProject(path.join(dir, "fixed"), v.fixedFiles);
-  const command = `python3 ${[v.program.entry, ...v.program.args].join(" ")}${v.program.stdin ? ` <<< ${JSON.stringify(v.program.stdin.trim())}` : ""}`;
+  const stdin = v.program.stdin ? ` <<< ${JSON.stringify(v.program.stdin.trim())}` : "";
+  const command = `python3 ${[v.program.entry, ...v.program.args].join(" ")}${stdin}`;
   fs.writeFileSync(
     path.join(dir, "README.txt"),
     [
@@ -364,7 +372,8 @@ export function yieldLine(s: Summary): string {
       ` (${s.failures.filter((v) => !v.failure!.startsWith("still calls")).length} behave otherwise: output, exit status or a hang;` +
       ` ${s.failures.filter((v) => v.failure!.startsWith("still calls")).length} behave the same but still call os.fork(): a unit applied in part)`,
     `yield: ${s.migrated}/${s.spawnSame} = ${pct(s.migrated, s.spawnSame)} (programs the safe fixes migrate / programs that run the same under spawn)`,
-    `plainly spawn-safe programs: ${s.plain.programs}, run the same under spawn ${s.plain.spawnSame}, migrated by safe fixes ${s.plain.migrated} (${pct(s.plain.migrated, s.plain.spawnSame)})`,
+    `plainly spawn-safe programs: ${s.plain.programs}, run the same under spawn ${s.plain.spawnSame},` +
+      ` migrated by safe fixes ${s.plain.migrated} (${pct(s.plain.migrated, s.plain.spawnSame)})`,
     `programs: ${s.programs}, not running under fork ${s.invalid.length}, flaky ${s.flaky.length}, fix errors ${s.fixErrors.length}, ${s.seconds.toFixed(0)} s`,
   ].join("\n");
 }

@@ -45,11 +45,13 @@ async function main(): Promise<number> {
   try {
     if (process.argv.includes("--only")) {
       const program = generate(seed, option("only", 0));
-      process.stdout.write(`${show(program.files)}\n# args: ${JSON.stringify(program.args)} stdin: ${JSON.stringify(program.stdin)} method: ${program.method}\n# ${program.families.join(" ")}${program.plain ? " (plain)" : ""}\n`);
+      const how = `args: ${JSON.stringify(program.args)} stdin: ${JSON.stringify(program.stdin)} method: ${program.method}`;
+      process.stdout.write(`${show(program.files)}\n# ${how}\n# ${program.families.join(" ")}${program.plain ? " (plain)" : ""}\n`);
       if (process.argv.includes("--print")) return 0;
       const v = await check(program, opts);
       process.stdout.write(`\nbaseline: exit ${v.baseline.status}\n${v.baseline.stdout}${v.baseline.stderr}`);
-      process.stdout.write(`invalid: ${v.invalid}\nsafe fix: ${v.safeFix}\nfailure: ${v.failure}\nmigrated: ${v.migrated}\nruns the same under spawn: ${v.spawnSame} ${v.spawnDetail}\n`);
+      process.stdout.write(`invalid: ${v.invalid}\nsafe fix: ${v.safeFix}\nfailure: ${v.failure}\nmigrated: ${v.migrated}\n`);
+      process.stdout.write(`runs the same under spawn: ${v.spawnSame} ${v.spawnDetail}\n`);
       if (v.fixedFiles) process.stdout.write(`\n${show(v.fixedFiles)}`);
       if (v.safeRun) process.stdout.write(`\nafter the safe fix: exit ${v.safeRun.status}, ${v.safeRun.forks} forks\n${v.safeRun.stdout}${v.safeRun.stderr}`);
       if (v.failure || v.invalid) process.stdout.write(`kept in ${keep(v, keepRoot)}\n`);
