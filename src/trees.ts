@@ -28,6 +28,11 @@ export class Trees {
     return tree;
   }
 
+  /** The tree kept for `text`, without parsing it. */
+  peek(text: string): Tree | undefined {
+    return this.kept.get(text);
+  }
+
   /** Keeps only the trees of `texts`. */
   retain(texts: Iterable<string>): void {
     const wanted = new Set(texts);
