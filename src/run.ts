@@ -299,7 +299,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   });
   const index = new Map(files.map((f, i) => [f, i]));
   plan.findStarts(known, (file) => originals[index.get(file) ?? -1] ?? null, trees);
-  roots.forEach((root) => cache?.setModel(plan.projects.get(root)!, plan.projectFiles.get(root)!));
+  roots.forEach((root) => !plan.projects.get(root)!.partial && cache?.setModel(plan.projects.get(root)!, plan.projectFiles.get(root)!));
 
   const again: number[] = [];
   first.forEach((i, k) => {
