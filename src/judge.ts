@@ -17,6 +17,7 @@
 import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { FileResult } from "./engine";
+import type { Tree } from "./parse";
 
 /** One file for CPython: `path` names it in CPython's messages; `bytes` is what is compiled. */
 export interface Source {
@@ -79,6 +80,9 @@ for f in files:
  */
 export class Judge {
   private early: Interpreter | null;
+  /** Interpreters compiling sources handed over before the analysis ended (prejudge), and their verdicts by the sources' bytes. */
+  private readonly ahead: Interpreter[] = [];
+  private readonly prejudged = new Map<Buffer, Promise<{ version: string; verdict: Verdict } | null>>();
 
   constructor(readonly python = pythonCommand(), prestart = false) {
     this.early = prestart ? startInterpreter(python) : null;
@@ -105,14 +109,39 @@ export class Judge {
         verdicts.push({ accepted: false, kind: "crash", message: `the interpreter died compiling it (${answer.failure})`, line: 0, column: 0 });
       }
     }
-    this.dispose();
+    this.early?.dispose();
+    this.early = null;
     return { version: version ?? "", verdicts };
   }
 
-  /** Ends an interpreter started early and never used. */
+  /**
+   * Starts compiling `sources` now, in an interpreter of their own, so that CPython reads a
+   * file while spawnsafe analyses it; judgeResults takes the verdict of the same bytes from
+   * here. A source whose verdict is not had (the interpreter died or is missing) is compiled then.
+   */
+  prejudge(sources: Source[]): void {
+    if (sources.length === 0) return;
+    const interpreter = startInterpreter(this.python);
+    this.ahead.push(interpreter);
+    const answer = interpreter.send(sources);
+    sources.forEach((s, k) =>
+      this.prejudged.set(
+        s.bytes,
+        answer.then((a) => (a.version !== null && k < a.verdicts.length ? { version: a.version, verdict: a.verdicts[k] } : null)),
+      ),
+    );
+  }
+
+  /** The verdict on `bytes` when they were handed to prejudge() and it was had. */
+  async prejudgedVerdict(bytes: Buffer): Promise<{ version: string; verdict: Verdict } | null> {
+    return (await this.prejudged.get(bytes)) ?? null;
+  }
+
+  /** Ends an interpreter started early and never used, and those still compiling ahead. */
   dispose(): void {
     this.early?.dispose();
     this.early = null;
+    for (const interpreter of this.ahead.splice(0)) interpreter.dispose();
   }
 }
 
@@ -201,8 +230,13 @@ export interface Judged {
  * Puts CPython's verdicts into the results of a run, before anything is written: the files
  * a fix would rewrite (their originals and rewrites), the files tree-sitter could not parse
  * and those a fix went wrong on (their originals: CPython may reject them). Returns a notice for stderr when CPython could not be asked (once per run), else null.
+ *
+ * An original handed to judge.prejudge() is not compiled again. A large rewrite whose tree
+ * `treeOf` gives is compiled as its changed statements only (sparseRewrite), the rest of it
+ * being its original's, which CPython compiles whole: the whole rewrite is compiled only when
+ * that part is rejected, and its verdict stands.
  */
-export async function judgeResults(files: Judged[], judge = new Judge()): Promise<string | null> {
+export async function judgeResults(files: Judged[], judge = new Judge(), treeOf?: (text: string) => Tree | undefined): Promise<string | null> {
   const asked: Array<{ file: Judged; rewrite: boolean }> = [];
   for (const file of files) {
     const { result } = file;
@@ -213,12 +247,30 @@ export async function judgeResults(files: Judged[], judge = new Judge()): Promis
     judge.dispose();
     return null;
   }
-  const answer = await judgeSplit(asked.map(({ file, rewrite }) => ({ path: file.result.path, bytes: rewrite ? file.result.output! : file.original })), judge);
-  if ("unavailable" in answer) {
+  const early = await Promise.all(asked.map(({ file, rewrite }) => (rewrite ? null : judge.prejudgedVerdict(file.original))));
+  const sparse = asked.map(({ file, rewrite }) => (rewrite && treeOf ? sparseRewrite(file.result.before, file.result.after, file.result.output!, treeOf(file.result.after)) : null));
+  const sent = asked.map((_, k) => k).filter((k) => !early[k]);
+  const unavailable = (why: string) => {
+    judge.dispose();
     for (const { file } of asked) delete file.result.askCPython;
-    return `spawnsafe: CPython was not asked to check the files (${answer.unavailable}): rewrites were checked by spawnsafe's own parser only. Set SPAWNSAFE_PYTHON to a python3 interpreter.`;
+    return `spawnsafe: CPython was not asked to check the files (${why}): rewrites were checked by spawnsafe's own parser only. Set SPAWNSAFE_PYTHON to a python3 interpreter.`;
+  };
+  const verdicts: Verdict[] = early.map((e) => e?.verdict as Verdict);
+  let version = early.find((e) => e)?.version ?? "";
+  if (sent.length > 0) {
+    const answer = await judgeSplit(sent.map((k) => ({ path: asked[k].file.result.path, bytes: sparse[k] ?? (asked[k].rewrite ? asked[k].file.result.output! : asked[k].file.original) })), judge);
+    if ("unavailable" in answer) return unavailable(answer.unavailable);
+    version = answer.version;
+    sent.forEach((k, n) => (verdicts[k] = answer.verdicts[n]));
   }
-  const { version, verdicts } = answer;
+  // A rejected part of a rewrite whose original CPython accepts: the whole rewrite is CPython's to judge.
+  const whole = sent.filter((k) => sparse[k] && !verdicts[k].accepted && verdicts[k - 1].accepted);
+  if (whole.length > 0) {
+    const answer = await judgeSplit(whole.map((k) => ({ path: asked[k].file.result.path, bytes: asked[k].file.result.output! })), new Judge(judge.python));
+    if ("unavailable" in answer) return unavailable(answer.unavailable);
+    whole.forEach((k, n) => (verdicts[k] = answer.verdicts[n]));
+  }
+  judge.dispose();
   asked.forEach(({ file, rewrite }, k) => {
     const verdict = verdicts[k];
     const { result } = file;
@@ -232,6 +284,82 @@ export async function judgeResults(files: Judged[], judge = new Judge()): Promis
     if (!verdict.accepted && !result.error) rejectedRewrite(result, verdict, version);
   });
   return null;
+}
+
+/** Below this many bytes, a rewrite is compiled whole: cutting it saves less than a millisecond or two. */
+export const SPARSE_BYTES = 256 << 10;
+
+/**
+ * A large rewrite as CPython needs to see it when its original compiles: its top-level
+ * statements that hold a change (and those beside them, and every statement up to the last
+ * `from __future__` import), each on its own lines, every other line left empty, so that a
+ * message points where it would in the whole file. A module compiles when each of its
+ * top-level statements does, but for two things that reach across them, module-level
+ * `global`/`nonlocal` statements and the future imports: a text with the first is compiled
+ * whole, and the second are kept. The statements are tree-sitter's (the rewrite parsed
+ * without error); where CPython would cut them otherwise, the part compiled is cut short
+ * and rejected, and the whole rewrite is compiled. Null (compiled whole) for a small file,
+ * a file not in UTF-8, one with a lone CR, or without its tree.
+ */
+export function sparseRewrite(before: string, after: string, output: Buffer, tree: Tree | undefined): Buffer | null {
+  if (!tree || output.length < SPARSE_BYTES || /\r(?!\n)/.test(after) || /(^|;)[ \t]*(global|nonlocal)\b/m.test(after)) return null;
+  const bom = output[0] === 0xef && output[1] === 0xbb && output[2] === 0xbf;
+  const body = Buffer.from(after, "utf8");
+  if (!(bom ? output.subarray(3) : output).equals(body)) return null;
+  const root = tree.rootNode;
+  const kept: Array<[number, number]> = [];
+  /** Keeps the top-level statement at `row` (if the row is in one) and those beside it. */
+  const keepAt = (row: number) => {
+    let node: typeof root | null = root.descendantForPosition({ row, column: 0 });
+    while (node && node.parent && node.parent.id !== root.id) node = node.parent;
+    if (!node || node.id === root.id) return;
+    for (const n of [node.previousSibling, node, node.nextSibling]) {
+      if (n) kept.push([n.startPosition.row, n.endPosition.column === 0 && n.endPosition.row > n.startPosition.row ? n.endPosition.row - 1 : n.endPosition.row]);
+    }
+  };
+  // The rows of the rewrite that its original does not have, and those around each removal.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { diffLines } = require("diff") as typeof import("diff");
+  // The lines both share at their start and end are not diffed (most of a large file).
+  let head = 0;
+  const most = Math.min(before.length, after.length);
+  while (head < most && before.charCodeAt(head) === after.charCodeAt(head)) head++;
+  head = after.lastIndexOf("\n", head - 1) + 1;
+  let tail = 0;
+  while (tail < most - head && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  const cut = after.indexOf("\n", after.length - tail - 1);
+  tail = cut < 0 ? 0 : after.length - cut - 1;
+  let row = rowOf(after, head);
+  for (const part of diffLines(before.slice(head, before.length - tail), after.slice(head, after.length - tail))) {
+    const lines = part.count ?? 0;
+    if (part.added) for (let r = row; r < row + lines; r++) if (!kept.some(([a, b]) => a <= r && r <= b)) keepAt(r);
+    if (part.removed) [row - 1, row].forEach((r) => r >= 0 && keepAt(r));
+    if (!part.removed) row += lines;
+  }
+  const future = after.lastIndexOf("__future__");
+  if (future >= 0) {
+    const at = kept.length;
+    keepAt(rowOf(after, future));
+    if (kept.length === at) return null;
+    kept.push([0, Math.max(...kept.slice(at).map(([, b]) => b))]);
+  }
+  const keep = new Uint8Array(rowOf(after, after.length) + 1);
+  for (const [a, b] of kept) keep.fill(1, a, b + 1);
+  const out: string[] = [bom ? "\ufeff" : ""];
+  for (let start = 0, r = 0; start < after.length; r++) {
+    const newline = after.indexOf("\n", start);
+    const end = newline < 0 ? after.length : newline + 1;
+    out.push(keep[r] ? after.slice(start, end) : newline < 0 ? "" : "\n");
+    start = end;
+  }
+  return Buffer.from(out.join(""), "utf8");
+}
+
+/** The row (0-based) of a character of a text without lone CRs. */
+function rowOf(text: string, index: number): number {
+  let row = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) row++;
+  return row;
 }
 
 /** Below this many bytes to compile, a second interpreter's start costs more than it saves. */

@@ -18,7 +18,7 @@ import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
 import { guardsHeldBack, heldBackByPrograms } from "./project/programs";
-import { Judge, judgeResults } from "./judge";
+import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo, Options } from "./transform";
 import { decodeSource } from "./parse";
 import { Trees } from "./trees";
@@ -107,9 +107,11 @@ export async function run(request: RunRequest): Promise<RunResult> {
   request.planned?.(plan);
   // `fix` most often rewrites something: its judge starts now, while the files are analysed.
   const judge = new Judge(undefined, request.fix && files.length > 0);
+  // The trees parsed on this thread, shared by the first round, the model, the last round and the judge.
+  const trees = new Trees();
   let processed: Awaited<ReturnType<typeof processAll>>;
   try {
-    processed = await processAll(files, plan, request, interrupted);
+    processed = await processAll(files, plan, request, interrupted, trees, judge);
   } catch (e) {
     judge.dispose();
     throw e;
@@ -134,7 +136,9 @@ export async function run(request: RunRequest): Promise<RunResult> {
   const notice = await judgeResults(
     results.flatMap((result, i) => (originals[i] ? [{ result, original: originals[i]! }] : [])),
     judge,
+    (text) => trees.peek(text),
   );
+  trees.clear();
   if (notice) notices.push(notice);
   if (interrupted()) return done(results, 0, true);
   let written = 0;
@@ -186,14 +190,12 @@ type Exports = Record<string, ProjectExports>;
  * and the files whose results are not kept are read and processed once, with the model.
  * Returns null when interrupted.
  */
-async function processAll(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
+async function processAll(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean, trees: Trees, judge: Judge): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
   const results: FileResult[] = new Array(files.length);
   const originals: (Buffer | null)[] = new Array(files.length).fill(null);
   const setups = files.map((f) => plan.setup(f));
   const infos = files.map((f, i) => ({ ...fileInfo(f, displayPath(f), plan.isPackageDir), project: setups[i].facts }));
   const cache = request.cache ? new ResultCache(request.cache) : null;
-  // The trees parsed on this thread, shared by the first round, the model and the last round.
-  const trees = new Trees();
   const jobOf = (i: number): Job => ({ info: infos[i], bytes: originals[i]!, options: setups[i].options, root: setups[i].root, scope: setups[i].scope });
   const contextFor = (i: number, known: Exports) => contextOf(known[setups[i].root] ?? NO_EXPORTS, setups[i].scope);
   // Everything the engine is given but the bytes: what a file's result is cached under.
@@ -264,10 +266,11 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     for (const holds of [heldBackByPrograms, guardsHeldBack]) {
       for (const [i, unitBlock] of holds(results)) {
         originals[i] ??= fs.readFileSync(files[i]);
-        results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports));
+        results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports), trees);
       }
     }
-    trees.clear();
+    // The judge reads the trees of the rewrites.
+    trees.retain(request.fix ? results.flatMap((r) => (r?.output ? [r.after] : [])) : []);
     cache?.save();
     return { results, originals };
   };
@@ -293,6 +296,11 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   const first: number[] = [];
   const rest: number[] = [];
   for (const i of read(files.map((_, i) => i))) (mentionsApi(originals[i]!) ? first : rest).push(i);
+  // A first round on this thread leaves a core to CPython: it compiles meanwhile the large originals a fix may
+  // rewrite (their rewrites are then compiled in part: src/judge.ts sparseRewrite).
+  if (request.fix && defaultJobs() > 1 && first.length < MIN_FILES_FOR_WORKERS) {
+    judge.prejudge(first.filter((i) => originals[i]!.length >= SPARSE_BYTES).map((i) => ({ path: infos[i].path, bytes: originals[i]! })));
+  }
   // Progress counts a file once, when its first result is in.
   // The first round knows the project's modules (from their paths) but none of their names.
   const firstResults = await round(first, { ...plan.exports }, tick);
@@ -304,7 +312,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   });
   const index = new Map(files.map((f, i) => [f, i]));
   plan.findStarts(known, (file) => originals[index.get(file) ?? -1] ?? null, trees);
-  roots.forEach((root) => cache?.setModel(plan.projects.get(root)!, plan.projectFiles.get(root)!));
+  roots.forEach((root) => !plan.projects.get(root)!.partial && cache?.setModel(plan.projects.get(root)!, plan.projectFiles.get(root)!));
 
   const again: number[] = [];
   first.forEach((i, k) => {
@@ -316,11 +324,14 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     else settle(i, plan.exports, firstResults[k]);
   });
   for (const i of rest) queueOrSettle(i, again);
-  // Only the trees of the files processed again are read again (and, for fix, of their rewrites).
-  trees.retain(again.flatMap((i) => {
-    const k = first.indexOf(i);
-    return [textOf(originals[i]!), k >= 0 ? firstResults[k].after : ""];
-  }));
+  // Only the trees of the files processed again are read again (and, for fix, the rewrites', by the judge too).
+  trees.retain([
+    ...again.flatMap((i) => {
+      const k = first.indexOf(i);
+      return [textOf(originals[i]!), k >= 0 ? firstResults[k].after : ""];
+    }),
+    ...(request.fix ? firstResults.flatMap((r) => (r.output ? [r.after] : [])) : []),
+  ]);
   // Files of the first round were counted then; the others count now.
   const firstSet = new Set(first);
   return lastRound(again, again.filter((i) => !firstSet.has(i)).length);

@@ -8,11 +8,11 @@ export class Trees {
   private size = 0;
 
   /**
-   * `budget`: the characters of text whose trees are kept at most; past it the oldest are
-   * dropped (a run of many files on one thread keeps the last ones, not all), but the tree
-   * just made is always kept.
+   * `budget`: the characters of text whose trees are kept at most (16 Mi characters, about
+   * 650 MB of trees); past it the oldest are dropped (a run of many files on one thread keeps
+   * the last ones, not all), but the tree just made is always kept.
    */
-  constructor(private readonly budget = 64 << 20) {}
+  constructor(private readonly budget = 16 << 20) {}
 
   /** The tree of `text`: the one kept, else a new parse, kept. */
   parse(text: string): Tree {
@@ -26,6 +26,11 @@ export class Trees {
       this.drop(old);
     }
     return tree;
+  }
+
+  /** The tree kept for `text`, without parsing it. */
+  peek(text: string): Tree | undefined {
+    return this.kept.get(text);
   }
 
   /** Keeps only the trees of `texts`. */

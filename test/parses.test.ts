@@ -68,3 +68,16 @@ test("fix --dry-run parses each text once and each rewrite once more", async () 
   // Nothing written by --dry-run.
   assert.equal(fs.readFileSync(path.join(dir, "pkg/core.py"), "utf8"), CORE);
 });
+
+test("check of some files reads only the modules they can reach by import: a neighbour nothing imports is not parsed", async () => {
+  const dir = writeTree(FILES, "spawnsafe-parses-");
+  const { counts, stdout } = await counted(dir, ["check", "main.py"]);
+  // main.py -> pkg.core -> pkg.jobs: the chain that makes its top-level call start processes is found.
+  assert.match(stdout, /main\.py:3:1: SPS101/);
+  assert.equal(counts.get(CORE), 1);
+  assert.equal(counts.get(JOBS), 1);
+  assert.equal(counts.get(OTHER), undefined, "tools/other.py is imported by nothing");
+  const whole = await counted(dir, ["check", "."]);
+  const ofMain = (out: string) => out.split("\n").filter((l) => l.startsWith("main.py:"));
+  assert.deepEqual(ofMain(stdout), ofMain(whole.stdout), "the same findings as in a run of the whole project");
+});

@@ -141,8 +141,14 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
       exportsByRoot[root] = found;
     },
     findStarts(known, bytesOf, trees) {
+      const runFiles = new Map<string, string[]>();
+      for (const [file, root] of rootOf) runFiles.set(root, [...(runFiles.get(root) ?? []), file]);
       for (const [root, project] of projects) {
-        project.exports = findExports(project, { files: projectFiles.get(root)!, show, known, bytesOf, trees });
+        // A run of some of the project's files reads only the modules they can reach.
+        const some = runFiles.get(root) ?? [];
+        const partial = [...project.moduleOf.keys()].some((f) => !rootOf.has(f));
+        project.partial = partial;
+        project.exports = findExports(project, { files: projectFiles.get(root)!, show, known, bytesOf, trees, ...(partial ? { runFiles: some } : {}) });
         exportsByRoot[root] = project.exports;
       }
     },

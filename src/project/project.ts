@@ -46,6 +46,8 @@ export interface Project {
   /** Files parsed because they name the API, and files parsed to read their calls of names found; the others were only searched for a few words. */
   parsed: number;
   read: number;
+  /** Its exports were found for some of its files only (src/project/starts.ts reachableFrom): not kept for another run. */
+  partial?: boolean;
 }
 
 export function sourceRootsOf(root: string): string[] {

@@ -8,6 +8,7 @@ import { analyzeModule, type ModuleFacts } from "../python/module";
 import { callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
 import { calledAs } from "../python/starts";
 import { containsWord, mayUseProjectNames } from "../python/gate";
+import { wordsAmong } from "../python/words";
 import { PREFILTERS } from "../python/prefilter";
 import { API_WORDS, inProcessModules } from "../python/vocabulary";
 import { contextOf, importPrefix, indexProject, NO_EXPORTS, packageOf, type Project, type ProjectExports } from "./project";
@@ -40,6 +41,12 @@ export interface FindOptions {
   show: (file: string) => string;
   /** The run's trees: a text the engine parsed is not parsed again, and the engine's last round reuses these. */
   trees?: Pick<Trees, "parse">;
+  /**
+   * The files of the run, when they are not all the project's: only the modules they can reach
+   * by import are read (reachableFrom); the exports found are then the ones those files can
+   * see, not the whole project's (not to be kept for another run).
+   */
+  runFiles?: string[];
 }
 
 interface Summary {
@@ -86,6 +93,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
 
   const summaries = new Map<string, Summary>();
   const packages = packagesOf(project);
+  const inScope = options.runFiles ? reachableFrom(project, options.runFiles, textOf) : null;
   const patched = patchesOf(moduleOf.keys(), textOf, options);
   let found: ProjectExports = { starts: {}, aliases: {}, packages, patched };
   /**
@@ -127,6 +135,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
   for (const f of moduleOf.keys()) {
     const name = moduleOf.get(f)!;
     const analysed = options.known?.get(f);
+    if (inScope && !inScope.has(f)) continue;
     if (analysed) summaries.set(name, { name, starts: analysed.starts, aliases: absolutes(f, analysed.aliases), calls: new Map() });
     else if (namesApi(textOf(f))) {
       project.parsed++;
@@ -139,6 +148,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
   for (let fresh = found; Object.keys(fresh.starts).length + Object.keys(fresh.aliases).length > 0; ) {
     const names = new Set<string>([...Object.keys(fresh.starts), ...Object.keys(fresh.aliases)].map(calledAs));
     for (const f of moduleOf.keys()) {
+      if (inScope && !inScope.has(f)) continue;
       const text = textOf(f);
       if (text === null) continue;
       const name = moduleOf.get(f)!;
@@ -165,6 +175,42 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     found = next;
   }
   return found;
+}
+
+/**
+ * The project's modules that `files` can reach by import: the files, then, until nothing is
+ * added, every module whose last name part a reached text writes as a word (each import of a
+ * module writes it: `import pkg.jobs`, `from pkg import jobs`, `from .jobs import run_all`,
+ * `import helpers` beside a script) and the packages above a reached module (`from . import
+ * run_all` writes none of its parts). Only these can lend the files a name that leads to the
+ * API or starts processes: a function that calls into another module writes its name too.
+ */
+export function reachableFrom(project: Project, files: string[], textOf: (f: string) => string | null): Set<string> {
+  const byLast = new Map<string, string[]>();
+  const fileOf = new Map<string, string>();
+  for (const [f, name] of project.moduleOf) {
+    const last = name.slice(name.lastIndexOf(".") + 1);
+    byLast.set(last, [...(byLast.get(last) ?? []), f]);
+    fileOf.set(name, f);
+  }
+  const words = new Set(byLast.keys());
+  const reached = new Set<string>();
+  const queue: string[] = [];
+  const reach = (f: string) => {
+    if (!reached.has(f)) reached.add(f) && queue.push(f);
+  };
+  files.forEach(reach);
+  while (queue.length > 0) {
+    const f = queue.pop()!;
+    const parts = project.moduleOf.get(f)?.split(".") ?? [];
+    for (let i = 1; i < parts.length; i++) {
+      const above = fileOf.get(parts.slice(0, i).join("."));
+      if (above) reach(above);
+    }
+    const text = textOf(f);
+    if (text !== null) for (const w of wordsAmong(text, words)) byLast.get(w)!.forEach(reach);
+  }
+  return reached;
 }
 
 /** The patches of default-context factories in the project's files, the first of each target (src/project/patches.ts). */
