@@ -105,6 +105,11 @@ async function command(argv: string[]): Promise<number> {
   try {
     return await command();
   } catch (e) {
+    // A usage error found once the run knows its files (src/run.ts `planned`), before any is read.
+    if (e instanceof UsageError) {
+      err(`spawnsafe: ${e.message}`);
+      return EXIT.error;
+    }
     // A configuration error stops the run before any file is read or written.
     const { ConfigError } = require("./project/config") as typeof import("./project/config");
     if (e instanceof ConfigError) {
@@ -180,6 +185,7 @@ async function execute(args: RunArgs, extra: Partial<RunRequest> = {}): Promise<
       jobs: args.jobs,
       cache: !args.cache ? null : args.cacheDir !== undefined ? path.resolve(args.cacheDir) : defaultCacheDir(),
       progress: bar.update,
+      planned: (plan) => summaryAmongInputs(args, plan),
       interrupted: () => signal !== null,
       ...extra,
     });
@@ -274,13 +280,15 @@ async function stdinCommand(args: RunArgs): Promise<number> {
 /** Prints the report; false when the summary file could not be written. */
 function report(args: RunArgs, result: RunResult, fixes: RunResult | null): boolean {
   reportNotices(result);
-  for (const p of result.missing) err(`spawnsafe: ${p}: no such file or directory`);
-  for (const u of result.unreadable) err(`spawnsafe: ${u.path}: cannot read: ${u.reason}`);
+  const { quotedPath } = textReport();
+  for (const p of result.missing) err(`spawnsafe: ${quotedPath(p)}: no such file or directory`);
+  for (const u of result.unreadable) err(`spawnsafe: ${quotedPath(u.path)}: cannot read: ${u.reason}`);
   const c = counts(result.results, result.missing.length + result.unreadable.length);
   if (args.format === "text" && !args.statistics) textOutput(args, result, fixes);
   else machineReport(args, result, fixes, c);
   const written = writeSummaryFile(args, result);
-  finish(args, result, c);
+  // The run exits 2 then: its summary line counts the error.
+  finish(args, result, written ? c : { ...c, errors: c.errors + 1 });
   return written;
 }
 
@@ -457,4 +465,36 @@ function explainCommand(code: string): number {
   }
   out(fs.readFileSync(docPath(transform.name), "utf8"));
   return EXIT.ok;
+}
+
+/**
+ * --summary-file naming a file the run reads (a source, a module of a project it models, a
+ * configuration or ignore file), by any name (a link): the summary would overwrite it.
+ */
+function summaryAmongInputs(args: RunArgs, plan: import("./project/plan").RunPlan): void {
+  if (!args.summaryFile) return;
+  let summary: fs.Stats;
+  try {
+    summary = fs.statSync(args.summaryFile);
+  } catch {
+    return; // not there yet: the run reads no such file
+  }
+  const roots = [...plan.projects.keys()];
+  const inputs = new Set([
+    ...plan.files,
+    ...[...plan.projectFiles.values()].flat(),
+    ...roots.flatMap((root) => ["pyproject.toml", "setup.cfg", "setup.py", ".gitignore"].map((name) => path.join(root, name))),
+    ...(args.config !== undefined ? [path.resolve(args.config)] : []),
+  ]);
+  for (const input of inputs) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(input);
+    } catch {
+      continue;
+    }
+    if (stat.dev === summary.dev && stat.ino === summary.ino) {
+      throw new UsageError(`--summary-file ${args.summaryFile} is a file this run reads; the summary would overwrite it`);
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 // The command line: its commands, their options (the tables the help, the reference page
 // docs/cli.md and the shell completions are made from), and each command's arguments checked
 // whole before it starts. The grammar and the parser are in src/args.ts; src/cli.ts dispatches.
@@ -193,6 +194,11 @@ export function runArgs(command: "check" | "fix", v: Values, positionals: Array<
   const stdinAt = positionals.findIndex((p) => !p.literal && p.value === STDIN);
   if (stdinAt >= 0 && paths.length > 1) throw new UsageError("the path - (stdin) cannot be combined with other paths");
   if (stdinFilename !== null && paths.length > 0 && stdinAt < 0) throw new UsageError("--stdin-filename goes with the path - (stdin)");
+  const summaryFile = text("summary-file") ?? null;
+  if (summaryFile !== null) {
+    const problem = unwritableFile(summaryFile);
+    if (problem) throw new UsageError(`--summary-file ${summaryFile}: ${problem}`);
+  }
   const dryRun = flag("dry-run") || flag("diff");
   const stdin = stdinAt >= 0 || (paths.length === 0 && stdinFilename !== null);
   // `fix -` prints the fixed file: nothing else fits on stdout.
@@ -222,7 +228,7 @@ export function runArgs(command: "check" | "fix", v: Values, positionals: Array<
     statistics: flag("statistics"),
     showFixes: flag("show-fixes"),
     exitZero: flag("exit-zero"),
-    summaryFile: text("summary-file") ?? null,
+    summaryFile,
     dryRun,
     allowDirty: flag("allow-dirty"),
     exitNonZeroOnFix: flag("exit-non-zero-on-fix"),
@@ -260,11 +266,17 @@ export function verifyArgs(v: Values, positionals: Array<{ value: string; litera
   const timeoutText = v.timeout as string | undefined;
   const timeout = timeoutText === undefined ? null : Number(timeoutText);
   if (timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, not ${timeoutText}`);
+  // Node's timers hold at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once.
+  if (timeout !== null && timeout * 1000 > MAX_TIMER_MS) throw new UsageError(`--timeout must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days), not ${timeoutText}; leave it out for no limit`);
   const envFormat = process.env.SPAWNSAFE_OUTPUT_FORMAT;
   if (v["output-format"] === undefined && envFormat && !(VERIFY_FORMATS as readonly string[]).includes(envFormat)) {
     throw new UsageError(`SPAWNSAFE_OUTPUT_FORMAT must be one of ${VERIFY_FORMATS.join(", ")} for verify, not '${envFormat}'`);
   }
   if (v.output === "") throw new UsageError("--output needs a path, not an empty string");
+  if (typeof v.output === "string") {
+    const problem = unwritableFile(v.output);
+    if (problem) throw new UsageError(`--output ${v.output}: ${problem}`);
+  }
   return {
     command,
     method: ((v.method as string | undefined) ?? "spawn") as StartMethod,
@@ -273,4 +285,43 @@ export function verifyArgs(v: Values, positionals: Array<{ value: string; litera
     quiet: v.quiet === true,
     output: (v.output as string | undefined) ?? null,
   };
+}
+
+/** The longest delay a Node timer holds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Why a report could not be written to `file` (checked before a run, so that it fails before
+ * any source is written), or null: its folder must exist, and it must not be a folder.
+ */
+function unwritableFile(file: string): string | null {
+  let stat: fs.Stats | null = null;
+  try {
+    stat = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") return `${path.dirname(file)} is not a folder`;
+    if (code !== "ENOENT") return `cannot be written (${code ?? e})`;
+  }
+  if (stat?.isDirectory()) return "is a directory";
+  if (stat) return writable(file) ? null : "cannot be written (no permission)";
+  const dir = path.dirname(path.resolve(file));
+  let folder: fs.Stats;
+  try {
+    folder = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? `no such folder ${dir}` : code === "ENOTDIR" ? `${path.dirname(file)} is not a folder` : `cannot be written (${code ?? e})`;
+  }
+  if (!folder.isDirectory()) return `${path.dirname(file)} is not a folder`;
+  return writable(dir) ? null : `cannot be written (no permission in ${dir})`;
+}
+
+function writable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

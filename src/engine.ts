@@ -1,6 +1,6 @@
 // One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
 // applied text, repeated until no fix applies, re-parsed before anything is written.
-import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, parsePython, type Encoding } from "./parse";
+import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, type Encoding } from "./parse";
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { WordIndex } from "./python/words";
@@ -8,12 +8,13 @@ import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python
 import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
 import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
-import { isNotebook, notebookSource } from "./notebook";
+import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
 import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit, type UnitBlock } from "./fix/units";
+import { UNKEPT, type Trees } from "./trees";
 
 export interface Finding {
   code: string;
@@ -29,6 +30,8 @@ export interface Finding {
   applicability: Applicability | null;
   /** `fix` applied that fix. */
   fixed: boolean;
+  /** In a notebook: the cell (its ordinal among all cells) and the line and column in it. */
+  cell?: { number: number; line: number; column: number };
 }
 
 export interface FileError {
@@ -88,8 +91,9 @@ interface Pending {
 /**
  * `context` is what the project tells about the module (src/project/project.ts): the package
  * its relative imports resolve against, and the project's functions that start processes.
+ * `trees` gives each text's tree: one the run parsed already (src/trees.ts), else a new parse.
  */
-export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT): FileResult {
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: Pick<Trees, "parse"> = UNKEPT): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   // Most files of a tree never name the API: checked on the bytes, without decoding them
@@ -114,7 +118,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.decision = NOT_RELEVANT;
     return result;
   }
-  const tree = parsePython(text);
+  const tree = trees.parse(text);
   const error = firstSyntaxError(tree);
   if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
@@ -166,7 +170,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     const next = applyEdits(module.text, chosen.flatMap((c) => c.edits));
-    const nextTree = parsePython(next);
+    const nextTree = trees.parse(next);
     const broken = firstSyntaxError(nextTree);
     if (broken) {
       const codes = [...new Set(chosen.map((c) => c.finding.code))].join(", ");
@@ -182,10 +186,10 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   // A unit is applied whole: when some of its fixes went in and others of it are still
   // pending, the file is fixed again with the whole unit held back.
-  const isSwitch = (code: string) => transforms.some((t) => t.code === code && t.unit === "switch");
-  if (!options.unitBlock && fixed.some((f) => isSwitch(f.code)) && pending.some((p) => p.transform.unit === "switch")) {
+  const inUnit = (code: string) => transforms.some((t) => t.code === code && t.unit !== undefined);
+  if (!options.unitBlock && fixed.some((f) => inUnit(f.code)) && pending.some((p) => p.transform.unit === "switch")) {
     const rest = pending.find((p) => p.transform.unit === "switch")!.finding;
-    return processFile(file, bytes, { ...options, unitBlock: { obligation: "whole", reason: `the switch could not be applied whole: line ${rest.line} (${rest.code}) would stay as it is` } }, applyFixes, context);
+    return processFile(file, bytes, { ...options, unitBlock: { obligation: "whole", reason: `the switch could not be applied whole: line ${rest.line} (${rest.code}) would stay as it is` } }, applyFixes, context, trees);
   }
   result.after = module.text;
   result.findings = [...fixed, ...pending.map((p) => p.finding)];
@@ -303,6 +307,11 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     result.error = { message: `not a readable notebook: ${(err as Error).message}`, line: 1, column: 1 };
     return result;
   }
+  if (source.language !== null && !isPythonKernel(source.language)) {
+    result.decision = { role: "none", reason: `a notebook of another language (${source.language})` };
+    result.skipped = [{ line: 1, column: 1, reason: `skipped: the notebook's kernel language is ${source.language}, not Python` }];
+    return result;
+  }
   if (!mayHaveFindings(source.text, NO_CONTEXT)) {
     result.decision = { role: "none", reason: "does not mention multiprocessing" };
     return result;
@@ -316,10 +325,12 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     return {
       ...finding,
       message: `cell ${from.cell}, line ${from.line}: ${finding.message}`,
-      line: from.fileLine ?? from.cell,
-      endLine: to?.fileLine ?? to?.cell ?? from.fileLine ?? from.cell,
+      // Lines of the .ipynb file; the cell and the line in it are said apart.
+      line: from.fileLine ?? 1,
+      endLine: Math.max(to?.fileLine ?? from.fileLine ?? 1, from.fileLine ?? 1),
       fixable: false,
       applicability: null,
+      cell: { number: from.cell, line: from.line, column: finding.column },
     };
   });
   return result;

@@ -9,7 +9,7 @@ import { REPO_ROOT } from "./fixture-cases";
 
 /** Each source file's layer, by path from the repository root (first match wins). */
 const LAYERS: Array<[RegExp, number, string]> = [
-  [/^src\/(parse|notebook|codecs|codecs-table)\.ts$/, 0, "text and tree"],
+  [/^src\/(parse|trees|notebook|codecs|codecs-table)\.ts$/, 0, "text and tree"],
   [/^src\/python\//, 1, "semantic model"],
   // Edits and the helpers that build them: what rules share, beside the model (STYLE.md).
   [/^src\/fix\//, 2, "edits"],

@@ -44,10 +44,11 @@ export function settleSwitchUnit(
   carried: UnitBlock | null,
 ): UnitBlock | null {
   const switching = members.filter((m) => m.transform.unit === "switch");
-  if (!switching.some((m) => m.edits !== null)) return carried;
+  if (switching.length === 0) return carried;
   const block = carried ?? blockOf(switching, members, module, file, options, decision, silenced);
   if (block) {
-    for (const member of switching) {
+    // The guard edits the switch's bootstrap needs belong to the unit: held back with it.
+    for (const member of members.filter((m) => m.transform.unit !== undefined)) {
       if (member.edits === null || member.finding.applicability !== "safe") continue;
       member.finding.applicability = "unsafe";
       member.finding.message += UNSAFE + block.reason;

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { decodeSource, firstSyntaxError, parsePython } from "../parse";
+import type { Trees } from "../trees";
 import { analyzeModule, type ModuleFacts } from "../python/module";
 import { callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
 import { calledAs } from "../python/starts";
@@ -37,6 +38,8 @@ export interface FindOptions {
   bytesOf?: (file: string) => Buffer | null;
   /** How a file is named in chains. */
   show: (file: string) => string;
+  /** The run's trees: a text the engine parsed is not parsed again, and the engine's last round reuses these. */
+  trees?: Pick<Trees, "parse">;
 }
 
 interface Summary {
@@ -95,7 +98,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
   const factsOf = (f: string, name: string, text: string): ModuleFacts | null => {
     const kept = analysed.get(f);
     if (kept && kept.aliases === found.aliases) return kept.facts;
-    const tree = kept?.facts?.tree ?? parsePython(text);
+    const tree = kept?.facts?.tree ?? (options.trees ? options.trees.parse(text) : parsePython(text));
     const facts = firstSyntaxError(tree) ? null : analyzeModule(text, tree, { moduleName: name, packageName: packageOf(f, name), aliases: found.aliases, packages, startingFunctions: {} });
     analysed.set(f, { aliases: found.aliases, facts });
     return facts;

@@ -123,7 +123,8 @@ export function poolEscape(module: ModuleFacts, site: CreationSite): SyntaxNode 
     expr = parent;
     parent = index.parent(parent);
   }
-  if (!parent) return site.node;
+  // Made and dropped (`mp.Pool(2)` as a statement): it runs no task.
+  if (!parent || parent.type === "expression_statement") return null;
   const known = (use: SyntaxNode, holder: SyntaxNode | null) => {
     if (holder?.type === "attribute" && index.field(holder, "object")?.id === use.id) {
       const method = index.field(holder, "attribute")?.text ?? "";
