@@ -58,7 +58,7 @@ const DIFF: OptionSpec = { name: "diff", type: "boolean", describe: "print a uni
 
 const PATHS = { name: "paths", min: 0, max: Infinity, describe: "files and directories (default: .); - reads stdin; after --, anything is a path" };
 
-const VERIFY_FORMATS = ["text", "json", "sarif", "github"] as const;
+const VERIFY_FORMATS = ["text", "json", "sarif", "github", "junit"] as const;
 
 const COMMANDS: CommandSpec[] = [
   {
@@ -91,10 +91,17 @@ const COMMANDS: CommandSpec[] = [
     options: [
       { name: "method", type: "string", choices: ["spawn", "forkserver"], value: "METHOD", defaultText: "spawn", describe: "the start method every Python process of the run gets as its default" },
       { name: "timeout", type: "string", value: "SECONDS", describe: "seconds before a run counts as a hang: every Python process's stacks, then the command's process group is terminated (default: no limit)" },
-      { name: "output-format", type: "string", choices: VERIFY_FORMATS, value: "FORMAT", aliases: ["format"], defaultText: "$SPAWNSAFE_OUTPUT_FORMAT, else text", describe: "text, json, sarif or github" },
+      { name: "output-format", type: "string", choices: VERIFY_FORMATS, value: "FORMAT", aliases: ["format"], defaultText: "$SPAWNSAFE_OUTPUT_FORMAT, else text", describe: "text, json, sarif, github or junit (JUnit XML: a test case per finding, for CI test reports)" },
       { name: "output", type: "string", value: "PATH", describe: "write the report to this file instead of stdout (stdout then carries the command's output only)" },
+      { name: "select", type: "string", multiple: true, value: "CODES", describe: "report only these codes or code prefixes, comma-separated (SPS2,SPS301; ALL); repeatable" },
+      { name: "ignore", type: "string", multiple: true, value: "CODES", describe: "do not report these codes or code prefixes, comma-separated; repeatable" },
+      { name: "baseline", type: "boolean", describe: "run the command a second time under its own start method and drop the findings that happen there too (they are not spawn problems)" },
+      { name: "exit-zero", type: "boolean", describe: "findings do not make verify fail: its exit status is the command's" },
       { name: "quiet", short: "q", type: "boolean", describe: "print only the findings" },
     ],
+    epilog:
+      "Exit status: the command's own when there is no finding; 1 when there are findings (the command's with --exit-zero);\n" +
+      "2 a usage error or nothing verified; 126/127 a command that cannot be run.",
   },
   { name: "rules", usage: "rules", describe: "list every finding code", positionals: { name: "", min: 0, max: 0, describe: "" }, options: [] },
   {
@@ -663,6 +670,13 @@ function verifyArgs(v: Values, positionals: Array<{ value: string; literal: bool
     throw new UsageError(`SPAWNSAFE_OUTPUT_FORMAT must be one of ${VERIFY_FORMATS.join(", ")} for verify, not '${envFormat}'`);
   }
   if (v.output === "") throw new UsageError("--output needs a path, not an empty string");
+  const codes = (name: string) => ((v[name] as string[] | undefined) ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toUpperCase());
+  const { allRules } = require("../transforms") as typeof import("../transforms");
+  for (const name of ["select", "ignore"]) {
+    for (const code of codes(name)) {
+      if (code !== "ALL" && !allRules.some((r) => r.code.startsWith(code))) throw new UsageError(`--${name}: '${code}' is no code nor the start of one ('spawnsafe rules' lists them)`);
+    }
+  }
   return {
     command,
     method: ((v.method as string | undefined) ?? "spawn") as StartMethod,
@@ -670,6 +684,10 @@ function verifyArgs(v: Values, positionals: Array<{ value: string; literal: bool
     format: ((v["output-format"] as string | undefined) ?? (envFormat || "text")) as (typeof VERIFY_FORMATS)[number],
     quiet: v.quiet === true,
     output: (v.output as string | undefined) ?? null,
+    select: v.select === undefined ? null : codes("select"),
+    ignore: codes("ignore"),
+    exitZero: v["exit-zero"] === true,
+    baseline: v.baseline === true,
   };
 }
 

@@ -9,11 +9,14 @@ import { parseRecord, readReports, type Hello, type ProcessReport } from "./reco
 
 export interface RunRequest {
   command: string[];
-  method: "spawn" | "forkserver";
+  /** keep: the program's own start method (verify --baseline's second run). */
+  method: "spawn" | "forkserver" | "keep";
   /** Seconds; null: no limit. */
   timeout: number | null;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** CMD's stdin, stdout and stderr go nowhere (the baseline run: its output was seen once). */
+  silent?: boolean;
 }
 
 export interface RunOutcome {
@@ -65,7 +68,7 @@ export async function runCommand(req: RunRequest): Promise<RunOutcome> {
 async function execute(req: RunRequest, env: NodeJS.ProcessEnv, reports: string): Promise<Omit<RunOutcome, "reports" | "seconds">> {
   // detached: CMD leads a new process group (and session); every process it starts stays
   // in it unless it leaves on purpose, so the group can be stopped as one.
-  const child = spawn(req.command[0], req.command.slice(1), { cwd: req.cwd, env, stdio: "inherit", detached: true });
+  const child = spawn(req.command[0], req.command.slice(1), { cwd: req.cwd, env, stdio: req.silent ? "ignore" : "inherit", detached: true });
   // Signals go on to CMD's group (it is not in the terminal's foreground group); a second
   // Ctrl-C ends the group, as it would end a program that ignores the first.
   let interrupts = 0;
