@@ -72,6 +72,14 @@ const COMMANDS: CommandSpec[] = [
       DIFF,
       { name: "allow-dirty", type: "boolean", describe: "write files that have uncommitted changes in git" },
       { name: "exit-non-zero-on-fix", type: "boolean", describe: "exit 1 when files were changed (or would be, with --dry-run)" },
+      {
+        name: "verify",
+        type: "boolean",
+        describe:
+          "prove unsafe fixes with a command given after -- (fix --verify -- python3 -m pytest): each unit is kept when the command, run with it, " +
+          "does what it does on the project as it is and reaches the unit's creation sites; otherwise reverted",
+      },
+      { name: "timeout", type: "string", value: "SECONDS", describe: "with --verify: seconds before a run of the command counts as a hang (default: no limit)" },
     ],
     epilog: `${MARKERS}\n\n${EXIT_STATUS.fix}`,
   },
@@ -195,7 +203,9 @@ async function command(argv: string[]): Promise<number> {
   try {
     // After `verify`, the first `--` starts the command to run: spawnsafe reads none of it.
     const { own, command: verifyCommandLine } = splitVerifyCommand(argv);
-    const parsed = parseCommandLine(verifyCommandLine ? [...own, "--", ...verifyCommandLine] : own, COMMANDS, ABOUT);
+    // fix --verify: everything after the first `--` is the command that proves the fixes, not paths.
+    const fixVerify = verifyCommandLine ? null : splitFixVerifyCommand(argv);
+    const parsed = parseCommandLine(verifyCommandLine ? [...own, "--", ...verifyCommandLine] : fixVerify ? fixVerify.own : own, COMMANDS, ABOUT);
     if (parsed.kind === "help") {
       out(parsed.text);
       return EXIT.ok;
@@ -219,7 +229,13 @@ async function command(argv: string[]): Promise<number> {
       }
       default: {
         const args = runArgs(parsed.command.name as "check" | "fix", values, positionals);
-        command = () => runCommand(args);
+        if (values.verify === true || fixVerify) {
+          const cmd = fixVerifyArgs(args, values, fixVerify?.command ?? null);
+          command = () => runFixVerify(args, cmd);
+        } else {
+          if (values.timeout !== undefined) throw new UsageError("--timeout goes with verify, or with fix --verify");
+          command = () => runCommand(args);
+        }
       }
     }
   } catch (e) {
@@ -654,6 +670,48 @@ export function splitVerifyCommand(argv: string[]): { own: string[]; command: st
     return dash < 0 ? { own: argv, command: null } : { own: argv.slice(0, dash), command: argv.slice(dash + 1) };
   }
   return { own: argv, command: null };
+}
+
+/** `fix ... --verify ... -- CMD`: spawnsafe's own arguments and CMD; null when it is not that. */
+export function splitFixVerifyCommand(argv: string[]): { own: string[]; command: string[] } | null {
+  const dash = argv.indexOf("--");
+  const own = dash < 0 ? argv : argv.slice(0, dash);
+  if (!own.includes("fix") || !own.includes("--verify")) return null;
+  return { own, command: dash < 0 ? [] : argv.slice(dash + 1) };
+}
+
+function positiveSeconds(text: string | undefined): number | null {
+  const timeout = text === undefined ? null : Number(text);
+  if (timeout !== null && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 2_000_000)) throw new UsageError(`--timeout must be a positive number of seconds, not ${text}`);
+  return timeout;
+}
+
+/** fix --verify's own checks: a command after --, no stdin, no machine format (the account is text). */
+function fixVerifyArgs(args: RunArgs, v: Values, command: string[] | null): { command: string[]; timeout: number | null } {
+  if (args.command !== "fix") throw new UsageError("--verify goes with fix: spawnsafe fix --verify -- python3 -m pytest");
+  if (!command || command.length === 0) throw new UsageError("fix --verify needs a command after --: spawnsafe fix --verify -- python3 -m pytest");
+  if (isStdin(args)) throw new UsageError("fix --verify works on files, not on stdin");
+  if (args.format !== "text" || args.statistics) throw new UsageError("fix --verify prints its account as text: --output-format and --statistics go with fix without --verify");
+  const { injectionProblem } = require("./verify/command") as typeof import("./verify/command");
+  const problem = injectionProblem(command);
+  if (problem) throw new UsageError(problem);
+  return { command, timeout: positiveSeconds(v.timeout as string | undefined) };
+}
+
+async function runFixVerify(args: RunArgs, cmd: { command: string[]; timeout: number | null }): Promise<number> {
+  const { fixVerify } = require("./verify/trial") as typeof import("./verify/trial");
+  return fixVerify(
+    {
+      command: cmd.command,
+      timeout: cmd.timeout,
+      dryRun: args.dryRun,
+      allowDirty: args.allowDirty,
+      quiet: args.quiet,
+      cwd: process.cwd(),
+      engine: async (unsafeFixes) => (await execute({ ...args, dryRun: true, unsafeFixes, quiet: true })).result,
+    },
+    { out, err },
+  );
 }
 
 /** verify's arguments, checked: a command after --, a positive timeout. */

@@ -25,6 +25,8 @@ import sys
 
 _DIR = os.environ.get("SPAWNSAFE_VERIFY_DIR") or ""
 _METHOD = os.environ.get("SPAWNSAFE_VERIFY_METHOD") or "spawn"
+# fix --verify: record the lines that choose spawn or forkserver (the creation sites of the units under trial).
+_SITES = os.environ.get("SPAWNSAFE_VERIFY_SITES") == "1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 STDLIB = os.path.dirname(os.path.abspath(os.__file__))
 try:
@@ -707,6 +709,8 @@ def _patch_context(m):
             def get_context(self, method=None):
                 if method == "fork":
                     _quiet(_record_choice, 'get_context("fork")', "context")
+                elif _SITES and method in ("spawn", "forkserver"):
+                    _quiet(_record_site, "get_context")
                 return orig(self, method)
 
             return get_context
@@ -724,6 +728,8 @@ def _patch_context(m):
                     _program_chose = True
                 if method == "fork":
                     _quiet(_record_choice, 'set_start_method("fork")', "default")
+                elif _SITES and method in ("spawn", "forkserver"):
+                    _quiet(_record_site, "set_start_method")
                 return result
 
             return set_start_method
@@ -747,6 +753,23 @@ _forced = False
 # The program called set_start_method(): reads of the method then answer the program's own choice.
 _program_chose = False
 _method_reads = set()
+
+
+_sites_seen = set()
+
+
+def _record_site(how):
+    """The line outside spawnsafe and the standard library that chose spawn (once per line)."""
+    f = sys._getframe(1)
+    while f is not None and (f.f_code.co_filename.startswith(HERE) or is_stdlib(f.f_code.co_filename)):
+        f = f.f_back
+    if f is None:
+        return
+    key = (f.f_code.co_filename, f.f_lineno)
+    if key in _sites_seen:
+        return
+    _sites_seen.add(key)
+    emit({"kind": "site", "how": how, "file": abspath(f.f_code.co_filename), "line": f.f_lineno})
 
 
 def _record_choice(how, scope):

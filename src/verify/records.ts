@@ -148,7 +148,25 @@ export interface MethodReadRecord extends Common {
   stack: Frame[];
 }
 
-export type VerifyRecord = Hello | MethodReadRecord | ForkRecord | PickleRecord | StartRecord | SnapshotRecord | ChildFailureRecord | NoteRecord;
+/** fix --verify: a line outside the standard library chose spawn or forkserver (get_context, set_start_method) as it ran. */
+export interface SiteRecord extends Common {
+  kind: "site";
+  pid: number;
+  how: string;
+  file: string;
+  line: number;
+}
+
+/** fix --verify over pytest: one phase of one test, from runtime/verify/_spawnsafe_pytest.py. */
+export interface TestRecord extends Common {
+  kind: "test";
+  pid: number;
+  nodeid: string;
+  when: "setup" | "call" | "teardown";
+  outcome: "passed" | "failed" | "skipped";
+}
+
+export type VerifyRecord = Hello | SiteRecord | TestRecord | MethodReadRecord | ForkRecord | PickleRecord | StartRecord | SnapshotRecord | ChildFailureRecord | NoteRecord;
 
 export interface ProcessReport {
   hello: Hello | null;

@@ -17,6 +17,8 @@ export interface RunRequest {
   env: NodeJS.ProcessEnv;
   /** CMD's stdin, stdout and stderr go nowhere (the baseline run: its output was seen once). */
   silent?: boolean;
+  /** fix --verify: record the lines that choose spawn (site records) and, under pytest, each test's outcome. */
+  trial?: boolean;
 }
 
 export interface RunOutcome {
@@ -58,6 +60,10 @@ export async function runCommand(req: RunRequest): Promise<RunOutcome> {
     env.PYTHONPATH = [inject, env.PYTHONPATH].filter((p) => !!p).join(path.delimiter);
     env.SPAWNSAFE_VERIFY_DIR = reports;
     env.SPAWNSAFE_VERIFY_METHOD = req.method;
+    if (req.trial) {
+      env.SPAWNSAFE_VERIFY_SITES = "1";
+      env.PYTEST_PLUGINS = ["_spawnsafe_pytest", env.PYTEST_PLUGINS].filter((p) => !!p).join(",");
+    }
     const result = await execute(req, env, reports);
     return { ...result, reports: readReports(reports), seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   } finally {
