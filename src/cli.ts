@@ -709,6 +709,13 @@ async function runFixVerify(args: RunArgs, cmd: { command: string[]; timeout: nu
       quiet: args.quiet,
       cwd: process.cwd(),
       engine: async (unsafeFixes) => (await execute({ ...args, dryRun: true, unsafeFixes, quiet: true })).result,
+      finished: (results, account) => {
+        if (!args.summaryFile) return true;
+        const result: RunResult = { results, missing: [], unreadable: [], seconds: 0, written: 0, interrupted: false };
+        if (!writeSummaryFile(args, result)) return false;
+        fs.appendFileSync(args.summaryFile, `\n## Proved by \`${cmd.command.join(" ")}\`\n\n${account.map((l) => (l.startsWith("    ") ? `  - ${l.trim()}` : `- ${l}`)).join("\n")}\n`);
+        return true;
+      },
     },
     { out, err },
   );

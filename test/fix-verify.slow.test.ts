@@ -46,8 +46,14 @@ const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file)
 test("fix --verify keeps the unit the tests prove, reverts the one they break and the one they never reach, and says why", () => {
   const dir = project();
   try {
-    const r = fixVerify(dir, []);
+    const summary = path.join(os.tmpdir(), `fix-verify-summary-${process.pid}.md`);
+    const r = fixVerify(dir, ["--summary-file", summary]);
     assert.equal(r.status, 0, r.stderr);
+    const markdown = fs.readFileSync(summary, "utf8");
+    fs.rmSync(summary, { force: true });
+    assert.match(markdown, /shop\/batch\.py/);
+    assert.match(markdown, /\n## Proved by `.*pytest.*`\n\n- shop\/batch\.py \(1 unsafe fix, SPS103\): proved by/);
+    assert.match(markdown, /\n {2}- shop\/worker\.py:7:5: SPS202 /);
     assert.match(r.stdout, /^shop\/batch\.py \(1 unsafe fix, SPS103\): proved by `.*pytest.*`, kept: exited 0 as before, 2 of 2 tests passed as before, 1 of 1 creation site reached/m);
     assert.match(r.stdout, /^shop\/worker\.py \(1 unsafe fix, SPS103\): failed, reverted: exited 1 where the project as it is exited 0; test_shop\.py::test_isolated_run_succeeds passed before and failed now$/m);
     assert.match(r.stdout, /^ {4}shop\/worker\.py:7:5: SPS202 The target `test_isolated_run_succeeds\.<locals>\.job` cannot be pickled/m);

@@ -28,6 +28,8 @@ export interface FixVerifyRequest {
   cwd: string;
   /** The engine over the paths, writing nothing: with safe fixes only, or with every unsafe one too. */
   engine(unsafeFixes: boolean): Promise<RunResult>;
+  /** Called at the end with each file's result as kept (for --summary-file) and the account; false: it failed. */
+  finished?(results: FileResult[], account: string[]): boolean;
 }
 
 export interface FixVerifyIo {
@@ -277,6 +279,9 @@ export async function fixVerify(req: FixVerifyRequest, io: FixVerifyIo): Promise
     }
     const account = accountLines(units, accounts, safe.results, req);
     for (const line of account) (req.dryRun ? io.err : io.out)(line);
+    const keptFiles = new Set(kept.flatMap((u) => u.files));
+    const results = safe.results.map((r) => (keptFiles.has(r.path) ? unsafe.results.find((x) => x.path === r.path) ?? r : r));
+    if (req.finished && !req.finished(results, account)) return 2;
     if (req.dryRun) return final.size > 0 ? 1 : 0;
     return [...safe.results, ...unsafe.results].some((r) => r.error) ? 2 : 0;
   } catch (e) {
