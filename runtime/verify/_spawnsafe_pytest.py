@@ -10,6 +10,12 @@ import _spawnsafe_verify as core
 
 def pytest_runtest_logreport(report):
     try:
-        core.emit({"kind": "test", "nodeid": report.nodeid, "when": report.when, "outcome": report.outcome})
+        record = {"kind": "test", "nodeid": report.nodeid, "when": report.when, "outcome": report.outcome}
+        if report.failed:
+            # The line pytest prints after FAILED: the evidence of a unit that broke the test.
+            crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+            message = getattr(crash, "message", None) or ""
+            record["message"] = " ".join(message.split())[:300]
+        core.emit(record)
     except Exception:
         pass

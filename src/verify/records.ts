@@ -164,6 +164,8 @@ export interface TestRecord extends Common {
   nodeid: string;
   when: "setup" | "call" | "teardown";
   outcome: "passed" | "failed" | "skipped";
+  /** A failed phase: pytest's one-line summary of the error. */
+  message?: string;
 }
 
 export type VerifyRecord = Hello | SiteRecord | TestRecord | MethodReadRecord | ForkRecord | PickleRecord | StartRecord | SnapshotRecord | ChildFailureRecord | NoteRecord;

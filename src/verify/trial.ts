@@ -47,6 +47,8 @@ export interface RunFigures {
   seconds: number;
   /** pytest node id -> outcome (empty when CMD is not pytest). */
   tests: Map<string, TestOutcome>;
+  /** pytest node id -> pytest's one-line summary of its failure. */
+  failures?: Map<string, string>;
   /** Absolute file -> lines that chose spawn as they ran. */
   sites: Map<string, Set<number>>;
   reports: ProcessReport[];
@@ -79,6 +81,14 @@ export function testOutcomes(reports: ProcessReport[]): Map<string, TestOutcome>
   return out;
 }
 
+function failureMessages(reports: ProcessReport[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const report of reports) {
+    for (const r of report.records) if (r.kind === "test" && r.outcome === "failed" && r.message && !out.has(r.nodeid)) out.set(r.nodeid, r.message);
+  }
+  return out;
+}
+
 function figuresOf(outcome: RunOutcome): RunFigures {
   const sites = new Map<string, Set<number>>();
   for (const report of outcome.reports) {
@@ -96,6 +106,7 @@ function figuresOf(outcome: RunOutcome): RunFigures {
     timedOut: outcome.timedOut,
     seconds: outcome.seconds,
     tests: testOutcomes(outcome.reports),
+    failures: failureMessages(outcome.reports),
     sites,
     reports: outcome.reports,
     pid: outcome.pid,
@@ -111,7 +122,8 @@ export function differences(baseline: RunFigures, run: RunFigures, timeout: numb
     if (outcome !== "passed") continue;
     const now = run.tests.get(test);
     if (now === "passed") continue;
-    why.push(`${test} passed before and ${now === undefined ? "did not finish" : now === "failed" ? "failed" : "was skipped"} now`);
+    const message = now === "failed" ? run.failures?.get(test) : undefined;
+    why.push(`${test} passed before and ${now === undefined ? "did not finish" : now === "failed" ? "failed" : "was skipped"} now${message ? ` (${message})` : ""}`);
   }
   return why;
 }
@@ -334,7 +346,8 @@ function accountLines(units: Unit[], accounts: Map<string, UnitAccount>, safe: F
     } else if (v.kind === "not-exercised") {
       lines.push(`${head}: not exercised by \`${req.command.join(" ")}\`, reverted: none of its ${v.sites} creation site${v.sites === 1 ? "" : "s"} ran`);
     } else {
-      lines.push(`${head}: failed, reverted: ${v.why.join("; ")}`);
+      const more = v.why.length > 4 ? `; and ${v.why.length - 4} more test${v.why.length - 4 === 1 ? "" : "s"}` : "";
+      lines.push(`${head}: failed, reverted: ${v.why.slice(0, 4).join("; ")}${more}`);
       for (const e of v.evidence) lines.push(`    ${e}`);
     }
   }
