@@ -123,7 +123,8 @@ export function differences(baseline: RunFigures, run: RunFigures, timeout: numb
     const now = run.tests.get(test);
     if (now === "passed") continue;
     const message = now === "failed" ? run.failures?.get(test) : undefined;
-    why.push(`${test} passed before and ${now === undefined ? "did not finish" : now === "failed" ? "failed" : "was skipped"} now${message ? ` (${message})` : ""}`);
+    const what = now === undefined ? "did not finish" : now === "failed" ? "failed" : "was skipped";
+    why.push(`${test} passed before and ${what} now${message ? ` (${message})` : ""}`);
   }
   return why;
 }
@@ -211,7 +212,10 @@ export async function fixVerify(req: FixVerifyRequest, io: FixVerifyIo): Promise
     const check = uncommittedChanges(changing.map((f) => tree.abs(f)));
     if ("problem" in check || check.dirty.length > 0) {
       const what = "problem" in check ? check.problem : check.dirty.map((d) => `${path.relative(req.cwd, d.file) || d.file} (${d.state})`).join(", ");
-      io.err(`spawnsafe: fix --verify writes the files it tries, and these have uncommitted changes in git: ${what}\nNothing was written. Commit or stash them first, or run again with --allow-dirty.`);
+      io.err(
+        `spawnsafe: fix --verify writes the files it tries, and these have uncommitted changes in git: ${what}\n` +
+          "Nothing was written. Commit or stash them first, or run again with --allow-dirty.",
+      );
       return 2;
     }
   }
@@ -250,7 +254,8 @@ export async function fixVerify(req: FixVerifyRequest, io: FixVerifyIo): Promise
         for (const u of tried) {
           const sites = sitesOf(u);
           const reached = sites.filter((s) => figures.sites.get(s.file)?.has(s.line)).length;
-          accounts.set(u.id, { unit: u, verdict: reached > 0 ? { kind: "proved", figures, reached, sites: sites.length } : { kind: "not-exercised", sites: sites.length } });
+          const verdict: Verdict = reached > 0 ? { kind: "proved", figures, reached, sites: sites.length } : { kind: "not-exercised", sites: sites.length };
+          accounts.set(u.id, { unit: u, verdict });
         }
         return;
       }
@@ -273,7 +278,11 @@ export async function fixVerify(req: FixVerifyRequest, io: FixVerifyIo): Promise
       const why = differences(baseline, together, req.timeout);
       if (why.length > 0) {
         say(`the ${kept.length} units that passed one by one fail together: ${why[0]}; all reverted`);
-        for (const u of kept) accounts.set(u.id, { unit: u, verdict: { kind: "failed", figures: together, why: [`together with ${kept.filter((k) => k !== u).map((k) => k.id).join(", ")}: ${why[0]}`, ...why.slice(1)], evidence: evidenceOf(together, req, kept) } });
+        const evidence = evidenceOf(together, req, kept);
+        for (const u of kept) {
+          const others = kept.filter((k) => k !== u).map((k) => k.id);
+          accounts.set(u.id, { unit: u, verdict: { kind: "failed", figures: together, why: [`together with ${others.join(", ")}: ${why[0]}`, ...why.slice(1)], evidence } });
+        }
         kept = [];
       }
     }
@@ -342,7 +351,9 @@ function accountLines(units: Unit[], accounts: Map<string, UnitAccount>, safe: F
     const head = `${u.id} (${u.findings.length} unsafe fix${u.findings.length === 1 ? "" : "es"}, ${codes})`;
     if (v.kind === "proved") {
       const f = v.figures;
-      lines.push(`${head}: proved by \`${req.command.join(" ")}\`, ${req.dryRun ? "would be kept" : "kept"}: ${ended(f)} as before${testFigures(f)} as before, ${v.reached} of ${v.sites} creation site${v.sites === 1 ? "" : "s"} reached, ${f.seconds.toFixed(1)} s`);
+      const sites = `${v.reached} of ${v.sites} creation site${v.sites === 1 ? "" : "s"} reached`;
+      const kept = req.dryRun ? "would be kept" : "kept";
+      lines.push(`${head}: proved by \`${req.command.join(" ")}\`, ${kept}: ${ended(f)} as before${testFigures(f)} as before, ${sites}, ${f.seconds.toFixed(1)} s`);
     } else if (v.kind === "not-exercised") {
       lines.push(`${head}: not exercised by \`${req.command.join(" ")}\`, reverted: none of its ${v.sites} creation site${v.sites === 1 ? "" : "s"} ran`);
     } else {
@@ -351,6 +362,7 @@ function accountLines(units: Unit[], accounts: Map<string, UnitAccount>, safe: F
       for (const e of v.evidence) lines.push(`    ${e}`);
     }
   }
-  lines.push(`units: ${statically.length} file${statically.length === 1 ? "" : "s"} proved statically, ${counts.proved} proved by the command, ${counts.failed} failed, ${counts["not-exercised"]} not exercised`);
+  const files = `${statically.length} file${statically.length === 1 ? "" : "s"}`;
+  lines.push(`units: ${files} proved statically, ${counts.proved} proved by the command, ${counts.failed} failed, ${counts["not-exercised"]} not exercised`);
   return lines;
 }
