@@ -235,6 +235,14 @@ test("without --baseline the provoked pickling errors fail the gate, each naming
   const zero = verify(dir, { ...c, flags: ["--exit-zero"] });
   assert.equal(zero.status, 0);
   assert.equal(zero.report.files.length, 1);
+  // --baseline: the same two, seen under fork too, are left out and marked in the report.
+  const gate = verify(dir, { ...c, flags: ["--baseline"] });
+  checkReport(gate);
+  assert.equal(gate.status, 0);
+  assert.deepEqual(gate.report.files, []);
+  const baseline = (gate.report.verify as unknown as { baseline: { exitStatus: number; dropped: Array<{ code: string; path: string }> } }).baseline;
+  assert.equal(baseline.exitStatus, 0);
+  assert.deepEqual(baseline.dropped.map((d) => `${d.code} ${d.path}`), ["SPS202 test_errors.py", "SPS301 test_errors.py"]);
 });
 
 test("junit over a pytest run: the finding's test case is classed under the pytest node id that hit it", () => {

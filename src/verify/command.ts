@@ -163,6 +163,8 @@ export interface BaselineSummary {
   timedOut: boolean;
   /** Findings of the spawn run that the baseline run showed too: dropped. */
   alsoThere: number;
+  /** Those findings, each marked by its code and place. */
+  dropped: Array<{ code: string; path: string; line: number; column: number }>;
 }
 
 /**
@@ -185,7 +187,8 @@ async function againstBaseline(args: VerifyArgs, findings: LocatedFinding[]): Pr
     analyse(outcome.reports, { cwd: process.cwd(), topPid: outcome.pid, timedOutAfter: outcome.timedOut ? args.timeout : null }).findings.map(placeKey),
   );
   const kept = findings.filter((f) => ALWAYS_SPAWN_PROBLEMS.has(f.finding.code) || !there.has(placeKey(f)));
-  return { findings: kept, summary: { exitStatus: outcome.status, signal: outcome.signal, timedOut: outcome.timedOut, alsoThere: findings.length - kept.length } };
+  const dropped = findings.filter((f) => !kept.includes(f)).map((f) => ({ code: f.finding.code, path: f.path, line: f.finding.line, column: f.finding.column }));
+  return { findings: kept, summary: { exitStatus: outcome.status, signal: outcome.signal, timedOut: outcome.timedOut, alsoThere: dropped.length, dropped } };
 }
 
 function exitStatus(status: number | null, signal: NodeJS.Signals | null): number {
