@@ -353,7 +353,7 @@ function accountLines(units: Unit[], accounts: Map<string, UnitAccount>, safe: F
       const f = v.figures;
       const sites = `${v.reached} of ${v.sites} creation site${v.sites === 1 ? "" : "s"} reached`;
       const kept = req.dryRun ? "would be kept" : "kept";
-      lines.push(`${head}: proved by \`${req.command.join(" ")}\`, ${kept}: ${ended(f)} as before${testFigures(f)} as before, ${sites}, ${f.seconds.toFixed(1)} s`);
+      lines.push(`${head}: proved by \`${req.command.join(" ")}\`, ${kept}: ${ended(f)}${testFigures(f)}, as before; ${sites}; ${f.seconds.toFixed(1)} s`);
     } else if (v.kind === "not-exercised") {
       lines.push(`${head}: not exercised by \`${req.command.join(" ")}\`, reverted: none of its ${v.sites} creation site${v.sites === 1 ? "" : "s"} ran`);
     } else {
