@@ -215,3 +215,36 @@ if (require.main === module) {
   const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   console.log(`${files.length} files, ${(bytes / 1e6).toFixed(1)} MB in ${dest}`);
 }
+
+/**
+ * Writes a generated module of `functions` small functions (`def fN(x): return x + N`) and one
+ * Pool in main() under a main guard: about 36 bytes a function (20,000 make 0.7 MB). `fix`
+ * inserts one line into it.
+ */
+export function writeGeneratedModule(file: string, functions: number): number {
+  const parts = ["import multiprocessing\n\n"];
+  for (let i = 0; i < functions; i++) parts.push(`def f${i}(x):\n    return x + ${i}\n\n`);
+  parts.push("def main():\n    with multiprocessing.Pool(2) as pool:\n        print(pool.map(f1, range(4)))\n\nif __name__ == '__main__':\n    main()\n");
+  const text = parts.join("");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return Buffer.byteLength(text);
+}
+
+/**
+ * The 3.6 MB module within its project: `pkg/big.py` (the module of writeBigModule) calls a
+ * function of its neighbour `pkg/jobs.py` that starts processes, so the run reads it in its
+ * first round, in the project model and in its last round. Returns the module's path.
+ */
+export function writeBigProject(dir: string, bigText: string): string {
+  fs.mkdirSync(path.join(dir, "pkg"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "pyproject.toml"), "[project]\nname = 'pkg'\n");
+  fs.writeFileSync(path.join(dir, "pkg", "__init__.py"), "");
+  fs.writeFileSync(
+    path.join(dir, "pkg", "jobs.py"),
+    "import multiprocessing\n\n\ndef _square(x):\n    return x * x\n\n\ndef run_jobs(items):\n    with multiprocessing.get_context('spawn').Pool(2) as pool:\n        return pool.map(_square, items)\n",
+  );
+  const big = path.join(dir, "pkg", "big.py");
+  fs.writeFileSync(big, `${bigText}\nfrom pkg.jobs import run_jobs\n\n\ndef _ss_jobs(items):\n    return run_jobs(items)\n`);
+  return big;
+}

@@ -10,7 +10,14 @@
 //    times the cores used.
 // 3. One 3.6 MB module that names the API everywhere (that corpus, one module after another):
 //    the whole `check --no-cache` run against tree-sitter alone parsing it, both as whole
-//    commands (node, loading tree-sitter, reading, parsing) and against the parse itself.
+//    commands (node, loading tree-sitter, reading, parsing) and against the parse itself;
+//    and the same module within its project, where it calls a neighbour's function that
+//    starts processes (the run reads it in both rounds and in the project model).
+// 4. Generated modules of small functions (bench/corpus.ts writeGeneratedModule), 0.7 MB to
+//    12.6 MB, each alone in its folder: `fix --dry-run` against `check`, both --no-cache,
+//    and the peak memory of fix (node's own; CPython's judge is a process of its own).
+// Each command of 3 and 4 is also run once with bench/count-parses.ts loaded: the most
+// times any one text was parsed (1 is the target: a rewrite is a text of its own).
 //
 // Every timing is the median of several runs (BENCH_RUNS, default 5; the slow LibCST runs
 // BENCH_LIBCST_RUNS, default 3). Timings are wall-clock of whole commands, node's and
@@ -20,7 +27,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { python, pythonFiles, stdlibDir, writeBigModule, writeRelevantCorpus } from "./corpus";
+import { python, pythonFiles, stdlibDir, writeBigModule, writeBigProject, writeGeneratedModule, writeRelevantCorpus } from "./corpus";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "bin", "spawnsafe.js");
@@ -33,6 +40,7 @@ const RECOGNISED = "multiprocessing|ProcessPoolExecutor|fork";
 interface Timed {
   seconds: number;
   stdout: string;
+  stderr: string;
 }
 
 /** The cache of results spawnsafe keeps between runs: the benchmark's own, new for each run of it. */
@@ -44,7 +52,7 @@ function timed(command: string, args: string[], input?: string): Timed {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.error) throw r.error;
   if (r.status !== 0 && r.status !== 1 && r.status !== 2) throw new Error(`${command} ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-  return { seconds, stdout: r.stdout };
+  return { seconds, stdout: r.stdout, stderr: r.stderr };
 }
 
 function median(values: number[]): number {
@@ -63,6 +71,15 @@ function measure(runs: number, commands: Record<string, () => number>): Record<s
 function hasLibcst(): boolean {
   return spawnSync(python(), ["-c", "import libcst"], { stdio: "ignore" }).status === 0;
 }
+
+/** One run of spawnsafe with its parses counted (bench/count-parses.ts). */
+function counted(args: string[]): { texts: number; most: number; maxRss: number } {
+  const r = timed(process.execPath, ["-r", path.join(ROOT, "dist", "bench", "count-parses.js"), CLI, ...args]);
+  return JSON.parse(r.stderr.trim().split("\n").pop()!);
+}
+
+/** Functions of the generated modules: 0.7, 1.5, 2.9 and 12.6 MB. */
+const GENERATED = (process.env.BENCH_GENERATED ?? "20000,40000,80000,330000").split(",").map(Number);
 
 function row(cells: string[]): string {
   return `| ${cells.join(" | ")} |`;
@@ -121,6 +138,23 @@ function main(): void {
     },
     spawnsafe: () => timed(process.execPath, [CLI, "check", "--quiet", "--no-cache", big]).seconds,
   });
+  const inProject = writeBigProject(path.join(scratch, "project"), fs.readFileSync(big, "utf8"));
+  const projectTimes = measure(RUNS, {
+    parse: () => timed(process.execPath, [path.join(ROOT, "dist", "bench", "parse.js")], inProject).seconds,
+    spawnsafe: () => timed(process.execPath, [CLI, "check", "--quiet", "--no-cache", inProject]).seconds,
+  });
+  const bigParses = counted(["check", "--quiet", "--no-cache", big]);
+  const projectParses = counted(["check", "--quiet", "--no-cache", inProject]);
+  const generated = GENERATED.map((functions) => {
+    const file = path.join(scratch, `generated-${functions}`, "m.py");
+    const bytes = writeGeneratedModule(file, functions);
+    const times = measure(RUNS, {
+      parse: () => timed(process.execPath, [path.join(ROOT, "dist", "bench", "parse.js")], file).seconds,
+      check: () => timed(process.execPath, [CLI, "check", "--quiet", "--no-cache", file]).seconds,
+      fix: () => timed(process.execPath, [CLI, "fix", "--dry-run", "--quiet", "--no-cache", file]).seconds,
+    });
+    return { functions, bytes, times, check: counted(["check", "--quiet", "--no-cache", file]), fix: counted(["fix", "--dry-run", "--quiet", "--no-cache", file]) };
+  });
   fs.rmSync(scratch, { recursive: true, force: true });
 
   const mb = relevantBytes / 1e6;
@@ -140,6 +174,16 @@ function main(): void {
       ? row(["stdlib `check --no-cache` vs LibCST visitor", `${stdlibTimes.uncached.toFixed(2)} s`, "LibCST: not run", "-", "at least 10x faster", "-"])
       : row(["stdlib `check --no-cache` vs LibCST visitor", `${stdlibTimes.uncached.toFixed(2)} s`, `LibCST (${CORES} processes): ${libcst!.toFixed(1)} s`, `${libcstRatio.toFixed(0)}x faster`, "at least 10x faster", libcstRatio >= 10 ? "yes" : "no"]),
     row([`one ${(bigBytes / 1e6).toFixed(1)} MB module naming the API everywhere, \`check --no-cache\``, `${bigTimes.spawnsafe.toFixed(2)} s`, `tree-sitter alone, whole command: ${bigTimes.parse.toFixed(2)} s (the parse itself: ${bigParse.toFixed(2)} s)`, `${(bigTimes.spawnsafe / bigTimes.parse).toFixed(2)}x (${(bigTimes.spawnsafe / bigParse).toFixed(2)}x the parse itself)`, "at most 1.5x", bigTimes.spawnsafe <= 1.5 * bigTimes.parse ? "yes" : "no"]),
+    row([`the same module within its project, calling a neighbour's function that starts processes, \`check --no-cache\``, `${projectTimes.spawnsafe.toFixed(2)} s`, `tree-sitter alone, whole command: ${projectTimes.parse.toFixed(2)} s`, `${(projectTimes.spawnsafe / projectTimes.parse).toFixed(2)}x`, "at most 1.5x", projectTimes.spawnsafe <= 1.5 * projectTimes.parse ? "yes" : "no"]),
+    row(["parses of any one text, the 3.6 MB module alone / within its project", `${bigParses.most} / ${projectParses.most}`, "-", "-", "1", bigParses.most <= 1 && projectParses.most <= 1 ? "yes" : "no"]),
+    ...generated.flatMap(({ functions, bytes, times, check, fix }) => {
+      const what = `generated ${(bytes / 1e6).toFixed(1)} MB module (${functions / 1000}k functions)`;
+      const ratio = times.fix / times.check;
+      return [
+        row([`${what}, \`fix --dry-run\` vs \`check\``, `${times.fix.toFixed(2)} s`, `check: ${times.check.toFixed(2)} s (tree-sitter alone, whole command: ${times.parse.toFixed(2)} s)`, `${ratio.toFixed(2)}x`, "at most 2x", ratio <= 2 ? "yes" : "no"]),
+        row([`${what}: parses of any one text (check / fix), peak memory of fix`, `${check.most} / ${fix.most}, ${(fix.maxRss / 1e6).toFixed(0)} MB`, `check: ${(check.maxRss / 1e6).toFixed(0)} MB`, "-", "1 / 1, under 1 GB", check.most <= 1 && fix.most <= 1 && fix.maxRss < 1e9 ? "yes" : "no"]),
+      ];
+    }),
     row(["all-relevant corpus throughput (`--no-cache`)", `${ourThroughput.toFixed(1)} MB/s (${CORES} threads)`, `tree-sitter parse: ${(mb / relevantTimes.parse).toFixed(1)} MB/s x ${CORES} cores`, `${(parseShare * 100).toFixed(0)}%`, "at least 80%", parseShare >= 0.8 ? "yes" : "no"]),
   ];
   console.log(lines.join("\n"));

@@ -30,10 +30,13 @@ export interface CommandSpec {
   describe: string;
   options: OptionSpec[];
   /** What the positional arguments after the command are. */
-  positionals: { name: string; min: number; max: number; describe: string };
+  positionals: { name: string; min: number; max: number; describe: string; /** What a shell completes there (src/completion.ts). */ completes?: Completes };
   /** Lines after the options in the command's help. */
   epilog?: string;
 }
+
+/** Files, finding codes and names, the shells, or (after `--`) a command to run. */
+export type Completes = "files" | "codes" | "shells" | "command";
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -48,8 +51,8 @@ export type Parsed =
       positionals: Array<{ value: string; /** given after `--`: a path, never an option or stdin */ literal: boolean }>;
     };
 
-const HELP: OptionSpec = { name: "help", short: "h", type: "boolean", describe: "show this help" };
-const VERSION: OptionSpec = { name: "version", type: "boolean", describe: "print the version" };
+export const HELP: OptionSpec = { name: "help", short: "h", type: "boolean", describe: "show this help" };
+export const VERSION: OptionSpec = { name: "version", type: "boolean", describe: "print the version" };
 
 /**
  * Parses `argv` (the arguments after `spawnsafe`): the first positional names the command;

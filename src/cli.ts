@@ -1,11 +1,23 @@
-// Command-line wiring only: commands, options, output and exit codes. The arguments are
-// parsed and checked whole (src/args.ts) before any command starts, so a usage error never
-// comes after a file was read or written.
+// Command-line wiring only: dispatch, output and exit codes. The commands and their options
+// are in src/command-line.ts; the arguments are parsed (src/args.ts) and checked whole there
+// before any command starts, so a usage error never comes after a file was read or written.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseCommandLine, UsageError, type CommandSpec, type OptionSpec, type Values } from "./args";
+import { parseCommandLine, UsageError } from "./args";
+import {
+  ABOUT,
+  COMMANDS,
+  completionShell,
+  fixVerifyArgs,
+  runArgs,
+  splitFixVerifyCommand,
+  splitVerifyCommand,
+  STDIN,
+  verifyArgs,
+  type RunArgs,
+  type Shell,
+} from "./command-line";
 import type { RunRequest, RunResult } from "./run";
-import type { Mode, StartMethod } from "./transform";
 import { NO_PROGRESS, progressBar } from "./report/progress";
 import { counts, footer, statistics, statisticsText, summaryLine, type Counts } from "./report/summary";
 import type { RefusedReport } from "./report/json";
@@ -14,144 +26,6 @@ export const EXIT = { ok: 0, found: 1, error: 2 } as const;
 
 /** 128 + the signal's number, as shells report a process a signal stopped. */
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGQUIT: 131, SIGTERM: 143 };
-
-export const FORMATS = ["text", "json", "json-lines", "sarif", "github"] as const;
-export type Format = (typeof FORMATS)[number];
-
-const ABOUT = "Migrate Python code off multiprocessing's fork start method and find what breaks under spawn.";
-
-const MARKERS =
-  "Findings are marked by their fix: [*] a safe fix, applied by `spawnsafe fix`; [-] an unsafe fix,\n" +
-  "applied only with --unsafe-fixes (spawnsafe cannot show it keeps the program working); no mark: no fix.";
-
-const EXIT_STATUS = {
-  check: "Exit status: 0 no findings, 1 findings (0 with --exit-zero), 2 a usage error or a file that could not be processed.",
-  fix:
-    "Exit status: 0 done (with or without changes), 1 with --dry-run/--diff when a change would be made or with\n" +
-    "--exit-non-zero-on-fix when one was (0 with --exit-zero), 2 a usage error, a file that could not be processed\n" +
-    "or written, or a refused dirty tree; 129, 130, 131, 143 when stopped by SIGHUP, SIGINT, SIGQUIT, SIGTERM.",
-};
-
-const RUN_OPTIONS: OptionSpec[] = [
-  { name: "mode", type: "string", choices: ["auto", "app", "lib"], value: "MODE", defaultText: "auto", describe: "app: set the start method in the main guard; lib: explicit contexts at creation sites; auto: decide per file" },
-  { name: "method", type: "string", choices: ["spawn", "forkserver"], value: "METHOD", defaultText: "spawn", describe: "the start method to migrate to" },
-  { name: "config", type: "string", value: "PATH", describe: "read settings from this TOML file instead of [tool.spawnsafe] in the project's pyproject.toml" },
-  { name: "isolated", type: "boolean", describe: "read no configuration file" },
-  { name: "output-format", type: "string", choices: FORMATS, value: "FORMAT", aliases: ["format"], defaultText: "$SPAWNSAFE_OUTPUT_FORMAT, else text", describe: "text, json (schema/report.schema.json), json-lines (one JSON object a line), sarif, github (workflow annotations)" },
-  { name: "quiet", short: "q", type: "boolean", describe: "print only findings, diffs and errors: no per-file account, footer, summary line or progress bar" },
-  { name: "statistics", type: "boolean", describe: "print how many findings of each code are left (count, code, fix mark, name) instead of each finding" },
-  { name: "show-fixes", type: "boolean", describe: "show each fix as a unified diff: check, the fixes fix would make; fix, those it made" },
-  { name: "exit-zero", type: "boolean", describe: "exit 0 even when findings are left or changes would be made (2 still means errors)" },
-  { name: "unsafe-fixes", type: "boolean", describe: "apply unsafe fixes too (marked [-]: spawnsafe cannot show they keep the program working)" },
-  { name: "summary-file", type: "string", value: "PATH", describe: "also write a Markdown summary there (files changed, findings left with links to their docs, the fix safety of each), for a pull request's body" },
-  { name: "exclude", type: "string", multiple: true, value: "GLOB", describe: "skip paths matching the glob (repeat the flag for more); replaces the exclude list of the configuration" },
-  { name: "extend-exclude", type: "string", multiple: true, value: "GLOB", describe: "skip paths matching the glob, added to the configured exclude list (repeatable)" },
-  { name: "force-exclude", type: "boolean", describe: "apply the exclusions to paths named on the command line too (for pre-commit)" },
-  { name: "stdin-filename", type: "string", value: "PATH", describe: "with the path -: where the file read from stdin lives (decides its package and role)" },
-  { name: "no-cache", type: "boolean", describe: "neither read nor write the cache of results (--cache, the default, uses it)" },
-  { name: "cache", type: "boolean", describe: "use the cache of results (the default)" },
-  { name: "cache-dir", type: "string", value: "PATH", defaultText: "$SPAWNSAFE_CACHE_DIR, else $XDG_CACHE_HOME/spawnsafe, else ~/.cache/spawnsafe", describe: "where the cache is kept" },
-  { name: "jobs", short: "j", type: "string", value: "N", defaultText: "the number of cores", describe: "worker threads, at most the number of cores (1: everything on the main thread)" },
-];
-
-const DIFF: OptionSpec = { name: "diff", type: "boolean", describe: "print a unified diff of the fixes and write nothing; exit 1 when a fix would apply (ruff's name for fix --dry-run)" };
-
-const PATHS = { name: "paths", min: 0, max: Infinity, describe: "files and directories (default: .); - reads stdin; after --, anything is a path" };
-
-const VERIFY_FORMATS = ["text", "json", "sarif", "github", "junit"] as const;
-
-const COMMANDS: CommandSpec[] = [
-  {
-    name: "fix",
-    usage: "fix [paths..]",
-    describe: "rewrite files in place (or print a diff with --dry-run)",
-    positionals: PATHS,
-    options: [
-      ...RUN_OPTIONS,
-      { name: "dry-run", type: "boolean", describe: "print a unified diff and write nothing; exit 1 when a change would be made" },
-      DIFF,
-      { name: "allow-dirty", type: "boolean", describe: "write files that have uncommitted changes in git" },
-      { name: "exit-non-zero-on-fix", type: "boolean", describe: "exit 1 when files were changed (or would be, with --dry-run)" },
-      {
-        name: "verify",
-        type: "boolean",
-        describe:
-          "prove unsafe fixes with a command given after -- (fix --verify -- python3 -m pytest): each unit is kept when the command, run with it, " +
-          "does what it does on the project as it is and reaches the unit's creation sites; otherwise reverted",
-      },
-      { name: "timeout", type: "string", value: "SECONDS", describe: "with --verify: seconds before a run of the command counts as a hang (default: no limit)" },
-    ],
-    epilog: `${MARKERS}\n\n${EXIT_STATUS.fix}`,
-  },
-  {
-    name: "check",
-    usage: "check [paths..]",
-    describe: "report findings, write nothing",
-    positionals: PATHS,
-    options: [...RUN_OPTIONS, { ...DIFF, describe: "print the unified diff `fix` would make and write nothing; exit 1 when a fix would apply (as fix --diff)" }],
-    epilog: `${MARKERS}\n\n${EXIT_STATUS.check}`,
-  },
-  {
-    name: "verify",
-    usage: "verify [options] -- CMD [ARGS...]",
-    describe: "run a command (after --) with every Python process it starts on spawn, and report what breaks",
-    positionals: { name: "command", min: 0, max: Infinity, describe: "the command to run and its arguments, after --" },
-    options: [
-      { name: "method", type: "string", choices: ["spawn", "forkserver"], value: "METHOD", defaultText: "spawn", describe: "the start method every Python process of the run gets as its default" },
-      { name: "timeout", type: "string", value: "SECONDS", describe: "seconds before a run counts as a hang: every Python process's stacks, then the command's process group is terminated (default: no limit)" },
-      { name: "output-format", type: "string", choices: VERIFY_FORMATS, value: "FORMAT", aliases: ["format"], defaultText: "$SPAWNSAFE_OUTPUT_FORMAT, else text", describe: "text, json, sarif, github or junit (JUnit XML: a test case per finding, for CI test reports)" },
-      { name: "output", type: "string", value: "PATH", describe: "write the report to this file instead of stdout (stdout then carries the command's output only)" },
-      { name: "select", type: "string", multiple: true, value: "CODES", describe: "report only these codes or code prefixes, comma-separated (SPS2,SPS301; ALL); repeatable" },
-      { name: "ignore", type: "string", multiple: true, value: "CODES", describe: "do not report these codes or code prefixes, comma-separated; repeatable" },
-      { name: "baseline", type: "boolean", describe: "run the command a second time under its own start method and drop the findings that happen there too (they are not spawn problems)" },
-      { name: "exit-zero", type: "boolean", describe: "findings do not make verify fail: its exit status is the command's" },
-      { name: "quiet", short: "q", type: "boolean", describe: "print only the findings" },
-    ],
-    epilog:
-      "Exit status: the command's own when there is no finding; 1 when there are findings (the command's with --exit-zero);\n" +
-      "2 a usage error or nothing verified; 126/127 a command that cannot be run.",
-  },
-  { name: "rules", usage: "rules", describe: "list every finding code", positionals: { name: "", min: 0, max: 0, describe: "" }, options: [] },
-  {
-    name: "explain",
-    usage: "explain <code>",
-    describe: "print the documentation of a finding",
-    positionals: { name: "code", min: 1, max: 1, describe: "a finding code (SPS101) or name (missing-main-guard)" },
-    options: [],
-  },
-];
-
-/** What a `fix` or `check` run was asked to do, every value checked. */
-export interface RunArgs {
-  command: "check" | "fix";
-  paths: string[];
-  /** Absent unless given: the configuration may set it (src/project/plan.ts applies the defaults). */
-  mode?: Mode;
-  method?: StartMethod;
-  config?: string;
-  isolated: boolean;
-  format: Format;
-  quiet: boolean;
-  exclude: string[];
-  extendExclude: string[];
-  forceExclude: boolean;
-  stdinFilename: string | null;
-  jobs: number;
-  cache: boolean;
-  cacheDir?: string;
-  unsafeFixes: boolean;
-  statistics: boolean;
-  showFixes: boolean;
-  exitZero: boolean;
-  summaryFile: string | null;
-  /** fix --dry-run, fix --diff, check --diff: what fix would do, written nowhere. */
-  dryRun: boolean;
-  allowDirty: boolean;
-  exitNonZeroOnFix: boolean;
-}
-
-/** How stdin is named among the paths, and in reports without --stdin-filename. */
-const STDIN = "-";
 
 /** Where a run reads and prints: the process's own streams, or a test's. */
 export interface Io {
@@ -222,13 +96,18 @@ async function command(argv: string[]): Promise<number> {
       case "explain":
         command = () => explainCommand(positionals[0].value);
         break;
+      case "completion": {
+        const shell = completionShell(positionals);
+        command = () => completionCommand(shell);
+        break;
+      }
       case "verify": {
         const args = verifyArgs(values, positionals);
         command = () => runVerify(args);
         break;
       }
       default: {
-        const args = runArgs(parsed.command.name as "check" | "fix", values, positionals);
+        const args = runArgs(parsed.command.name as "check" | "fix", values, positionals, err);
         if (values.verify === true || fixVerify) {
           const cmd = fixVerifyArgs(args, values, fixVerify?.command ?? null);
           command = () => runFixVerify(args, cmd);
@@ -246,6 +125,11 @@ async function command(argv: string[]): Promise<number> {
   try {
     return await command();
   } catch (e) {
+    // A usage error found once the run knows its files (src/run.ts `planned`), before any is read.
+    if (e instanceof UsageError) {
+      err(`spawnsafe: ${e.message}`);
+      return EXIT.error;
+    }
     // A configuration error stops the run before any file is read or written.
     const { ConfigError } = require("./project/config") as typeof import("./project/config");
     if (e instanceof ConfigError) {
@@ -257,83 +141,6 @@ async function command(argv: string[]): Promise<number> {
   }
 }
 
-/** Every value of a check or fix command line, checked; throws UsageError. */
-function runArgs(command: "check" | "fix", v: Values, positionals: Array<{ value: string; literal: boolean }>): RunArgs {
-  const flag = (name: string) => v[name] === true;
-  const text = (name: string) => v[name] as string | undefined;
-  const list = (name: string) => (v[name] as string[] | undefined) ?? [];
-  for (const name of ["exclude", "extend-exclude"]) {
-    if (list(name).some((g) => g === "")) throw new UsageError(`--${name} needs a glob, not an empty string`);
-  }
-  for (const name of ["config", "summary-file", "cache-dir", "stdin-filename"]) {
-    if (text(name) === "") throw new UsageError(`--${name} needs a path, not an empty string`);
-  }
-  if (positionals.some((p) => p.value === "")) throw new UsageError("an empty path names no file (give . for the working directory)");
-  if (text("config") !== undefined && flag("isolated")) throw new UsageError("--config and --isolated cannot be used together");
-  if (flag("cache") && flag("no-cache")) throw new UsageError("--cache and --no-cache cannot be used together");
-  if (flag("exit-zero") && flag("exit-non-zero-on-fix")) throw new UsageError("--exit-zero and --exit-non-zero-on-fix cannot be used together");
-
-  const envFormat = process.env.SPAWNSAFE_OUTPUT_FORMAT;
-  if (text("output-format") === undefined && envFormat && !(FORMATS as readonly string[]).includes(envFormat)) {
-    throw new UsageError(`SPAWNSAFE_OUTPUT_FORMAT must be one of ${FORMATS.join(", ")}, not '${envFormat}'`);
-  }
-  const format = (text("output-format") ?? (envFormat || "text")) as Format;
-  if (flag("statistics") && (format === "sarif" || format === "github")) throw new UsageError(`--statistics prints text, json or json-lines, not ${format}`);
-
-  const jobsText = text("jobs");
-  const cores = (require("./run") as typeof import("./run")).defaultJobs();
-  let jobs = cores;
-  if (jobsText !== undefined) {
-    jobs = Number(jobsText);
-    if (!/^\d+$/.test(jobsText) || jobs < 1) throw new UsageError(`--jobs must be a positive whole number, not ${jobsText}`);
-    if (jobs > cores) {
-      // More threads than cores only costs memory: each loads the engine and the parser.
-      if (!flag("quiet")) err(`spawnsafe: --jobs ${jobsText} is more than the ${cores} cores here; using ${cores}`);
-      jobs = cores;
-    }
-  }
-
-  // After --, `-` is a file of that name, not stdin.
-  const paths = positionals.map((p) => (p.literal && p.value === STDIN ? `.${path.sep}-` : p.value));
-  const stdinFilename = text("stdin-filename") ?? null;
-  const stdinAt = positionals.findIndex((p) => !p.literal && p.value === STDIN);
-  if (stdinAt >= 0 && paths.length > 1) throw new UsageError("the path - (stdin) cannot be combined with other paths");
-  if (stdinFilename !== null && paths.length > 0 && stdinAt < 0) throw new UsageError("--stdin-filename goes with the path - (stdin)");
-  const dryRun = flag("dry-run") || flag("diff");
-  const stdin = stdinAt >= 0 || (paths.length === 0 && stdinFilename !== null);
-  // `fix -` prints the fixed file: nothing else fits on stdout.
-  if (stdin && command === "fix" && !dryRun) {
-    if (format !== "text") throw new UsageError(`fix - prints the fixed file on stdout; --output-format ${format} goes with check - or fix --dry-run -`);
-    if (flag("show-fixes") || flag("statistics")) throw new UsageError(`fix - prints the fixed file on stdout; --${flag("show-fixes") ? "show-fixes" : "statistics"} goes with check - or fix --dry-run -`);
-  }
-  return {
-    // check --diff is fix --diff, as ruff's check --diff shows the fixes.
-    command: command === "check" && flag("diff") ? "fix" : command,
-    // As ruff: --stdin-filename alone means stdin.
-    paths: paths.length > 0 ? paths : stdinFilename !== null ? [STDIN] : ["."],
-    ...(text("mode") ? { mode: text("mode") as Mode } : {}),
-    ...(text("method") ? { method: text("method") as StartMethod } : {}),
-    ...(text("config") !== undefined ? { config: text("config") } : {}),
-    isolated: flag("isolated"),
-    format,
-    quiet: flag("quiet"),
-    exclude: list("exclude"),
-    extendExclude: list("extend-exclude"),
-    forceExclude: flag("force-exclude"),
-    stdinFilename,
-    jobs,
-    cache: !flag("no-cache"),
-    ...(text("cache-dir") !== undefined ? { cacheDir: text("cache-dir") } : {}),
-    unsafeFixes: flag("unsafe-fixes"),
-    statistics: flag("statistics"),
-    showFixes: flag("show-fixes"),
-    exitZero: flag("exit-zero"),
-    summaryFile: text("summary-file") ?? null,
-    dryRun,
-    allowDirty: flag("allow-dirty"),
-    exitNonZeroOnFix: flag("exit-non-zero-on-fix"),
-  };
-}
 
 function style(): { color: boolean } {
   return { color: !!io.stdout.isTTY && !process.env.NO_COLOR };
@@ -398,6 +205,7 @@ async function execute(args: RunArgs, extra: Partial<RunRequest> = {}): Promise<
       jobs: args.jobs,
       cache: !args.cache ? null : args.cacheDir !== undefined ? path.resolve(args.cacheDir) : defaultCacheDir(),
       progress: bar.update,
+      planned: (plan) => summaryAmongInputs(args, plan),
       interrupted: () => signal !== null,
       ...extra,
     });
@@ -492,13 +300,15 @@ async function stdinCommand(args: RunArgs): Promise<number> {
 /** Prints the report; false when the summary file could not be written. */
 function report(args: RunArgs, result: RunResult, fixes: RunResult | null): boolean {
   reportNotices(result);
-  for (const p of result.missing) err(`spawnsafe: ${p}: no such file or directory`);
-  for (const u of result.unreadable) err(`spawnsafe: ${u.path}: cannot read: ${u.reason}`);
+  const { quotedPath } = textReport();
+  for (const p of result.missing) err(`spawnsafe: ${quotedPath(p)}: no such file or directory`);
+  for (const u of result.unreadable) err(`spawnsafe: ${quotedPath(u.path)}: cannot read: ${u.reason}`);
   const c = counts(result.results, result.missing.length + result.unreadable.length);
   if (args.format === "text" && !args.statistics) textOutput(args, result, fixes);
   else machineReport(args, result, fixes, c);
   const written = writeSummaryFile(args, result);
-  finish(args, result, c);
+  // The run exits 2 then: its summary line counts the error.
+  finish(args, result, written ? c : { ...c, errors: c.errors + 1 });
   return written;
 }
 
@@ -644,58 +454,17 @@ function packageVersion(): string {
   return (version ??= JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "package.json"), "utf8")).version as string);
 }
 
+function completionCommand(shell: Shell): number {
+  const { completionScript } = require("./completion") as typeof import("./completion");
+  const { allRules } = require("../transforms") as typeof import("../transforms");
+  out(completionScript(shell, COMMANDS, allRules));
+  return EXIT.ok;
+}
+
 function rulesCommand(): number {
   const { allRules } = require("../transforms") as typeof import("../transforms");
   for (const t of allRules) out(`${t.code}  ${t.name.padEnd(30)} fix: ${t.fix.padEnd(9)} ${t.summary}`);
   return EXIT.ok;
-}
-
-/**
- * `verify ... -- CMD [ARGS...]`: everything after the first `--` is the command to run, never
- * read as spawnsafe's options (it has options of its own: python3 -m pytest -x). Returns
- * spawnsafe's own arguments and the command (null when there is no verify command).
- */
-export function splitVerifyCommand(argv: string[]): { own: string[]; command: string[] | null } {
-  const takesValue = new Set(COMMANDS.flatMap((c) => c.options).filter((o) => o.type === "string").flatMap((o) => [`--${o.name}`, ...(o.short ? [`-${o.short}`] : []), ...(o.aliases ?? []).map((a) => `--${a}`)]));
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") break;
-    if (takesValue.has(a)) {
-      i++;
-      continue;
-    }
-    if (a.startsWith("-")) continue;
-    if (a !== "verify") break;
-    const dash = argv.indexOf("--", i);
-    return dash < 0 ? { own: argv, command: null } : { own: argv.slice(0, dash), command: argv.slice(dash + 1) };
-  }
-  return { own: argv, command: null };
-}
-
-/** `fix ... --verify ... -- CMD`: spawnsafe's own arguments and CMD; null when it is not that. */
-export function splitFixVerifyCommand(argv: string[]): { own: string[]; command: string[] } | null {
-  const dash = argv.indexOf("--");
-  const own = dash < 0 ? argv : argv.slice(0, dash);
-  if (!own.includes("fix") || !own.includes("--verify")) return null;
-  return { own, command: dash < 0 ? [] : argv.slice(dash + 1) };
-}
-
-function positiveSeconds(text: string | undefined): number | null {
-  const timeout = text === undefined ? null : Number(text);
-  if (timeout !== null && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 2_000_000)) throw new UsageError(`--timeout must be a positive number of seconds, not ${text}`);
-  return timeout;
-}
-
-/** fix --verify's own checks: a command after --, no stdin, no machine format (the account is text). */
-function fixVerifyArgs(args: RunArgs, v: Values, command: string[] | null): { command: string[]; timeout: number | null } {
-  if (args.command !== "fix") throw new UsageError("--verify goes with fix: spawnsafe fix --verify -- python3 -m pytest");
-  if (!command || command.length === 0) throw new UsageError("fix --verify needs a command after --: spawnsafe fix --verify -- python3 -m pytest");
-  if (isStdin(args)) throw new UsageError("fix --verify works on files, not on stdin");
-  if (args.format !== "text" || args.statistics) throw new UsageError("fix --verify prints its account as text: --output-format and --statistics go with fix without --verify");
-  const { injectionProblem } = require("./verify/command") as typeof import("./verify/command");
-  const problem = injectionProblem(command);
-  if (problem) throw new UsageError(problem);
-  return { command, timeout: positiveSeconds(v.timeout as string | undefined) };
 }
 
 async function runFixVerify(args: RunArgs, cmd: { command: string[]; timeout: number | null }): Promise<number> {
@@ -721,41 +490,6 @@ async function runFixVerify(args: RunArgs, cmd: { command: string[]; timeout: nu
   );
 }
 
-/** verify's arguments, checked: a command after --, a positive timeout. */
-function verifyArgs(v: Values, positionals: Array<{ value: string; literal: boolean }>): import("./verify/command").VerifyArgs {
-  const before = positionals.filter((p) => !p.literal).map((p) => p.value);
-  const command = positionals.filter((p) => p.literal).map((p) => p.value);
-  if (before.length > 0) throw new UsageError(`verify runs the command given after --: spawnsafe verify -- ${before.join(" ")}`);
-  if (command.length === 0) throw new UsageError("verify needs a command after --: spawnsafe verify -- python3 app.py");
-  const timeoutText = v.timeout as string | undefined;
-  const timeout = timeoutText === undefined ? null : Number(timeoutText);
-  if (timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, not ${timeoutText}`);
-  const envFormat = process.env.SPAWNSAFE_OUTPUT_FORMAT;
-  if (v["output-format"] === undefined && envFormat && !(VERIFY_FORMATS as readonly string[]).includes(envFormat)) {
-    throw new UsageError(`SPAWNSAFE_OUTPUT_FORMAT must be one of ${VERIFY_FORMATS.join(", ")} for verify, not '${envFormat}'`);
-  }
-  if (v.output === "") throw new UsageError("--output needs a path, not an empty string");
-  const codes = (name: string) => ((v[name] as string[] | undefined) ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toUpperCase());
-  const { allRules } = require("../transforms") as typeof import("../transforms");
-  for (const name of ["select", "ignore"]) {
-    for (const code of codes(name)) {
-      if (code !== "ALL" && !allRules.some((r) => r.code.startsWith(code))) throw new UsageError(`--${name}: '${code}' is no code nor the start of one ('spawnsafe rules' lists them)`);
-    }
-  }
-  return {
-    command,
-    method: ((v.method as string | undefined) ?? "spawn") as StartMethod,
-    timeout,
-    format: ((v["output-format"] as string | undefined) ?? (envFormat || "text")) as (typeof VERIFY_FORMATS)[number],
-    quiet: v.quiet === true,
-    output: (v.output as string | undefined) ?? null,
-    select: v.select === undefined ? null : codes("select"),
-    ignore: codes("ignore"),
-    exitZero: v["exit-zero"] === true,
-    baseline: v.baseline === true,
-  };
-}
-
 function runVerify(args: import("./verify/command").VerifyArgs): Promise<number> {
   const { verifyCommand } = require("./verify/command") as typeof import("./verify/command");
   return verifyCommand(args, { out, err, style: style(), docs: (name) => fs.readFileSync(docPath(name), "utf8"), version: packageVersion() });
@@ -774,4 +508,36 @@ function explainCommand(code: string): number {
   }
   out(fs.readFileSync(docPath(transform.name), "utf8"));
   return EXIT.ok;
+}
+
+/**
+ * --summary-file naming a file the run reads (a source, a module of a project it models, a
+ * configuration or ignore file), by any name (a link): the summary would overwrite it.
+ */
+function summaryAmongInputs(args: RunArgs, plan: import("./project/plan").RunPlan): void {
+  if (!args.summaryFile) return;
+  let summary: fs.Stats;
+  try {
+    summary = fs.statSync(args.summaryFile);
+  } catch {
+    return; // not there yet: the run reads no such file
+  }
+  const roots = [...plan.projects.keys()];
+  const inputs = new Set([
+    ...plan.files,
+    ...[...plan.projectFiles.values()].flat(),
+    ...roots.flatMap((root) => ["pyproject.toml", "setup.cfg", "setup.py", ".gitignore"].map((name) => path.join(root, name))),
+    ...(args.config !== undefined ? [path.resolve(args.config)] : []),
+  ]);
+  for (const input of inputs) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(input);
+    } catch {
+      continue;
+    }
+    if (stat.dev === summary.dev && stat.ino === summary.ino) {
+      throw new UsageError(`--summary-file ${args.summaryFile} is a file this run reads; the summary would overwrite it`);
+    }
+  }
 }

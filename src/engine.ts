@@ -1,6 +1,6 @@
 // One file through the pipeline: bytes -> text -> tree -> facts -> findings with edits ->
 // applied text, repeated until no fix applies, re-parsed before anything is written.
-import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, parsePython, type Encoding } from "./parse";
+import { DecodeError, decodeSource, encodeSource, firstSyntaxError, isDecodable, type Encoding } from "./parse";
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
 import { LineIndex } from "./python/text";
 import { WordIndex } from "./python/words";
@@ -8,11 +8,13 @@ import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python
 import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
 import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
-import { isNotebook, notebookSource } from "./notebook";
+import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { entryFunctionNames, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
+import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
+import { programBootstrap, settleSwitchUnit, type UnitBlock } from "./fix/units";
+import { UNKEPT, type Trees } from "./trees";
 
 export interface Finding {
   code: string;
@@ -28,6 +30,8 @@ export interface Finding {
   applicability: Applicability | null;
   /** `fix` applied that fix. */
   fixed: boolean;
+  /** In a notebook: the cell (its ordinal among all cells) and the line and column in it. */
+  cell?: { number: number; line: number; column: number };
 }
 
 export interface FileError {
@@ -62,6 +66,12 @@ export interface FileResult {
   askCPython?: "unparsed" | "failed";
   /** Why code that would get a fix was left as it is (src/skips.ts); absent when nothing was. */
   skipped?: Skip[];
+  /**
+   * A program that starts processes through other project modules: the files of the sites it
+   * reaches, and why what its spawned children re-run on import is not proved harmless (empty
+   * when it is). Another module's switch to spawn holds only when it is (src/run.ts).
+   */
+  program?: { reaches: string[]; unproved: string[] };
 }
 
 /**
@@ -81,8 +91,9 @@ interface Pending {
 /**
  * `context` is what the project tells about the module (src/project/project.ts): the package
  * its relative imports resolve against, and the project's functions that start processes.
+ * `trees` gives each text's tree: one the run parsed already (src/trees.ts), else a new parse.
  */
-export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT): FileResult {
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: Pick<Trees, "parse"> = UNKEPT): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   // Most files of a tree never name the API: checked on the bytes, without decoding them
@@ -107,7 +118,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.decision = NOT_RELEVANT;
     return result;
   }
-  const tree = parsePython(text);
+  const tree = trees.parse(text);
   const error = firstSyntaxError(tree);
   if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
@@ -128,9 +139,17 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.starts = directStarts(module.model, module.sites, module.starts, file.project.module, file.path, (i) => module.lines.position(i).line);
     result.aliases = moduleAliases(module.model);
   }
-  let pending = findingsOf(module, file, options);
+  const firstPass = findingsOf(module, file, options);
+  let pending = firstPass.pending;
+  if (result.decision.role === "app" && module.externalStarts.size > 0 && !isNeverImported(file)) {
+    const proof = programBootstrap(pending, module, options);
+    const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
+    result.program = { reaches: [...new Set(reaches)], unproved: proof.verdict === "proved" ? [] : [proof.reason] };
+  }
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options, file);
+  // The switch unit's verdict on the original text holds for every pass (src/units.ts).
+  const carried = firstPass.block;
 
   const fixed: Finding[] = [];
   // Findings of later passes point into intermediate text: report them where check does.
@@ -151,7 +170,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     const next = applyEdits(module.text, chosen.flatMap((c) => c.edits));
-    const nextTree = parsePython(next);
+    const nextTree = trees.parse(next);
     const broken = firstSyntaxError(nextTree);
     if (broken) {
       const codes = [...new Set(chosen.map((c) => c.finding.code))].join(", ");
@@ -162,8 +181,15 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     }
     fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
     module = analyzeModule(next, nextTree, context);
-    pending = findingsOf(module, file, options);
+    pending = findingsOf(module, file, options, carried).pending;
     result.passes = pass;
+  }
+  // A unit is applied whole: when some of its fixes went in and others of it are still
+  // pending, the file is fixed again with the whole unit held back.
+  const inUnit = (code: string) => transforms.some((t) => t.code === code && t.unit !== undefined);
+  if (!options.unitBlock && fixed.some((f) => inUnit(f.code)) && pending.some((p) => p.transform.unit === "switch")) {
+    const rest = pending.find((p) => p.transform.unit === "switch")!.finding;
+    return processFile(file, bytes, { ...options, unitBlock: { obligation: "whole", reason: `the switch could not be applied whole: line ${rest.line} (${rest.code}) would stay as it is` } }, applyFixes, context, trees);
   }
   result.after = module.text;
   result.findings = [...fixed, ...pending.map((p) => p.finding)];
@@ -187,11 +213,12 @@ function withSkips(result: FileResult, module: ModuleFacts, options: Options, fi
   return result;
 }
 
-function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pending[] {
+function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, carried: UnitBlock | null = null): { pending: Pending[]; block: UnitBlock | null } {
   const decision = decideRole(module, file, options);
   const suppressions = suppressionsOf(module);
   const hazards = hazardsOf({ module, file, options, decision, hazards: [] }, suppressions);
   const pending: Pending[] = [];
+  const silenced: Finding[] = [];
   const finding = (transform: Transform, startIndex: number, endIndex: number, message: string, edits: Edit[] | null, applicability: Applicability = "safe"): Pending => {
     const start = module.lines.position(startIndex);
     const end = module.lines.position(endIndex);
@@ -217,6 +244,7 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     for (const { node, message, fix, applicability } of reportsOf(transform, { module, file, options, decision, hazards: transform.hazard ? [] : hazards })) {
       const f = finding(transform, node.startIndex, node.endIndex, message, fix, applicability);
       if (!suppress(suppressions, f.finding)) pending.push(f);
+      else if (transform.unit === "switch" && fix) silenced.push(f.finding);
     }
   }
   for (const s of suppressions.values()) {
@@ -227,7 +255,9 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options): Pend
     const what = unused[0] === "all" ? "finding" : unused.join(", ");
     pending.push(finding(unusedSuppression, s.start, s.end, `This suppression silences no ${what} on its line; remove it`, null));
   }
-  return pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
+  const block = isNotebook(file.path) ? null : settleSwitchUnit(pending, module, file, options, decision, silenced, carried ?? options.unitBlock ?? null);
+  pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
+  return { pending, block };
 }
 
 /**
@@ -277,23 +307,30 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
     result.error = { message: `not a readable notebook: ${(err as Error).message}`, line: 1, column: 1 };
     return result;
   }
+  if (source.language !== null && !isPythonKernel(source.language)) {
+    result.decision = { role: "none", reason: `a notebook of another language (${source.language})` };
+    result.skipped = [{ line: 1, column: 1, reason: `skipped: the notebook's kernel language is ${source.language}, not Python` }];
+    return result;
+  }
   if (!mayHaveFindings(source.text, NO_CONTEXT)) {
     result.decision = { role: "none", reason: "does not mention multiprocessing" };
     return result;
   }
   const module = analyzeModule(source.text, undefined, NO_CONTEXT);
   result.decision = decideRole(module, file, options);
-  result.findings = findingsOf(module, file, options).map(({ finding }) => {
+  result.findings = findingsOf(module, file, options).pending.map(({ finding }) => {
     const from = source.origins[finding.line - 1];
     const to = source.origins[finding.endLine - 1];
     if (!from) return { ...finding, fixable: false, applicability: null };
     return {
       ...finding,
       message: `cell ${from.cell}, line ${from.line}: ${finding.message}`,
-      line: from.fileLine ?? from.cell,
-      endLine: to?.fileLine ?? to?.cell ?? from.fileLine ?? from.cell,
+      // Lines of the .ipynb file; the cell and the line in it are said apart.
+      line: from.fileLine ?? 1,
+      endLine: Math.max(to?.fileLine ?? from.fileLine ?? 1, from.fileLine ?? 1),
       fixable: false,
       applicability: null,
+      cell: { number: from.cell, line: from.line, column: finding.column },
     };
   });
   return result;

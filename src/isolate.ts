@@ -4,10 +4,11 @@
 import { processFile, type FileResult } from "./engine";
 import { NO_CONTEXT, type ModuleContext } from "./python/module";
 import type { FileInfo, Options } from "./transform";
+import type { Trees } from "./trees";
 
-export function processIsolated(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT): FileResult {
+export function processIsolated(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees?: Pick<Trees, "parse">): FileResult {
   try {
-    return processFile(file, bytes, options, applyFixes, context);
+    return processFile(file, bytes, options, applyFixes, context, trees);
   } catch (err) {
     return { path: file.path, decision: null, findings: [], error: { message: describe(err), line: 1, column: 1 }, before: "", after: "", output: null, passes: 0 };
   }

@@ -15,6 +15,7 @@
 // compile() runs nothing of the file. Without python3 (or $SPAWNSAFE_PYTHON), the run says so
 // once and goes on with tree-sitter's verdicts.
 import { spawn } from "node:child_process";
+import * as os from "node:os";
 import type { FileResult } from "./engine";
 
 /** One file for CPython: `path` names it in CPython's messages; `bytes` is what is compiled. */
@@ -212,7 +213,7 @@ export async function judgeResults(files: Judged[], judge = new Judge()): Promis
     judge.dispose();
     return null;
   }
-  const answer = await judge.judge(asked.map(({ file, rewrite }) => ({ path: file.result.path, bytes: rewrite ? file.result.output! : file.original })));
+  const answer = await judgeSplit(asked.map(({ file, rewrite }) => ({ path: file.result.path, bytes: rewrite ? file.result.output! : file.original })), judge);
   if ("unavailable" in answer) {
     for (const { file } of asked) delete file.result.askCPython;
     return `spawnsafe: CPython was not asked to check the files (${answer.unavailable}): rewrites were checked by spawnsafe's own parser only. Set SPAWNSAFE_PYTHON to a python3 interpreter.`;
@@ -231,6 +232,34 @@ export async function judgeResults(files: Judged[], judge = new Judge()): Promis
     if (!verdict.accepted && !result.error) rejectedRewrite(result, verdict, version);
   });
   return null;
+}
+
+/** Below this many bytes to compile, a second interpreter's start costs more than it saves. */
+const SPLIT_BYTES = 1 << 20;
+
+/**
+ * Judges `sources` with two interpreters side by side when there is a second core and enough
+ * to compile: an original and its rewrite are compiled at once, not one after the other
+ * (CPython compiles a large module more slowly than spawnsafe analyses it). The verdicts are
+ * the same, in the same order.
+ */
+async function judgeSplit(sources: Source[], judge: Judge): Promise<Judgement> {
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  const total = sources.reduce((n, s) => n + s.bytes.length, 0);
+  if (sources.length < 2 || cores < 2 || total < SPLIT_BYTES) return judge.judge(sources);
+  // Largest first, each to the lighter of the two.
+  const groups: number[][] = [[], []];
+  const sizes = [0, 0];
+  for (const i of sources.map((_, i) => i).sort((a, b) => sources[b].bytes.length - sources[a].bytes.length)) {
+    const g = sizes[0] <= sizes[1] ? 0 : 1;
+    groups[g].push(i);
+    sizes[g] += sources[i].bytes.length;
+  }
+  const answers = await Promise.all([judge, new Judge(judge.python)].map((j, g) => j.judge(groups[g].map((i) => sources[i]))));
+  for (const answer of answers) if ("unavailable" in answer) return answer;
+  const verdicts: Verdict[] = new Array(sources.length);
+  answers.forEach((answer, g) => groups[g].forEach((i, k) => (verdicts[i] = (answer as { verdicts: Verdict[] }).verdicts[k])));
+  return { version: (answers[0] as { version: string }).version, verdicts };
 }
 
 /** tree-sitter's grammar misses a form CPython accepts: not a syntax error, but nothing can be done with the file. */

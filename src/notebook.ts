@@ -18,6 +18,8 @@ export interface NotebookSource {
   origins: NotebookLine[];
   /** Code cells left out because they are not Python (cell magics, IPython-only syntax). */
   skippedCells: number[];
+  /** The kernel's language as the notebook's metadata names it (`python`, `R`, `julia`), or null. */
+  language: string | null;
 }
 
 export function isNotebook(path: string): boolean {
@@ -26,8 +28,11 @@ export function isNotebook(path: string): boolean {
 
 /** Reads a notebook's JSON; throws a SyntaxError when it is not a notebook. */
 export function notebookSource(json: string): NotebookSource {
-  const notebook = JSON.parse(json) as { cells?: unknown[] } | null;
+  const notebook = JSON.parse(json) as { cells?: unknown[]; metadata?: unknown } | null;
   if (!notebook || typeof notebook !== "object" || !Array.isArray(notebook.cells)) throw new SyntaxError("not a Jupyter notebook: no cells");
+  const language = kernelLanguage(notebook.metadata);
+  // Another kernel's cells are not Python: nothing in them is read.
+  if (language !== null && !isPythonKernel(language)) return { text: "", origins: [], skippedCells: [], language };
   const cells = notebook.cells.map((cell, index) => checkedCell(cell, index + 1));
   const fileLines = new FileLines(json);
   const out: string[] = [];
@@ -37,8 +42,10 @@ export function notebookSource(json: string): NotebookSource {
     const ordinal = index + 1;
     if (cell.cell_type !== "code") return;
     const pieces = Array.isArray(cell.source) ? cell.source : typeof cell.source === "string" ? [cell.source] : [];
-    // Jupyter writes one string per line: each can be found in the file, in order.
+    // Jupyter writes one string per line: each can be found in the file, in order. A source
+    // given as one string is on one line of the file: every line of the cell is placed there.
     const placed = Array.isArray(cell.source) ? pieces.map((p) => fileLines.find(p)) : [];
+    const cellStart = Array.isArray(cell.source) ? (placed.find((l) => l !== null) ?? null) : typeof cell.source === "string" ? fileLines.find(cell.source) : null;
     const lines = pieces.join("").split(/\r\n|\r|\n/);
     if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
     // `%%bash`, `%%writefile`: the whole cell is not Python of this module.
@@ -54,10 +61,24 @@ export function notebookSource(json: string): NotebookSource {
     }
     code.forEach((l, i) => {
       out.push(l);
-      origins.push({ cell: ordinal, line: i + 1, fileLine: pieces.length === lines.length ? placed[i] ?? null : null });
+      origins.push({ cell: ordinal, line: i + 1, fileLine: (pieces.length === lines.length ? placed[i] : null) ?? cellStart });
     });
   });
-  return { text: out.length ? out.join("\n") + "\n" : "", origins, skippedCells };
+  return { text: out.length ? out.join("\n") + "\n" : "", origins, skippedCells, language };
+}
+
+/** `metadata.kernelspec.language`, else `metadata.language_info.name`, as Jupyter records the kernel. */
+function kernelLanguage(metadata: unknown): string | null {
+  const field = (o: unknown, key: string): unknown => (o !== null && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined);
+  for (const value of [field(field(metadata, "kernelspec"), "language"), field(field(metadata, "language_info"), "name")]) {
+    if (typeof value === "string" && value.trim() !== "") return value.trim();
+  }
+  return null;
+}
+
+/** `python`, `Python`, `python3`, `ipython3`: a Python kernel. */
+export function isPythonKernel(language: string): boolean {
+  return /^i?python\d*$/i.test(language);
 }
 
 interface Cell {

@@ -17,8 +17,11 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
+import { heldBackByPrograms } from "./project/programs";
 import { Judge, judgeResults } from "./judge";
 import type { FileInfo, Options } from "./transform";
+import { decodeSource } from "./parse";
+import { Trees } from "./trees";
 
 export interface RunRequest {
   paths: string[];
@@ -45,6 +48,8 @@ export interface RunRequest {
   interrupted?: () => boolean;
   /** The folder of the cache of results (src/project/cache.ts); none when absent. */
   cache?: string | null;
+  /** Called with the plan before any file is read: throws to stop the run (a usage error). */
+  planned?: (plan: RunPlan) => void;
   /** Called after each file is processed (for a progress bar). */
   progress?: (done: number, total: number) => void;
 }
@@ -98,6 +103,8 @@ export async function run(request: RunRequest): Promise<RunResult> {
     displayPath,
   );
   const { files, missing, unreadable } = plan;
+  // The caller's last look at what the run covers, before any file is read (throws to stop it).
+  request.planned?.(plan);
   // `fix` most often rewrites something: its judge starts now, while the files are analysed.
   const judge = new Judge(undefined, request.fix && files.length > 0);
   let processed: Awaited<ReturnType<typeof processAll>>;
@@ -185,6 +192,8 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
   const setups = files.map((f) => plan.setup(f));
   const infos = files.map((f, i) => ({ ...fileInfo(f, displayPath(f), plan.isPackageDir), project: setups[i].facts }));
   const cache = request.cache ? new ResultCache(request.cache) : null;
+  // The trees parsed on this thread, shared by the first round, the model and the last round.
+  const trees = new Trees();
   const jobOf = (i: number): Job => ({ info: infos[i], bytes: originals[i]!, options: setups[i].options, root: setups[i].root, scope: setups[i].scope });
   const contextFor = (i: number, known: Exports) => contextOf(known[setups[i].root] ?? NO_EXPORTS, setups[i].scope);
   // Everything the engine is given but the bytes: what a file's result is cached under.
@@ -220,7 +229,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     const out: (FileResult | null)[] = indices.map((i, k) => (cache ? cached(i, keys[k]) : null));
     const todo = indices.filter((_, k) => !out[k]);
     for (const result of out) if (result) onResult();
-    const computed = await processRound(todo.map(jobOf), starts, request, interrupted, onResult);
+    const computed = await processRound(todo.map(jobOf), starts, request, interrupted, onResult, trees);
     if (!computed) return null;
     let next = 0;
     return indices.map((i, k) => {
@@ -250,6 +259,11 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     });
     if (!computed) return null;
     again.forEach((i, k) => (results[i] = computed[k]));
+    for (const [i, unitBlock] of heldBackByPrograms(results)) {
+      results[i] = processIsolated(infos[i], originals[i] ?? fs.readFileSync(files[i]), { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports));
+      originals[i] ??= fs.readFileSync(files[i]);
+    }
+    trees.clear();
     cache?.save();
     return { results, originals };
   };
@@ -285,7 +299,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     if (starts) known.set(files[i], { starts, aliases: aliases ?? {} });
   });
   const index = new Map(files.map((f, i) => [f, i]));
-  plan.findStarts(known, (file) => originals[index.get(file) ?? -1] ?? null);
+  plan.findStarts(known, (file) => originals[index.get(file) ?? -1] ?? null, trees);
   roots.forEach((root) => cache?.setModel(plan.projects.get(root)!, plan.projectFiles.get(root)!));
 
   const again: number[] = [];
@@ -298,9 +312,23 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     else settle(i, plan.exports, firstResults[k]);
   });
   for (const i of rest) queueOrSettle(i, again);
+  // Only the trees of the files processed again are read again (and, for fix, of their rewrites).
+  trees.retain(again.flatMap((i) => {
+    const k = first.indexOf(i);
+    return [textOf(originals[i]!), k >= 0 ? firstResults[k].after : ""];
+  }));
   // Files of the first round were counted then; the others count now.
   const firstSet = new Set(first);
   return lastRound(again, again.filter((i) => !firstSet.has(i)).length);
+}
+
+/** A file's text as the engine decodes it ("" when it cannot be). */
+function textOf(bytes: Buffer): string {
+  try {
+    return decodeSource(bytes).text;
+  } catch {
+    return "";
+  }
 }
 
 /** A digest of the project names a file sees, worked out once per view. */
@@ -321,6 +349,7 @@ async function processRound(
   request: RunRequest,
   interrupted: () => boolean,
   onResult: () => void,
+  trees?: Trees,
 ): Promise<FileResult[] | null> {
   const threads = Math.min(Math.max(1, Math.floor(request.jobs ?? defaultJobs())), jobs.length);
   if (threads > 1 && jobs.length >= MIN_FILES_FOR_WORKERS) {
@@ -330,7 +359,7 @@ async function processRound(
   for (const job of jobs) {
     await nextTurn();
     if (interrupted()) return null;
-    results.push(processIsolated(job.info, job.bytes, job.options, request.fix, contextOf(projectExports[job.root] ?? NO_EXPORTS, job.scope)));
+    results.push(processIsolated(job.info, job.bytes, job.options, request.fix, contextOf(projectExports[job.root] ?? NO_EXPORTS, job.scope), trees));
     onResult();
   }
   return results;

@@ -3,6 +3,7 @@ import type { SyntaxNode } from "./parse";
 import type { ModuleFacts } from "./python/module";
 import type { Edit } from "./fix/edits";
 import { isNotebook } from "./notebook";
+import type { UnitBlock } from "./fix/units";
 
 export type Mode = "auto" | "app" | "lib";
 export type StartMethod = "spawn" | "forkserver";
@@ -47,6 +48,8 @@ export interface Options {
   ignore?: string[];
   /** Apply unsafe fixes too (--unsafe-fixes); by default only safe ones are applied. */
   unsafeFixes?: boolean;
+  /** Set by the engine when a file is fixed again with its switch unit held back (src/units.ts). */
+  unitBlock?: UnitBlock;
 }
 
 export interface Report {
@@ -100,6 +103,12 @@ export interface Transform {
    * other transform as `hazards`, so that fixes that would move the file to spawn hold back.
    */
   hazard?: boolean;
+  /**
+   * The migration unit its fix belongs to (src/units.ts): "switch" moves processes or their
+   * objects to spawn, and all of a file's switch fixes are applied together or not at all;
+   * "guard" keeps code out of spawned children, valid under fork too. Absent: on its own.
+   */
+  unit?: "switch" | "guard";
   check(context: CheckContext): void;
 }
 

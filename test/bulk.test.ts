@@ -1,4 +1,4 @@
-// What the README's bulk-update recipes (all-repos, multi-gitter, git-xargs, Sourcegraph batch
+// What the bulk-update recipes of docs/bulk-updates.md (all-repos, multi-gitter, git-xargs, Sourcegraph batch
 // changes) rely on, run as those tools run spawnsafe: in a fresh clone, as a command of its
 // own, stdin left open, its exit status read. It never prompts; it writes only the files it
 // fixes inside the repository, its cache outside it, and the summary file where asked; its

@@ -176,3 +176,22 @@ test("fix without an interpreter: one notice on stderr, and the files are still 
   assert.match(fs.readFileSync(path.join(dir, "a.py"), "utf8"), /set_start_method/);
   assert.match(fs.readFileSync(path.join(dir, "b.py"), "utf8"), /set_start_method/);
 });
+
+test("judgeResults: a large batch is compiled by two interpreters side by side, each verdict on its own file", async () => {
+  // Over a megabyte to compile: the originals and rewrites are shared between two processes.
+  const padding = `${"# padding\n".repeat(60_000)}`;
+  const good = result(padding + APP, padding + APP.replace("if __name__", "mp.set_start_method('spawn')\nif __name__"));
+  const bad = result(REJECTED_REWRITE + padding, (REJECTED_REWRITE + padding).replace("if __name__", "mp.set_start_method('spawn')\nif __name__"));
+  const log = path.join(bin, `split-${process.pid}.log`);
+  process.env.FAKE_PYTHON_LOG = log;
+  try {
+    await judgeResults([good, bad].map((r) => ({ result: r, original: Buffer.from(r.before) })), new Judge(fake));
+  } finally {
+    delete process.env.FAKE_PYTHON_LOG;
+  }
+  assert.equal(fs.readFileSync(log, "utf8").split("\n").filter(Boolean).length, 2, "two interpreters");
+  assert.equal(good.error, null);
+  assert.ok(good.output, "the accepted rewrite stands");
+  assert.match(bad.error!.message, /^a fix \(SPS102\) produced code that CPython rejects/);
+  assert.equal(bad.output, null);
+});

@@ -195,12 +195,13 @@ test(".pre-commit-hooks.yaml: node hooks for python files whose entries work as 
   assert.equal(fs.readFileSync(path.join(dir, "build", "gen.py"), "utf8"), APP);
 });
 
-test("the README documents every option of fix and check", async () => {
-  const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+// The reference (docs/cli.md) is made from the tables; this asks that each option is also told in words.
+test("docs/usage.md documents every option of fix and check", async () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, "docs", "usage.md"), "utf8");
   for (const command of ["fix", "check"]) {
     const help = (await cli([command, "--help"], os.tmpdir())).stdout;
     const flags = [...help.matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]).filter((f) => f !== "--help" && f !== "--version");
     assert.ok(flags.length >= 9, help);
-    for (const flag of flags) assert.match(readme, new RegExp(`\`${flag}\\b`), `${flag} is not in the README`);
+    for (const flag of flags) assert.match(readme, new RegExp(`\`${flag}\\b`), `${flag} is not in docs/usage.md`);
   }
 });

@@ -95,7 +95,7 @@ test("a binary file named .py (NUL bytes) and undecodable bytes: an error with l
   assert.equal(read(dir, "app.py"), FIXED_APP);
 });
 
-test("read-only is the owner's write bit, as the README says: mode 0464 (group may write) is not written, even by root", async () => {
+test("read-only is the owner's write bit, as docs/guarantees.md says: mode 0464 (group may write) is not written, even by root", async () => {
   const dir = project({ "app.py": APP, "group.py": APP });
   fs.chmodSync(path.join(dir, "group.py"), 0o464);
   const r = await cli(["fix", "."], dir);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
 import { differences, siteLines, testOutcomes, type RunFigures } from "../src/verify/trial";
-import { treeFor, unitsOf } from "../src/verify/units";
+import { treeFor, unitsOf } from "../src/verify/trial-units";
 import type { FileResult, Finding } from "../src/engine";
 import type { ProcessReport, VerifyRecord } from "../src/verify/records";
 import { spawnsafe } from "./helpers/cli";

@@ -119,6 +119,12 @@ function checkCase(c: FixtureCase): void {
     assert.ok(!fs.existsSync(outputFile), "the fix changed nothing but output.py expects a change");
   }
 
+  // `[*]` means fix applies it: every finding check marks safe is one fix fixes.
+  const applied = new Set(fixed.findings.filter((f) => f.fixed).map((f) => `${f.code} ${f.line}:${f.column}`));
+  for (const f of checked.findings.filter((f) => f.applicability === "safe")) {
+    assert.ok(applied.has(`${f.code} ${f.line}:${f.column}`), `${f.code} ${f.line}:${f.column} is marked [*] but fix does not apply it`);
+  }
+
   // A file with a syntax error is left untouched.
   if (checked.error) assert.equal(fixed.output, null, "a file with an error must not be rewritten");
 

@@ -54,7 +54,7 @@ test("a usage error anywhere on the command line writes nothing and reads nothin
     [["fix", "--exit-zero", "--exit-non-zero-on-fix", "a.py"], /--exit-zero and --exit-non-zero-on-fix cannot be used together/],
     [["check", "--cache", "--no-cache", "a.py"], /--cache and --no-cache cannot be used together/],
     [["frobnicate", "a.py"], /^spawnsafe: unknown command 'frobnicate'/],
-    [[], /^spawnsafe: give a command: fix, check, verify, rules, explain$/],
+    [[], /^spawnsafe: give a command: fix, check, verify, rules, explain, completion$/],
   ];
   for (const [args, what] of cases) {
     const r = await cli(args, dir);

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { allRules, runtimeRules, transforms, ruleByCode } from "../transforms";
-import { splitVerifyCommand } from "../src/cli";
+import { splitVerifyCommand } from "../src/command-line";
 import { injectionProblem, looksLikePython, pythonFlags, renderReport, selected } from "../src/verify/command";
 import { parseStackDump } from "../src/verify/stacks";
 import { parseRecord, type Frame, type Hello, type ProcessReport, type VerifyRecord } from "../src/verify/records";

@@ -14,6 +14,7 @@ export const defaultContextInLibrary = defineTransform({
   name: "default-context-in-library",
   summary: "Library code uses the global default context instead of an explicit one",
   fix: "sometimes",
+  unit: "switch",
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "library") return;

@@ -14,6 +14,7 @@ export const defaultStartMethod = defineTransform({
   name: "default-start-method",
   summary: "An application creates processes without choosing a start method",
   fix: "sometimes",
+  unit: "switch",
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "app") return;
@@ -44,6 +45,8 @@ export const defaultStartMethod = defineTransform({
     // fork inheritance (SPS202, SPS203, SPS106...): under spawn the program fails.
     const hazards = context.hazards;
     let fix: Edit[] | null = null;
+    // The fix waits for SPS101's guard: it is no safer than that fix (`[*]` means fix applies it).
+    let waitsFor: "safe" | "unsafe" = "safe";
     if (hazards.length > 0) {
       fix = null;
     } else if (context.file.isMainModule && firstStart && !(guard && guard.startIndex < firstStart.startIndex)) {
@@ -58,14 +61,19 @@ export const defaultStartMethod = defineTransform({
       // those starts and fail. missing-main-guard (SPS101) guards them first; this finding
       // is fixed on the next pass (an empty fix is fixable but not applied now), and not at
       // all when they cannot be guarded.
-      fix = missingGuardFix(module, context.file) ? [] : null;
+      const guardFix = missingGuardFix(module, context.file);
+      fix = guardFix ? [] : null;
+      if (guardFix) waitsFor = guardFix.applicability;
     } else if (guard) {
       const { text: ref, edits } = startMethodReference(module);
       const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
       fix = call ? [...edits, call] : null;
     }
     // The fix moves every process of the file to spawn: safe when each site is proved.
-    const safety = fix ? moveApplicability(module, defaults.filter((s) => s.startsProcesses)) : { applicability: "safe" as const, why: "" };
+    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, defaults.filter((s) => s.startsProcesses)) : { applicability: "safe", why: "" };
+    if (fix && waitsFor === "unsafe" && safety.applicability === "safe") {
+      safety = { applicability: "unsafe", why: "; unsafe fix (applied with --unsafe-fixes): it follows the main guard SPS101 adds, itself an unsafe fix" };
+    }
     context.report({
       node: site.node,
       message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${hazards.length ? heldBack(hazards) : safety.why}`,

@@ -9,6 +9,7 @@ export const missingMainGuard = defineTransform({
   name: "missing-main-guard",
   summary: "Processes started at module top level without an `if __name__ == \"__main__\":` guard",
   fix: "sometimes",
+  unit: "guard",
   // Processes a module starts when imported, which no guard can take in, make every spawned child fail.
   hazard: true,
   check(context) {

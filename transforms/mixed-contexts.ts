@@ -28,6 +28,7 @@ export const mixedContexts = defineTransform({
   name: "mixed-contexts",
   summary: "A Queue, Lock or similar object from a fork context is handed to a spawn or forkserver process",
   fix: "sometimes",
+  unit: "switch",
   check(context) {
     const { module } = context;
     const byNode = new Map(module.sites.map((s) => [s.node.id, s]));

@@ -8,6 +8,7 @@ export const moduleLevelSyncObject = defineTransform({
   name: "module-level-sync-object",
   summary: "A default-context Queue, Lock or similar object is created at module level",
   fix: "sometimes",
+  unit: "switch",
   // Workers that share such an object through fork inheritance would each get their own under spawn.
   hazard: true,
   check(context) {

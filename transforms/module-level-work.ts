@@ -36,6 +36,7 @@ export const moduleLevelWork = defineTransform({
   name: "module-level-work",
   summary: "Expensive or side-effecting work at module level runs again in every spawned child",
   fix: "sometimes",
+  unit: "guard",
   check(context) {
     const { module } = context;
     // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module).
@@ -87,7 +88,16 @@ function isNotChildGuard(node: SyntaxNode): boolean {
 }
 
 function isNotChildComparison(condition: SyntaxNode): boolean {
-  if (condition?.type !== "comparison_operator" || !condition.children.some((c) => c.type === "!=")) return false;
+  return comparesNameWithChild(condition, "!=");
+}
+
+/** `__name__ == "__mp_main__"`, either way round, either quotes: true in spawned children only. */
+function isChildComparison(condition: SyntaxNode | null): boolean {
+  return !!condition && comparesNameWithChild(condition, "==");
+}
+
+function comparesNameWithChild(condition: SyntaxNode, operator: "==" | "!="): boolean {
+  if (condition?.type !== "comparison_operator" || !condition.children.some((c) => c.type === operator)) return false;
   const texts = condition.namedChildren.map((o) => o.text);
   const isChildName = (t: string) => t === '"__mp_main__"' || t === "'__mp_main__'";
   return texts.length === 2 && ((texts[0] === "__name__" && isChildName(texts[1])) || (isChildName(texts[0]) && texts[1] === "__name__"));
@@ -134,6 +144,9 @@ function keepOutOfChildren(module: ModuleFacts, statement: SyntaxNode): Edit[] |
  */
 function reportElseBranch(context: CheckContext, guard: SyntaxNode): void {
   for (const clause of guard.childrenForFieldName("alternative")) {
+    // `elif __name__ == "__mp_main__":` is where spawned children go, on purpose: neither it
+    // nor any branch after it runs in them.
+    if (clause.type === "elif_clause" && isChildComparison(clause.childForFieldName("condition"))) return;
     const body = clause.childForFieldName(clause.type === "else_clause" ? "body" : "consequence");
     const statements = body ? body.namedChildren.filter((n) => n.type !== "comment") : [];
     if (statements.every((n) => n.type === "pass_statement" || isDocstring(n))) continue;
@@ -162,8 +175,9 @@ function reportElseBranch(context: CheckContext, guard: SyntaxNode): void {
   }
 }
 
-/** `__name__ != "__mp_main__" and (...)`: a condition spawned children already fail. */
+/** `__name__ != "__mp_main__"`, or `__name__ != "__mp_main__" and (...)`: a condition spawned children already fail. */
 function keepsChildrenOut(condition: SyntaxNode): boolean {
+  if (isNotChildComparison(condition)) return true;
   if (condition.type !== "boolean_operator" || !condition.children.some((c) => c.type === "and")) return false;
   const left = condition.childForFieldName("left");
   return !!left && isNotChildComparison(left);

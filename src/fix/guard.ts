@@ -100,14 +100,17 @@ function boundNames(statement: SyntaxNode): string[] {
  * ran it at import before, and fork children inherited its effects): a call of a function
  * other than print, time.sleep and those that make or use processes (`setup()`,
  * `np.random.seed(0)`), a change to a global the module's functions read (`S.scale = 5`,
- * `table[k] = v`), or a name they read. Compound statements are judged by their bodies;
- * what a call's arguments compute is the parent's own.
+ * `table[k] = v`), or a name they read, also one bound inside an expression
+ * (`print(LIMIT := 5)`). Compound statements are judged by their bodies; what a call's
+ * arguments compute is otherwise the parent's own.
  */
 function setsUpState(module: ModuleFacts, statement: SyntaxNode): boolean {
   switch (statement.type) {
     case "expression_statement": {
       const expr = statement.namedChildren[0];
       if (!expr) return false;
+      // `print(LIMIT := 5)`: a name bound inside the statement is bound only in the parent once it moves.
+      if (expr.descendantsOfType("named_expression").length > 0 && boundNames(statement).some((name) => readsAsGlobal(module, name))) return true;
       if (expr.type === "call") return !isProcessCall(module, expr);
       if (/assignment$/.test(expr.type)) return assignmentSetsUp(module, expr);
       return false;

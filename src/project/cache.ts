@@ -7,8 +7,8 @@
 // a key of everything else the engine is given; the project's functions are kept under the
 // stat of every file of the project, and when one changed, the model is built again and only
 // the files whose view of it changed are processed again. A cache written by another build
-// of spawnsafe is not read. A cache that cannot be read or written is no cache: the run goes
-// on without it.
+// of spawnsafe is not read, nor one with a field of the wrong type (src/project/cache-shape.ts).
+// A cache that cannot be read or written is no cache: the run goes on without it.
 import { createHash, hash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -16,9 +16,10 @@ import * as path from "node:path";
 import type { FileResult } from "../engine";
 import type { Project } from "./project";
 import type { ProjectExports } from "./starts";
+import { isCacheFile } from "./cache-shape";
 
 /** What is kept of a result: never the texts or bytes of a changed file (those are not cached). */
-type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases" | "skipped">;
+type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases" | "skipped" | "program">;
 
 interface FileEntry {
   stat: string;
@@ -108,8 +109,11 @@ export class ResultCache {
     let entry = cache.files[file];
     if (entry?.stat !== stat) cache.files[file] = entry = { stat, results: {} };
     if (key in entry.results) return;
-    const { path: shown, decision, findings, error, passes, starts, aliases, skipped } = result;
-    entry.results[key] = { path: shown, decision, findings, error, passes, ...(starts ? { starts } : {}), ...(aliases ? { aliases } : {}), ...(skipped ? { skipped } : {}) };
+    const { path: shown, decision, findings, error, passes, starts, aliases, skipped, program } = result;
+    entry.results[key] = {
+      path: shown, decision, findings, error, passes,
+      ...(starts ? { starts } : {}), ...(aliases ? { aliases } : {}), ...(skipped ? { skipped } : {}), ...(program ? { program } : {}),
+    };
     const keys = Object.keys(entry.results);
     for (const old of keys.slice(0, Math.max(0, keys.length - KEYS_PER_FILE))) delete entry.results[old];
     this.changed.add(root);
@@ -161,7 +165,8 @@ export class ResultCache {
     if (cache) return cache;
     try {
       const read = JSON.parse(fs.readFileSync(this.fileOf(root), "utf8")) as CacheFile;
-      if (read.tool === toolStamp() && read.root === root && read.files) cache = read;
+      // Valid JSON of another shape (a field of the wrong type anywhere) is no cache either.
+      if (isCacheFile(read) && read.tool === toolStamp() && read.root === root) cache = read;
     } catch {
       /* no cache yet, or a broken one: start afresh */
     }

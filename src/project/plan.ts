@@ -8,6 +8,7 @@ import { emptyConfig, isExcluded, loadConfig, settingsFor, type Config } from ".
 import { findRoot, indexProject, moduleNameOf, scopeOf, type ModuleScope, type Project } from "./project";
 import { findExports, initialExports, type ProjectExports } from "./starts";
 import type { DirectStart } from "../python/summary";
+import type { Trees } from "../trees";
 import { isProgram } from "./entrypoints";
 import { hasInitPy, packageDirLookup } from "./paths";
 import type { Mode, Options, ProjectFacts, StartMethod } from "../transform";
@@ -57,7 +58,7 @@ export interface RunPlan {
    * Finds each project's functions that start processes, given what the engine already
    * found in the files it analysed (`directs`, by file: those are not parsed again).
    */
-  findStarts(known: Map<string, { starts: DirectStart[]; aliases: Record<string, string> }>, bytesOf?: (file: string) => Buffer | null): void;
+  findStarts(known: Map<string, { starts: DirectStart[]; aliases: Record<string, string> }>, bytesOf?: (file: string) => Buffer | null, trees?: Pick<Trees, "parse">): void;
   /** Takes a project's exports as found by an earlier run (from the cache) instead. */
   useExports(root: string, found: ProjectExports): void;
 }
@@ -139,9 +140,9 @@ export function planRun(request: PlanRequest, show: (file: string) => string): R
       projects.get(root)!.exports = found;
       exportsByRoot[root] = found;
     },
-    findStarts(known, bytesOf) {
+    findStarts(known, bytesOf, trees) {
       for (const [root, project] of projects) {
-        project.exports = findExports(project, { files: projectFiles.get(root)!, show, known, bytesOf });
+        project.exports = findExports(project, { files: projectFiles.get(root)!, show, known, bytesOf, trees });
         exportsByRoot[root] = project.exports;
       }
     },

@@ -1,11 +1,10 @@
-// The project around the files of a run: its root, its modules, the functions that start
-// processes across files (through imports and re-exports), and its packaging metadata.
+// The project around the files of a run: its root, its modules, its packaging metadata, and
+// what it tells each module (its exports: src/project/starts.ts finds them, building on this file).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hasInitPy, pathInside } from "./paths";
 import type { ModuleContext } from "../python/module";
 import { packagingMetadata, type PackagingMetadata } from "./entrypoints";
-import { findExports, NO_EXPORTS, type FindOptions, type ProjectExports } from "./starts";
 
 const ROOT_MARKERS = ["pyproject.toml", "setup.cfg", "setup.py", ".git"];
 
@@ -20,6 +19,20 @@ export function findRoot(start: string): string | null {
     dir = parent;
   }
 }
+
+/** What the project tells its modules: see ModuleContext. */
+export interface ProjectExports {
+  /** Qualified names of functions (and re-exports of them) that start processes, each with its chain. */
+  starts: Record<string, string[]>;
+  /** Project names bound to the API (`pkg.compat.mp` → `multiprocessing`), by qualified name. */
+  aliases: Record<string, string>;
+  /** The top-level names of the project's modules and packages. */
+  packages: string[];
+  /** Default-context factories the project's code patches by name (src/project/patches.ts): target → `file:line`. */
+  patched: Record<string, string>;
+}
+
+export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {}, packages: [], patched: {} };
 
 export interface Project {
   root: string;
@@ -132,14 +145,6 @@ export function contextOf(projectExports: ProjectExports, scope: ModuleScope): M
 
 export function contextFor(project: Project | null, file: string): ModuleContext {
   return contextOf(project?.exports ?? NO_EXPORTS, scopeOf(project, file));
-}
-
-/** Builds the project model of a tree: its modules, then its exports (see src/project/starts.ts). */
-export function buildProject(root: string, options: Omit<FindOptions, "show"> & { show?: (file: string) => string }): Project {
-  const project = indexProject(root, options.files);
-  const show = options.show ?? ((f: string) => path.relative(root, f).split(path.sep).join("/"));
-  project.exports = findExports(project, { ...options, show });
-  return project;
 }
 
 /** The project's modules by file, its source roots and packaging metadata: no file is read. */

@@ -1,29 +1,20 @@
 // The project's functions that start processes, across files, and the names it binds to the
 // API: found from module summaries (src/python/summary.ts) read off each module's tree.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { decodeSource, firstSyntaxError, parsePython } from "../parse";
+import type { Trees } from "../trees";
 import { analyzeModule, type ModuleFacts } from "../python/module";
 import { callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
 import { calledAs } from "../python/starts";
 import { containsWord, mayUseProjectNames } from "../python/gate";
 import { PREFILTERS } from "../python/prefilter";
 import { API_WORDS, inProcessModules } from "../python/vocabulary";
-import { contextOf, importPrefix, packageOf, type Project } from "./project";
+import { contextOf, importPrefix, indexProject, NO_EXPORTS, packageOf, type Project, type ProjectExports } from "./project";
 import { mayPatch, patchesIn } from "./patches";
 
-/** What the project tells its modules: see ModuleContext. */
-export interface ProjectExports {
-  /** Qualified names of functions (and re-exports of them) that start processes, each with its chain. */
-  starts: Record<string, string[]>;
-  /** Project names bound to the API (`pkg.compat.mp` → `multiprocessing`), by qualified name. */
-  aliases: Record<string, string>;
-  /** The top-level names of the project's modules and packages. */
-  packages: string[];
-  /** Default-context factories the project's code patches by name (src/project/patches.ts): target → `file:line`. */
-  patched: Record<string, string>;
-}
-
-export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {}, packages: [], patched: {} };
+// The type of Project.exports lives with Project; the run imports it from here too.
+export { NO_EXPORTS, type ProjectExports } from "./project";
 
 /** The top-level names of the project's modules and packages: known from its files' paths, before any is read. */
 export function packagesOf(project: Project): string[] {
@@ -47,6 +38,8 @@ export interface FindOptions {
   bytesOf?: (file: string) => Buffer | null;
   /** How a file is named in chains. */
   show: (file: string) => string;
+  /** The run's trees: a text the engine parsed is not parsed again, and the engine's last round reuses these. */
+  trees?: Pick<Trees, "parse">;
 }
 
 interface Summary {
@@ -105,7 +98,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
   const factsOf = (f: string, name: string, text: string): ModuleFacts | null => {
     const kept = analysed.get(f);
     if (kept && kept.aliases === found.aliases) return kept.facts;
-    const tree = kept?.facts?.tree ?? parsePython(text);
+    const tree = kept?.facts?.tree ?? (options.trees ? options.trees.parse(text) : parsePython(text));
     const facts = firstSyntaxError(tree) ? null : analyzeModule(text, tree, { moduleName: name, packageName: packageOf(f, name), aliases: found.aliases, packages, startingFunctions: {} });
     analysed.set(f, { aliases: found.aliases, facts });
     return facts;
@@ -288,4 +281,12 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
     }
   }
   return { starts: chains, aliases, packages: [], patched: {} };
+}
+
+/** Builds the project model of a tree: its modules (src/project/project.ts), then its exports (findExports). */
+export function buildProject(root: string, options: Omit<FindOptions, "show"> & { show?: (file: string) => string }): Project {
+  const project = indexProject(root, options.files);
+  const show = options.show ?? ((f: string) => path.relative(root, f).split(path.sep).join("/"));
+  project.exports = findExports(project, { ...options, show });
+  return project;
 }

@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
  * Writes through a temporary file in the same directory and a rename, so the file is at
  * every moment either the old or the new one; keeps the mode bits (and the owner, when run
  * as root). Refuses, with the reason, when the file changed or went away since it was read
- * (`expected`), or is read-only (its owner may not write it). A symbolic link given by name stays a link: its target is
+ * (`expected`), or is read-only (its owner may not write it), or has other hard links (they
+ * would keep the old text). A symbolic link given by name stays a link: its target is
  * written. Returns null when written, else why not.
  */
 export function writeSafely(file: string, expected: Buffer, output: Buffer): string | null {
@@ -24,6 +25,12 @@ export function writeSafely(file: string, expected: Buffer, output: Buffer): str
   }
   if (!stat.isFile()) return "not written: the path is no longer a regular file";
   if (!current.equals(expected)) return "not written: the file changed on disk during the run";
+  // A rename gives the name a new inode: the file's other hard links would keep the old text.
+  // Writing in place would keep them, but could leave a half-written file after a crash.
+  if (stat.nlink > 1) {
+    const others = stat.nlink - 1;
+    return `not written: the file has ${stat.nlink} hard links, and a rewrite would leave the other ${others === 1 ? "one" : others} with the old text (spawnsafe replaces a file whole, never in place); give it a single name first (cp FILE tmp && mv tmp FILE), or fix every name by hand`;
+  }
   const mode = stat.mode & 0o7777;
   // Read-only is the owner's write bit (a Perforce checkout, a generated file: 0444, 0464),
   // the owner's decision even for root and for a group that may write.

@@ -246,8 +246,18 @@ export class BindingTable {
         add("comprehension", construct, scope, nodeStart(construct));
         return;
       case "as_pattern": {
-        const holder = this.index.parent(construct)?.type;
-        const value = construct.namedChildren[0] ?? null;
+        let holder = this.index.parent(construct)?.type;
+        let value: SyntaxNode | null = construct.namedChildren[0] ?? null;
+        // `with A() if c else B() as p`: tree-sitter reads `B() as p` as the else branch; Python
+        // binds p to the whole conditional, which is the with item's value.
+        if (holder === "conditional_expression") {
+          let up = this.index.parent(construct);
+          while (up && (up.type === "conditional_expression" || up.type === "parenthesized_expression")) up = this.index.parent(up);
+          if (up?.type === "with_item") {
+            holder = "with_item";
+            value = this.index.field(up, "value");
+          }
+        }
         // `with x as name`: the alias is `as_pattern_target(name)`; `as (a, b)` binds parts.
         const alias = this.index.field(construct, "alias");
         const whole = direct || (alias?.type === "as_pattern_target" && alias.namedChildCount === 1 && alias.namedChildren[0].id === identifier.id);

@@ -11,12 +11,14 @@ import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./index";
-import { Prover, combine, methodsOf, short, type Proof } from "./pickling";
-import { classOfBase, placeOf, unwrapPartial, workerUses } from "./workers";
+import { Prover, changeOf, combine, methodsOf, short, type Proof } from "./pickling";
+import { classOfBase, placeOf, poolEscape, unwrapPartial, workerUses } from "./workers";
 import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
 import type { Value } from "./model";
 import { SEMLOCK_KINDS } from "./vocabulary";
+import { parentCode, stateProof } from "./state";
+import { contextDependence } from "./choices";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -64,6 +66,13 @@ export function handedOver(module: ModuleFacts, site: CreationSite, prover = new
       const value = module.model.valueOf(module.index.field(call, "function"));
       return value?.kind === "definition" && nodeId(value.node) === nodeId(cls);
     });
+    // An instance changed after it is made (\`w.lock = Lock()\`) pickles what the change put in.
+    for (const creation of creations) {
+      const holder = module.index.parent(creation);
+      const target = holder?.type === "assignment" ? module.index.field(holder, "left") : null;
+      const changed = target?.type === "identifier" ? changeOf(module, target) : null;
+      if (changed) return [unknown(`the \`${name}\` instance`, changed, `\`${target!.text}\` is changed after it is made (line ${module.lines.position(changed.startIndex).line}, \`${short(changed)}\`): what it holds then is not followed`)];
+    }
     return [prover.instance(cls, `the \`${name}\` instance (pickled at start())`, creations.length ? creations : null, 0)];
   }
   if (site.node.type !== "call") return [];
@@ -120,6 +129,15 @@ function joinedAfter(module: ModuleFacts, node: SyntaxNode): boolean {
   const scope = at.node;
   return callsNamed(module.index, ["join"]).some((call) => {
     if (call.startIndex < node.endIndex || call.endIndex > scope.endIndex) return false;
+    // A join with a timeout may return at once; one under an \`if\`, \`while\` or \`try\` may not run.
+    const args = module.index.field(call, "arguments")?.namedChildren.filter((a) => a.type !== "comment") ?? [];
+    if (args.length > 0 && !(args.length === 1 && /^(timeout\s*=\s*)?None$/.test(args[0].text))) return false;
+    // Up to the statement both share: the start's own \`if\` (the main guard) does not count.
+    const around = new Set<number>();
+    for (let up = module.index.parent(node); up; up = module.index.parent(up)) around.add(up.id);
+    for (let up = module.index.parent(call); up && up.id !== scope.id && !around.has(up.id); up = module.index.parent(up)) {
+      if (/^(if_statement|while_statement|try_statement|conditional_expression|boolean_operator|lambda)$/.test(up.type)) return false;
+    }
     const callee = module.index.field(call, "function");
     const object = callee?.type === "attribute" ? module.index.field(callee, "object") : null;
     return !!object && !/^(string|concatenated_string)$/.test(object.type);
@@ -171,11 +189,34 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
         `the child reads ${what}, which a spawned child imports afresh: whether the parent set it up at run time is not followed`));
     }
   }
+  // What the children read that the parent's run-time code changes (src/python/state.ts).
+  const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
+  const state = stateProof(module, functions, parentCode(module, functions, program));
+  if (state) proofs.push(state);
   // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
   const unknownTask = workerUses(module).find((use) => use.site === site && use.role === "task" && module.model.valueOf(unwrapPartial(module, use.expr)) === null);
   if (unknownTask) {
     proofs.push(unknown("", unknownTask.expr,
       `the children run \`${short(unknownTask.expr)}\` (line ${module.lines.position(unknownTask.expr.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`));
+  }
+  // A pool whose object goes where it is not followed: the tasks its children run are not known.
+  const escape = poolEscape(module, site);
+  if (escape) {
+    proofs.push(unknown("", escape,
+      `the ${site.kind === "Pool" ? "pool" : "executor"} made on line ${module.lines.position(site.node.startIndex).line} is used as \`${short(escape)}\` (line ${module.lines.position(escape.startIndex).line}), where the tasks handed to its children are not followed`));
+  }
+  // Identity: the program asks which start method it runs under, and the switch changes the answer.
+  const asks = contextDependence(module).find((call) => /get_start_method/.test(call.text));
+  if (asks) {
+    proofs.push(unknown("", asks,
+      `the program reads the start method (\`${short(asks)}\`, line ${module.lines.position(asks.startIndex).line}), and the switch changes what it answers`));
+  }
+  // A class or function defined under the main guard: a spawned child, which imports the program
+  // as \`__mp_main__\` without running the guard, cannot find it when it is handed over.
+  const guarded = definedUnderGuard(module);
+  if (guarded && site.kind !== "Process" && site.kind !== "ProcessSubclass") {
+    proofs.push(unknown("", guarded,
+      `\`${guarded.childForFieldName("name")?.text}\` is defined under the main guard (line ${module.lines.position(guarded.startIndex).line}): a task or item that refers to it cannot be unpickled in a spawned child, which does not run the guard`));
   }
   const names = processNameRead(module);
   if (names) {
@@ -242,6 +283,16 @@ function globalDiffers(module: ModuleFacts, name: string): string | null {
     }
     return null;
   });
+}
+
+/** The first class or function the module defines under a main guard, or null. */
+function definedUnderGuard(module: ModuleFacts): SyntaxNode | null {
+  for (const guard of module.mainGuards) {
+    const consequence = guard.childForFieldName("consequence");
+    const found = consequence?.descendantsOfType(["function_definition", "class_definition"])[0];
+    if (found) return found;
+  }
+  return null;
 }
 
 /** Where the module reads a process's name (`current_process().name`, `parent_process().name`), or null. */

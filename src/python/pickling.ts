@@ -123,7 +123,20 @@ export class Prover {
         ? this.proved(path, identifier)
         : this.unknown(path, identifier, `\`${identifier.text}\` is not bound in this module`);
     }
-    return combine(bindings.map((b) => this.binding(b, identifier, path, role, depth, params)), this.proved(path, identifier));
+    const proof = combine(bindings.map((b) => this.binding(b, identifier, path, role, depth, params)), this.proved(path, identifier));
+    if (proof.verdict === "failed") return proof;
+    // A value made here and changed afterwards (`extras.append(Lock())`, `kwargs.update(...)`,
+    // `job.lock = Lock()`) holds what the change put in: not followed.
+    // Queues, locks, values and managers of multiprocessing are shared: changing them is their use.
+    const shared = (b: Binding) => {
+      const made = b.value ? model.valueOf(b.value) : null;
+      const of = made?.kind === "instance" ? made.of : made;
+      return of?.kind === "contextMember" || (of?.kind === "qualified" && /^(multiprocessing|torch\.multiprocessing)\./.test(canonical(of.qname)));
+    };
+    const plain = bindings.some((b) => (b.kind === "assignment" || b.kind === "walrus" || b.kind === "with") && !shared(b));
+    const changed = plain ? changeOf(this.module, identifier) : null;
+    if (changed) return this.unknown(path, changed, `\`${identifier.text}\` is changed after it is made (line ${this.module.lines.position(changed.startIndex).line}, \`${short(changed)}\`): what it holds then is not followed`);
+    return proof;
   }
 
   private binding(binding: Binding, use: SyntaxNode, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
@@ -140,6 +153,10 @@ export class Prover {
         if (model.guardOf(binding.node)) {
           return this.failed(path, binding.node, `AttributeError: Can't get attribute '${name}' on <module '__mp_main__'> (a ${what} defined under the main guard, which a spawned child does not run)`);
         }
+        // A decorator may put another object under the name (a wrapper without functools.wraps
+        // pickles as \`traced.<locals>.wrapper\`): only decorators known to keep it are proved.
+        const decorator = unknownDecorator(binding.node);
+        if (decorator) return this.unknown(path, decorator, `\`${name}\` is decorated by \`${short(decorator)}\`: what the decorator puts under the name is not followed`);
         return this.proved(path, binding.node);
       }
       case "import": {
@@ -218,6 +235,8 @@ export class Prover {
     if (!object) return this.unknown(path, expr, "not a value spawnsafe can judge");
     // `self.method`, `obj.method`: a bound method pickles its instance.
     const cls = this.classOfInstance(object);
+    const changed = cls && object.type === "identifier" && object.text !== "self" ? changeOf(this.module, object) : null;
+    if (changed) return this.unknown(path, changed, `\`${object.text}\` is changed after it is made (line ${this.module.lines.position(changed.startIndex).line}, \`${short(changed)}\`): what it holds then is not followed`);
     if (cls) {
       const name = index.field(cls.node, "name")?.text ?? "";
       return this.instance(cls.node, `${path}: the \`${name}\` instance behind \`${expr.text}\``, cls.creations, depth + 1);
@@ -279,6 +298,15 @@ export class Prover {
     const { index } = this.module;
     const name = index.field(cls, "name")?.text ?? "";
     if (depth > MAX_DEPTH || this.inProgress.has(nodeId(cls))) return this.proved(path, cls);
+    // Pickled by its class's name: a class inside a function or under the main guard is not found.
+    const scope = this.module.model.scopeOf(cls);
+    if (scope.kind === "function" || scope.kind === "lambda") {
+      const outer = index.field(scope.node, "name")?.text ?? "<lambda>";
+      return this.unknown(path, cls, `\`${name}\` is a class defined inside \`${outer}\`: its instances cannot be pickled by name ('${outer}.<locals>.${name}')`);
+    }
+    if (this.module.model.guardOf(cls)) {
+      return this.unknown(path, cls, `\`${name}\` is a class defined under the main guard, which a spawned child does not run: it cannot find the class`);
+    }
     this.inProgress.add(nodeId(cls));
     try {
       const methods = methodsOf(cls);
@@ -489,6 +517,55 @@ function isGenerator(fn: SyntaxNode): boolean {
 }
 
 /** A node's text on one line, cut to 40 characters: for messages. */
+/** Decorators that leave a definition picklable by its own name. */
+const KEEPING = /^(staticmethod|classmethod|property|abstractmethod|abc\.abstractmethod|functools\.(lru_cache|cache|total_ordering|wraps)|lru_cache|cache|dataclass|dataclasses\.dataclass|total_ordering|typing\.\w+|overload|final)(\(.*\))?$/s;
+
+/** The first decorator of a definition that is not known to keep it picklable by name, or null. */
+function unknownDecorator(definition: SyntaxNode): SyntaxNode | null {
+  const decorated = definition.parent?.type === "decorated_definition" ? definition.parent : null;
+  for (const decorator of decorated?.namedChildren.filter((c) => c.type === "decorator") ?? []) {
+    const expr = decorator.namedChildren[0];
+    if (expr && !KEEPING.test(expr.text)) return expr;
+  }
+  return null;
+}
+
+/** Methods that read a container or object and leave it as it is. */
+const UNCHANGING = new Set(["get", "keys", "values", "items", "copy", "count", "index", "format", "join", "split", "strip",
+  "startswith", "endswith", "lower", "upper", "replace", "encode", "decode", "start", "put", "get_nowait", "put_nowait",
+  "is_alive", "result", "done", "acquire", "release", "wait", "set", "clear", "close", "send", "recv", "poll", "qsize"]);
+
+/** Where a name bound to a value is changed in its scope after it is made (a mutating method, an item or attribute set, setattr), or null. */
+export function changeOf(module: ModuleFacts, identifier: SyntaxNode): SyntaxNode | null {
+  const { model, index } = module;
+  const scope = model.bindingsReaching(identifier)[0]?.scope;
+  if (!scope) return null;
+  for (const id of index.identifiers(identifier.text)) {
+    if (model.bindingsReaching(id)[0]?.scope !== scope) continue;
+    const parent = index.parent(id);
+    if (!parent) continue;
+    if (parent.type === "attribute" && index.field(parent, "object")?.id === id.id) {
+      const holder = index.parent(parent);
+      const method = index.field(parent, "attribute")?.text ?? "";
+      if (holder?.type === "call" && !UNCHANGING.has(method)) return holder;
+      // A process's own settings (`p.daemon = True`, `p.name = ...`) are not what it hands over.
+      if (holder?.type === "assignment" && index.field(holder, "left")?.id === parent.id && !/^(daemon|name)$/.test(method)) return holder;
+      if (holder?.type === "augmented_assignment" && index.field(holder, "left")?.id === parent.id) return holder;
+    }
+    if (parent.type === "subscript" && index.field(parent, "value")?.id === id.id) {
+      const holder = index.parent(parent);
+      if (holder && /assignment$/.test(holder.type) && index.field(holder, "left")?.id === parent.id) return holder;
+    }
+    if (parent.type === "augmented_assignment" && index.field(parent, "left")?.id === id.id) return parent;
+    if (parent.type === "argument_list" && parent.namedChildren[0]?.id === id.id) {
+      const call = index.parent(parent);
+      const callee = call ? model.qualifiedName(index.field(call, "function")) : null;
+      if (callee === "builtins.setattr" || callee === "builtins.delattr") return call;
+    }
+  }
+  return null;
+}
+
 export function short(node: SyntaxNode): string {
   const text = node.text.replace(/\s+/g, " ");
   return text.length > 40 ? text.slice(0, 37) + "..." : text;

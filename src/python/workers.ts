@@ -9,6 +9,8 @@ import type { Binding, SemanticModel } from "./model";
 import { argument } from "./literals";
 import { EXECUTOR_METHODS, POOL_METHODS, WORKER_ARGUMENT, canonical } from "./vocabulary";
 import { callsNamed } from "./index";
+import { isNameRead } from "./globals";
+import { roleOf } from "./bindings";
 
 export type WorkerRole = "target" | "initializer" | "task";
 
@@ -76,18 +78,82 @@ function findWorkerUses(module: ModuleFacts): WorkerUse[] {
 
 /** The creation site a receiver evaluates to: the creation call, or a name every binding of which in its scope is one (of one kind). */
 function receiverSite(model: SemanticModel, receiver: SyntaxNode, sites: Map<number, CreationSite>): CreationSite | null {
-  if (receiver.type === "call") return sites.get(nodeId(receiver)) ?? null;
-  if (receiver.type !== "identifier") return null;
+  if (receiver.type !== "identifier") return siteOfValue(receiver, sites);
   const reaching = model.bindingsReaching(receiver);
   if (reaching.length === 0) return null;
   const bindings = model.bindingsIn(reaching[0].scope, receiver.text);
   let found: CreationSite | null = null;
   for (const binding of bindings) {
-    const site = binding.value ? sites.get(nodeId(binding.value)) : undefined;
+    const site = binding.value ? siteOfValue(binding.value, sites) : undefined;
     if (!site || (found && found.kind !== site.kind)) return null;
     found = site;
   }
   return found;
+}
+
+/**
+ * The creation site an expression evaluates to: the creation call, in parentheses, or a branch
+ * of a conditional (`ThreadPool() if win else Pool()`: the tasks are the same in both).
+ */
+function siteOfValue(expr: SyntaxNode, sites: Map<number, CreationSite>): CreationSite | null {
+  if (expr.type === "call") return sites.get(nodeId(expr)) ?? null;
+  if (expr.type === "parenthesized_expression" && expr.namedChildCount === 1) return siteOfValue(expr.namedChildren[0], sites);
+  if (expr.type === "as_pattern") return expr.namedChildren[0] ? siteOfValue(expr.namedChildren[0], sites) : null;
+  if (expr.type !== "conditional_expression") return null;
+  const [whenTrue, , whenFalse] = expr.namedChildren;
+  const found = [whenTrue, whenFalse].map((branch) => (branch ? siteOfValue(branch, sites) : null)).filter((s): s is CreationSite => !!s);
+  return found.length === 1 || (found.length === 2 && found[0].kind === found[1].kind) ? found[0] : null;
+}
+
+/** Methods of a pool or executor that hand over no code: their use leaves the tasks known. */
+const PLAIN_METHODS = new Set(["close", "join", "terminate", "shutdown", "__enter__", "__exit__"]);
+
+/**
+ * Where a pool's or executor's object goes that its tasks cannot be followed from, or null
+ * when every use of it is seen: a method call on the creation itself, or a name every binding
+ * of which is this site and every read of which calls a pool method or enters `with`. Anything
+ * else (handed to a function, returned, stored, rebound) leaves what its children run unknown.
+ */
+export function poolEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | null {
+  if ((site.kind !== "Pool" && site.kind !== "ProcessPoolExecutor") || site.node.type !== "call") return null;
+  const { index, model } = module;
+  let expr: SyntaxNode = site.node;
+  let parent = index.parent(expr);
+  while (parent && (parent.type === "parenthesized_expression" || (parent.type === "conditional_expression" && parent.namedChildren[1]?.id !== expr.id))) {
+    expr = parent;
+    parent = index.parent(parent);
+  }
+  // Made and dropped (`mp.Pool(2)` as a statement): it runs no task.
+  if (!parent || parent.type === "expression_statement") return null;
+  const known = (use: SyntaxNode, holder: SyntaxNode | null) => {
+    if (holder?.type === "attribute" && index.field(holder, "object")?.id === use.id) {
+      const method = index.field(holder, "attribute")?.text ?? "";
+      return (POOL_METHODS.has(method) || EXECUTOR_METHODS.has(method) || PLAIN_METHODS.has(method)) && index.parent(holder)?.type === "call";
+    }
+    return holder?.type === "with_item";
+  };
+  let name: SyntaxNode | null = null;
+  if (parent.type === "as_pattern") {
+    const alias = index.field(parent, "alias");
+    name = alias?.namedChildCount === 1 ? alias.namedChildren[0] : null;
+  } else if (parent.type === "assignment" && index.field(parent, "right")?.id === expr.id) {
+    name = index.field(parent, "left");
+  } else return known(expr, parent) || parent.type === "with_item" ? null : parent;
+  if (name?.type !== "identifier") return parent;
+  // Every binding of the name is a site of this kind: `receiverSite` takes their tasks as theirs.
+  const sites = new Map(module.sites.filter((s) => s.kind === site.kind).map((s) => [nodeId(s.node), s]));
+  const bindings = model.bindingsReaching(name);
+  const scope = bindings[0]?.scope;
+  if (!scope || model.bindingsIn(scope, name.text).some((b) => !b.value || !siteOfValue(b.value, sites))) return name;
+  for (const id of index.identifiers(name.text)) {
+    if (id.id === name.id || !isNameRead(index, id) || roleOf(index, id).role !== "read" || model.bindingsReaching(id)[0]?.scope !== scope) continue;
+    if (known(id, index.parent(id))) continue;
+    const holder = index.parent(id);
+    // The name as it is bound (`with ... as p`, `p = ...`), not read.
+    if (holder?.type === "as_pattern_target" || (holder?.type === "assignment" && index.field(holder, "left")?.id === id.id)) continue;
+    return id;
+  }
+  return null;
 }
 
 /** `functools.partial(f, ...)` is pickled with its function: the function is what matters. */

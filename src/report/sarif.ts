@@ -31,7 +31,7 @@ export function sarifReport<R extends RuleFacts>(results: FileResult[], rules: R
         level: "warning",
         message: { text: f.message },
         locations: [location(r.path, f.line, f.column, f.endLine, f.endColumn)],
-        properties: { fixable: f.fixable, applicability: f.applicability },
+        properties: { fixable: f.fixable, applicability: f.applicability, ...(f.cell ? { cell: f.cell } : {}) },
         ...stacks(f),
       })),
   );

@@ -201,6 +201,16 @@ function userFrame(stack: Frame[]): Frame | null {
   return null;
 }
 
+/**
+ * Code with no file that the user wrote: a program given with `python3 -c` (`<string>`) or on
+ * stdin (`<stdin>`); the innermost such frame. Other code without a file (`exec` in a
+ * library, a dataclass's generated methods) is not the user's.
+ */
+function commandFrame(stack: Frame[]): Frame | null {
+  for (let i = stack.length - 1; i >= 0; i--) if (stack[i].file === "<string>" || stack[i].file === "<stdin>") return stack[i];
+  return null;
+}
+
 function locate(frame: Frame): Location {
   const [column, endLine, endColumn] = frame.position ?? [1, frame.line, 1];
   return { file: frame.file, line: frame.line, column, endLine, endColumn };
@@ -218,7 +228,7 @@ function innermost(stack: Frame[]): Frame | null {
 // ------------------------------------------------------------------------- forks
 
 function forkFinding(c: Collector, r: ForkRecord): void {
-  const user = userFrame(r.stack);
+  const user = userFrame(r.stack) ?? commandFrame(r.stack);
   if (!user) return;
   const others = r.threads.filter((t) => !t.current);
   const threads = others.length === 0 ? "" : ` while ${others.length} other thread${others.length === 1 ? " was" : "s were"} running (${others.map((t) => t.name).join(", ")})`;

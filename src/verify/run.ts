@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { parseRecord, readReports, type Hello, type ProcessReport } from "./records";
+import { RunProcesses } from "./processes";
 
 export interface RunRequest {
   command: string[];
@@ -75,6 +76,9 @@ async function execute(req: RunRequest, env: NodeJS.ProcessEnv, reports: string)
   // detached: CMD leads a new process group (and session); every process it starts stays
   // in it unless it leaves on purpose, so the group can be stopped as one.
   const child = spawn(req.command[0], req.command.slice(1), { cwd: req.cwd, env, stdio: req.silent ? "ignore" : "inherit", detached: true });
+  // What leaves the group (setsid, a daemon's double fork) is followed too (src/verify/processes.ts).
+  const tracked = child.pid !== undefined ? new RunProcesses(child.pid, `SPAWNSAFE_VERIFY_DIR=${reports}`) : null;
+  tracked?.watch();
   // Signals go on to CMD's group (it is not in the terminal's foreground group); a second
   // Ctrl-C ends the group, as it would end a program that ignores the first.
   let interrupts = 0;
@@ -82,7 +86,7 @@ async function execute(req: RunRequest, env: NodeJS.ProcessEnv, reports: string)
   const forward = (signal: NodeJS.Signals) => {
     if (signal === "SIGINT" && ++interrupts >= 2 && child.pid !== undefined) {
       stoppedByUser = true;
-      void terminate(child.pid, reports);
+      void terminate(child.pid, reports, tracked);
       return;
     }
     signalGroup(child.pid, signal);
@@ -99,15 +103,16 @@ async function execute(req: RunRequest, env: NodeJS.ProcessEnv, reports: string)
       const pid = child.pid;
       timer = setTimeout(() => {
         timedOut = true;
-        void dumpStacks(reports).then(() => terminate(pid, reports));
+        void dumpStacks(reports).then(() => terminate(pid, reports, tracked));
       }, req.timeout * 1000);
     }
     const end = await ended;
     if (timer) clearTimeout(timer);
     let leftovers = 0;
-    if (child.pid !== undefined && !end.error) leftovers = await endLeftovers(child.pid, reports);
+    if (child.pid !== undefined && !end.error) leftovers = await endLeftovers(child.pid, reports, tracked);
     return { status: end.status, signal: end.signal, startError: end.error, pid: child.pid ?? null, timedOut, leftovers, stoppedByUser };
   } finally {
+    tracked?.stop();
     for (const s of FORWARDED) process.off(s, forward);
   }
 }
@@ -210,15 +215,20 @@ export async function dumpStacks(reports: string): Promise<void> {
   }
 }
 
-/** SIGTERM to the group and to the run's Python processes that left it; SIGKILL after 1 s. */
-async function terminate(pgid: number, reports: string): Promise<void> {
+/**
+ * SIGTERM to the group, to the run's Python processes that left it and to every other
+ * process of the run found outside it (`tracked`); SIGKILL after 1 s.
+ */
+async function terminate(pgid: number, reports: string, tracked: RunProcesses | null): Promise<void> {
   const strays = livePythons(reports).map((h) => h.pid);
+  const others = (tracked?.alive() ?? []).filter((pid) => !strays.includes(pid));
+  const stillOurs = (pid: number) => (strays.includes(pid) ? belongsToRun(pid, reports) : !!tracked?.same(pid));
   signalGroup(pgid, "SIGTERM");
-  for (const pid of strays) signalPid(pid, "SIGTERM");
+  for (const pid of [...strays, ...others]) signalPid(pid, "SIGTERM");
   const deadline = Date.now() + 1000;
-  while (Date.now() < deadline && (groupAlive(pgid) || strays.some((p) => belongsToRun(p, reports)))) await sleep(50);
+  while (Date.now() < deadline && (groupAlive(pgid) || [...strays, ...others].some(stillOurs))) await sleep(50);
   signalGroup(pgid, "SIGKILL");
-  for (const pid of strays) if (belongsToRun(pid, reports)) signalPid(pid, "SIGKILL");
+  for (const pid of [...strays, ...others]) if (stillOurs(pid)) signalPid(pid, "SIGKILL");
 }
 
 function groupAlive(pgid: number): boolean {
@@ -251,19 +261,19 @@ function groupMembers(pgid: number): number[] | null {
 }
 
 /**
- * After CMD ended: what it left running in its group (or, among the run's Python
- * processes, outside it) gets a moment to end on its own (a resource tracker sees its pipe
+ * After CMD ended: what it left running in its group or outside it (a Python process of
+ * the run, or any process src/verify/processes.ts found) gets a moment to end on its own (a resource tracker sees its pipe
  * close), then is terminated, so verify never leaves anything running.
  */
-async function endLeftovers(pgid: number, reports: string): Promise<number> {
+async function endLeftovers(pgid: number, reports: string, tracked: RunProcesses | null): Promise<number> {
   const deadline = Date.now() + 1000;
-  const remaining = () => [...new Set([...(groupMembers(pgid) ?? []), ...livePythons(reports).map((h) => h.pid)])];
+  const remaining = () => [...new Set([...(groupMembers(pgid) ?? []), ...livePythons(reports).map((h) => h.pid), ...(tracked?.alive() ?? [])])];
   let left = remaining();
   while (left.length > 0 && Date.now() < deadline) {
     await sleep(50);
     left = remaining();
   }
   if (left.length === 0) return 0;
-  await terminate(pgid, reports);
+  await terminate(pgid, reports, tracked);
   return left.length;
 }

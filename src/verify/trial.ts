@@ -17,7 +17,7 @@ import { unifiedDiff } from "../report/diff";
 import { analyse } from "./findings";
 import { runCommand, type RunOutcome } from "./run";
 import type { ProcessReport, SiteRecord, TestRecord } from "./records";
-import { treeFor, unitsOf, type Unit } from "./units";
+import { treeFor, unitsOf, type Unit } from "./trial-units";
 
 export interface FixVerifyRequest {
   command: string[];

@@ -1,0 +1,311 @@
+// The state obligation: what the children's code reads must not be changed by the parent at
+// run time. A forked child has the parent's memory as it was at the start; a spawned child
+// imports the modules afresh and has what their import makes. So the proof is a meeting of two
+// sets: the module-level names the child's code reads (transitively over this module's
+// functions), and the roots of the state the parent's run-time code changes (its main guard,
+// the functions it calls, or, for a library, any function a program may call). Every form of
+// change counts: assignment through `global`, under the guard, to an attribute or an item
+// (`A.x = v`, `A[k] = v`), a mutating method (`REGISTRY.append(f)`), `setattr`, `next(it)`,
+// `import __main__; __main__.X = v`, a class attribute set through `cls` or `type(obj)`, a
+// mutable default filled as a cache, a seed or setting of a library's state. `globals()`,
+// `vars()`, `exec`, a project module imported at run time or an interpreter-wide setting
+// (recursion limit, warnings filters, decimal context, `sys.modules`) may change anything: they
+// leave the obligation unknown whatever the child reads.
+import { type SyntaxNode, nodeId } from "../parse";
+import type { ModuleFacts } from "./module";
+import type { Proof } from "./pickling";
+import { short } from "./pickling";
+import { isMainGuard } from "./model";
+import { isNameRead } from "./globals";
+import { roleOf } from "./bindings";
+
+/** A change the parent makes: the root it changes ("*" for anything), and where. */
+interface Change {
+  root: string;
+  node: SyntaxNode;
+}
+
+/** Methods that read their object and leave it as it is. */
+const READING = new Set([
+  "get", "keys", "values", "items", "copy", "count", "index", "format", "join", "split", "strip", "startswith", "endswith",
+  "lower", "upper", "replace", "encode", "decode", "__getitem__", "__contains__", "__len__", "read", "readline", "readlines",
+  "exists", "is_file", "is_dir", "resolve", "__enter__", "__exit__", "find", "rfind", "isdigit", "isalpha", "hex", "tolist",
+  "map", "imap", "imap_unordered", "starmap", "apply", "apply_async", "map_async", "starmap_async", "submit", "result",
+  "start", "join", "close", "terminate", "shutdown", "wait", "is_alive", "get_nowait", "qsize", "empty", "full", "done",
+]);
+
+/** Library functions whose call changes that library's state, which a spawned child does not inherit. */
+const LIBRARY_STATE = new Set([
+  "random.seed", "random.setstate", "numpy.random.seed", "numpy.random.set_state", "torch.manual_seed", "torch.set_num_threads",
+  "numpy.set_printoptions", "pandas.set_option", "socket.setdefaulttimeout", "locale.setlocale", "os.umask",
+  "logging.disable", "logging.setLoggerClass", "logging.captureWarnings", "codecs.register", "mimetypes.add_type",
+  "copyreg.pickle", "atexit.register", "signal.signal", "json.JSONEncoder",
+]);
+
+/** Interpreter-wide settings: a spawned child has the defaults, whatever its code reads. */
+const INTERPRETER = new Set([
+  "sys.setrecursionlimit", "sys.setswitchinterval", "sys.settrace", "sys.setprofile", "sys.set_int_max_str_digits",
+  "warnings.filterwarnings", "warnings.simplefilter", "warnings.resetwarnings", "decimal.setcontext", "decimal.localcontext",
+  "gc.disable", "gc.set_threshold", "faulthandler.enable", "builtins.globals", "builtins.vars", "builtins.exec", "builtins.eval",
+  "importlib.import_module", "importlib.reload", "builtins.__import__", "sys.modules.__setitem__", "sys.modules.update",
+  "sys.modules.setdefault", "sys.modules.pop",
+]);
+
+/**
+ * The state proof of the child code `functions`: unknown when the parent's run-time code may
+ * change a root they read, else proved. `parentCode` holds the parent's run-time code: main guard
+ * bodies and functions.
+ */
+export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentCode: SyntaxNode[]): Proof | null {
+  const changes = changesIn(module, parentCode);
+  if (changes.length === 0) return null;
+  const anything = changes.find((c) => c.root === "*");
+  const reads = readsOf(module, functions);
+  const line = (n: SyntaxNode) => module.lines.position(n.startIndex).line;
+  if (anything) {
+    return {
+      verdict: "unknown", path: "", node: anything.node,
+      reason: `the parent runs \`${short(anything.node)}\` (line ${line(anything.node)}) before or while its children run, which may change any state they read; a spawned child has the state of a fresh import`,
+    };
+  }
+  for (const change of changes) {
+    const read = reads.get(change.root);
+    if (!read) continue;
+    return {
+      verdict: "unknown", path: "", node: read,
+      reason: `the child reads \`${change.root}\` (line ${line(read)}), which the parent changes at run time (line ${line(change.node)}, \`${short(change.node)}\`): a forked child sees the change, a spawned one the value of a fresh import`,
+    };
+  }
+  return null;
+}
+
+/**
+ * The parent's run-time code in a module: for a program, its main guards and the functions
+ * they reach; for a library, every function (a program may call any of them) but the worker
+ * entries themselves, which `entries` names.
+ */
+export function parentCode(module: ModuleFacts, entries: SyntaxNode[], isProgram: boolean): SyntaxNode[] {
+  const functions = module.root.descendantsOfType("function_definition");
+  if (!isProgram) {
+    const skip = new Set(entries.map(nodeId));
+    return functions.filter((f) => !skip.has(nodeId(f)));
+  }
+  const found = new Map<number, SyntaxNode>();
+  const queue: SyntaxNode[] = [...module.mainGuards];
+  // Statements a guard fix moves are run-time code too: what starts processes at top level.
+  for (const statement of module.startingStatements) queue.push(statement);
+  while (queue.length > 0) {
+    const code = queue.pop()!;
+    if (found.has(nodeId(code))) continue;
+    found.set(nodeId(code), code);
+    for (const call of code.descendantsOfType("call")) {
+      const callee = call.childForFieldName("function");
+      const value = module.model.valueOf(callee);
+      if (value?.kind === "definition" && value.node.type === "function_definition") queue.push(value.node);
+      // `Registry.add(...)`, `obj.method(...)`: a method of a class of this module, by name.
+      if (callee?.type === "attribute") {
+        const name = callee.childForFieldName("attribute")?.text;
+        for (const fn of functions) if (fn.childForFieldName("name")?.text === name && fn.parent?.parent?.type === "class_definition") queue.push(fn);
+      }
+      // A class of this module made at run time: its `__init__` runs.
+      if (value?.kind === "definition" && value.node.type === "class_definition") {
+        for (const fn of value.node.descendantsOfType("function_definition")) queue.push(fn);
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/** Every change the code makes to state that outlives it. */
+function changesIn(module: ModuleFacts, code: SyntaxNode[]): Change[] {
+  const changes: Change[] = [];
+  const seen = new Set<number>();
+  for (const block of code) {
+    for (const node of [block, ...block.descendantsOfType(["assignment", "augmented_assignment", "call", "delete_statement",
+      "import_statement", "import_from_statement", "global_statement", "function_definition"])]) {
+      if (seen.has(nodeId(node))) continue;
+      seen.add(nodeId(node));
+      changes.push(...changesBy(module, node, block));
+    }
+  }
+  return changes;
+}
+
+function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Change[] {
+  switch (node.type) {
+    case "assignment": case "augmented_assignment": {
+      const left = node.childForFieldName("left");
+      return left ? targetsOf(left).flatMap((t) => rootsOfTarget(module, t, node, block)) : [];
+    }
+    case "delete_statement":
+      return node.namedChildren.flatMap((t) => targetsOf(t)).flatMap((t) => rootsOfTarget(module, t, node, block));
+    case "import_statement": case "import_from_statement": {
+      // A project module imported by a program at run time may register into the state the
+      // children read (a library's lazy imports are its own business: its program is not known).
+      if (!isProgramCode(module, block)) return [];
+      const names = node.type === "import_statement" ? node.namedChildren.map((n) => (n.type === "aliased_import" ? n.childForFieldName("name") : n)) : [node.childForFieldName("module_name")];
+      const project = new Set(module.model.project.packages);
+      const own = module.model.project.moduleName?.split(".")[0];
+      for (const name of names) {
+        const top = name?.text.replace(/^\.+/, "").split(".")[0] ?? "";
+        if ((name?.text.startsWith(".") ?? false) || project.has(top) || top === own) return [{ root: "*", node }];
+      }
+      return [];
+    }
+    case "function_definition": {
+      // A mutable default filled at run time (`def f(x, cache={})`): the function's own state.
+      const name = node.childForFieldName("name")?.text;
+      const body = node.childForFieldName("body");
+      for (const parameter of node.childForFieldName("parameters")?.namedChildren ?? []) {
+        const value = parameter.childForFieldName("value");
+        const param = parameter.childForFieldName("name")?.text;
+        if (!value || !param || !/^(dictionary|list|set|call)$/.test(value.type) || !body || !name) continue;
+        const mutated = body.descendantsOfType(["subscript", "attribute"]).some((n) => n.childForFieldName(n.type === "subscript" ? "value" : "object")?.text === param);
+        if (mutated) return [{ root: name, node: parameter }];
+      }
+      return [];
+    }
+    case "call":
+      return callChanges(module, node, block);
+    default:
+      return [];
+  }
+}
+
+function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): Change[] {
+  const { model } = module;
+  const callee = call.childForFieldName("function");
+  const qname = model.qualifiedName(callee);
+  const canonical = qname ? model.canonicalName(qname) : null;
+  const args = call.childForFieldName("arguments")?.namedChildren ?? [];
+  if (canonical && INTERPRETER.has(canonical)) return [{ root: "*", node: call }];
+  if (canonical && LIBRARY_STATE.has(canonical)) return [{ root: canonical.split(".")[0], node: call }];
+  if (canonical === "builtins.setattr" || canonical === "builtins.delattr" || canonical === "builtins.next") {
+    return args[0] ? rootsOfTarget(module, args[0], call, block, true) : [];
+  }
+  if (callee?.type !== "attribute") return [];
+  const method = callee.childForFieldName("attribute")?.text ?? "";
+  const object = callee.childForFieldName("object");
+  if (!object || READING.has(method)) return [];
+  // `decimal.getcontext().prec = ...` is an assignment; `getcontext().traps[...]`, `logging.getLogger(...).setLevel(...)`: library state.
+  const target = rootsOfTarget(module, object, call, block, true);
+  // A function of an imported module is not a change of it, but a method of one of its objects may be.
+  const value = model.valueOf(object);
+  if (value?.kind === "qualified" && object.type !== "call" && !isProjectModule(module, value.qname)) return [];
+  return target;
+}
+
+/** The names an assignment's target writes: `a, b = ...`, `[x, *y] = ...`. */
+function targetsOf(left: SyntaxNode): SyntaxNode[] {
+  if (/^(pattern_list|tuple_pattern|list_pattern|expression_list|tuple|list|parenthesized_expression)$/.test(left.type)) return left.namedChildren.flatMap(targetsOf);
+  if (left.type === "list_splat_pattern") return left.namedChildren.flatMap(targetsOf);
+  return [left];
+}
+
+/**
+ * The state root a write through `target` changes: a module-level name (assigned under the
+ * guard or through `global`, or whose attribute or item is set), an imported module's name
+ * (`config.DEBUG = True`), a name of the program's main module (`__main__.X = v`), or "*" for
+ * what cannot be told (`type(obj).attr = v`, `sys.modules[...] = m`). Nothing for the code's
+ * own locals and for `self`'s attributes (instance state is pickled with the instance).
+ */
+function rootsOfTarget(module: ModuleFacts, target: SyntaxNode, node: SyntaxNode, block: SyntaxNode, viaObject = false): Change[] {
+  const { model, index } = module;
+  let at = target;
+  let depth = 0;
+  while (at.type === "attribute" || at.type === "subscript" || (at.type === "call" && depth > 0)) {
+    const inner = at.type === "attribute" ? at.childForFieldName("object") : at.type === "subscript" ? at.childForFieldName("value") : at.childForFieldName("function");
+    if (!inner) return [];
+    if (at.type === "attribute" && inner.type === "identifier" && inner.text === "__main__") {
+      const attr = at.childForFieldName("attribute")?.text;
+      return attr ? [{ root: attr, node }] : [];
+    }
+    at = inner;
+    depth++;
+  }
+  if (at.type === "call") {
+    // `type(obj).x = v`, `globals()[k] = v`, `getcontext().prec = v`: through what a call returns.
+    const qname = model.qualifiedName(at.childForFieldName("function"));
+    if (qname && /^builtins\.(type|globals|vars|locals)$/.test(qname)) return [{ root: "*", node }];
+    if (qname && !qname.startsWith("builtins.")) return [{ root: qname.split(".")[0], node }];
+    return [];
+  }
+  if (at.type !== "identifier") return [];
+  const direct = depth === 0 && !viaObject;
+  const bindings = model.bindingsReaching(at);
+  const binding = bindings[0];
+  if (!binding) return direct ? [] : [{ root: at.text, node }];
+  if (binding.scope.kind === "module") {
+    if (binding.kind === "import") {
+      const qname = binding.qname ?? at.text;
+      if (qname === "sys" && index.field(target, "attribute")?.text === "modules") return [{ root: "*", node }];
+      if (qname === "__main__") return [];
+      return [{ root: isProjectModule(module, qname) ? at.text : qname.split(".")[0], node }];
+    }
+    // A module-level name: bound at run time under the guard, through `global`, or changed in place.
+    if (direct && model.scopeOf(node).kind === "module" && !model.guardOf(node)) return [];
+    if (direct && sameAtImport(module, at.text, node, block)) return [];
+    return [{ root: at.text, node }];
+  }
+  // `cls.x = v` in a classmethod: the class's state.
+  if (binding.kind === "parameter" && at.text === "cls") {
+    let scope = binding.scope.parent;
+    while (scope && scope.kind !== "class") scope = scope.parent;
+    const name = scope ? index.field(scope.node, "name")?.text : null;
+    return name ? [{ root: name, node }] : [{ root: "*", node }];
+  }
+  // `self.__class__.x = v`.
+  if (binding.kind === "parameter" && target.text.includes("__class__")) return [{ root: "*", node }];
+  return [];
+}
+
+/**
+ * `table = load()` under the guard where the guard's `else:` (which spawned children run, as
+ * `__mp_main__`) binds the same name to the same expression: the child computes it too.
+ */
+function sameAtImport(module: ModuleFacts, name: string, assignment: SyntaxNode, guard: SyntaxNode): boolean {
+  const value = assignment.childForFieldName("right")?.text;
+  const consequence = guard.childForFieldName("consequence");
+  if (!value || !consequence || assignment.type !== "assignment" || !isMainGuard(guard)) return false;
+  return module.model.bindingsIn(module.model.scopes.module, name).some((b) =>
+    b.value?.text === value && !(b.node.startIndex >= consequence.startIndex && b.node.endIndex <= consequence.endIndex) && b.node.startIndex > guard.startIndex && b.node.endIndex <= guard.endIndex);
+}
+
+function isProgramCode(module: ModuleFacts, block: SyntaxNode): boolean {
+  return module.mainGuards.length > 0 || module.startingStatements.size > 0 || isMainGuard(block);
+}
+
+function isProjectModule(module: ModuleFacts, qname: string): boolean {
+  const top = qname.split(".")[0];
+  return module.model.project.packages.includes(top) || module.model.project.moduleName?.split(".")[0] === top;
+}
+
+/**
+ * The module-level roots the child code reads, each with a place it reads it: names of this
+ * module, imported names (by their module's top name for libraries, by name for project
+ * modules), the functions themselves (their mutable defaults), their classes.
+ */
+function readsOf(module: ModuleFacts, functions: SyntaxNode[]): Map<string, SyntaxNode> {
+  const { model, index } = module;
+  const reads = new Map<string, SyntaxNode>();
+  for (const fn of functions) {
+    const name = fn.childForFieldName("name");
+    if (name) reads.set(name.text, name);
+    // A method reads its class's attributes through self.
+    const cls = fn.parent?.parent?.type === "class_definition" ? fn.parent.parent.childForFieldName("name") : null;
+    if (cls && !reads.has(cls.text)) reads.set(cls.text, cls);
+    const body = fn.childForFieldName("body");
+    for (const id of body?.descendantsOfType("identifier") ?? []) {
+      if (!isNameRead(index, id) || roleOf(index, id).role !== "read") continue;
+      const binding = model.bindingsReaching(id)[0];
+      if (!binding || binding.scope.kind !== "module") continue;
+      if (!reads.has(id.text)) reads.set(id.text, id);
+      if (binding.kind === "import" && binding.qname) {
+        const top = binding.qname.split(".")[0];
+        if (!reads.has(top)) reads.set(top, id);
+      }
+      // Reading a class of this module reads its attributes.
+    }
+  }
+  return reads;
+}
