@@ -4,7 +4,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCommandLine, UsageError } from "./args";
-import { ABOUT, COMMANDS, completionShell, runArgs, splitVerifyCommand, STDIN, verifyArgs, type RunArgs, type Shell } from "./command-line";
+import {
+  ABOUT,
+  COMMANDS,
+  completionShell,
+  fixVerifyArgs,
+  runArgs,
+  splitFixVerifyCommand,
+  splitVerifyCommand,
+  STDIN,
+  verifyArgs,
+  type RunArgs,
+  type Shell,
+} from "./command-line";
 import type { RunRequest, RunResult } from "./run";
 import { NO_PROGRESS, progressBar } from "./report/progress";
 import { counts, footer, statistics, statisticsText, summaryLine, type Counts } from "./report/summary";
@@ -65,7 +77,9 @@ async function command(argv: string[]): Promise<number> {
   try {
     // After `verify`, the first `--` starts the command to run: spawnsafe reads none of it.
     const { own, command: verifyCommandLine } = splitVerifyCommand(argv);
-    const parsed = parseCommandLine(verifyCommandLine ? [...own, "--", ...verifyCommandLine] : own, COMMANDS, ABOUT);
+    // fix --verify: everything after the first `--` is the command that proves the fixes, not paths.
+    const fixVerify = verifyCommandLine ? null : splitFixVerifyCommand(argv);
+    const parsed = parseCommandLine(verifyCommandLine ? [...own, "--", ...verifyCommandLine] : fixVerify ? fixVerify.own : own, COMMANDS, ABOUT);
     if (parsed.kind === "help") {
       out(parsed.text);
       return EXIT.ok;
@@ -94,7 +108,13 @@ async function command(argv: string[]): Promise<number> {
       }
       default: {
         const args = runArgs(parsed.command.name as "check" | "fix", values, positionals, err);
-        command = () => runCommand(args);
+        if (values.verify === true || fixVerify) {
+          const cmd = fixVerifyArgs(args, values, fixVerify?.command ?? null);
+          command = () => runFixVerify(args, cmd);
+        } else {
+          if (values.timeout !== undefined) throw new UsageError("--timeout goes with verify, or with fix --verify");
+          command = () => runCommand(args);
+        }
       }
     }
   } catch (e) {
@@ -445,6 +465,29 @@ function rulesCommand(): number {
   const { allRules } = require("../transforms") as typeof import("../transforms");
   for (const t of allRules) out(`${t.code}  ${t.name.padEnd(30)} fix: ${t.fix.padEnd(9)} ${t.summary}`);
   return EXIT.ok;
+}
+
+async function runFixVerify(args: RunArgs, cmd: { command: string[]; timeout: number | null }): Promise<number> {
+  const { fixVerify } = require("./verify/trial") as typeof import("./verify/trial");
+  return fixVerify(
+    {
+      command: cmd.command,
+      timeout: cmd.timeout,
+      dryRun: args.dryRun,
+      allowDirty: args.allowDirty,
+      quiet: args.quiet,
+      cwd: process.cwd(),
+      engine: async (unsafeFixes) => (await execute({ ...args, dryRun: true, unsafeFixes, quiet: true })).result,
+      finished: (results, account) => {
+        if (!args.summaryFile) return true;
+        const result: RunResult = { results, missing: [], unreadable: [], seconds: 0, written: 0, interrupted: false };
+        if (!writeSummaryFile(args, result)) return false;
+        fs.appendFileSync(args.summaryFile, `\n## Proved by \`${cmd.command.join(" ")}\`\n\n${account.map((l) => (l.startsWith("    ") ? `  - ${l.trim()}` : `- ${l}`)).join("\n")}\n`);
+        return true;
+      },
+    },
+    { out, err },
+  );
 }
 
 function runVerify(args: import("./verify/command").VerifyArgs): Promise<number> {

@@ -50,7 +50,7 @@ const DIFF: OptionSpec = { name: "diff", type: "boolean", describe: "print a uni
 
 const PATHS = { name: "paths", min: 0, max: Infinity, describe: "files and directories (default: .); - reads stdin; after --, anything is a path", completes: "files" } as const;
 
-export const VERIFY_FORMATS = ["text", "json", "sarif", "github"] as const;
+export const VERIFY_FORMATS = ["text", "json", "sarif", "github", "junit"] as const;
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -64,6 +64,14 @@ export const COMMANDS: CommandSpec[] = [
       DIFF,
       { name: "allow-dirty", type: "boolean", describe: "write files that have uncommitted changes in git" },
       { name: "exit-non-zero-on-fix", type: "boolean", describe: "exit 1 when files were changed (or would be, with --dry-run)" },
+      {
+        name: "verify",
+        type: "boolean",
+        describe:
+          "prove unsafe fixes with a command given after -- (fix --verify -- python3 -m pytest): each unit is kept when the command, run with it, " +
+          "does what it does on the project as it is and reaches the unit's creation sites; otherwise reverted",
+      },
+      { name: "timeout", type: "string", value: "SECONDS", describe: "with --verify: seconds before a run of the command counts as a hang (default: no limit)" },
     ],
     epilog: `${MARKERS}\n\n${EXIT_STATUS.fix}`,
   },
@@ -83,10 +91,17 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { name: "method", type: "string", choices: ["spawn", "forkserver"], value: "METHOD", defaultText: "spawn", describe: "the start method every Python process of the run gets as its default" },
       { name: "timeout", type: "string", value: "SECONDS", describe: "seconds before a run counts as a hang: every Python process's stacks, then the command's process group is terminated (default: no limit)" },
-      { name: "output-format", type: "string", choices: VERIFY_FORMATS, value: "FORMAT", aliases: ["format"], defaultText: "$SPAWNSAFE_OUTPUT_FORMAT, else text", describe: "text, json, sarif or github" },
+      { name: "output-format", type: "string", choices: VERIFY_FORMATS, value: "FORMAT", aliases: ["format"], defaultText: "$SPAWNSAFE_OUTPUT_FORMAT, else text", describe: "text, json, sarif, github or junit (JUnit XML: a test case per finding, for CI test reports)" },
       { name: "output", type: "string", value: "PATH", describe: "write the report to this file instead of stdout (stdout then carries the command's output only)" },
+      { name: "select", type: "string", multiple: true, value: "CODES", describe: "report only these codes or code prefixes, comma-separated (SPS2,SPS301; ALL); repeatable" },
+      { name: "ignore", type: "string", multiple: true, value: "CODES", describe: "do not report these codes or code prefixes, comma-separated; repeatable" },
+      { name: "baseline", type: "boolean", describe: "run the command a second time under its own start method and drop the findings that happen there too (they are not spawn problems)" },
+      { name: "exit-zero", type: "boolean", describe: "findings do not make verify fail: its exit status is the command's" },
       { name: "quiet", short: "q", type: "boolean", describe: "print only the findings" },
     ],
+    epilog:
+      "Exit status: the command's own when there is no finding; 1 when there are findings (the command's with --exit-zero);\n" +
+      "2 a usage error or nothing verified; 126/127 a command that cannot be run.",
   },
   { name: "rules", usage: "rules", describe: "list every finding code", positionals: { name: "", min: 0, max: 0, describe: "" }, options: [] },
   {
@@ -257,6 +272,31 @@ export function splitVerifyCommand(argv: string[]): { own: string[]; command: st
   return { own: argv, command: null };
 }
 
+/** `fix ... --verify ... -- CMD`: spawnsafe's own arguments and CMD; null when it is not that. */
+export function splitFixVerifyCommand(argv: string[]): { own: string[]; command: string[] } | null {
+  const dash = argv.indexOf("--");
+  const own = dash < 0 ? argv : argv.slice(0, dash);
+  if (!own.includes("fix") || !own.includes("--verify")) return null;
+  return { own, command: dash < 0 ? [] : argv.slice(dash + 1) };
+}
+
+/** fix --verify's own checks: a command after --, no stdin, no machine format (the account is text). */
+export function fixVerifyArgs(args: RunArgs, v: Values, command: string[] | null): { command: string[]; timeout: number | null } {
+  if (args.command !== "fix") throw new UsageError("--verify goes with fix: spawnsafe fix --verify -- python3 -m pytest");
+  if (!command || command.length === 0) throw new UsageError("fix --verify needs a command after --: spawnsafe fix --verify -- python3 -m pytest");
+  if (args.paths.length === 1 && args.paths[0] === STDIN) throw new UsageError("fix --verify works on files, not on stdin");
+  if (args.format !== "text" || args.statistics) throw new UsageError("fix --verify prints its account as text: --output-format and --statistics go with fix without --verify");
+  const { injectionProblem } = require("./verify/command") as typeof import("./verify/command");
+  const problem = injectionProblem(command);
+  if (problem) throw new UsageError(problem);
+  const text = v.timeout as string | undefined;
+  const timeout = text === undefined ? null : Number(text);
+  if (timeout !== null && !(Number.isFinite(timeout) && timeout > 0 && timeout * 1000 <= MAX_TIMER_MS)) {
+    throw new UsageError(`--timeout must be a positive number of seconds, at most ${Math.floor(MAX_TIMER_MS / 1000)}, not ${text}`);
+  }
+  return { command, timeout };
+}
+
 /** verify's arguments, checked: a command after --, a positive timeout. */
 export function verifyArgs(v: Values, positionals: Array<{ value: string; literal: boolean }>): VerifyArgs {
   const before = positionals.filter((p) => !p.literal).map((p) => p.value);
@@ -277,6 +317,13 @@ export function verifyArgs(v: Values, positionals: Array<{ value: string; litera
     const problem = unwritableFile(v.output);
     if (problem) throw new UsageError(`--output ${v.output}: ${problem}`);
   }
+  const codes = (name: string) => ((v[name] as string[] | undefined) ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toUpperCase());
+  const { allRules } = require("../transforms") as typeof import("../transforms");
+  for (const name of ["select", "ignore"]) {
+    for (const code of codes(name)) {
+      if (code !== "ALL" && !allRules.some((r) => r.code.startsWith(code))) throw new UsageError(`--${name}: '${code}' is no code nor the start of one ('spawnsafe rules' lists them)`);
+    }
+  }
   return {
     command,
     method: ((v.method as string | undefined) ?? "spawn") as StartMethod,
@@ -284,6 +331,10 @@ export function verifyArgs(v: Values, positionals: Array<{ value: string; litera
     format: ((v["output-format"] as string | undefined) ?? (envFormat || "text")) as (typeof VERIFY_FORMATS)[number],
     quiet: v.quiet === true,
     output: (v.output as string | undefined) ?? null,
+    select: v.select === undefined ? null : codes("select"),
+    ignore: codes("ignore"),
+    exitZero: v["exit-zero"] === true,
+    baseline: v.baseline === true,
   };
 }
 

@@ -66,7 +66,7 @@ test("bash completes an option's choices, after a space or an '=', and knows the
   assert.deepEqual(await complete(["spawnsafe", "fix", "--mode", ""]), ["auto", "app", "lib"]);
   assert.deepEqual(await complete(["spawnsafe", "check", "--output-format", "s"]), ["sarif"]);
   assert.deepEqual(await complete(["spawnsafe", "check", "--format", "=", "json"]), ["json", "json-lines"]);
-  assert.deepEqual(await complete(["spawnsafe", "verify", "--output-format", "j"]), ["json"], "verify has no json-lines");
+  assert.deepEqual(await complete(["spawnsafe", "verify", "--output-format", "j"]), ["json", "junit"], "verify has no json-lines, and junit of its own");
   assert.deepEqual(await complete(["spawnsafe", "--method", "spawn", "ch"]), ["check"], "an option's value is not the command");
   assert.deepEqual(await complete(["spawnsafe", "--jobs", "2", "fix", "--mode", "l"]), ["lib"]);
 });

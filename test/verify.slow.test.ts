@@ -216,3 +216,59 @@ test("verify --format sarif carries the findings with their stack, and every rul
   );
   assert.ok(log.runs[0].tool.driver.rules.some((r: { id: string }) => r.id === "SPS303"));
 });
+
+test("without --baseline the provoked pickling errors fail the gate, each naming the test that hit it; --select and --ignore narrow them", () => {
+  const dir = path.join(CASES, "provoked-pickling");
+  const c = { ...readCase(dir), flags: [] };
+  const run = verify(dir, c);
+  checkReport(run);
+  assert.equal(run.status, 1);
+  const found = run.report.files.flatMap((f) => f.findings.map((x) => [x.code, x.evidence?.tests]));
+  assert.deepEqual(found, [
+    ["SPS202", ["test_errors.py::test_a_lambda_task_is_refused"]],
+    ["SPS301", ["test_errors.py::test_a_lock_cannot_be_sent"]],
+  ]);
+  const only = verify(dir, { ...c, flags: ["--select", "SPS3"] });
+  assert.deepEqual(only.report.files.flatMap((f) => f.findings.map((x) => x.code)), ["SPS301"]);
+  const none = verify(dir, { ...c, flags: ["--ignore", "SPS2,SPS301"] });
+  assert.equal(none.status, 0);
+  const zero = verify(dir, { ...c, flags: ["--exit-zero"] });
+  assert.equal(zero.status, 0);
+  assert.equal(zero.report.files.length, 1);
+  // --baseline: the same two, seen under fork too, are left out and marked in the report.
+  const gate = verify(dir, { ...c, flags: ["--baseline"] });
+  checkReport(gate);
+  assert.equal(gate.status, 0);
+  assert.deepEqual(gate.report.files, []);
+  const baseline = (gate.report.verify as unknown as { baseline: { exitStatus: number; dropped: Array<{ code: string; path: string }> } }).baseline;
+  assert.equal(baseline.exitStatus, 0);
+  assert.deepEqual(baseline.dropped.map((d) => `${d.code} ${d.path}`), ["SPS202 test_errors.py", "SPS301 test_errors.py"]);
+});
+
+test("junit over a pytest run: the finding's test case is classed under the pytest node id that hit it", () => {
+  const dir = path.join(REPO_ROOT, "examples", "pytest-suite");
+  const c: VerifyCase = { run: ["python3", "-m", "pytest", "-p", "no:cacheprovider", "-q"], flags: [], exit: 1, pythonPath: [], sameOutput: false, countForks: false, stderr: [], stdout: null };
+  const r = spawnSync(process.execPath, [CLI, "verify", "--format", "junit", "--quiet", "--", ...command(c)], { cwd: dir, env: environment(dir, c, null), encoding: "utf8" });
+  assert.equal(r.status, 1, r.stderr);
+  const xml = r.stdout.slice(r.stdout.indexOf('<?xml version="1.0"'));
+  assert.match(xml, /<testsuites name="spawnsafe verify" tests="1" failures="1" errors="0" time="[\d.]+">/);
+  assert.match(xml, /<testcase name="SPS203 global-only-in-main at test_workers\.py:46:5" classname="test_workers\.py::test_validation_in_worker" time="0">/);
+  assert.match(xml, /See: spawnsafe explain SPS203<\/failure>/);
+});
+
+test("spawnsafe's own frames never show in the program's tracebacks (a failed start, a second set_start_method)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tracebacks-"));
+  try {
+    fs.writeFileSync(path.join(dir, "lam.py"), 'import multiprocessing\n\nif __name__ == "__main__":\n    multiprocessing.Process(target=lambda: 1).start()\n');
+    fs.writeFileSync(path.join(dir, "twice.py"), 'import multiprocessing\n\nif __name__ == "__main__":\n    multiprocessing.set_start_method("spawn")\n    multiprocessing.set_start_method("spawn")\n');
+    const c: VerifyCase = { run: [], flags: [], exit: 1, pythonPath: [], sameOutput: false, countForks: false, stderr: [], stdout: null };
+    for (const [file, error] of [["lam.py", /PicklingError/], ["twice.py", /RuntimeError: context has already been set/]] as const) {
+      const r = spawnSync(process.execPath, [CLI, "verify", "--quiet", "--", pythonExecutable(), file], { cwd: dir, env: environment(dir, c, null), encoding: "utf8" });
+      assert.match(r.stderr, error);
+      assert.match(r.stderr, new RegExp(`File "${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/${file}", line \\d+, in <module>\\n.*\\n  File "[^"]*multiprocessing/`));
+      assert.doesNotMatch(r.stderr, /_spawnsafe|spawnsafe-verify-/);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { allRules, runtimeRules, transforms, ruleByCode } from "../transforms";
 import { splitVerifyCommand } from "../src/command-line";
-import { injectionProblem, looksLikePython, pythonFlags, renderReport } from "../src/verify/command";
+import { injectionProblem, looksLikePython, pythonFlags, renderReport, selected } from "../src/verify/command";
 import { parseStackDump } from "../src/verify/stacks";
 import { parseRecord, type Frame, type Hello, type ProcessReport, type VerifyRecord } from "../src/verify/records";
 import { analyse } from "../src/verify/findings";
@@ -22,7 +22,7 @@ const SECTIONS = ["## What it does", "## Why is this bad?", "## Example", "## Us
 test("runtime rules: SPS3xx codes, unique among every rule, never in the engine's transforms", () => {
   const codes = allRules.map((r) => r.code);
   assert.equal(new Set(codes).size, codes.length);
-  assert.deepEqual(runtimeRules.map((r) => r.code), ["SPS302", "SPS303", "SPS304"]);
+  assert.deepEqual(runtimeRules.map((r) => r.code), ["SPS302", "SPS303", "SPS304", "SPS305"]);
   for (const r of runtimeRules) {
     assert.match(r.code, /^SPS3\d\d$/);
     assert.equal(r.fix, "never");
@@ -57,7 +57,7 @@ test("rules lists the runtime rules after the static ones; explain prints their 
   const rules = await cli(["rules"], os.tmpdir());
   assert.equal(rules.status, 0);
   const codes = rules.stdout.trim().split("\n").map((l) => l.split(/\s+/)[0]);
-  assert.deepEqual(codes.slice(-3), ["SPS302", "SPS303", "SPS304"]);
+  assert.deepEqual(codes.slice(-4), ["SPS302", "SPS303", "SPS304", "SPS305"]);
   assert.ok(codes.indexOf("SPS301") < codes.indexOf("SPS302"), "SPS301, static and runtime, is listed with the static rules");
   assert.match(rules.stdout, /^SPS303 +hang +fix: never/m);
   const doc = await cli(["explain", "SPS303"], os.tmpdir());
@@ -193,8 +193,73 @@ test("a fork inside a library is reported at the user's line, naming the library
     line,
     "main.py:19:5: SPS201 `os.fork()` (in `run_detached`, site-packages/forkhelper/__init__.py:6) forked the process while 1 other thread was running (heartbeat): the child gets the parent's memory and the locks other threads hold, but not the threads; the start method does not change this call",
   );
-  const mp = { ...fork, mp: true, threads: fork.threads.slice(0, 1), origins: [{ how: 'get_context("fork")', stack: [user("jobs.py", 9, "run")] }] };
-  assert.match(findings([processReport(100, [mp])])[0], /^main\.py:19:5: SPS105 A process was started with the `fork` start method, chosen by get_context\("fork"\) at jobs\.py:9: kept as written/);
+});
+
+test("a fork start method is attributed to the choice that made this process fork, not to the first one seen", () => {
+  const site = [user("main.py", 19, "main", [5, 19, 36])];
+  const threads = [{ name: "MainThread", daemon: false, current: true, at: [`${CWD}/main.py`, 19, "main"] }];
+  const library = { how: 'get_context("fork")', stack: [user("main.py", 4, "<module>"), { file: `${CWD}/site-packages/lib/__init__.py`, line: 3, func: "setup", kind: "l" }] };
+  const own = { how: 'get_context("fork")', stack: [user("jobs.py", 9, "run")], chosen: true };
+  const mp = { kind: "fork", call: "os.fork", mp: true, stack: site, threads, origins: [own, library] };
+  const out = analyse([processReport(100, [mp])], { cwd: CWD, topPid: 100, timedOutAfter: null }).findings;
+  assert.match(out[0].finding.message, /^A process was started with the `fork` start method, chosen by get_context\("fork"\) at jobs\.py:9: kept as written/);
+  assert.deepEqual(out[0].finding.evidence?.notes, ['fork chosen by get_context("fork") at jobs.py:9', 'fork also chosen by get_context("fork") at main.py:4 (not for this process)']);
+  // No choice matched (a recorder that could not tell): said so, not pinned on any of them.
+  const unmatched = { ...mp, origins: [library] };
+  assert.match(findings([processReport(100, [unmatched])])[0], /start method, chosen explicitly: kept as written/);
+});
+
+test("one finding per place and cause: hits with other thread names or values count, and name each pytest test that hit them", () => {
+  const site = [user("main.py", 19, "main", [5, 19, 36])];
+  const fork = (thread: string, test: string) => ({
+    kind: "fork",
+    call: "os.fork",
+    mp: false,
+    stack: site,
+    threads: [{ name: "MainThread", daemon: false, current: true, at: null }, { name: thread, daemon: true, current: false, at: null }],
+    origins: [],
+    test,
+  });
+  const out = analyse([processReport(100, [fork("Thread-1", "tests/test_a.py::test_one (call)"), fork("Thread-2", "tests/test_a.py::test_two[x] (call)"), fork("Thread-3", "tests/test_a.py::test_one (call)")])], {
+    cwd: CWD,
+    topPid: 100,
+    timedOutAfter: null,
+  }).findings;
+  assert.equal(out.length, 1);
+  assert.equal(out[0].finding.evidence?.occurrences, 3);
+  assert.deepEqual(out[0].finding.evidence?.tests, ["tests/test_a.py::test_one", "tests/test_a.py::test_two[x]"]);
+  assert.match(out[0].finding.message, /\(Thread-1\)/);
+});
+
+test("a container whose contents changed but not its size is SPS203 (contents); the same contents are not", () => {
+  const site = [user("main.py", 17, "main", [15, 17, 40])];
+  const parent = processReport(100, [
+    { kind: "start", child: 201, method: "spawn", token: "100:1", target: "work", owner: null, stack: site },
+    { kind: "snapshot", token: "100:1", what: "process", globals: { "__main__:NAMES": ["n", "list", 2, 111], "__main__:SAME": ["n", "dict", 1, 7] }, env: {}, files: {}, stores: [], stack: site },
+  ]);
+  const child = processReport(201, [{ kind: "observed", token: "100:1", globals: { "__main__:NAMES": ["n", "list", 2, 222], "__main__:SAME": ["n", "dict", 1, 7] }, env: {}, files: {}, stores: [] }]);
+  const out = analyse([parent, child], { cwd: CWD, topPid: 100, timedOutAfter: null }).findings;
+  assert.deepEqual(out.map((f) => f.finding.evidence?.values), [[{ name: "NAMES", parent: "list of 2 items", child: "list of 2 items", compared: "contents" }]]);
+  assert.match(out[0].finding.message, /^`NAMES` holds 2 items in the parent when the process was started and in the spawned child, but not the same ones \(contents\)/);
+});
+
+test("a read of the start method is SPS305 at the user's line, naming the library function that read it", () => {
+  const read = { kind: "method-read", method: "spawn", native: "fork", stack: [user("main.py", 8, "main", [5, 8, 20]), { file: `${CWD}/site-packages/lib/core.py`, line: 40, func: "check_fork", kind: "l" }] };
+  assert.deepEqual(findings([processReport(100, [read])]), [
+    "main.py:8:5: SPS305 The start method was read here (in `check_fork`, site-packages/lib/core.py:40): `get_start_method()` answered 'spawn' under verify, where the program as it is gets 'fork'; " +
+      "code that branches on it, or refuses any method but fork, behaves differently once the program moves",
+  ]);
+});
+
+test("--select and --ignore take codes and prefixes; an unknown one is a usage error", () => {
+  assert.ok(selected("SPS203", null, []));
+  assert.ok(selected("SPS203", ["SPS2"], []));
+  assert.ok(!selected("SPS301", ["SPS2"], []));
+  assert.ok(selected("SPS301", ["ALL"], ["SPS2"]));
+  assert.ok(!selected("SPS203", ["ALL"], ["SPS20"]));
+  const r = spawnsafe(["verify", "--select", "SPS2,XYZ", "--", "true"], os.tmpdir());
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--select: 'XYZ' is no code nor the start of one/);
 });
 
 test("pickling failures: the target and what it carries are SPS202, arguments SPS301, fork-context objects SPS204; repeats merge", () => {
@@ -313,6 +378,7 @@ test("text prints the evidence below each finding; github puts it in the annotat
       "      MainThread (this thread) at main.py:3 in main",
       "    stack (most recent call last):",
       "      main.py:3 in main",
+      "    see: spawnsafe explain SPS201",
       "",
     ].join("\n"),
   );
@@ -335,4 +401,110 @@ test("the hazards of the verify fixtures are invisible to check: it reports none
     const codes = JSON.parse(r.stdout).files.flatMap((f: { findings: Array<{ code: string }> }) => f.findings.map((x) => x.code));
     assert.ok(!codes.includes(code), `check reports ${code} for ${name}: ${codes}`);
   }
+});
+
+// ------------------------------------------------------------------ junit
+
+interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
+
+/** Enough of an XML reader for a report: elements, attributes, text, the five entities and &#N;. */
+function parseXml(xml: string): XmlElement {
+  const unescape = (s: string) =>
+    s.replace(/&(lt|gt|amp|quot|apos|#\d+);/g, (_, e: string) => (e.startsWith("#") ? String.fromCodePoint(Number(e.slice(1))) : { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" }[e]!));
+  const body = xml.replace(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n/, "");
+  assert.notEqual(body, xml, "an XML declaration, UTF-8");
+  const stack: XmlElement[] = [{ name: "#root", attrs: {}, children: [], text: "" }];
+  const token = /<(\/?)([A-Za-z][\w-]*)((?:\s+[\w-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
+  let m: RegExpExecArray | null;
+  let at = 0;
+  while ((m = token.exec(body))) {
+    at = token.lastIndex;
+    const top = stack[stack.length - 1];
+    if (m[5] !== undefined) {
+      assert.doesNotMatch(m[5], /[<>]|&(?!(lt|gt|amp|quot|apos|#\d+);)/, "text is escaped");
+      top.text += unescape(m[5]);
+    } else if (m[1]) {
+      assert.equal(top.name, m[2], "tags nest");
+      stack.pop();
+    } else {
+      const attrs: Record<string, string> = {};
+      for (const a of m[3].matchAll(/([\w-]+)="([^"]*)"/g)) {
+        assert.ok(!(a[1] in attrs), `attribute ${a[1]} given once`);
+        attrs[a[1]] = unescape(a[2]);
+      }
+      const el = { name: m[2], attrs, children: [], text: "" };
+      top.children.push(el);
+      if (!m[4]) stack.push(el);
+    }
+  }
+  assert.equal(at, body.length, `unreadable XML at ${JSON.stringify(body.slice(at, at + 40))}`);
+  assert.equal(stack.length, 1, "every element closed");
+  assert.equal(stack[0].children.length, 1, "one root element");
+  return stack[0].children[0];
+}
+
+// The shape of junit-10.xsd (Jenkins' xunit plugin), which Jenkins, GitLab and the GitHub test
+// reporters read: the elements each may hold, their attributes, the required ones.
+const JUNIT: Record<string, { attrs: string[]; required: string[]; children: string[] }> = {
+  testsuites: { attrs: ["name", "time", "tests", "failures", "disabled", "errors"], required: [], children: ["testsuite"] },
+  testsuite: {
+    attrs: ["name", "tests", "failures", "errors", "time", "disabled", "skipped", "timestamp", "hostname", "id", "package", "file", "log", "url", "version"],
+    required: ["name", "tests"],
+    children: ["properties", "testcase", "system-out", "system-err"],
+  },
+  testcase: { attrs: ["name", "assertions", "time", "classname", "status"], required: ["name"], children: ["skipped", "error", "failure", "system-out", "system-err"] },
+  failure: { attrs: ["message", "type"], required: [], children: [] },
+};
+
+function checkJunit(el: XmlElement): void {
+  const shape = JUNIT[el.name];
+  assert.ok(shape, `no <${el.name}> in junit-10.xsd`);
+  for (const a of Object.keys(el.attrs)) assert.ok(shape.attrs.includes(a), `<${el.name} ${a}=...> is not in junit-10.xsd`);
+  for (const a of shape.required) assert.ok(a in el.attrs, `<${el.name}> needs ${a}`);
+  for (const a of ["tests", "failures", "errors", "skipped"]) if (a in el.attrs) assert.match(el.attrs[a], /^\d+$/);
+  if ("time" in el.attrs) assert.match(el.attrs.time, /^\d+(\.\d+)?$/);
+  if ("timestamp" in el.attrs) assert.match(el.attrs.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  for (const c of el.children) {
+    assert.ok(shape.children.includes(c.name), `<${c.name}> inside <${el.name}>`);
+    checkJunit(c);
+  }
+  if (el.name === "testsuite" || el.name === "testsuites") {
+    const cases = el.name === "testsuite" ? el.children.filter((c) => c.name === "testcase") : el.children.flatMap((s) => s.children.filter((c) => c.name === "testcase"));
+    assert.equal(Number(el.attrs.tests), cases.length, `<${el.name}> tests= counts its test cases`);
+    assert.equal(Number(el.attrs.failures), cases.filter((c) => c.children.some((x) => x.name === "failure")).length, `<${el.name}> failures= counts the failed ones`);
+  }
+}
+
+test("junit: a failed test case per finding, named by the pytest test that hit it, in junit-10.xsd's shape; a clean run is one passing case", () => {
+  const stack = [user("test_app.py", 12, "test_send", [5, 12, 30])];
+  const pickle = { kind: "pickle", via: "Queue.put", method: "spawn", target: null, root: "item", path: "item", type: "_thread.lock", repr: "<lock & <stuff>>", error: "TypeError: cannot pickle '_thread.lock' object", stack, test: "test_app.py::test_send[a\"b] (call)" };
+  const fork = { kind: "fork", call: "os.fork", mp: false, stack: [user("main.py", 3, "main")], threads: [], origins: [] };
+  const located = analyse([processReport(100, [pickle, fork])], { cwd: CWD, topPid: 100, timedOutAfter: null }).findings;
+  const run = { command: ["python3", "-m", "pytest"], method: "spawn" as const, exitStatus: 0, signal: null, timedOut: false, pythonProcesses: 1 };
+  const io = { style: { color: false }, docs: () => "doc", version: "0.0.0" };
+  const root = parseXml(renderReport("junit", located, run, io, 1.5));
+  assert.equal(root.name, "testsuites");
+  checkJunit(root);
+  const cases = root.children[0].children;
+  assert.deepEqual(
+    cases.map((c) => [c.attrs.classname, c.attrs.name, c.children[0].attrs.type]),
+    [
+      ["main.py", "SPS201 os-fork at main.py:3:1", "SPS201"],
+      ['test_app.py::test_send[a"b]', "SPS301 unpicklable-argument at test_app.py:12:5", "SPS301"],
+    ],
+  );
+  const failure = cases[1].children[0];
+  assert.match(failure.attrs.message, /^`item` is a `_thread\.lock`, which cannot be pickled/);
+  assert.match(failure.text, /object: item: _thread\.lock = <lock & <stuff>>/);
+  assert.match(failure.text, /hit by test: test_app\.py::test_send\[a"b\]/);
+  assert.match(failure.text, /See: spawnsafe explain SPS301$/);
+  const clean = parseXml(renderReport("junit", [], run, io, 1.5));
+  checkJunit(clean);
+  assert.deepEqual(clean.children[0].children.map((c) => [c.attrs.name, c.children.length]), [["spawnsafe verify: python3 -m pytest", 0]]);
+  assert.equal(clean.attrs.failures, "0");
 });

@@ -19,6 +19,7 @@ import { unpicklableArgument } from "./unpicklable-argument";
 import { childStartFailure } from "./child-start-failure";
 import { hang } from "./hang";
 import { environDiffers } from "./environ-differs";
+import { readsStartMethod } from "./reads-start-method";
 
 export const transforms: Transform[] = [
   missingMainGuard,
@@ -51,7 +52,7 @@ export function transformByCode(code: string): Transform | undefined {
  * engine never sees them: they are not in `transforms`. (verify reports some static codes too:
  * SPS202, SPS203, SPS301...)
  */
-export const runtimeRules: RuntimeRule[] = [childStartFailure, hang, environDiffers];
+export const runtimeRules: RuntimeRule[] = [childStartFailure, hang, environDiffers, readsStartMethod];
 
 /** Every documented code, static and runtime, in the order `spawnsafe rules` lists them. */
 export const allRules: Array<Transform | RuntimeRule> = [...transforms, ...runtimeRules];

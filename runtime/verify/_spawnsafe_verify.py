@@ -25,6 +25,8 @@ import sys
 
 _DIR = os.environ.get("SPAWNSAFE_VERIFY_DIR") or ""
 _METHOD = os.environ.get("SPAWNSAFE_VERIFY_METHOD") or "spawn"
+# fix --verify: record the lines that choose spawn or forkserver (the creation sites of the units under trial).
+_SITES = os.environ.get("SPAWNSAFE_VERIFY_SITES") == "1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 STDLIB = os.path.dirname(os.path.abspath(os.__file__))
 try:
@@ -67,6 +69,8 @@ _mp_parent_pid = 0
 _tokens = None  # itertools.count(1) once a process is started: next() is atomic
 # Where the program chose the fork start method: [{how, stack}], distinct, at most 10.
 fork_origins = []
+# The process being started and its caller's stack, for the fork it makes.
+_starting = None
 # The last user stack that started a process (pool workers replaced from a background thread).
 last_start_site = None
 # Names the pool initializer of this (child) process assigns with `global`.
@@ -108,6 +112,9 @@ def emit(record):
         return
     try:
         record["pid"] = os.getpid()
+        test = os.environ.get("PYTEST_CURRENT_TEST")
+        if test:
+            record["test"] = test
         os.write(_report_fd, (_enc(record) + "\n").encode("ascii"))
     except Exception:
         pass
@@ -195,6 +202,11 @@ def frame_kind(filename):
     if path.startswith(STDLIB + os.sep):
         return "l"
     return "u"
+
+
+def is_stdlib(filename):
+    path = abspath(filename)
+    return path.startswith(STDLIB + os.sep) and os.sep + "site-packages" + os.sep not in path
 
 
 def abspath(filename):
@@ -360,10 +372,64 @@ def describe(value):
         return ["v", type_name(value), short_repr(value, 60)]
     if isinstance(value, _CONTAINERS) or type(value).__name__ == "deque":
         try:
-            return ["n", type_name(value), len(value)]
+            return ["n", type_name(value), len(value), contents(value)]
         except Exception:
             pass
     return ["t", type_name(value)]
+
+
+# How much of a container contents() reads: items in all, and how deep it goes.
+CONTENTS_ITEMS = 400
+CONTENTS_DEPTH = 4
+
+
+def contents(value):
+    """A checksum of a container's contents, the same in every process for the same contents.
+
+    Simple values count by their repr, containers by their items (a set's in sorted order, as
+    its order changes with the hash seed), functions and classes by their qualified name,
+    anything else by its type alone (a repr may hold an address). Bounded: the first
+    CONTENTS_ITEMS items, CONTENTS_DEPTH levels down."""
+    from zlib import crc32
+
+    parts = []
+    budget = [CONTENTS_ITEMS]
+
+    def walk(v, depth, out):
+        if budget[0] <= 0:
+            return
+        budget[0] -= 1
+        t = type(v)
+        if t in _SIMPLE:
+            text = repr(v) if not (t is str or t is bytes) or len(v) <= 4096 else "%s:%d:%d" % (t.__name__, len(v), crc32(v[:4096].encode("utf-8", "surrogatepass") if t is str else v[:4096]))
+            out.append(text)
+        elif depth >= CONTENTS_DEPTH:
+            out.append(t.__name__)
+        elif t is dict or isinstance(v, dict):
+            out.append("{")
+            for k, x in list(v.items())[: budget[0]]:
+                walk(k, depth + 1, out)
+                walk(x, depth + 1, out)
+            out.append("}")
+        elif isinstance(v, (set, frozenset)):
+            items = []
+            for x in list(v)[: budget[0]]:
+                one = []
+                walk(x, depth + 1, one)
+                items.append("|".join(one))
+            out.append("{" + ",".join(sorted(items)) + "}")
+        elif isinstance(v, (list, tuple, bytearray)) or t.__name__ == "deque":
+            out.append("[")
+            for x in list(v)[: budget[0]]:
+                walk(x, depth + 1, out)
+            out.append("]")
+        elif callable(v) and hasattr(v, "__qualname__"):
+            out.append("%s.%s" % (getattr(v, "__module__", "?"), v.__qualname__))
+        else:
+            out.append(type_name(v))
+
+    walk(value, 0, parts)
+    return crc32("\x00".join(parts).encode("utf-8", "surrogatepass"))
 
 
 def environ(startup=None):
@@ -411,6 +477,16 @@ def _audit(event, args):
             pass
 
 
+def _origins_now():
+    process, frames = _starting if _starting is not None else (None, [])
+    site = None
+    for code, _, _ in frames:
+        if frame_kind(code.co_filename) == "u":
+            site = abspath(code.co_filename)
+            break
+    return chosen_origins(process, site)
+
+
 def _on_fork(event):
     global _fork_pending
     _fork_pending = True
@@ -425,7 +501,7 @@ def _on_fork(event):
             "mp": mp,
             "stack": frames_out(frames),
             "threads": threads_now(),
-            "origins": list(fork_origins) if mp else [],
+            "origins": _quiet(_origins_now) or [] if mp else [],
         }
     )
 
@@ -542,7 +618,15 @@ def _wrap(owner, name, make):
     orig = owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name, None)
     if orig is None or getattr(orig, "__spawnsafe__", False):
         return
-    new = make(orig)
+    inner = make(orig)
+
+    def new(*args, **kwargs):
+        try:
+            return inner(*args, **kwargs)
+        except BaseException as e:
+            hide(e)
+            raise
+
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
         try:
             setattr(new, attr, getattr(orig, attr))
@@ -551,6 +635,32 @@ def _wrap(owner, name, make):
     new.__wrapped__ = orig
     new.__spawnsafe__ = True
     setattr(owner, name, new)
+
+
+def _ours(tb):
+    return tb.tb_frame.f_code.co_filename.startswith(HERE)
+
+
+def hide(error):
+    """Takes spawnsafe's own frames out of an exception's traceback on its way to the user's code.
+
+    A bare `raise` after this adds no entry for the frame it runs in, so the traceback the
+    user sees goes from their call straight into the standard library."""
+    try:
+        tb = error.__traceback__
+        while tb is not None and _ours(tb):
+            tb = tb.tb_next
+        head = tb
+        while tb is not None:
+            after = tb.tb_next
+            while after is not None and _ours(after):
+                after = after.tb_next
+            if after is not tb.tb_next:
+                tb.tb_next = after
+            tb = after
+        error.__traceback__ = head
+    except Exception:
+        pass
 
 
 def _inspect():
@@ -575,30 +685,22 @@ def _quiet(fn, *args):
 
 
 def _patch_context(m):
+    global _forced
     dc = getattr(m, "_default_context", None)
     forced = False
     try:
-        if dc is not None and hasattr(dc, "_default_context") and getattr(dc, "_actual_context", "unset") is None:
+        if _METHOD != "keep" and dc is not None and hasattr(dc, "_default_context") and getattr(dc, "_actual_context", "unset") is None:
             # The fallback of the default context (fork on Linux before 3.14), not the chosen
             # one: set_start_method() without force still works, as it would have.
+            global _native_method
+            _native_method = dc._default_context._name
             dc._default_context = dc.get_context(_METHOD)
             forced = True
     except Exception:
         pass
-    if not forced:
+    _forced = forced
+    if not forced and _METHOD != "keep":
         emit({"kind": "note", "what": "not-forced", "problem": "could not make %s the default start method of multiprocessing" % _METHOD})
-
-    def record_choice(how):
-        frames = capture(3)
-        out = frames_out(frames)
-        key = None
-        for f in reversed(out):
-            if f[3] == "u":
-                key = (f[0], f[1])
-                break
-        if any(o.get("_key") == key for o in fork_origins) or len(fork_origins) >= 10:
-            return
-        fork_origins.append({"how": how, "stack": out, "_key": key})
 
     base = getattr(m, "BaseContext", None)
     if base is not None:
@@ -606,7 +708,9 @@ def _patch_context(m):
         def make_get_context(orig):
             def get_context(self, method=None):
                 if method == "fork":
-                    _quiet(record_choice, 'get_context("fork")')
+                    _quiet(_record_choice, 'get_context("fork")', "context")
+                elif _SITES and method in ("spawn", "forkserver"):
+                    _quiet(_record_site, "get_context")
                 return orig(self, method)
 
             return get_context
@@ -617,13 +721,120 @@ def _patch_context(m):
 
         def make_set_start_method(orig):
             def set_start_method(self, method, force=False):
+                global _program_chose
+                result = orig(self, method, force)
+                # Recorded once it took: a call that raised "context has already been set" chose nothing.
+                if method is not None:
+                    _program_chose = True
                 if method == "fork":
-                    _quiet(record_choice, 'set_start_method("fork")')
-                return orig(self, method, force)
+                    _quiet(_record_choice, 'set_start_method("fork")', "default")
+                elif _SITES and method in ("spawn", "forkserver"):
+                    _quiet(_record_site, "set_start_method")
+                return result
 
             return set_start_method
 
+        def make_get_start_method(orig):
+            def get_start_method(self, allow_none=False):
+                method = orig(self, allow_none)
+                if _forced and not _program_chose and method is not None:
+                    _quiet(_on_method_read, method)
+                return method
+
+            return get_start_method
+
         _wrap(default, "set_start_method", make_set_start_method)
+        _wrap(default, "get_start_method", make_get_start_method)
+
+
+# The start method the interpreter itself would have used (before verify made another the default).
+_native_method = None
+_forced = False
+# The program called set_start_method(): reads of the method then answer the program's own choice.
+_program_chose = False
+_method_reads = set()
+
+
+_sites_seen = set()
+
+
+def _record_site(how):
+    """The line outside spawnsafe and the standard library that chose spawn (once per line)."""
+    f = sys._getframe(1)
+    while f is not None and (f.f_code.co_filename.startswith(HERE) or is_stdlib(f.f_code.co_filename)):
+        f = f.f_back
+    if f is None:
+        return
+    key = (f.f_code.co_filename, f.f_lineno)
+    if key in _sites_seen:
+        return
+    _sites_seen.add(key)
+    emit({"kind": "site", "how": how, "file": abspath(f.f_code.co_filename), "line": f.f_lineno})
+
+
+def _record_choice(how, scope):
+    """Where fork was chosen; the latest choice of each place last (at most 10 places)."""
+    out = frames_out(capture(4))
+    key = None
+    for f in reversed(out):
+        if f[3] == "u":
+            key = (f[0], f[1])
+            break
+    for o in fork_origins:
+        if o["_key"] == key:
+            fork_origins.remove(o)
+            break
+    if len(fork_origins) >= 10:
+        del fork_origins[0]
+    fork_origins.append({"how": how, "stack": out, "_key": key, "_scope": scope})
+
+
+def chosen_origins(process, site):
+    """The fork choices, the one that made this process fork first (marked chosen).
+
+    A process of an explicit fork context was made by a get_context("fork"): the latest one in
+    the file that started it, else the latest anywhere (contexts are shared, so which call
+    handed this one out cannot be told apart). A process of the default context forks because
+    of the set_start_method("fork") in effect: the latest."""
+    explicit = getattr(process, "_start_method", None) == "fork"
+    scope = "context" if explicit else "default"
+    candidates = [o for o in fork_origins if o["_scope"] == scope]
+    chosen = None
+    if explicit and site is not None:
+        same = [o for o in candidates if o["_key"] is not None and o["_key"][0] == site]
+        chosen = same[-1] if same else None
+    if chosen is None and candidates:
+        chosen = candidates[-1]
+    out = []
+    for o in ([chosen] if chosen is not None else []) + [o for o in reversed(fork_origins) if o is not chosen]:
+        record = {"how": o["how"], "stack": o["stack"]}
+        if o is chosen:
+            record["chosen"] = True
+        out.append(record)
+    return out
+
+
+def _on_method_read(method):
+    """User code (or a library it called) read the start method verify made the default."""
+    frames = capture(4)
+    caller = None
+    for code, _, _ in frames:
+        if not code.co_filename.startswith(HERE):
+            caller = code
+            break
+    # multiprocessing reads it itself (spawn's preparation data): only other code counts.
+    if caller is None or is_stdlib(caller.co_filename):
+        return
+    out = frames_out(frames)
+    site = None
+    for f in reversed(out):
+        if f[3] == "u":
+            site = (f[0], f[1])
+            break
+    if site in _method_reads or len(_method_reads) >= 50:
+        return
+    _method_reads.add(site)
+    emit({"kind": "method-read", "method": method, "native": _native_method, "stack": out})
 
 
 def _effective_method(process):
@@ -632,7 +843,9 @@ def _effective_method(process):
         return method
     mpc = sys.modules.get("multiprocessing.context")
     try:
-        return mpc._default_context.get_start_method(allow_none=True) or _METHOD
+        # Read directly: get_start_method() is watched for the program's own reads.
+        dc = mpc._default_context
+        return (dc._actual_context or dc._default_context)._name
     except Exception:
         return _METHOD
 
@@ -665,8 +878,9 @@ def _patch_process(m):
 
 
 def _before_start(process):
-    global _tokens, last_start_site
+    global _tokens, last_start_site, _starting
     frames = capture(3)
+    _starting = (process, frames)
     if any(frame_kind(code.co_filename) == "u" for code, _, _ in frames):
         last_start_site = frames
     elif last_start_site is not None:
@@ -689,6 +903,8 @@ def _before_start(process):
 
 
 def _after_start(process, before):
+    global _starting
+    _starting = None
     method, frames, token, snapshot, owner, target = before
     site = frames_out(frames)
     emit({"kind": "start", "child": process.pid, "method": method, "token": token, "target": target, "owner": owner, "stack": site})
@@ -1027,7 +1243,11 @@ class _Loader:
         return self._real.create_module(spec)
 
     def exec_module(self, module):
-        self._real.exec_module(module)
+        try:
+            self._real.exec_module(module)
+        except BaseException as e:
+            hide(e)
+            raise
         _apply(self._name, module)
 
 

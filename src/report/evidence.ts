@@ -22,11 +22,13 @@ export interface Evidence {
   /** The threads alive at a fork. */
   threads?: Array<{ name: string; daemon: boolean; current: boolean; at: string | null }>;
   /** Globals or environment variables whose value differs between the parent and the child. */
-  values?: Array<{ name: string; parent: string; child: string; compared: "value" | "size" | "type" | "presence" }>;
+  values?: Array<{ name: string; parent: string; child: string; compared: "value" | "size" | "contents" | "type" | "presence" }>;
   /** Every Python process's threads at a hang. */
   processes?: Array<{ pid: number; command: string; role: string; threads: Array<{ id: string; current: boolean; stack: EvidenceFrame[] }> }>;
   /** Other facts, one line each (where fork was chosen, which process). */
   notes?: string[];
+  /** The pytest tests that hit it (node ids, from PYTEST_CURRENT_TEST), at most 20. */
+  tests?: string[];
   /** How many times the run hit this finding (calls, processes). */
   occurrences?: number;
 }
@@ -77,6 +79,7 @@ export function evidenceLines(e: Evidence, indent = "    "): string[] {
       out.push(...stackLines(t.stack, more + "  "));
     }
   }
+  if (e.tests && e.tests.length > 0) out.push(`${indent}hit by ${e.tests.length === 1 ? "test" : "tests"}: ${e.tests.join(", ")}`);
   if (e.occurrences && e.occurrences > 1) out.push(`${indent}seen ${e.occurrences} times`);
   return out;
 }

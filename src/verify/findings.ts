@@ -10,6 +10,7 @@ import type {
   ForkRecord,
   Frame,
   Hello,
+  MethodReadRecord,
   PickleRecord,
   ProcessReport,
   SnapshotRecord,
@@ -79,6 +80,9 @@ export function analyse(reports: ProcessReport[], facts: RunFacts): Analysis {
         case "note":
           c.note(noteText(c, r.what, r.problem, r.argv, r.stack));
           break;
+        case "method-read":
+          methodReadFinding(c, r);
+          break;
       }
     }
   }
@@ -87,7 +91,7 @@ export function analyse(reports: ProcessReport[], facts: RunFacts): Analysis {
     const start = o.token ? startsByToken.get(o.token) : o.worker ? startsByToken.get(o.worker) : undefined;
     const token = o.token ?? (start?.owner && o.task ? `task:${start.owner}:${o.task}` : null);
     const parent = token ? snapshots.get(token) : undefined;
-    if (parent) differenceFindings(c, parent, o, start?.method ?? parent.method ?? "spawn");
+    if (parent) differenceFindings(c, parent, o, start?.method ?? parent.method ?? "spawn", parent.test ?? o.test ?? null);
   }
   if (facts.timedOutAfter !== null) hangFinding(c, reports, facts);
   return { findings: c.sorted(), notes: [...new Set(c.notes)] };
@@ -120,16 +124,24 @@ class Collector {
     this.notes.push(text);
   }
 
-  add(code: string, at: Location, text: string, evidence: Evidence): void {
+  /**
+   * One finding per place and cause: `cause` names what went wrong there (the object that did
+   * not pickle, the global that differs), without what changes from one hit to the next (thread
+   * names, values, pids); a second hit counts, and adds the pytest test that hit it.
+   */
+  add(code: string, at: Location, text: string, evidence: Evidence, hit: { cause?: string; test?: string | null } = {}): void {
     const rule = allRules.find((r) => r.code === code)!;
     // Addresses (`<function <lambda> at 0x7f...>`) differ between runs: a message names the object without them.
     const message = text.replace(/ at 0x[0-9a-fA-F]+/g, "");
     const file = this.display(at.file);
     if (this.suppressed(at.file, at.line, code)) return;
-    const key = [code, file, at.line, at.column, message].join("\0");
+    const key = [code, file, at.line, at.column, hit.cause ?? message].join("\0");
+    const test = hit.test ? testId(hit.test) : null;
     const seen = this.byKey.get(key);
     if (seen) {
-      seen.finding.evidence!.occurrences = (seen.finding.evidence!.occurrences ?? 1) + 1;
+      const e = seen.finding.evidence!;
+      e.occurrences = (e.occurrences ?? 1) + 1;
+      if (test && !(e.tests ??= []).includes(test) && e.tests.length < MAX_TESTS) e.tests.push(test);
       return;
     }
     const finding: EvidenceFinding = {
@@ -143,7 +155,7 @@ class Collector {
       fixable: false,
       applicability: null,
       fixed: false,
-      evidence: { ...evidence, occurrences: 1 },
+      evidence: { ...evidence, ...(test ? { tests: [test] } : {}), occurrences: 1 },
     };
     this.byKey.set(key, { path: file, finding });
   }
@@ -172,6 +184,14 @@ class Collector {
       (a, b) => a.path.localeCompare(b.path) || a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code),
     );
   }
+}
+
+/** How many tests a finding names; the count of hits goes on. */
+const MAX_TESTS = 20;
+
+/** pytest's node id from PYTEST_CURRENT_TEST: `tests/test_a.py::test_b[1] (call)` without the phase. */
+export function testId(current: string): string {
+  return current.replace(/ \((setup|call|teardown)\)$/, "");
 }
 
 /** The innermost frame of the user's code; else the innermost with a file. */
@@ -217,17 +237,20 @@ function forkFinding(c: Collector, r: ForkRecord): void {
     threads: r.threads.map((t) => ({ name: t.name, daemon: t.daemon, current: t.current, at: t.at ? `${c.display(t.at[0])}:${t.at[1]} in ${t.at[2]}` : null })),
   };
   if (r.mp) {
-    const origins = r.origins.map((o) => {
+    const origin = (o: ForkRecord["origins"][number]) => {
       const f = userFrame(o.stack);
       return `${o.how}${f ? ` at ${c.where(f)}` : ""}`;
-    });
-    if (origins.length > 0) evidence.notes = origins.map((o) => `fork chosen by ${o}`);
-    const chosen = origins.length > 0 ? `, chosen by ${origins[0]}` : ", chosen explicitly";
+    };
+    // The choice that made this process fork, as the recorder matched it (not the first one seen).
+    const made = r.origins.find((o) => o.chosen);
+    if (r.origins.length > 0) evidence.notes = r.origins.map((o) => (o === made || !made ? `fork chosen by ${origin(o)}` : `fork also chosen by ${origin(o)} (not for this process)`));
+    const chosen = made ? `, chosen by ${origin(made)}` : ", chosen explicitly";
     c.add(
       "SPS105",
       locate(user),
       `A process was started with the \`fork\` start method${chosen}${threads}: kept as written; the child copies the parent's memory and the locks other threads hold, but not the threads`,
       evidence,
+      { cause: chosen, test: r.test },
     );
     return;
   }
@@ -240,6 +263,7 @@ function forkFinding(c: Collector, r: ForkRecord): void {
     locate(user),
     `\`${call}\`${inside} forked the process${threads}: the child gets the parent's memory and the locks other threads hold, but not the threads; the start method does not change this call`,
     evidence,
+    { cause: call + inside, test: r.test },
   );
 }
 
@@ -267,8 +291,9 @@ function pickleFinding(c: Collector, r: PickleRecord): void {
   const user = userFrame(r.stack);
   if (!user) return;
   const evidence: Evidence = { object: { path: r.path, type: r.type, repr: r.repr, error: r.error }, stack: c.frames(r.stack) };
+  const hit = { cause: `${r.via}|${r.path}|${r.type}`, test: r.test };
   if (/created in a fork context is being shared with a process in a (spawn|forkserver) context/.test(r.error)) {
-    c.add("SPS204", locate(user), `\`${r.path}\` (${r.type}) was made from a fork context and cannot be shared with a ${r.method ?? "spawn"} process: ${r.error}`, evidence);
+    c.add("SPS204", locate(user), `\`${r.path}\` (${r.type}) was made from a fork context and cannot be shared with a ${r.method ?? "spawn"} process: ${r.error}`, evidence, hit);
     return;
   }
   const method = r.method ?? "spawn";
@@ -277,10 +302,10 @@ function pickleFinding(c: Collector, r: PickleRecord): void {
     const name = r.root === "initializer" || r.root.startsWith("self.") ? "" : r.target ? ` \`${r.target}\`` : "";
     const through = r.path === r.root ? "" : `: its \`${r.path}\` is a \`${r.type}\``;
     const then = r.via === "start" ? `the process cannot start under ${method}` : "the task never runs";
-    c.add("SPS202", locate(user), `${what}${name} cannot be pickled${through} (${r.error}), so ${then}`, evidence);
+    c.add("SPS202", locate(user), `${what}${name} cannot be pickled${through} (${r.error}), so ${then}`, evidence, hit);
     return;
   }
-  c.add("SPS301", locate(user), `\`${r.path}\` is a \`${r.type}\`, which cannot be pickled (${r.error}): ${consequence(r.via, method)}`, evidence);
+  c.add("SPS301", locate(user), `\`${r.path}\` is a \`${r.type}\`, which cannot be pickled (${r.error}): ${consequence(r.via, method)}`, evidence, hit);
 }
 
 // ------------------------------------------------------------------------- children
@@ -299,6 +324,7 @@ function childFailureFinding(c: Collector, r: ChildFailureRecord, start: StartRe
         locate(line),
         `A spawned child re-ran this line while importing the main module and started a process before its own start had finished: move it under ${GUARD}`,
         evidence,
+        { cause: "bootstrap", test: r.test },
       );
       return;
     }
@@ -306,14 +332,14 @@ function childFailureFinding(c: Collector, r: ChildFailureRecord, start: StartRe
   const m = r.missing;
   if (m && m.file && m.line) {
     const place = m.guarded ? `is defined under ${GUARD}, which a spawned child does not run` : `is not defined when a spawned child imports ${c.display(m.file)}`;
-    c.add("SPS202", at(m.file, m.line, m.col ?? 1), `\`${m.name}\` ${place}: the child cannot find it (${error}). Define it at module level`, evidence);
+    c.add("SPS202", at(m.file, m.line, m.col ?? 1), `\`${m.name}\` ${place}: the child cannot find it (${error}). Define it at module level`, evidence, { cause: `missing|${m.name}`, test: r.test });
     return;
   }
   const during = r.phase === "task" ? "receiving a task" : importsMain(r.stack) ? "importing the main module" : "loading the process object";
   const user = userFrame(r.stack);
   const location = user && user.kind === "u" ? locate(user) : startSite ? locate(startSite) : null;
   if (!location) return;
-  c.add("SPS302", location, `A spawned child failed while ${during}, before the user's code ran: ${error}`, evidence);
+  c.add("SPS302", location, `A spawned child failed while ${during}, before the user's code ran: ${error}`, evidence, { cause: `${during}|${r.etype}`, test: r.test });
 }
 
 function importsMain(stack: Frame[]): boolean {
@@ -335,10 +361,11 @@ function describe(d: ValueDescription): string {
   }
 }
 
-function compared(p: ValueDescription, c: ValueDescription): "value" | "size" | "type" | "presence" {
+function compared(p: ValueDescription, c: ValueDescription): "value" | "size" | "contents" | "type" | "presence" {
   if (p[0] === "missing" || c[0] === "missing") return "presence";
   if (p[0] === "v" && c[0] === "v" && p[1] === c[1]) return "value";
-  if (p[0] === "n" && c[0] === "n" && p[1] === c[1]) return "size";
+  // Same size: the contents differ (their checksums); a recorder without them never gets here.
+  if (p[0] === "n" && c[0] === "n" && p[1] === c[1]) return p[2] === c[2] ? "contents" : "size";
   return "type";
 }
 
@@ -352,7 +379,7 @@ function globalName(key: string): string {
 /** Variables a tool changes all the time, whose staleness in a child says nothing of the program. */
 const VOLATILE_ENVIRON = new Set(["PYTEST_CURRENT_TEST"]);
 
-function differenceFindings(c: Collector, parent: SnapshotRecord, child: SnapshotRecord, method: string): void {
+function differenceFindings(c: Collector, parent: SnapshotRecord, child: SnapshotRecord, method: string, test: string | null): void {
   const site = parent.stack ? userFrame(parent.stack) : null;
   if (!site) return;
   const moment = parent.what === "task" ? "when the task was submitted" : "when the process was started";
@@ -369,9 +396,10 @@ function differenceFindings(c: Collector, parent: SnapshotRecord, child: Snapsho
     let message: string;
     if (how === "presence") message = `\`${name}\`${of} is ${describe(p)} in the parent ${moment} but is not defined in the spawned child: the parent assigns it where a child does not run`;
     else if (how === "size") message = `\`${name}\`${of} holds ${p[2]} item${p[2] === 1 ? "" : "s"} in the parent ${moment} but ${k[2]} in the spawned child (container size): the parent filled it at run time, a child starts from a fresh import`;
+    else if (how === "contents") message = `\`${name}\`${of} holds ${p[2]} item${p[2] === 1 ? "" : "s"} in the parent ${moment} and in the spawned child, but not the same ones (contents): the parent changed it at run time, a child starts from a fresh import`;
     else if (how === "value") message = `\`${name}\`${of} is ${p[2]} in the parent ${moment} but ${k[2]} in the spawned child (simple value): the parent changed it at run time, a child starts from a fresh import`;
     else message = `\`${name}\`${of} is ${describe(p)} in the parent ${moment} but ${describe(k)} in the spawned child (type)`;
-    c.add("SPS203", locate(site), message, { values: [{ name, parent: describe(p), child: describe(k), compared: how }], stack });
+    c.add("SPS203", locate(site), message, { values: [{ name, parent: describe(p), child: describe(k), compared: how }], stack }, { cause: `${key}|${how}`, test });
   }
   // A spawned child inherits the parent's real environment, which can hold what C code set
   // behind os.environ's back (readline sets LINES and COLUMNS): what differs there is not the
@@ -400,6 +428,7 @@ function differenceFindings(c: Collector, parent: SnapshotRecord, child: Snapsho
       locate(site),
       `os.environ differs in the spawned child from the parent ${moment}: ${shown.join(", ")}${rest}`,
       { values: diffs.map((d) => ({ name: `os.environ[${JSON.stringify(d.name)}]`, parent: d.parent, child: d.child, compared: d.compared })), stack },
+      { cause: diffs.map((d) => d.name).join(","), test },
     );
   }
 }
@@ -440,6 +469,32 @@ function hangFinding(c: Collector, reports: ProcessReport[], facts: RunFacts): v
     location,
     `The command was still running after --timeout ${facts.timedOutAfter} s${waiting}; the stacks of its ${n} Python process${n === 1 ? "" : "es"} follow, and the process group was terminated`,
     { processes },
+    { cause: "hang", test: lastTest(reports, top?.hello?.pid ?? facts.topPid) },
+  );
+}
+
+/** The pytest test the process was running when it last recorded something. */
+function lastTest(reports: ProcessReport[], pid: number | null): string | null {
+  const report = reports.find((r) => r.hello?.pid === pid);
+  for (const r of [...(report?.records ?? [])].reverse()) if ("test" in r && r.test) return r.test;
+  return null;
+}
+
+// ------------------------------------------------------------------------- start-method reads
+
+function methodReadFinding(c: Collector, r: MethodReadRecord): void {
+  const user = userFrame(r.stack);
+  if (!user) return;
+  const caller = innermost(r.stack);
+  const inside = caller && caller !== user ? ` (in \`${caller.func}\`, ${c.where(caller)})` : "";
+  const native = r.native && r.native !== r.method ? `, where the program as it is gets '${r.native}'` : "";
+  c.add(
+    "SPS305",
+    locate(user),
+    `The start method was read here${inside}: \`get_start_method()\` answered '${r.method}' under verify${native}; ` +
+      "code that branches on it, or refuses any method but fork, behaves differently once the program moves",
+    { stack: c.frames(r.stack) },
+    { cause: "read", test: r.test },
   );
 }
 

@@ -40,7 +40,12 @@ export interface ThreadInfo {
   at: [string, number, string] | null;
 }
 
-export interface ForkRecord {
+/** Every record but hello may carry the pytest test that was running (PYTEST_CURRENT_TEST). */
+interface Common {
+  test?: string;
+}
+
+export interface ForkRecord extends Common {
   kind: "fork";
   pid: number;
   call: "os.fork" | "os.forkpty";
@@ -48,10 +53,11 @@ export interface ForkRecord {
   mp: boolean;
   stack: Frame[];
   threads: ThreadInfo[];
-  origins: Array<{ how: string; stack: Frame[] }>;
+  /** Where fork was chosen; the one that made this process fork (when known) is first, marked chosen. */
+  origins: Array<{ how: string; stack: Frame[]; chosen?: boolean }>;
 }
 
-export interface PickleRecord {
+export interface PickleRecord extends Common {
   kind: "pickle";
   pid: number;
   /** start, Pool.map, ProcessPoolExecutor.submit, Queue.put, ... */
@@ -68,7 +74,7 @@ export interface PickleRecord {
   stack: Frame[];
 }
 
-export interface StartRecord {
+export interface StartRecord extends Common {
   kind: "start";
   pid: number;
   child: number;
@@ -80,9 +86,10 @@ export interface StartRecord {
   stack: Frame[];
 }
 
-export type ValueDescription = ["v", string, string] | ["n", string, number] | ["t", string] | ["missing"];
+/** A simple value's repr; a container's size and a checksum of its contents (bounded); another object's type. */
+export type ValueDescription = ["v", string, string] | ["n", string, number, number?] | ["t", string] | ["missing"];
 
-export interface SnapshotRecord {
+export interface SnapshotRecord extends Common {
   kind: "snapshot" | "observed";
   pid: number;
   /**
@@ -109,7 +116,7 @@ export interface SnapshotRecord {
   what?: "process" | "task";
 }
 
-export interface ChildFailureRecord {
+export interface ChildFailureRecord extends Common {
   kind: "child-failure";
   pid: number;
   /** start: before the target ran (spawn._main); task: receiving a pool or executor task. */
@@ -121,7 +128,7 @@ export interface ChildFailureRecord {
   missing?: { name: string; module: string; file?: string; line?: number; col?: number; guarded?: boolean };
 }
 
-export interface NoteRecord {
+export interface NoteRecord extends Common {
   kind: "note";
   pid: number;
   what: "not-injected" | "not-forced";
@@ -130,7 +137,38 @@ export interface NoteRecord {
   stack?: Frame[];
 }
 
-export type VerifyRecord = Hello | ForkRecord | PickleRecord | StartRecord | SnapshotRecord | ChildFailureRecord | NoteRecord;
+/** Code outside multiprocessing read the start method while it was verify's default, not the program's choice. */
+export interface MethodReadRecord extends Common {
+  kind: "method-read";
+  pid: number;
+  /** What get_start_method() returned (verify's default). */
+  method: string;
+  /** What the interpreter would have answered without verify (fork on Linux before 3.14). */
+  native: string | null;
+  stack: Frame[];
+}
+
+/** fix --verify: a line outside the standard library chose spawn or forkserver (get_context, set_start_method) as it ran. */
+export interface SiteRecord extends Common {
+  kind: "site";
+  pid: number;
+  how: string;
+  file: string;
+  line: number;
+}
+
+/** fix --verify over pytest: one phase of one test, from runtime/verify/_spawnsafe_pytest.py. */
+export interface TestRecord extends Common {
+  kind: "test";
+  pid: number;
+  nodeid: string;
+  when: "setup" | "call" | "teardown";
+  outcome: "passed" | "failed" | "skipped";
+  /** A failed phase: pytest's one-line summary of the error. */
+  message?: string;
+}
+
+export type VerifyRecord = Hello | SiteRecord | TestRecord | MethodReadRecord | ForkRecord | PickleRecord | StartRecord | SnapshotRecord | ChildFailureRecord | NoteRecord;
 
 export interface ProcessReport {
   hello: Hello | null;
@@ -159,7 +197,7 @@ export function parseRecord(line: string): VerifyRecord | null {
   if (!raw || typeof raw !== "object" || typeof raw.kind !== "string") return null;
   if ("stack" in raw) raw.stack = frames(raw.stack);
   if (raw.kind === "fork" && Array.isArray(raw.origins)) {
-    raw.origins = (raw.origins as Array<Record<string, unknown>>).map((o) => ({ how: String(o.how), stack: frames(o.stack) }));
+    raw.origins = (raw.origins as Array<Record<string, unknown>>).map((o) => ({ how: String(o.how), stack: frames(o.stack), ...(o.chosen ? { chosen: true } : {}) }));
   }
   return raw as unknown as VerifyRecord;
 }

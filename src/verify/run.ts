@@ -10,11 +10,16 @@ import { RunProcesses } from "./processes";
 
 export interface RunRequest {
   command: string[];
-  method: "spawn" | "forkserver";
+  /** keep: the program's own start method (verify --baseline's second run). */
+  method: "spawn" | "forkserver" | "keep";
   /** Seconds; null: no limit. */
   timeout: number | null;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** CMD's stdin, stdout and stderr go nowhere (the baseline run: its output was seen once). */
+  silent?: boolean;
+  /** fix --verify: record the lines that choose spawn (site records) and, under pytest, each test's outcome. */
+  trial?: boolean;
 }
 
 export interface RunOutcome {
@@ -56,6 +61,10 @@ export async function runCommand(req: RunRequest): Promise<RunOutcome> {
     env.PYTHONPATH = [inject, env.PYTHONPATH].filter((p) => !!p).join(path.delimiter);
     env.SPAWNSAFE_VERIFY_DIR = reports;
     env.SPAWNSAFE_VERIFY_METHOD = req.method;
+    if (req.trial) {
+      env.SPAWNSAFE_VERIFY_SITES = "1";
+      env.PYTEST_PLUGINS = ["_spawnsafe_pytest", env.PYTEST_PLUGINS].filter((p) => !!p).join(",");
+    }
     const result = await execute(req, env, reports);
     return { ...result, reports: readReports(reports), seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   } finally {
@@ -66,7 +75,7 @@ export async function runCommand(req: RunRequest): Promise<RunOutcome> {
 async function execute(req: RunRequest, env: NodeJS.ProcessEnv, reports: string): Promise<Omit<RunOutcome, "reports" | "seconds">> {
   // detached: CMD leads a new process group (and session); every process it starts stays
   // in it unless it leaves on purpose, so the group can be stopped as one.
-  const child = spawn(req.command[0], req.command.slice(1), { cwd: req.cwd, env, stdio: "inherit", detached: true });
+  const child = spawn(req.command[0], req.command.slice(1), { cwd: req.cwd, env, stdio: req.silent ? "ignore" : "inherit", detached: true });
   // What leaves the group (setsid, a daemon's double fork) is followed too (src/verify/processes.ts).
   const tracked = child.pid !== undefined ? new RunProcesses(child.pid, `SPAWNSAFE_VERIFY_DIR=${reports}`) : null;
   tracked?.watch();

@@ -1,0 +1,18 @@
+from shop import batch, worker
+
+
+def double(x):
+    return 2 * x
+
+
+def test_batch_doubles():
+    assert batch.run(double, [1, 2, 3]) == [2, 4, 6]
+
+
+def test_isolated_run_succeeds():
+    seen = []
+
+    def job():
+        seen.append(1)
+
+    assert worker.run_isolated(job) == 0
