@@ -46,9 +46,11 @@ export function guardsHeldBack(results: Array<FileResult | undefined>): Map<numb
     if (!program?.program) return;
     if (!program.findings.some((f) => GUARD.has(f.code) && goesIn(f))) return;
     if (program.findings.some((f) => SWITCH.has(f.code) && goesIn(f))) return;
+    // A reached module outside this run (checked alone: `check main.py`) is not judged here:
+    // the guard keeps its own applicability, as in a run of the whole project.
     const served = program.program.reaches.some((path) => {
       const j = byPath.get(path);
-      return j !== undefined && results[j]!.findings.some((f) => SWITCH.has(f.code) && goesIn(f));
+      return j === undefined || results[j]!.findings.some((f) => SWITCH.has(f.code) && goesIn(f));
     });
     if (served) return;
     const reached = program.program.reaches.join(", ");

@@ -196,6 +196,13 @@ function expressionProof(module: ModuleFacts, expr: SyntaxNode | null, depth: nu
     return args ? expressionProof(module, args, depth, lenient) : null;
   }
   if (/^(assignment|augmented_assignment)$/.test(expr.type)) {
+    // `__main__.X = v` while a spawned child imports the program: its `__main__` is then
+    // multiprocessing's bootstrap, not the program, and the write lands elsewhere.
+    let target = expr.childForFieldName("left");
+    while (target && (target.type === "attribute" || target.type === "subscript")) target = target.childForFieldName(target.type === "attribute" ? "object" : "value");
+    if (target?.type === "identifier" && module.model.qualifiedName(target) === "__main__") {
+      return unknown(module, expr, "it writes into `__main__`, which in a spawned child is not the program while it is imported");
+    }
     return expressionProof(module, expr.childForFieldName("right"), depth, lenient);
   }
   for (const child of expr.namedChildren) {

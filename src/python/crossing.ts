@@ -199,6 +199,13 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
     proofs.push(unknown("", unknownTask,
       `the children run \`${short(unknownTask)}\` (line ${module.lines.position(unknownTask.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`));
   }
+  // A Process subclass used other than by making its instances (a context's \`Process = Cls\`, an
+  // argument, a base): processes made through it, a pool's workers among them, are not followed.
+  const loose = site.kind === "ProcessSubclass" ? classEscape(module, site) : null;
+  if (loose) {
+    proofs.push(unknown("", loose,
+      `the Process subclass is used as \`${short(module.index.parent(loose) ?? loose)}\` (line ${module.lines.position(loose.startIndex).line}), beyond making its instances: the processes made through it (a pool's workers, another context's) are not followed`));
+  }
   // A pool whose object goes where it is not followed: the tasks its children run are not known.
   const escape = poolEscape(module, site);
   if (escape) {
@@ -483,4 +490,20 @@ function projectStateTouched(module: ModuleFacts): boolean {
     }
     return false;
   });
+}
+
+/** A read of a Process subclass's name other than a call that makes an instance, or null. */
+function classEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | null {
+  const cls = classOfBase(site.node);
+  const name = cls?.childForFieldName("name");
+  if (!cls || !name) return null;
+  for (const id of module.index.identifiers(name.text)) {
+    if (id.id === name.id || !isNameRead(module.index, id) || roleOf(module.index, id).role !== "read") continue;
+    const value = module.model.valueOf(id);
+    if (value?.kind !== "definition" || nodeId(value.node) !== nodeId(cls)) continue;
+    const parent = module.index.parent(id);
+    if (parent?.type === "call" && module.index.field(parent, "function")?.id === id.id) continue;
+    return id;
+  }
+  return null;
 }

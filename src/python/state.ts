@@ -217,6 +217,10 @@ function rootsOfTarget(module: ModuleFacts, target: SyntaxNode, node: SyntaxNode
   while (at.type === "attribute" || at.type === "subscript" || (at.type === "call" && depth > 0)) {
     const inner = at.type === "attribute" ? at.childForFieldName("object") : at.type === "subscript" ? at.childForFieldName("value") : at.childForFieldName("function");
     if (!inner) return [];
+    // `sys.modules[...]`: the interpreter's table of modules, whatever is done through it.
+    if (at.type === "attribute" && at.childForFieldName("attribute")?.text === "modules" && inner.type === "identifier" && model.qualifiedName(inner) === "sys") {
+      return [{ root: "*", node }];
+    }
     if (at.type === "attribute" && inner.type === "identifier" && inner.text === "__main__") {
       const attr = at.childForFieldName("attribute")?.text;
       return attr ? [{ root: attr, node }] : [];
