@@ -236,6 +236,6 @@ export function firstSyntaxError(tree: Tree): SyntaxNode | null {
  * has such a line.
  */
 export function python2Statement(tree: Tree, text: string): SyntaxNode | null {
-  if (!/(^|[;:])[ \t]*(print|exec)[ \t]+[^\s=(.,)\]}]/m.test(text)) return null;
+  if (!/(print|exec)[ \t]/.test(text) || !/(^|[;:])[ \t]*(print|exec)[ \t]+[^\s=(.,)\]}]/m.test(text)) return null;
   return tree.rootNode.descendantsOfType(["print_statement", "exec_statement"])[0] ?? null;
 }

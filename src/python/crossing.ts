@@ -191,7 +191,9 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
   }
   // What the children read that the parent's run-time code changes (src/python/state.ts).
   const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
-  const state = stateProof(module, functions, parentCode(module, functions, program));
+  // The parent's code is the same for every site of a program; a library's leaves out the site's own entries.
+  const parent = program ? module.index.memo("parentCode:program", () => parentCode(module, [], true)) : parentCode(module, functions, false);
+  const state = stateProof(module, functions, parent);
   if (state) proofs.push(state);
   // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
   const unknownTask = unresolved[0];
@@ -334,13 +336,16 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       const value = model.valueOf(unwrapPartial(module, expr));
       return value?.kind === "definition" && value.node.type === "function_definition" ? value.node : null;
     };
-    const methodsNamed = new Map<string, SyntaxNode[]>();
-    for (const cls of module.root.descendantsOfType("class_definition")) {
-      for (const method of methodsOf(cls)) {
-        const name = method.childForFieldName("name")?.text ?? "";
-        methodsNamed.set(name, [...(methodsNamed.get(name) ?? []), method]);
+    const methodsNamed = index.memo("methodsByName", () => {
+      const byName = new Map<string, SyntaxNode[]>();
+      for (const cls of module.root.descendantsOfType("class_definition")) {
+        for (const method of methodsOf(cls)) {
+          const name = method.childForFieldName("name")?.text ?? "";
+          byName.set(name, [...(byName.get(name) ?? []), method]);
+        }
       }
-    }
+      return byName;
+    });
     const classMethods = (cls: SyntaxNode) => methodsOf(cls).forEach(add);
     if (site.kind === "ProcessSubclass") {
       const cls = classOfBase(site.node);
@@ -494,6 +499,10 @@ function projectStateTouched(module: ModuleFacts): boolean {
 
 /** A read of a Process subclass's name other than a call that makes an instance, or null. */
 function classEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | null {
+  return module.index.memo(`classEscape:${nodeId(site.node)}`, () => findClassEscape(module, site));
+}
+
+function findClassEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | null {
   const cls = classOfBase(site.node);
   const name = cls?.childForFieldName("name");
   if (!cls || !name) return null;

@@ -607,9 +607,13 @@ const UNCHANGING = new Set(["get", "keys", "values", "items", "copy", "count", "
 
 /** Where a name bound to a value is changed in its scope after it is made (a mutating method, an item or attribute set, setattr), or null. */
 export function changeOf(module: ModuleFacts, identifier: SyntaxNode): SyntaxNode | null {
-  const { model, index } = module;
-  const scope = model.bindingsReaching(identifier)[0]?.scope;
+  const scope = module.model.bindingsReaching(identifier)[0]?.scope;
   if (!scope) return null;
+  return module.index.memo(`changeOf:${nodeId(scope.node)}:${identifier.text}`, () => findChange(module, identifier, scope));
+}
+
+function findChange(module: ModuleFacts, identifier: SyntaxNode, scope: import("./scopes").Scope): SyntaxNode | null {
+  const { model, index } = module;
   for (const id of index.identifiers(identifier.text)) {
     if (model.bindingsReaching(id)[0]?.scope !== scope) continue;
     const parent = index.parent(id);

@@ -119,17 +119,15 @@ export function parentCode(module: ModuleFacts, entries: SyntaxNode[], isProgram
 
 /** Every change the code makes to state that outlives it. */
 function changesIn(module: ModuleFacts, code: SyntaxNode[]): Change[] {
-  const changes: Change[] = [];
-  const seen = new Set<number>();
-  for (const block of code) {
+  // Each block's changes are worked out once: the sites of a library share most of their parent code.
+  return code.flatMap((block) => module.index.memo(`changesOf:${nodeId(block)}`, () => {
+    const changes: Change[] = [];
     for (const node of [block, ...block.descendantsOfType(["assignment", "augmented_assignment", "call", "delete_statement",
       "import_statement", "import_from_statement", "global_statement", "function_definition"])]) {
-      if (seen.has(nodeId(node))) continue;
-      seen.add(nodeId(node));
       changes.push(...changesBy(module, node, block));
     }
-  }
-  return changes;
+    return changes;
+  }));
 }
 
 function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Change[] {

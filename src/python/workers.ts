@@ -115,6 +115,10 @@ const PLAIN_METHODS = new Set(["close", "join", "terminate", "shutdown", "__ente
  * else (handed to a function, returned, stored, rebound) leaves what its children run unknown.
  */
 export function poolEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | null {
+  return module.index.memo(`poolEscape:${nodeId(site.node)}`, () => findPoolEscape(module, site));
+}
+
+function findPoolEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | null {
   if ((site.kind !== "Pool" && site.kind !== "ProcessPoolExecutor") || site.node.type !== "call") return null;
   const { index, model } = module;
   let expr: SyntaxNode = site.node;
