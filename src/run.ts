@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { guardsHeldBack, heldBackByPrograms } from "./project/programs";
+import { guardsHeldBack, heldBackByPrograms, heldBackOutsideRun } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo, Options } from "./transform";
 import { decodeSource } from "./parse";
@@ -263,7 +263,25 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     again.forEach((i, k) => (results[i] = computed[k]));
     // Units that span modules: a library's switch waits on its programs' bootstrap, then a
     // program's guard on some switch it serves (src/project/programs.ts).
-    for (const holds of [heldBackByPrograms, guardsHeldBack]) {
+    const inRun = new Set(files);
+    const outside = new Map<string, Array<{ path: string; text: string }>>();
+    const outsideOf = (i: number) => {
+      const root = setups[i].root;
+      let found = outside.get(root);
+      if (!found) {
+        found = (plan.projectFiles.get(root) ?? []).filter((f) => !inRun.has(f)).flatMap((f) => {
+          try {
+            return [{ path: displayPath(f), text: fs.readFileSync(f, "latin1") }];
+          } catch {
+            return [];
+          }
+        });
+        outside.set(root, found);
+      }
+      return found;
+    };
+    const outsideRun = (r: typeof results) => heldBackOutsideRun(r, (i) => infos[i].project?.module ?? null, outsideOf);
+    for (const holds of [heldBackByPrograms, outsideRun, guardsHeldBack]) {
       for (const [i, unitBlock] of holds(results)) {
         originals[i] ??= fs.readFileSync(files[i]);
         results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports), trees);

@@ -58,3 +58,29 @@ export function guardsHeldBack(results: Array<FileResult | undefined>): Map<numb
   });
   return blocks;
 }
+
+/**
+ * A run over some of a project's files (pre-commit passes the changed ones): a library's switch
+ * holds only for the programs that run it, and a program outside the run is not seen. The
+ * results (by index) of libraries with a switch that goes in while a project file outside the
+ * run names the library's module (its last or first name part) are held back.
+ */
+export function heldBackOutsideRun(
+  results: Array<FileResult | undefined>,
+  moduleOf: (i: number) => string | null,
+  outside: (i: number) => Array<{ path: string; text: string }>,
+): Map<number, UnitBlock> {
+  const blocks = new Map<number, UnitBlock>();
+  results.forEach((r, i) => {
+    if (!r || r.decision?.role !== "library" || !r.findings.some((f) => SWITCH.has(f.code) && goesIn(f))) return;
+    const module = moduleOf(i);
+    if (!module) return;
+    const parts = module.split(".");
+    const names = [...new Set([parts[0], parts[parts.length - 1]])];
+    const reader = outside(i).find((f) => names.some((n) => new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(f.text)));
+    if (reader) {
+      blocks.set(i, { obligation: "bootstrap", reason: `\`${reader.path}\`, outside the paths given, may run it, and its programs are not proved here (check the whole project)` });
+    }
+  });
+  return blocks;
+}
