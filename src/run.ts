@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { guardsHeldBack, heldBackByPrograms, heldBackOutsideRun } from "./project/programs";
+import { carryVerdicts, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo, Options } from "./transform";
 import { decodeSource } from "./parse";
@@ -287,6 +287,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
         results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports), trees);
       }
     }
+    carryVerdicts(results);
     // The judge reads the trees of the rewrites.
     trees.retain(request.fix ? results.flatMap((r) => (r?.output ? [r.after] : [])) : []);
     cache?.save();

@@ -9,6 +9,9 @@ import { startMethodChoices } from "../src/python/choices";
 import { moveApplicability } from "../src/python/crossing";
 import { endsInChosenContext } from "../src/python/summary";
 
+/** The reason of a start method set for processes other modules make, until the project's run names their verdict. */
+export const THROUGH_PROJECT = "the processes are made in another module, and are proved or not there";
+
 export const defaultStartMethod = defineTransform({
   code: "SPS102",
   name: "default-start-method",
@@ -87,7 +90,8 @@ export const defaultStartMethod = defineTransform({
  * A program whose processes are all made by other modules of the project (`jobs.run_all()`
  * under its main guard): the start method is set in its guard too, as projects do by hand
  * when per-site contexts would disagree with what a library reads. The processes are another
- * module's, whose proofs are not carried here: an unsafe fix.
+ * module's: their proofs are that module's (its own switch, SPS103), carried to this finding
+ * across the project (src/project/programs.ts). An unsafe fix.
  */
 function reportThroughProject(context: CheckContext, conditional: boolean): void {
   const { module, options } = context;
@@ -101,7 +105,7 @@ function reportThroughProject(context: CheckContext, conditional: boolean): void
   const chain = external.chain.join(" → ");
   context.report({
     node: external.node,
-    message: `Processes are created (${chain}) with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${context.hazards.length ? heldBack(context.hazards) : `; unsafe fix (applied with --unsafe-fixes): the processes are made in another module, whose proofs are not carried here`}`,
+    message: `Processes are created (${chain}) with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${context.hazards.length ? heldBack(context.hazards) : `; unsafe fix (applied with --unsafe-fixes): ${THROUGH_PROJECT}`}`,
     fix,
     applicability: "unsafe",
   });

@@ -8,6 +8,8 @@
 import type { FileResult } from "../engine";
 import type { UnitBlock } from "../fix/units";
 import { transforms } from "../../transforms";
+import { THROUGH_PROJECT } from "../../transforms/default-start-method";
+import { UNSAFE } from "../fix/units";
 
 const SWITCH = new Set(transforms.filter((t) => t.unit === "switch").map((t) => t.code));
 const GUARD = new Set(transforms.filter((t) => t.unit === "guard").map((t) => t.code));
@@ -83,4 +85,28 @@ export function heldBackOutsideRun(
     }
   });
   return blocks;
+}
+
+/**
+ * A program that sets the start method for processes other modules make: its finding carries
+ * their verdict, by name. Where a reached module's own switch does not go in, its first reason;
+ * where every one does, that the processes get their context there already.
+ */
+export function carryVerdicts(results: Array<FileResult | undefined>): void {
+  const byPath = new Map<string, FileResult>();
+  results.forEach((r) => r && byPath.set(r.path, r));
+  for (const program of results) {
+    if (!program?.program) continue;
+    for (const finding of program.findings) {
+      if (!finding.message.endsWith(THROUGH_PROJECT)) continue;
+      const reached = program.program.reaches.map((path) => byPath.get(path)).filter((r): r is FileResult => !!r);
+      const open = reached.flatMap((r) => r.findings.filter((f) => SWITCH.has(f.code) && !goesIn(f)).map((f) => ({ r, f })))[0];
+      const carried = open
+        ? `the processes are made in ${open.r.path}, and its line ${open.f.line} (${open.f.code}) is not proved: ${open.f.message.split(UNSAFE)[1] ?? /; (not fixed.*)$/.exec(open.f.message)?.[1] ?? "it is reported without a fix"}`
+        : reached.length === program.program.reaches.length && reached.length > 0
+          ? `the processes are made in ${reached.map((r) => r.path).join(", ")}, whose own fixes give them a spawn context; this one would also move what else the program makes on the default context`
+          : null;
+      if (carried) finding.message = finding.message.slice(0, -THROUGH_PROJECT.length) + carried;
+    }
+  }
 }
