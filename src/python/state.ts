@@ -86,7 +86,7 @@ export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentC
  * entries themselves, which `entries` names.
  */
 export function parentCode(module: ModuleFacts, entries: SyntaxNode[], isProgram: boolean): SyntaxNode[] {
-  const functions = module.root.descendantsOfType("function_definition");
+  const functions = module.index.memo("functionDefinitions", () => module.root.descendantsOfType("function_definition"));
   if (!isProgram) {
     const skip = new Set(entries.map(nodeId));
     return functions.filter((f) => !skip.has(nodeId(f)));
@@ -289,9 +289,18 @@ function isProjectModule(module: ModuleFacts, qname: string): boolean {
  * modules), the functions themselves (their mutable defaults), their classes.
  */
 function readsOf(module: ModuleFacts, functions: SyntaxNode[]): Map<string, SyntaxNode> {
-  const { model, index } = module;
   const reads = new Map<string, SyntaxNode>();
   for (const fn of functions) {
+    for (const [root, node] of module.index.memo(`readsOf:${nodeId(fn)}`, () => readsOfFunction(module, fn))) if (!reads.has(root)) reads.set(root, node);
+  }
+  return reads;
+}
+
+/** The roots one function reads (readsOf's part for it). */
+function readsOfFunction(module: ModuleFacts, fn: SyntaxNode): Map<string, SyntaxNode> {
+  const { model, index } = module;
+  const reads = new Map<string, SyntaxNode>();
+  {
     const name = fn.childForFieldName("name");
     if (name) reads.set(name.text, name);
     // A method reads its class's attributes through self.
