@@ -91,30 +91,8 @@ export function parentCode(module: ModuleFacts, entries: SyntaxNode[], isProgram
     const skip = new Set(entries.map(nodeId));
     return functions.filter((f) => !skip.has(nodeId(f)));
   }
-  const found = new Map<number, SyntaxNode>();
-  const queue: SyntaxNode[] = [...module.mainGuards];
   // Statements a guard fix moves are run-time code too: what starts processes at top level.
-  for (const statement of module.startingStatements) queue.push(statement);
-  while (queue.length > 0) {
-    const code = queue.pop()!;
-    if (found.has(nodeId(code))) continue;
-    found.set(nodeId(code), code);
-    for (const call of code.descendantsOfType("call")) {
-      const callee = call.childForFieldName("function");
-      const value = module.model.valueOf(callee);
-      if (value?.kind === "definition" && value.node.type === "function_definition") queue.push(value.node);
-      // `Registry.add(...)`, `obj.method(...)`: a method of a class of this module, by name.
-      if (callee?.type === "attribute") {
-        const name = callee.childForFieldName("attribute")?.text;
-        for (const fn of functions) if (fn.childForFieldName("name")?.text === name && fn.parent?.parent?.type === "class_definition") queue.push(fn);
-      }
-      // A class of this module made at run time: its `__init__` runs.
-      if (value?.kind === "definition" && value.node.type === "class_definition") {
-        for (const fn of value.node.descendantsOfType("function_definition")) queue.push(fn);
-      }
-    }
-  }
-  return [...found.values()];
+  return closureOf(module, [...module.mainGuards, ...module.startingStatements]);
 }
 
 /** Every change the code makes to state that outlives it. */
