@@ -53,6 +53,8 @@ const PURE = new Set([
   "threading.local", "queue.Queue", "multiprocessing.cpu_count", "multiprocessing.get_context", "multiprocessing.get_logger",
   "pathlib.Path", "pathlib.PurePath", "argparse.ArgumentParser", "decimal.Decimal", "fractions.Fraction",
   "struct.Struct", "string.Template", "datetime.timedelta", "datetime.datetime", "datetime.date", "uuid.UUID",
+  // Settings the child makes again exactly as the parent made them at import.
+  "socket.setdefaulttimeout", "random.seed", "numpy.random.seed", "torch.manual_seed", "sys.setrecursionlimit",
   "io.StringIO", "io.BytesIO", "time.sleep", "time.time", "time.monotonic", "time.perf_counter", "json.loads", "json.dumps", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.exp", "operator.itemgetter",
   "operator.attrgetter", "operator.methodcaller", "types.SimpleNamespace", "abc.abstractmethod", "contextlib.contextmanager",
 ]);

@@ -62,4 +62,6 @@ export const PICKLABLE_CALLS = new Set([
   "collections.OrderedDict", "collections.Counter", "collections.deque", "io.BytesIO", "io.StringIO",
   "pathlib.Path", "pathlib.PurePath", "decimal.Decimal", "fractions.Fraction", "uuid.UUID", "datetime.datetime",
   "datetime.date", "datetime.timedelta", "logging.getLogger", "functools.partial", "socket.socket",
+  // What these give is made of their arguments: an item (max, min), a number (len, sum, abs, round), a list of the items.
+  "builtins.max", "builtins.min", "builtins.sum", "builtins.len", "builtins.abs", "builtins.round", "builtins.sorted",
 ]);
