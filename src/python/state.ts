@@ -366,8 +366,16 @@ function knownEffect(module: ModuleFacts, call: SyntaxNode): boolean {
   return false;
 }
 
-/** The methods of this module's classes named `name`. */
+/** The methods of this module's classes named `name` (one map of them per module). */
 function methodsNamed(module: ModuleFacts, name: string): SyntaxNode[] {
-  return module.index.memo(`methodsNamed:${name}`, () =>
-    module.root.descendantsOfType("function_definition").filter((fn) => fn.parent?.parent?.type === "class_definition" && fn.childForFieldName("name")?.text === name));
+  const byName = module.index.memo("state:methodsByName", () => {
+    const map = new Map<string, SyntaxNode[]>();
+    for (const fn of module.index.memo("functionDefinitions", () => module.root.descendantsOfType("function_definition"))) {
+      if (fn.parent?.parent?.type !== "class_definition") continue;
+      const key = fn.childForFieldName("name")?.text ?? "";
+      map.set(key, [...(map.get(key) ?? []), fn]);
+    }
+    return map;
+  });
+  return byName.get(name) ?? [];
 }
