@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 // docs/cli.md and the shell completions are made from), and each command's arguments checked
 // whole before it starts. The grammar and the parser are in src/args.ts; src/cli.ts dispatches.
 import * as path from "node:path";
+import { writable } from "./project/write";
 import { UsageError, type CommandSpec, type OptionSpec, type Values } from "./args";
 import type { Mode, StartMethod } from "./transform";
 import type { VerifyArgs } from "./verify/command";
@@ -368,11 +369,3 @@ function unwritableFile(file: string): string | null {
   return writable(dir) ? null : `cannot be written (no permission in ${dir})`;
 }
 
-function writable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -258,7 +258,7 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, carri
     const what = unused[0] === "all" ? "finding" : unused.join(", ");
     pending.push(finding(unusedSuppression, s.start, s.end, `This suppression silences no ${what} on its line; remove it`, null));
   }
-  const block = isNotebook(file.path) ? null : settleSwitchUnit(pending, module, file, options, decision, silenced, carried ?? options.unitBlock ?? null);
+  const block = isNotebook(file.path) ? null : settleSwitchUnit(pending, { module, file, options, decision, silenced }, carried ?? options.unitBlock ?? null);
   pending.sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.finding.code.localeCompare(b.finding.code));
   return { pending, block };
 }

@@ -20,6 +20,15 @@ export interface UnitMember {
   finding: { code: string; line: number; message: string; applicability: Applicability | null };
 }
 
+/** The file a unit is settled in: its facts, how it is treated, and the switch findings a suppression hides. */
+export interface UnitFile {
+  module: ModuleFacts;
+  file: FileInfo;
+  options: Options;
+  decision: Decision;
+  silenced: Array<{ code: string; line: number }>;
+}
+
 /** Why a file's switch unit is not safe (the obligation and its reason), or null when it is. */
 export interface UnitBlock {
   obligation: "member" | "bootstrap" | "whole";
@@ -32,22 +41,13 @@ export const UNSAFE = "; unsafe fix (applied with --unsafe-fixes): ";
  * Settles the switch unit of a file: returns why it is not safe (and marks each of its safe
  * members unsafe with that reason), or null. `carried` is the block found on the file's
  * original text: a later pass, on text the unit's own fixes changed, never lifts it.
- * `silenced` lists the lines of switch findings a suppression hides.
  */
-export function settleSwitchUnit(
-  members: UnitMember[],
-  module: ModuleFacts,
-  file: FileInfo,
-  options: Options,
-  decision: Decision,
-  silenced: Array<{ code: string; line: number }>,
-  carried: UnitBlock | null,
-): UnitBlock | null {
+export function settleSwitchUnit(members: UnitMember[], file: UnitFile, carried: UnitBlock | null): UnitBlock | null {
   const switching = members.filter((m) => m.transform.unit === "switch");
   // A block handed in from outside (a program whose guard serves no switch) holds for the guard
   // edits too, even on a pass where no switch finding is reported yet.
   if (switching.length === 0 && !carried) return null;
-  const block = carried ?? blockOf(switching, members, module, file, options, decision, silenced);
+  const block = carried ?? blockOf(switching, members, file);
   if (block) {
     // The guard edits the switch's bootstrap needs belong to the unit: held back with it.
     for (const member of members.filter((m) => m.transform.unit !== undefined)) {
@@ -59,15 +59,7 @@ export function settleSwitchUnit(
   return block;
 }
 
-function blockOf(
-  switching: UnitMember[],
-  members: UnitMember[],
-  module: ModuleFacts,
-  file: FileInfo,
-  options: Options,
-  decision: Decision,
-  silenced: Array<{ code: string; line: number }>,
-): UnitBlock | null {
+function blockOf(switching: UnitMember[], members: UnitMember[], { module, file, options, decision, silenced }: UnitFile): UnitBlock | null {
   const held = switching.find((m) => m.edits === null);
   if (held) return { obligation: "member", reason: `it switches together with line ${held.finding.line} (${held.finding.code}), which is not fixed` };
   const unsafe = switching.find((m) => m.finding.applicability !== "safe");
@@ -85,7 +77,9 @@ function blockOf(
 export function programBootstrap(members: UnitMember[], module: ModuleFacts, options: Options): Proof {
   const applied = (m: UnitMember) => m.transform.unit === "guard" && m.edits !== null && (m.finding.applicability === "safe" || options.unsafeFixes === true);
   const guardEdits = members.filter(applied).flatMap((m) => m.edits!);
-  return bootstrapProof(module, (statement) => touched(module, statement, guardEdits));
+  // Asked twice on a program's first pass (its unit, and its result for the project): worked out once.
+  const key = guardEdits.map((e) => `${e.start}-${e.end}`).join(",");
+  return module.index.memo(`programBootstrap:${key}`, () => bootstrapProof(module, (statement) => touched(module, statement, guardEdits)));
 }
 
 /** A top-level statement a guard fix moves or wraps: an edit falls on its lines. */

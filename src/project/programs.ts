@@ -19,8 +19,7 @@ const goesIn = (f: FileResult["findings"][number]) => f.fixed || f.applicability
 
 /** The results (by index) whose switch unit a program of the project holds back, with why. */
 export function heldBackByPrograms(results: Array<FileResult | undefined>): Map<number, UnitBlock> {
-  const byPath = new Map<string, number>();
-  results.forEach((r, i) => r && byPath.set(r.path, i));
+  const byPath = indexByPath(results);
   const blocks = new Map<number, UnitBlock>();
   for (const program of results) {
     const why = program?.program?.unproved[0];
@@ -41,8 +40,7 @@ export function heldBackByPrograms(results: Array<FileResult | undefined>): Map<
  * in part. Called once the libraries' holds are settled.
  */
 export function guardsHeldBack(results: Array<FileResult | undefined>): Map<number, UnitBlock> {
-  const byPath = new Map<string, number>();
-  results.forEach((r, i) => r && byPath.set(r.path, i));
+  const byPath = indexByPath(results);
   const blocks = new Map<number, UnitBlock>();
   results.forEach((program, i) => {
     if (!program?.program) return;
@@ -93,13 +91,12 @@ export function heldBackOutsideRun(
  * where every one does, that the processes get their context there already.
  */
 export function carryVerdicts(results: Array<FileResult | undefined>): void {
-  const byPath = new Map<string, FileResult>();
-  results.forEach((r) => r && byPath.set(r.path, r));
+  const byPath = indexByPath(results);
   for (const program of results) {
     if (!program?.program) continue;
     for (const finding of program.findings) {
       if (!finding.message.endsWith(THROUGH_PROJECT)) continue;
-      const reached = program.program.reaches.map((path) => byPath.get(path)).filter((r): r is FileResult => !!r);
+      const reached = program.program.reaches.map((path) => results[byPath.get(path) ?? -1]).filter((r): r is FileResult => !!r);
       const open = reached.flatMap((r) => r.findings.filter((f) => SWITCH.has(f.code) && !goesIn(f)).map((f) => ({ r, f })))[0];
       const carried = open
         ? `the processes are made in ${open.r.path}, and its line ${open.f.line} (${open.f.code}) is not proved: ${open.f.message.split(UNSAFE)[1] ?? /; (not fixed.*)$/.exec(open.f.message)?.[1] ?? "it is reported without a fix"}`
@@ -109,4 +106,11 @@ export function carryVerdicts(results: Array<FileResult | undefined>): void {
       if (carried) finding.message = finding.message.slice(0, -THROUGH_PROJECT.length) + carried;
     }
   }
+}
+
+/** Each result's index by its path as shown. */
+function indexByPath(results: Array<FileResult | undefined>): Map<string, number> {
+  const byPath = new Map<string, number>();
+  results.forEach((r, i) => r && byPath.set(r.path, i));
+  return byPath;
 }

@@ -69,7 +69,8 @@ export function writeSafely(file: string, expected: Buffer, output: Buffer): str
   }
 }
 
-function writable(file: string): boolean {
+/** Whether the user may write the file (or create files in the folder). */
+export function writable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.W_OK);
     return true;

@@ -9,7 +9,7 @@ import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { Proof } from "./pickling";
 import { isMainGuard } from "./model";
-import { short } from "./pickling";
+import { definitionIn, short } from "./pickling";
 
 /** Calls whose re-run in every child changes what the program does, with why. */
 const EFFECTS: Record<string, string> = {
@@ -239,9 +239,8 @@ function callProof(module: ModuleFacts, call: SyntaxNode, depth: number, lenient
     const owner = module.model.valueOf(callee.childForFieldName("object"));
     const name = callee.childForFieldName("attribute")?.text;
     const body = owner?.kind === "definition" && owner.node.type === "class_definition" ? owner.node.childForFieldName("body") : null;
-    const method = body?.namedChildren
-      .map((s) => (s.type === "decorated_definition" ? s.childForFieldName("definition") : s))
-      .find((s) => s?.type === "function_definition" && s.childForFieldName("name")?.text === name);
+    const found = body && name ? definitionIn(body, name) : null;
+    const method = found?.type === "function_definition" ? found : null;
     if (method) return depth >= 3 ? unknown(module, call, "calls functions too deep to follow") : blockProof(module, method.childForFieldName("body"), depth + 1);
   }
   // `parser.add_argument(...)`, `log.setLevel(...)`, `"x".join(...)`: methods that compute or configure.

@@ -17,7 +17,7 @@ import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
 import type { Value } from "./model";
 import { SEMLOCK_KINDS } from "./vocabulary";
-import { childReadRoots, parentCode, stateProof } from "./state";
+import { childReadRoots, isProjectModule, methodsNamed, parentCode, stateProof } from "./state";
 import { contextDependence } from "./choices";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
@@ -336,16 +336,6 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       const value = model.valueOf(unwrapPartial(module, expr));
       return value?.kind === "definition" && value.node.type === "function_definition" ? value.node : null;
     };
-    const methodsNamed = index.memo("methodsByName", () => {
-      const byName = new Map<string, SyntaxNode[]>();
-      for (const cls of module.root.descendantsOfType("class_definition")) {
-        for (const method of methodsOf(cls)) {
-          const name = method.childForFieldName("name")?.text ?? "";
-          byName.set(name, [...(byName.get(name) ?? []), method]);
-        }
-      }
-      return byName;
-    });
     const classMethods = (cls: SyntaxNode) => methodsOf(cls).forEach(add);
     if (site.kind === "ProcessSubclass") {
       const cls = classOfBase(site.node);
@@ -367,13 +357,13 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       }
       // `self.method`, `obj.method`: the methods of this module by that name (the instance's class among them).
       if (expr.type === "attribute") {
-        const methods = methodsNamed.get(index.field(expr, "attribute")?.text ?? "") ?? [];
+        const methods = methodsNamed(module, index.field(expr, "attribute")?.text ?? "");
         methods.forEach(add);
         if (methods.length > 0) continue;
       }
       // A builtin or a library's function (`abs`, `math.sqrt`) runs no code of the project; a
       // function of another project module does, and what it reads is not followed here.
-      if (made?.kind === "qualified" && !isProjectName(module, made.qname)) continue;
+      if (made?.kind === "qualified" && !isProjectModule(module, made.qname)) continue;
       if (made?.kind === "qualified" && !projectStateTouched(module)) continue;
       unresolved.push(use.expr);
     }
@@ -382,7 +372,7 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       for (const fn of batch) {
         for (const call of fn.descendantsOfType("call")) {
           const callee = call.childForFieldName("function");
-          const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed.get(index.field(callee, "attribute")?.text ?? "") ?? [] : [])];
+          const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed(module, index.field(callee, "attribute")?.text ?? "") : [])];
           for (const target of targets) {
             if (target && !found.has(nodeId(target)) && add(target)) next.push(target);
           }
@@ -466,10 +456,6 @@ export function childReadsOfModule(module: ModuleFacts): Set<string> | null {
   return reads;
 }
 
-function isProjectName(module: ModuleFacts, qname: string): boolean {
-  const top = qname.split(".")[0];
-  return module.model.project.packages.includes(top) || module.model.project.moduleName?.split(".")[0] === top;
-}
 
 /**
  * Whether the parent's run-time code of this module may change another project module's state:
@@ -484,13 +470,13 @@ function projectStateTouched(module: ModuleFacts): boolean {
     for (const block of code) {
       for (const call of block.descendantsOfType("call")) {
         const qname = module.model.qualifiedName(call.childForFieldName("function"));
-        if (qname && isProjectName(module, qname) && module.model.valueOf(call.childForFieldName("function"))?.kind !== "definition") return true;
+        if (qname && isProjectModule(module, qname) && module.model.valueOf(call.childForFieldName("function"))?.kind !== "definition") return true;
       }
       for (const node of block.descendantsOfType(["assignment", "augmented_assignment"])) {
         let target = node.childForFieldName("left");
         while (target && (target.type === "attribute" || target.type === "subscript")) target = target.childForFieldName(target.type === "attribute" ? "object" : "value");
         const qname = target ? module.model.qualifiedName(target) : null;
-        if (qname && isProjectName(module, qname)) return true;
+        if (qname && isProjectModule(module, qname)) return true;
       }
     }
     return false;

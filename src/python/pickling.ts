@@ -291,10 +291,7 @@ export class Prover {
       // definition (`run = staticmethod(make_runner(2))` binds a closure, found under another name).
       const attr = index.field(expr, "attribute")?.text;
       const body = this.classBody(object);
-      const bound = body?.namedChildren.find((s) => {
-        const def = s.type === "decorated_definition" ? s.childForFieldName("definition") : s;
-        return /^(function|class)_definition$/.test(def?.type ?? "") && def!.childForFieldName("name")?.text === attr;
-      });
+      const bound = body && attr ? definitionIn(body, attr) : null;
       const other = body?.namedChildren.some((s) => s.type === "expression_statement" && s.namedChildren[0]?.type === "assignment" && new RegExp(`(^|[\\s,(])${attr}\\b`).test(s.namedChildren[0].childForFieldName("left")?.text ?? ""));
       if (bound && !other) return this.proved(path, expr);
       return this.unknown(path, expr, `\`${short(expr)}\` is not a function the class defines by that name: what pickle finds under it is not followed`);
@@ -465,9 +462,8 @@ export class Prover {
     if (expr.type !== "attribute") return null;
     const outer = this.classBody(index.field(expr, "object")!);
     const name = index.field(expr, "attribute")?.text;
-    const nested = outer?.namedChildren
-      .map((s) => (s.type === "decorated_definition" ? s.childForFieldName("definition") : s))
-      .find((s) => s?.type === "class_definition" && s.childForFieldName("name")?.text === name);
+    const found = outer && name ? definitionIn(outer, name) : null;
+    const nested = found?.type === "class_definition" ? found : null;
     return nested ? index.field(nested, "body") : null;
   }
 
@@ -511,6 +507,15 @@ function partAt(item: SyntaxNode, place: number[] | null): SyntaxNode {
 }
 
 /** The methods defined in a class body (decorated ones too). */
+/** The function or class a block (a class body) defines under `name`, decorated or not, or null. */
+export function definitionIn(block: SyntaxNode, name: string): SyntaxNode | null {
+  for (const child of block.namedChildren) {
+    const def = child.type === "decorated_definition" ? child.childForFieldName("definition") : child;
+    if (def && /^(function|class)_definition$/.test(def.type) && def.childForFieldName("name")?.text === name) return def;
+  }
+  return null;
+}
+
 export function methodsOf(cls: SyntaxNode): SyntaxNode[] {
   const methods: SyntaxNode[] = [];
   for (const child of cls.childForFieldName("body")?.namedChildren ?? []) {

@@ -14,7 +14,7 @@
 import { type SyntaxNode, nodeId } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { Proof } from "./pickling";
-import { short } from "./pickling";
+import { methodsOf, short } from "./pickling";
 import { isMainGuard } from "./model";
 import { isNameRead } from "./globals";
 import { roleOf } from "./bindings";
@@ -256,7 +256,8 @@ function isProgramCode(module: ModuleFacts, block: SyntaxNode): boolean {
   return module.mainGuards.length > 0 || module.startingStatements.size > 0 || isMainGuard(block);
 }
 
-function isProjectModule(module: ModuleFacts, qname: string): boolean {
+/** A name of the project's own code: its top part is a project module or package. */
+export function isProjectModule(module: ModuleFacts, qname: string): boolean {
   const top = qname.split(".")[0];
   return module.model.project.packages.includes(top) || module.model.project.moduleName?.split(".")[0] === top;
 }
@@ -366,14 +367,15 @@ function knownEffect(module: ModuleFacts, call: SyntaxNode): boolean {
   return false;
 }
 
-/** The methods of this module's classes named `name` (one map of them per module). */
-function methodsNamed(module: ModuleFacts, name: string): SyntaxNode[] {
-  const byName = module.index.memo("state:methodsByName", () => {
+/** The methods of this module's classes named `name`, decorated ones too (one map of them per module). */
+export function methodsNamed(module: ModuleFacts, name: string): SyntaxNode[] {
+  const byName = module.index.memo("methodsByName", () => {
     const map = new Map<string, SyntaxNode[]>();
-    for (const fn of module.index.memo("functionDefinitions", () => module.root.descendantsOfType("function_definition"))) {
-      if (fn.parent?.parent?.type !== "class_definition") continue;
-      const key = fn.childForFieldName("name")?.text ?? "";
-      map.set(key, [...(map.get(key) ?? []), fn]);
+    for (const cls of module.root.descendantsOfType("class_definition")) {
+      for (const method of methodsOf(cls)) {
+        const key = method.childForFieldName("name")?.text ?? "";
+        map.set(key, [...(map.get(key) ?? []), method]);
+      }
     }
     return map;
   });
