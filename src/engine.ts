@@ -10,10 +10,10 @@ import { decideRole } from "./role";
 import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform } from "./transform";
+import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform, type UnitBlock } from "./transform";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
-import { programBootstrap, settleSwitchUnit, type UnitBlock } from "./fix/units";
+import { programBootstrap, settleSwitchUnit } from "./fix/units";
 import { UNKEPT, type Trees } from "./trees";
 
 export interface Finding {
@@ -148,7 +148,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options, file);
-  // The switch unit's verdict on the original text holds for every pass (src/units.ts).
+  // The switch unit's verdict on the original text holds for every pass (src/fix/units.ts).
   const carried = firstPass.block;
 
   const fixed: Finding[] = [];

@@ -3,7 +3,6 @@ import type { SyntaxNode } from "./parse";
 import type { ModuleFacts } from "./python/module";
 import type { Edit } from "./fix/edits";
 import { isNotebook } from "./notebook";
-import type { UnitBlock } from "./fix/units";
 
 export type Mode = "auto" | "app" | "lib";
 export type StartMethod = "spawn" | "forkserver";
@@ -37,6 +36,12 @@ export interface ProjectFacts {
   pyModule: string | null;
   /** The program entry points (console and GUI scripts) that run a function of this module. */
   entryPoints: Array<{ name: string; attr: string | null; source: string }>;
+}
+
+/** Why a file's migration unit is not safe (src/fix/units.ts): the obligation and its reason. */
+export interface UnitBlock {
+  obligation: "member" | "bootstrap" | "whole";
+  reason: string;
 }
 
 export interface Options {

@@ -11,7 +11,7 @@ import type { Edit } from "./edits";
 import type { ModuleFacts } from "../python/module";
 import { bootstrapProof } from "../python/bootstrap";
 import type { Proof } from "../python/pickling";
-import { isNeverImported, type Applicability, type Decision, type FileInfo, type Options, type Transform } from "../transform";
+import { isNeverImported, type Applicability, type Decision, type FileInfo, type Options, type Transform, type UnitBlock } from "../transform";
 
 /** A finding with its fix, as the engine holds it between analysis and application. */
 export interface UnitMember {
@@ -29,11 +29,6 @@ export interface UnitFile {
   silenced: Array<{ code: string; line: number }>;
 }
 
-/** Why a file's switch unit is not safe (the obligation and its reason), or null when it is. */
-export interface UnitBlock {
-  obligation: "member" | "bootstrap" | "whole";
-  reason: string;
-}
 
 export const UNSAFE = "; unsafe fix (applied with --unsafe-fixes): ";
 
