@@ -292,8 +292,9 @@ export const SPARSE_BYTES = 256 << 10;
 /**
  * A large rewrite as CPython needs to see it when its original compiles: its top-level
  * statements that hold a change (and those beside them, and every statement up to the last
- * `from __future__` import), each on its own lines, every other line left empty, so that a
- * message points where it would in the whole file. A module compiles when each of its
+ * `from __future__` import), each on its own lines, every other line left empty (but the
+ * first after kept ones, which holds `pass`), so that a message points where it would in the
+ * whole file. A changed line is kept even where tree-sitter sees no statement. A module compiles when each of its
  * top-level statements does, but for two things that reach across them, module-level
  * `global`/`nonlocal` statements and the future imports: a text with the first is compiled
  * whole, and the second are kept. The statements are tree-sitter's (the rewrite parsed
@@ -302,16 +303,25 @@ export const SPARSE_BYTES = 256 << 10;
  * a file not in UTF-8, one with a lone CR, or without its tree.
  */
 export function sparseRewrite(before: string, after: string, output: Buffer, tree: Tree | undefined): Buffer | null {
-  if (!tree || output.length < SPARSE_BYTES || /\r(?!\n)/.test(after) || /(^|;)[ \t]*(global|nonlocal)\b/m.test(after)) return null;
+  if (!tree || output.length < SPARSE_BYTES || /\r(?!\n)/.test(after)) return null;
   const bom = output[0] === 0xef && output[1] === 0xbb && output[2] === 0xbf;
   const body = Buffer.from(after, "utf8");
   if (!(bom ? output.subarray(3) : output).equals(body)) return null;
   const root = tree.rootNode;
+  // A global or nonlocal statement outside every function and class (in the module's own scope, at
+  // its top level or in an `if` there) is checked against the whole module's uses of its names.
+  for (const node of root.descendantsOfType(["global_statement", "nonlocal_statement"])) {
+    let scope = node.parent;
+    while (scope && scope.type !== "function_definition" && scope.type !== "class_definition") scope = scope.parent;
+    if (!scope) return null;
+  }
   const kept: Array<[number, number]> = [];
   /** Keeps the top-level statement at `row` (if the row is in one) and those beside it. */
   const keepAt = (row: number) => {
     let node: typeof root | null = root.descendantForPosition({ row, column: 0 });
     while (node && node.parent && node.parent.id !== root.id) node = node.parent;
+    // A changed row is compiled as it is, even where tree-sitter sees no statement (it reads some text CPython rejects).
+    kept.push([row, row]);
     if (!node || node.id === root.id) return;
     for (const n of [node.previousSibling, node, node.nextSibling]) {
       if (n) kept.push([n.startPosition.row, n.endPosition.column === 0 && n.endPosition.row > n.startPosition.row ? n.endPosition.row - 1 : n.endPosition.row]);
@@ -349,7 +359,9 @@ export function sparseRewrite(before: string, after: string, output: Buffer, tre
   for (let start = 0, r = 0; start < after.length; r++) {
     const newline = after.indexOf("\n", start);
     const end = newline < 0 ? after.length : newline + 1;
-    out.push(keep[r] ? after.slice(start, end) : newline < 0 ? "" : "\n");
+    // The first line left out after kept ones holds `pass`: it ends their indented blocks, as the statement left
+    // out did, so that a kept line after it is not read as one more line of them.
+    out.push(keep[r] ? after.slice(start, end) : newline < 0 ? "" : r > 0 && keep[r - 1] ? "pass\n" : "\n");
     start = end;
   }
   return Buffer.from(out.join(""), "utf8");
