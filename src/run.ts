@@ -19,7 +19,8 @@ import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
 import { carryVerdicts, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
-import type { FileInfo, Options } from "./transform";
+import type { FileInfo } from "./file-info";
+import type { Options } from "./options";
 import { decodeSource } from "./parse";
 import { Trees } from "./trees";
 

@@ -5,7 +5,8 @@
 // a reader of the report does not take silence for "checked and fine".
 import { inFunctionNamed } from "./python/scopes";
 import type { ModuleFacts } from "./python/module";
-import type { Decision, Options } from "./transform";
+import type { Decision } from "./role";
+import type { Options } from "./options";
 
 export interface Skip {
   line: number;

@@ -1,5 +1,6 @@
 // SPS104: set_start_method at module top level, which every spawned child runs again.
-import { defineTransform, isNeverImported } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { isNeverImported } from "../src/file-info";
 import { argument } from "../src/python/literals";
 import { insertFirstInGuard } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
