@@ -213,8 +213,12 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   return withSkips(result, module, options, file);
 }
 
+/** The codes of the findings that speak of the `set_start_method` call on their line (src/skips.ts). */
+const SPEAKS_OF_CALL = new Set(transforms.filter((t) => t.speaksOfStartMethodCall).map((t) => t.code));
+
 function withSkips(result: FileResult, module: ModuleFacts, options: Options, file: FileInfo): FileResult {
-  const skipped = skipsOf(module, result.decision!, options, result.findings, new Set(entryFunctionNames(file)));
+  const spoken = new Set(result.findings.filter((f) => SPEAKS_OF_CALL.has(f.code)).map((f) => f.line));
+  const skipped = skipsOf(module, result.decision!, options, spoken, new Set(entryFunctionNames(file)));
   if (skipped.length > 0) result.skipped = skipped;
   return result;
 }

@@ -22,6 +22,7 @@ import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo } from "./file-info";
 import type { Options } from "./options";
 import { decodeSource } from "./parse";
+import { transforms } from "../transforms";
 import { Trees } from "./trees";
 
 export interface RunRequest {
@@ -177,6 +178,9 @@ function nextTurn(): Promise<void> {
 }
 
 type Exports = Record<string, ProjectExports>;
+
+/** The codes of the findings that depend on the patches of the project's tests (Transform.readsTestPatches). */
+const READS_TEST_PATCHES = new Set(transforms.filter((t) => t.readsTestPatches).map((t) => t.code));
 
 /**
  * Reads every file on the main thread, then processes them in two rounds. First the files
@@ -340,7 +344,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
     // The first round saw no other module's names: a file that may use one is processed again.
     if (projectMatters(context) && mayUseProjectNames(originals[i]!.toString("latin1"), context)) again.push(i);
     // A site the library fix rewrites may be one the project's tests patch: its safety changes.
-    else if (Object.keys(context.patched ?? {}).length > 0 && firstResults[k].findings.some((f) => f.code === "SPS103")) again.push(i);
+    else if (Object.keys(context.patched ?? {}).length > 0 && firstResults[k].findings.some((f) => READS_TEST_PATCHES.has(f.code))) again.push(i);
     else settle(i, plan.exports, firstResults[k]);
   });
   for (const i of rest) queueOrSettle(i, again);

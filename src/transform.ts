@@ -56,6 +56,17 @@ export interface Transform {
    * "guard" keeps code out of spawned children, valid under fork too. Absent: on its own.
    */
   unit?: MigrationUnit;
+  /**
+   * Its findings speak of the `set_start_method` call on their line: the report then says
+   * nothing more of why that call was left as it is (src/skips.ts).
+   */
+  speaksOfStartMethodCall?: boolean;
+  /**
+   * Its findings, or their fixes' safety, depend on which factories the project's tests patch
+   * (src/project/patches.ts), which a run's first round does not know yet: a file with one of
+   * them is processed again once the project model is built (src/run.ts).
+   */
+  readsTestPatches?: boolean;
   check(context: CheckContext): void;
 }
 

@@ -15,6 +15,7 @@ export const defaultContextInLibrary = defineTransform({
   summary: "Library code uses the global default context instead of an explicit one",
   fix: "sometimes",
   unit: "switch",
+  readsTestPatches: true,
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "library") return;

@@ -22,6 +22,7 @@ export const librarySetsStartMethod = defineTransform({
   name: "library-sets-start-method",
   summary: "Library code calls `set_start_method`, changing the start method of every program that imports it",
   fix: "sometimes",
+  speaksOfStartMethodCall: true,
   unit: "switch",
   check(context) {
     const { module, decision } = context;

@@ -12,6 +12,7 @@ export const topLevelSetStartMethod = defineTransform({
   name: "top-level-set-start-method",
   summary: "`set_start_method` at module top level runs again in every spawned child",
   fix: "sometimes",
+  speaksOfStartMethodCall: true,
   check(context) {
     const { module, decision } = context;
     // Spawned children never run a notebook or a __main__.py: a call at their top level runs once.
