@@ -142,7 +142,9 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.starts = directStarts(module.model, module.sites, module.starts, file.project.module, file.path, (i) => module.lines.position(i).line);
     result.aliases = moduleAliases(module.model);
   }
-  const firstPass = findingsOf(module, file, options);
+  // The role is the file's, decided once on its original text: every pass is judged with it.
+  const decision = result.decision;
+  const firstPass = findingsOf(module, file, options, decision);
   let pending = firstPass.pending;
   if (result.decision.role === "app" && module.externalStarts.size > 0 && !isNeverImported(file)) {
     const proof = programBootstrap(pending, module, options);
@@ -184,7 +186,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     }
     fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
     module = analyzeModule(next, nextTree, context);
-    pending = findingsOf(module, file, options, carried).pending;
+    pending = findingsOf(module, file, options, decision, carried).pending;
     result.passes = pass;
   }
   // A unit is applied whole: when some of its fixes went in and others of it are still
@@ -223,8 +225,7 @@ function withSkips(result: FileResult, module: ModuleFacts, options: Options, fi
   return result;
 }
 
-function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, carried: UnitBlock | null = null): { pending: Pending[]; block: UnitBlock | null } {
-  const decision = decideRole(module, file, options);
+function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, decision: Decision, carried: UnitBlock | null = null): { pending: Pending[]; block: UnitBlock | null } {
   const suppressions = suppressionsOf(module);
   const hazards = hazardsOf({ module, file, options, decision, hazards: [] }, suppressions);
   const pending: Pending[] = [];
@@ -328,7 +329,7 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
   }
   const module = analyzeModule(source.text, undefined, NO_CONTEXT);
   result.decision = decideRole(module, file, options);
-  result.findings = findingsOf(module, file, options).pending.map(({ finding }) => {
+  result.findings = findingsOf(module, file, options, result.decision).pending.map(({ finding }) => {
     const from = source.origins[finding.line - 1];
     const to = source.origins[finding.endLine - 1];
     if (!from) return { ...finding, fixable: false, applicability: null };
