@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type PlannedFile, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { carryVerdicts, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun } from "./project/programs";
+import { carryVerdicts, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo } from "./file-info";
 import type { Options } from "./options";
@@ -436,8 +436,9 @@ async function lastRound(batch: Batch, again: number[], uncounted: number): Prom
 }
 
 /**
- * Units that span modules: a library's switch waits on its programs' bootstrap, then a
- * program's guard on some switch it serves (src/project/programs.ts). A file held back is processed again.
+ * Units that span modules (src/project/programs.ts): a program-wide fix waits while other
+ * modules make processes, a library's switch on its programs' bootstrap, then a program's
+ * guard on some switch it serves. A file held back is processed again.
  */
 function settleUnitsAcrossModules(batch: Batch): void {
   const { files, plan, infos, setups, results, originals, request } = batch;
@@ -460,7 +461,7 @@ function settleUnitsAcrossModules(batch: Batch): void {
     return found;
   };
   const outsideRun = (r: typeof results) => heldBackOutsideRun(r, (i) => infos[i].project?.module ?? null, outsideOf);
-  for (const holds of [heldBackByPrograms, outsideRun, guardsHeldBack]) {
+  for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, guardsHeldBack]) {
     for (const [i, unitBlock] of holds(results)) {
       originals[i] ??= fs.readFileSync(files[i]);
       results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(batch, i, plan.exports), batch.trees);

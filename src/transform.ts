@@ -57,6 +57,11 @@ export interface Transform {
    */
   unit?: MigrationUnit;
   /**
+   * Its fix changes what the whole program does (removing a `set_start_method` moves the processes
+   * every module makes): held back while other modules of the run make processes (src/project/programs.ts).
+   */
+  programWide?: boolean;
+  /**
    * Its findings speak of the `set_start_method` call on their line: the report then says
    * nothing more of why that call was left as it is (src/skips.ts).
    */
