@@ -402,8 +402,11 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
 function handedIn(module: ModuleFacts, callee: SyntaxNode | null): boolean {
   if (!callee) return false;
   if (callee.type === "identifier") {
+    // A name bound nowhere here is a builtin or one a star import binds: code of a module, not handed over.
+    if (module.model.bindingsReaching(callee).length === 0) return false;
+    // What a call made (`f = functools.partial(helper, 1)`, `make = getattr(m, n)`) runs code not named here.
     const value = module.model.valueOf(callee);
-    return value === null || value.kind === "expression";
+    return value === null || value.kind === "expression" || value.kind === "instance";
   }
   if (callee.type !== "attribute") return callee.type !== "parenthesized_expression" || handedIn(module, callee.namedChildren[0] ?? null);
   const owner = module.model.valueOf(module.index.field(callee, "object"));
