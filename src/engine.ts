@@ -14,7 +14,7 @@ import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, typ
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit } from "./fix/units";
-import { UNKEPT, type Trees } from "./trees";
+import { UNKEPT, type TreeSource } from "./trees";
 
 export interface Finding {
   code: string;
@@ -93,7 +93,7 @@ interface Pending {
  * its relative imports resolve against, and the project's functions that start processes.
  * `trees` gives each text's tree: one the run parsed already (src/trees.ts), else a new parse.
  */
-export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: Pick<Trees, "parse"> = UNKEPT): FileResult {
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: TreeSource = UNKEPT): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   // Most files of a tree never name the API: checked on the bytes, without decoding them
@@ -118,7 +118,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.decision = NOT_RELEVANT;
     return result;
   }
-  const tree = trees.parse(text);
+  let tree = trees.parse(text);
   const error = firstSyntaxError(tree) ?? python2Statement(tree, text);
   if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
@@ -169,8 +169,10 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.after = result.before;
       return result;
     }
-    const next = applyEdits(module.text, chosen.flatMap((c) => c.edits));
-    const nextTree = trees.parse(next);
+    const edits = chosen.flatMap((c) => c.edits);
+    const next = applyEdits(module.text, edits);
+    // tree-sitter reads again only what the edits touch.
+    const nextTree = trees.reparse(module.text, tree, next, edits);
     const broken = firstSyntaxError(nextTree);
     if (broken) {
       const codes = [...new Set(chosen.map((c) => c.finding.code))].join(", ");
@@ -180,6 +182,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
+    tree = nextTree;
     module = analyzeModule(next, nextTree, context);
     pending = findingsOf(module, file, options, carried).pending;
     result.passes = pass;
