@@ -1,19 +1,11 @@
 // SPS107: library code calls set_start_method, for every program that imports it.
 import { defineTransform, entryFunctionNames, type StartMethod } from "../src/transform";
-import { inFunctionNamed } from "../src/python/scopes";
 import type { ModuleFacts, StartMethodCall } from "../src/python/module";
-import { isMainGuard } from "../src/python/model";
 import { blockStatements } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
 import type { SyntaxNode } from "../src/parse";
 import { explicitContextFix } from "../src/fix/context";
-import { startMethodChoices } from "../src/python/choices";
-
-/**
- * Functions that are a program's entry point: the program's choice, not a library's. The
- * packaging metadata names them (src/project/entrypoints.ts); without it, these usual names.
- */
-const ENTRY_POINTS = new Set(["main", "_main", "cli"]);
+import { ENTRY_POINTS, inProgramCode, startMethodChoices } from "../src/python/choices";
 
 export const librarySetsStartMethod = defineTransform({
   code: "SPS107",
@@ -44,12 +36,6 @@ export const librarySetsStartMethod = defineTransform({
     }
   },
 });
-
-/** Under a main guard or in an entry-point function the call runs only when this module is the program. */
-function inProgramCode(node: SyntaxNode, entryPoints: Set<string>): boolean {
-  for (let n = node.parent; n; n = n.parent) if (isMainGuard(n)) return true;
-  return inFunctionNamed(node, entryPoints);
-}
 
 /**
  * One fix for all the calls of the file, or null: every call removed, and every creation site
