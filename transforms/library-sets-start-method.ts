@@ -49,7 +49,7 @@ export const librarySetsStartMethod = defineTransform({
       const only = condition ? ` It runs only ${condition}: on every other path the default start method stays (forkserver on Linux from Python 3.14).` : "";
       context.report({
         node: call.node,
-        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}${sentence(why)}`,
+        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}`.replace(/\.$/, why ? "" : ".") + why,
         fix,
         applicability,
       });
@@ -116,12 +116,6 @@ function explicitContexts(module: ModuleFacts, method: StartMethod): Edit[] | nu
     edits.push(replace(args.startIndex, args.endIndex, `("${method}")`));
   }
   return edits;
-}
-
-/** "; unsafe fix (...): ..." as a sentence of its own after one that ended with a period. */
-function sentence(why: string): string {
-  const text = why.replace(/^; /, "");
-  return text ? ` ${text[0].toUpperCase()}${text.slice(1)}.` : "";
 }
 
 /**
