@@ -5,6 +5,7 @@ import { blockStatements } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
 import type { SyntaxNode } from "../src/parse";
 import { explicitContextFix } from "../src/fix/context";
+import { UNSAFE } from "../src/fix/units";
 import { ENTRY_POINTS, inProgramCode, startMethodChoices, uncoveredBy } from "../src/python/choices";
 import { siteProof, unsafeReason } from "../src/python/crossing";
 import type { CreationSite } from "../src/python/sites";
@@ -39,6 +40,13 @@ export const librarySetsStartMethod = defineTransform({
       } else {
         ({ applicability, why } = movedApplicability(module, moved, calls));
       }
+    }
+    // The call chose the method of every process of the program, not only of this module's
+    // sites: without it, what the program's other modules and its dependencies start goes back
+    // to the default (a spawn program becomes a fork one), and nothing here proves them.
+    if (fix && applicability === "safe") {
+      applicability = "unsafe";
+      why = `${UNSAFE}the call also chooses the method of the processes the rest of the program makes (its other modules, its dependencies), which without it go back to the default (fork on Linux before Python 3.14): what they do then is not proved here`;
     }
     for (const call of calls) {
       // A fork choice is explicit-fork's (SPS105) to report: one finding for one call.
