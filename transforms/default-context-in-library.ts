@@ -3,7 +3,8 @@ import { defineTransform } from "../src/transform";
 import { explicitContextFix } from "../src/fix/context";
 import { replace } from "../src/fix/edits";
 import { type CheckContext, entryFunctionNames, heldBack } from "../src/transform";
-import { type Choice, ENTRY_POINTS, choosesForItsSites, contextDependence, defaultPaths, pathsWithout, uncoveredBy } from "../src/python/choices";
+import { type Choice, ENTRY_POINTS, choosesForItsSites, contextDependence, defaultPaths, methodBranches, pathsWithout, uncoveredBy } from "../src/python/choices";
+import { argument } from "../src/python/literals";
 import { moveApplicability } from "../src/python/crossing";
 import { entryFunctionFix } from "../src/fix/entry";
 import type { ModuleFacts } from "../src/python/module";
@@ -26,6 +27,7 @@ export const defaultContextInLibrary = defineTransform({
     if (paths.kind === "some") {
       // SPS107's fix gives every default site the context the library chose: its finding speaks for them.
       if (!choosesForItsSites(module, entryPoints)) reportOtherPaths(context, paths.choices);
+      reportDefaultBranches(context);
       return;
     }
     // Under spawn the module's workers would fail (SPS202, SPS203, SPS206): no site is switched.
@@ -75,8 +77,26 @@ export const defaultContextInLibrary = defineTransform({
         fix: args && args.namedChildCount === 0 ? [replace(args.startIndex, args.endIndex, `("${options.method}")`)] : null,
       });
     }
+    reportDefaultBranches(context);
   },
 });
+
+/**
+ * `get_context("spawn" if c else None)`: the default context on the paths where that branch is
+ * taken. Reported, not fixed: the other branch's choice is the module's (a fork one is explicit-fork's).
+ */
+function reportDefaultBranches(context: CheckContext): void {
+  for (const call of context.module.contextCalls) {
+    if (call.method !== null) continue;
+    const branch = methodBranches(argument(call.node, "method", 0))?.find((b) => b.method === "default");
+    if (!branch) continue;
+    context.report({
+      node: call.node,
+      message: `\`get_context(...)\` returns the default context on paths where \`${branch.test}\` is ${branch.holds ? "true" : "false"}: there its processes follow whatever start method the importing program set; name the method on every branch. Not fixed: the module's choice on the other branch is kept`,
+      fix: null,
+    });
+  }
+}
 
 /**
  * The default-context sites of a module that chooses its start method on some paths only: on

@@ -72,7 +72,10 @@ export const defaultStartMethod = defineTransform({
       fix = call ? [...edits, call] : null;
     }
     // The fix moves every process of the file to spawn: safe when each site is proved.
-    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, defaults.filter((s) => s.startsProcesses)) : { applicability: "safe", why: "" };
+    // A context whose method is not static (`get_context("fork" if c else None)`) is the
+    // default one on some paths: the set method moves its sites there too.
+    const moved = module.sites.filter((s) => s.startsProcesses && (s.method === "default" || s.method === null));
+    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, moved) : { applicability: "safe", why: "" };
     if (fix && waitsFor === "unsafe" && safety.applicability === "safe") {
       safety = { applicability: "unsafe", why: "; unsafe fix (applied with --unsafe-fixes): it follows the main guard SPS101 adds, itself an unsafe fix" };
     }
