@@ -109,10 +109,15 @@ export type DefaultPaths = { kind: "none" } | { kind: "every" } | { kind: "some"
 export function defaultPaths(module: ModuleFacts, programFunctions: ReadonlySet<string>): DefaultPaths {
   const choices = startMethodChoices(module);
   if (choices.length === 0) return { kind: "none" };
-  const always = (c: Choice) =>
-    c.path === null || (c.path.kind === "function" && programFunctions.has(c.path.name) && module.index.parent(c.path.node)?.type === "module");
+  const always = (c: Choice) => c.path === null || (c.path.kind === "function" && programFunctions.has(c.path.name) && atTopLevel(module, c.path.node));
   if (choices.some(always)) return { kind: "every" };
   return { kind: "some", choices };
+}
+
+/** A function of the module's top level, decorated or not (`@click.command()` over `def main()`). */
+function atTopLevel(module: ModuleFacts, fn: SyntaxNode): boolean {
+  const parent = module.index.parent(fn);
+  return parent?.type === "module" || (parent?.type === "decorated_definition" && module.index.parent(parent)?.type === "module");
 }
 
 /**
