@@ -23,7 +23,8 @@ export interface Choice {
 
 /** What a choice's running depends on (Choice.condition, as data). */
 export type PathCondition =
-  | { kind: "if"; test: string; holds: boolean } // runs where `test` is true (holds) or false (an else)
+  // runs where `test` is true (holds) or false (an else); `statement` is the `if` and `branch` its part holding the call
+  | { kind: "if"; test: string; holds: boolean; statement?: SyntaxNode; branch?: SyntaxNode }
   | { kind: "try" } // skipped when it raises
   | { kind: "function"; name: string; node: SyntaxNode } // runs when the function is called
   | { kind: "expression" }; // part of a larger expression, whose evaluation spawnsafe does not follow
@@ -68,6 +69,11 @@ export function otherPaths(path: PathCondition): string {
 function pathOf(module: ModuleFacts, call: SyntaxNode): PathCondition | null {
   const statement = module.index.parent(call);
   if (statement?.type !== "expression_statement") return { kind: "expression" };
+  return pathFrom(module, statement);
+}
+
+/** What a statement's running depends on, from the blocks around it. */
+function pathFrom(module: ModuleFacts, statement: SyntaxNode): PathCondition | null {
   for (let node = module.index.parent(statement); node; node = module.index.parent(node)) {
     switch (node.type) {
       case "module":
@@ -82,7 +88,9 @@ function pathOf(module: ModuleFacts, call: SyntaxNode): PathCondition | null {
       case "else_clause": {
         const holder = node.type === "if_statement" ? node : module.index.parent(node);
         const condition = holder?.type === "if_statement" ? module.index.field(node.type === "elif_clause" ? node : holder, "condition") : null;
-        return { kind: "if", test: condition?.text.replace(/\s+/g, " ") ?? "...", holds: node.type !== "else_clause" };
+        const test = condition?.text.replace(/\s+/g, " ") ?? "...";
+        if (holder?.type !== "if_statement") return { kind: "if", test, holds: node.type !== "else_clause" };
+        return { kind: "if", test, holds: node.type !== "else_clause", statement: holder, branch: node };
       }
       case "try_statement":
         return { kind: "try" };
@@ -111,6 +119,20 @@ export function defaultPaths(module: ModuleFacts, programFunctions: ReadonlySet<
   if (choices.length === 0) return { kind: "none" };
   const always = (c: Choice) => c.path === null || (c.path.kind === "function" && programFunctions.has(c.path.name) && atTopLevel(module, c.path.node));
   if (choices.some(always)) return { kind: "every" };
+  // An `if` that chooses in each of its branches, else included, chooses on every path through it.
+  const byStatement = new Map<number, { statement: SyntaxNode; branches: Set<number> }>();
+  for (const c of choices) {
+    if (c.path?.kind !== "if" || !c.path.statement || !c.path.branch) continue;
+    const entry = byStatement.get(c.path.statement.id) ?? { statement: c.path.statement, branches: new Set<number>() };
+    entry.branches.add(c.path.branch.id);
+    byStatement.set(c.path.statement.id, entry);
+  }
+  for (const { statement, branches } of byStatement.values()) {
+    const clauses = statement.namedChildren.filter((n) => n.type === "elif_clause" || n.type === "else_clause");
+    if (!clauses.some((n) => n.type === "else_clause") || ![statement, ...clauses].every((b) => branches.has(b.id))) continue;
+    const outer = pathFrom(module, statement);
+    if (outer === null || (outer.kind === "function" && programFunctions.has(outer.name) && atTopLevel(module, outer.node))) return { kind: "every" };
+  }
   return { kind: "some", choices };
 }
 
