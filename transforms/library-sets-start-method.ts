@@ -17,6 +17,7 @@ export const librarySetsStartMethod = defineTransform({
   summary: "Library code calls `set_start_method`, changing the start method of every program that imports it",
   fix: "sometimes",
   unit: "switch",
+  programWide: true,
   check(context) {
     const { module, decision } = context;
     if (decision.role !== "library") return;
@@ -41,12 +42,12 @@ export const librarySetsStartMethod = defineTransform({
         ({ applicability, why } = movedApplicability(module, moved, calls));
       }
     }
-    // The call chose the method of every process of the program, not only of this module's
-    // sites: without it, what the program's other modules and its dependencies start goes back
-    // to the default (a spawn program becomes a fork one), and nothing here proves them.
-    if (fix && applicability === "safe") {
+    // The call sets the method of every process the program makes after it, in any module: without
+    // it, processes the project makes elsewhere go back to the default (fork on Linux before 3.14).
+    const elsewhere = [...module.projectStartFiles].find((f) => f !== context.file.path);
+    if (fix && applicability === "safe" && elsewhere) {
       applicability = "unsafe";
-      why = `${UNSAFE}the call also chooses the method of the processes the rest of the program makes (its other modules, its dependencies), which without it go back to the default (fork on Linux before Python 3.14): what they do then is not proved here`;
+      why = `${UNSAFE}removing it also moves the processes made in ${elsewhere} back to the default start method, and their switch is not part of this file's`;
     }
     for (const call of calls) {
       // A fork choice is explicit-fork's (SPS105) to report: one finding for one call.
