@@ -102,16 +102,10 @@ function reportThroughProject(context: CheckContext, conditional: Choice[]): voi
   const external = [...module.externalStarts.values()].filter((e) => !endsInChosenContext(e.chain)).sort((a, b) => a.node.startIndex - b.node.startIndex)[0];
   if (!guard || !external || module.startingStatements.size > 0) return;
   const chain = external.chain.join(" → ");
-  if (conditional.length > 0) {
-    // The program's own choice covers some paths only: the processes made on the others are reported, not fixed.
-    const without = pathsWithout(conditional);
-    context.report({
-      node: external.node,
-      message: `${without[0].toUpperCase()}${without.slice(1)}, processes are created (${chain}) with the default start method (fork on Linux before Python 3.14, forkserver from 3.14): ${chosenWhere(module, conditional)}. Choose the method for every path in the main guard; not fixed, since the choice made there is the program's`,
-      fix: null,
-    });
-    return;
-  }
+  // The program's own choice covers some paths only: the processes are another module's, whose
+  // sites report the paths left on the default (SPS103). A finding here, with no fix, would count
+  // this program as a maker of processes and hold back a library's own switch (programs.ts).
+  if (conditional.length > 0) return;
   const { text: ref, edits } = startMethodReference(module);
   const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
   const fix = call && context.hazards.length === 0 ? [...edits, call] : null;
