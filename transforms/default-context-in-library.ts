@@ -2,7 +2,9 @@
 import { defineTransform } from "../src/transform";
 import { explicitContextFix } from "../src/fix/context";
 import { replace } from "../src/fix/edits";
-import { type CheckContext, entryFunctionNames, heldBack } from "../src/transform";
+import { type CheckContext } from "../src/transform";
+import { entryFunctionNames } from "../src/file-info";
+import { heldBack } from "../src/hazards";
 import { type Choice, ENTRY_POINTS, choosesForItsSites, contextDependence, defaultPaths, methodBranches, pathsWithout, uncoveredBy } from "../src/python/choices";
 import { argument } from "../src/python/literals";
 import { moveApplicability } from "../src/python/crossing";
@@ -16,6 +18,7 @@ export const defaultContextInLibrary = defineTransform({
   summary: "Library code uses the global default context instead of an explicit one",
   fix: "sometimes",
   unit: "switch",
+  readsTestPatches: true,
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "library") return;

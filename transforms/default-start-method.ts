@@ -4,9 +4,9 @@ import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import { insert, type Edit } from "../src/fix/edits";
 import { missingGuardFix } from "../src/fix/guard";
-import { heldBack } from "../src/transform";
+import { heldBack } from "../src/hazards";
 import { type Choice, defaultPaths, guardCalls, pathsWithout, uncoveredBy } from "../src/python/choices";
-import { entryFunctionNames } from "../src/transform";
+import { entryFunctionNames } from "../src/file-info";
 import { moveApplicability } from "../src/python/crossing";
 import { endsInChosenContext } from "../src/python/summary";
 

@@ -1,5 +1,8 @@
 // SPS107: library code calls set_start_method, for every program that imports it.
-import { defineTransform, entryFunctionNames, heldBack, type StartMethod } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { entryFunctionNames } from "../src/file-info";
+import { heldBack } from "../src/hazards";
+import type { StartMethod } from "../src/options";
 import type { ModuleFacts, StartMethodCall } from "../src/python/module";
 import { blockStatements } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
@@ -16,6 +19,7 @@ export const librarySetsStartMethod = defineTransform({
   name: "library-sets-start-method",
   summary: "Library code calls `set_start_method`, changing the start method of every program that imports it",
   fix: "sometimes",
+  speaksOfStartMethodCall: true,
   unit: "switch",
   programWide: true,
   check(context) {
