@@ -2,8 +2,11 @@
 import { defineTransform } from "../src/transform";
 import { explicitContextFix } from "../src/fix/context";
 import { replace } from "../src/fix/edits";
+import { type CheckContext } from "../src/transform";
+import { entryFunctionNames } from "../src/file-info";
 import { heldBack } from "../src/hazards";
-import { contextDependence } from "../src/python/choices";
+import { type Choice, ENTRY_POINTS, choosesForItsSites, contextDependence, defaultPaths, methodBranches, pathsWithout, uncoveredBy } from "../src/python/choices";
+import { argument } from "../src/python/literals";
 import { moveApplicability } from "../src/python/crossing";
 import { entryFunctionFix } from "../src/fix/entry";
 import type { ModuleFacts } from "../src/python/module";
@@ -19,8 +22,17 @@ export const defaultContextInLibrary = defineTransform({
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "library") return;
-    // A module that sets the start method itself has chosen (SPS107 reports it in a library).
-    if (module.startMethodCalls.length > 0) return;
+    // A module that sets the start method whenever it runs has chosen (SPS107 reports it in a
+    // library). One that sets it on some paths only leaves the others on the default.
+    const entryPoints = new Set([...ENTRY_POINTS, ...entryFunctionNames(context.file)]);
+    const paths = defaultPaths(module, entryPoints);
+    if (paths.kind === "every") return;
+    if (paths.kind === "some") {
+      // SPS107's fix gives every default site the context the library chose: its finding speaks for them.
+      if (!choosesForItsSites(module, entryPoints)) reportOtherPaths(context, paths.choices);
+      reportDefaultBranches(context);
+      return;
+    }
     // Under spawn the module's workers would fail (SPS202, SPS203, SPS206): no site is switched.
     const { hazards } = context;
     // Code that reads the start method or tests for multiprocessing.Process would disagree
@@ -68,9 +80,46 @@ export const defaultContextInLibrary = defineTransform({
         fix: args && args.namedChildCount === 0 ? [replace(args.startIndex, args.endIndex, `("${options.method}")`)] : null,
       });
     }
+    reportDefaultBranches(context);
   },
 });
 
+/**
+ * `get_context("spawn" if c else None)`: the default context on the paths where that branch is
+ * taken. Reported, not fixed: the other branch's choice is the module's (a fork one is explicit-fork's).
+ */
+function reportDefaultBranches(context: CheckContext): void {
+  for (const call of context.module.contextCalls) {
+    if (call.method !== null) continue;
+    const branch = methodBranches(argument(call.node, "method", 0))?.find((b) => b.method === "default");
+    if (!branch) continue;
+    context.report({
+      node: call.node,
+      message: `\`get_context(...)\` returns the default context on paths where \`${branch.test}\` is ${branch.holds ? "true" : "false"}: there its processes follow whatever start method the importing program set; name the method on every branch. Not fixed: the module's choice on the other branch is kept`,
+      fix: null,
+    });
+  }
+}
+
+/**
+ * The default-context sites of a module that chooses its start method on some paths only: on
+ * the others they follow the importing program's method, the default unless it sets one.
+ * Reported, not fixed: an explicit context would override the module's own choice where it runs.
+ */
+function reportOtherPaths(context: CheckContext, choices: Choice[]): void {
+  const { module } = context;
+  const first = choices[0];
+  const line = module.lines.position(first.call.node.startIndex).line;
+  const chosen = `\`${first.call.node.text.replace(/\s+/g, " ")}\` (line ${line}) runs only ${first.condition}${choices.length > 1 ? `, and ${choices.length - 1} other choice${choices.length > 2 ? "s" : ""} on some paths only` : ""}`;
+  for (const site of module.sites) {
+    if (site.method !== "default" || site.via.form === "context" || !uncoveredBy(choices, site)) continue;
+    context.report({
+      node: site.node,
+      message: `\`${site.kind === "ProcessSubclass" ? "Process" : site.kind}\` uses the default context ${pathsWithout(choices)}: there it follows whatever start method the importing program set, the default (fork on Linux before Python 3.14, forkserver from 3.14) unless it sets one; ${chosen}. Not fixed: an explicit context would override the module's own choice where it runs`,
+      fix: null,
+    });
+  }
+}
 
 /**
  * The project's patch (its tests' `mock.patch("pkg.mod.multiprocessing.Queue")`) of the name

@@ -5,7 +5,8 @@ import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import { insert, type Edit } from "../src/fix/edits";
 import { missingGuardFix } from "../src/fix/guard";
 import { heldBack } from "../src/hazards";
-import { startMethodChoices } from "../src/python/choices";
+import { type Choice, defaultPaths, guardCalls, pathsWithout, uncoveredBy } from "../src/python/choices";
+import { entryFunctionNames } from "../src/file-info";
 import { moveApplicability } from "../src/python/crossing";
 import { endsInChosenContext } from "../src/python/summary";
 
@@ -23,23 +24,21 @@ export const defaultStartMethod = defineTransform({
     if (decision.role !== "app") return;
     // A set_start_method call that runs whenever the program does is a choice already made:
     // spawn or forkserver needs nothing, fork is the user's decision, a computed method cannot
-    // be judged. One that runs only on some paths leaves the others on the default.
-    const choices = startMethodChoices(module);
-    if (choices.some((c) => c.condition === null)) return;
-    const defaults = module.sites.filter((s) => s.method === "default");
+    // be judged. One that runs only on some paths leaves the others on the default: the sites
+    // those paths reach are reported with the condition named.
+    const paths = defaultPaths(module, new Set([...guardCalls(module), ...entryFunctionNames(context.file)]));
+    if (paths.kind === "every") return;
+    const conditional = paths.kind === "some" ? paths.choices : [];
+    const defaults = module.sites.filter((s) => s.method === "default" && uncoveredBy(conditional, s));
     if (defaults.length === 0) {
-      reportThroughProject(context, choices.length > 0);
+      reportThroughProject(context, conditional);
       return;
     }
     const site = defaults.find((s) => s.startsProcesses) ?? defaults[0];
-    if (choices.length > 0) {
-      const first = choices[0];
-      const line = module.lines.position(first.call.node.startIndex).line;
-      context.report({
-        node: site.node,
-        message: `Processes are created with the default start method except where \`${first.call.node.text.replace(/\s+/g, " ")}\` runs (line ${line}, only ${first.condition}): every other path keeps the default (fork on Linux before Python 3.14, forkserver from 3.14). Choose the method for every path in the main guard; not fixed, since the choice made there is the program's`,
-        fix: null,
-      });
+    if (conditional.length > 0) {
+      // Not fixed: the choice is the program's, and an unconditional one set over it would
+      // make the later call raise "context has already been set" (or override a fork it pins).
+      context.report({ node: site.node, message: `${onPaths(module, conditional)}. Choose the method for every path in the main guard; not fixed, since the choice made there is the program's`, fix: null });
       return;
     }
     const guard = module.mainGuards[0];
@@ -73,7 +72,10 @@ export const defaultStartMethod = defineTransform({
       fix = call ? [...edits, call] : null;
     }
     // The fix moves every process of the file to spawn: safe when each site is proved.
-    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, defaults.filter((s) => s.startsProcesses)) : { applicability: "safe", why: "" };
+    // A context whose method is not static (`get_context("fork" if c else None)`) is the
+    // default one on some paths: the set method moves its sites there too.
+    const moved = module.sites.filter((s) => s.startsProcesses && (s.method === "default" || s.method === null));
+    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, moved) : { applicability: "safe", why: "" };
     if (fix && waitsFor === "unsafe" && safety.applicability === "safe") {
       safety = { applicability: "unsafe", why: "; unsafe fix (applied with --unsafe-fixes): it follows the main guard SPS101 adds, itself an unsafe fix" };
     }
@@ -93,22 +95,39 @@ export const defaultStartMethod = defineTransform({
  * module's: their proofs are that module's (its own switch, SPS103), carried to this finding
  * across the project (src/project/programs.ts). An unsafe fix.
  */
-function reportThroughProject(context: CheckContext, conditional: boolean): void {
+function reportThroughProject(context: CheckContext, conditional: Choice[]): void {
   const { module, options } = context;
   const guard = module.mainGuards[0];
   // Processes made from a context the other module chose are not on the default start method.
   const external = [...module.externalStarts.values()].filter((e) => !endsInChosenContext(e.chain)).sort((a, b) => a.node.startIndex - b.node.startIndex)[0];
-  if (!guard || !external || conditional || module.startingStatements.size > 0) return;
+  if (!guard || !external || module.startingStatements.size > 0) return;
+  const chain = external.chain.join(" → ");
+  // The program's own choice covers some paths only: the processes are another module's, whose
+  // sites report the paths left on the default (SPS103). A finding here, with no fix, would count
+  // this program as a maker of processes and hold back a library's own switch (programs.ts).
+  if (conditional.length > 0) return;
   const { text: ref, edits } = startMethodReference(module);
   const call = insertFirstInGuard(module, guard, `${ref}("${options.method}", force=True)`);
   const fix = call && context.hazards.length === 0 ? [...edits, call] : null;
-  const chain = external.chain.join(" → ");
   context.report({
     node: external.node,
     message: `Processes are created (${chain}) with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${context.hazards.length ? heldBack(context.hazards) : `; unsafe fix (applied with --unsafe-fixes): ${THROUGH_PROJECT}`}`,
     fix,
     applicability: "unsafe",
   });
+}
+
+/** "On paths where `c` is false, processes are created with the default start method (...): `call` (line N) runs only if `c`". */
+function onPaths(module: ModuleFacts, choices: Choice[]): string {
+  const without = pathsWithout(choices);
+  return `${without[0].toUpperCase()}${without.slice(1)}, processes are created with the default start method (fork on Linux before Python 3.14, forkserver from 3.14): ${chosenWhere(module, choices)}`;
+}
+
+/** "`set_start_method("spawn")` (line 14) runs only if `options.spawn`". */
+function chosenWhere(module: ModuleFacts, choices: Choice[]): string {
+  const first = choices[0];
+  const line = module.lines.position(first.call.node.startIndex).line;
+  return `\`${first.call.node.text.replace(/\s+/g, " ")}\` (line ${line}) runs only ${first.condition}${choices.length > 1 ? `, and ${choices.length - 1} other choice${choices.length > 2 ? "s" : ""} on some paths only` : ""}`;
 }
 
 /** `mp.set_start_method` through the module's own alias, the star-imported name, or a new import. */

@@ -1,22 +1,18 @@
 // SPS107: library code calls set_start_method, for every program that imports it.
 import { defineTransform } from "../src/transform";
 import { entryFunctionNames } from "../src/file-info";
+import { heldBack } from "../src/hazards";
 import type { StartMethod } from "../src/options";
-import { inFunctionNamed } from "../src/python/scopes";
 import type { ModuleFacts, StartMethodCall } from "../src/python/module";
-import { isMainGuard } from "../src/python/model";
 import { blockStatements } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
 import type { SyntaxNode } from "../src/parse";
 import { explicitContextFix } from "../src/fix/context";
-import { startMethodChoices } from "../src/python/choices";
 import { UNSAFE } from "../src/fix/units";
-
-/**
- * Functions that are a program's entry point: the program's choice, not a library's. The
- * packaging metadata names them (src/project/entrypoints.ts); without it, these usual names.
- */
-const ENTRY_POINTS = new Set(["main", "_main", "cli"]);
+import { ENTRY_POINTS, inProgramCode, startMethodChoices, uncoveredBy } from "../src/python/choices";
+import { siteProof, unsafeReason } from "../src/python/crossing";
+import type { CreationSite } from "../src/python/sites";
+import { contextDependence } from "../src/python/choices";
 
 export const librarySetsStartMethod = defineTransform({
   code: "SPS107",
@@ -32,12 +28,31 @@ export const librarySetsStartMethod = defineTransform({
     const entryPoints = new Set([...ENTRY_POINTS, ...entryFunctionNames(context.file)]);
     const calls = module.startMethodCalls.filter((c) => !inProgramCode(c.node, entryPoints));
     if (calls.length === 0) return;
-    const fix = removalFix(module, calls);
+    let fix = removalFix(module, calls);
+    const choices = startMethodChoices(module);
+    const conditions = new Map(choices.map((c) => [c.call.node.id, c.condition]));
+    // The fix makes the library's choice hold on every path: the sites that ran on the default
+    // on the other paths (not after an unconditional call in their own function) move to it,
+    // and the move is only as safe as their proofs; a hazard of the file holds it back.
+    const conditional = choices.filter((c) => c.path !== null);
+    const moved = conditional.length ? module.sites.filter((s) => s.startsProcesses && s.method === "default" && uncoveredBy(conditional, s)) : [];
+    let why = "";
+    let applicability: "safe" | "unsafe" = "safe";
+    if (fix && moved.length > 0) {
+      if (context.hazards.length > 0) {
+        fix = null;
+        why = heldBack(context.hazards);
+      } else {
+        ({ applicability, why } = movedApplicability(module, moved, calls));
+      }
+    }
     // The call sets the method of every process the program makes after it, in any module: without
     // it, processes the project makes elsewhere go back to the default (fork on Linux before 3.14).
     const elsewhere = [...module.projectStartFiles].find((f) => f !== context.file.path);
-    const unsafe = elsewhere ? `${UNSAFE}removing it also moves the processes made in ${elsewhere} back to the default start method, and their switch is not part of this file's` : "";
-    const conditions = new Map(startMethodChoices(module).map((c) => [c.call.node.id, c.condition]));
+    if (fix && applicability === "safe" && elsewhere) {
+      applicability = "unsafe";
+      why = `${UNSAFE}removing it also moves the processes made in ${elsewhere} back to the default start method, and their switch is not part of this file's`;
+    }
     for (const call of calls) {
       // A fork choice is explicit-fork's (SPS105) to report: one finding for one call.
       if (call.method === "fork") continue;
@@ -47,19 +62,13 @@ export const librarySetsStartMethod = defineTransform({
       const only = condition ? ` It runs only ${condition}: on every other path the default start method stays (forkserver on Linux from Python 3.14).` : "";
       context.report({
         node: call.node,
-        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}`.replace(/\.$/, fix && unsafe ? unsafe : "."),
+        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}`.replace(/\.$/, why ? "" : ".") + why,
         fix,
-        applicability: unsafe ? "unsafe" : "safe",
+        applicability,
       });
     }
   },
 });
-
-/** Under a main guard or in an entry-point function the call runs only when this module is the program. */
-function inProgramCode(node: SyntaxNode, entryPoints: Set<string>): boolean {
-  for (let n = node.parent; n; n = n.parent) if (isMainGuard(n)) return true;
-  return inFunctionNamed(node, entryPoints);
-}
 
 /**
  * One fix for all the calls of the file, or null: every call removed, and every creation site
@@ -120,4 +129,33 @@ function explicitContexts(module: ModuleFacts, method: StartMethod): Edit[] | nu
     edits.push(replace(args.startIndex, args.endIndex, `("${method}")`));
   }
   return edits;
+}
+
+/**
+ * The proofs of the sites the fix moves to the library's method. The fix leaves the test of
+ * `if get_start_method(allow_none=True) is None: set_start_method(...)` with nothing to decide:
+ * when every read of the start method in the module is such a test of a removed call, the
+ * identity obligation has no reader left; any other read keeps it open.
+ */
+function movedApplicability(module: ModuleFacts, sites: CreationSite[], removed: StartMethodCall[]): { applicability: "safe" | "unsafe"; why: string } {
+  const reads = contextDependence(module).filter((call) => /get_start_method/.test(call.text));
+  const dead = reads.length > 0 && reads.every((read) => testsOnlyRemoved(module, read, removed));
+  for (const site of sites) {
+    const open = siteProof(module, site).open.find((p) => !(dead && reads.some((r) => r.id === p.node.id)));
+    if (open) return { applicability: "unsafe", why: unsafeReason(module, open) };
+  }
+  return { applicability: "safe", why: "" };
+}
+
+/** The read is (within) the test of an `if` with no other branch whose block holds only removed calls. */
+function testsOnlyRemoved(module: ModuleFacts, read: SyntaxNode, removed: StartMethodCall[]): boolean {
+  let node: SyntaxNode | null = read;
+  while (node && node.type !== "if_statement") node = module.index.parent(node);
+  if (!node) return false;
+  const test = module.index.field(node, "condition");
+  const body = module.index.field(node, "consequence");
+  if (!test || !body || read.startIndex < test.startIndex || read.endIndex > test.endIndex) return false;
+  if (node.namedChildren.some((c) => c.type === "elif_clause" || c.type === "else_clause")) return false;
+  const statements = blockStatements(body);
+  return statements.length > 0 && statements.every((st) => removed.some((c) => module.index.parent(c.node)?.id === st.id));
 }
