@@ -19,6 +19,7 @@ import type { Value } from "./model";
 import { SEMLOCK_KINDS } from "./vocabulary";
 import { childReadRoots, isProjectModule, methodsNamed, parentCode, stateProof } from "./state";
 import { contextDependence } from "./choices";
+import { receivesFromEach } from "./rendezvous";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -91,7 +92,8 @@ export function handedOver(module: ModuleFacts, site: CreationSite, prover = new
  * object goes away or the program ends (multiprocessing's exit handlers run before they join
  * the children): `FileNotFoundError` in `SemLock._rebuild`. A forked child inherits it. When a
  * `join()` follows the start in the same function (or at module level), the parent waits and
- * keeps the object alive; anything else is not followed.
+ * keeps the object alive; so does a parent that gets an item from each child (rendezvous.ts).
+ * Anything else is not followed.
  */
 export function unjoinedSyncArguments(module: ModuleFacts, site: CreationSite): Proof[] {
   if (site.kind !== "Process" || site.method === "fork" || site.node.type !== "call") return [];
@@ -103,7 +105,7 @@ export function unjoinedSyncArguments(module: ModuleFacts, site: CreationSite): 
     for (const expr of inner) if (expr && expr.type !== "comment") handed.push(expr);
   }
   const sync = handed.find((expr) => isSyncObject(module.model.valueOf(expr)));
-  if (!sync || joinedAfter(module, site.node)) return [];
+  if (!sync || joinedAfter(module, site.node) || receivesFromEach(module, site)) return [];
   return [unknown("", sync,
     `\`${sync.text}\` (line ${module.lines.position(sync.startIndex).line}) is a multiprocessing lock or queue, which a spawned child rebuilds by name when it starts; no \`join()\` follows the start here, and when the parent drops it or the program ends first, the child fails with FileNotFoundError in SemLock._rebuild (a forked child inherits it)`)];
 }
