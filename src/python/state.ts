@@ -342,13 +342,29 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
     for (const call of code.descendantsOfType("call")) {
       const callee = call.childForFieldName("function");
       const value = module.model.valueOf(callee);
-      if (value?.kind === "definition") queue.push(value.node);
+      if (value?.kind === "definition") queue.push(...parentPartOf(module, value.node));
       // `obj.method(...)`: every method of this module by that name.
       const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
       if (name) for (const fn of methodsNamed(module, name)) queue.push(fn);
     }
   }
   return [...found.values()];
+}
+
+/**
+ * The code a call of a definition runs in the parent: a function; a class's body but, for a
+ * subclass of multiprocessing's Process and nothing else, its `run`, which start() runs in
+ * the child (a call `w.run()` in the parent reaches it by name). Any other class whole: its
+ * bases may call any of its methods.
+ */
+function parentPartOf(module: ModuleFacts, definition: SyntaxNode): SyntaxNode[] {
+  if (definition.type !== "class_definition") return [definition];
+  const bases = module.index.field(definition, "superclasses")?.namedChildren.filter((b) => b.type !== "comment") ?? [];
+  const onlyProcess = bases.length === 1 && module.sites.some((s) => s.kind === "ProcessSubclass" && s.node.id === bases[0].id);
+  const body = module.index.field(definition, "body");
+  if (!onlyProcess || !body) return [definition];
+  const isRun = (member: SyntaxNode) => member.type === "function_definition" && member.childForFieldName("name")?.text === "run";
+  return body.namedChildren.filter((member) => !isRun(member));
 }
 
 /** A call whose effect on state is known: what changesIn sees is all it changes. */
