@@ -19,6 +19,7 @@ import { isMainGuard } from "./model";
 import { isNameRead } from "./globals";
 import { roleOf } from "./bindings";
 import { isPureCall } from "./bootstrap";
+import { workerUses } from "./workers";
 
 /** A change the parent makes: the root it changes ("*" for anything), and where. */
 interface Change {
@@ -347,8 +348,28 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
       const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
       if (name) for (const fn of methodsNamed(module, name)) queue.push(fn);
     }
+    // A function of this module handed on as a value (`map(add, xs)`, `sorted(key=f)`, a
+    // callback) may run in the parent; the tasks and targets handed to creation sites run in
+    // the children.
+    for (const ref of definitionReferences(module, code)) queue.push(ref);
   }
   return [...found.values()];
+}
+
+/** The module's functions and classes that the code names other than by calling them or handing them to a creation site. */
+function definitionReferences(module: ModuleFacts, code: SyntaxNode): SyntaxNode[] {
+  const { index, model } = module;
+  const names = index.memo("definitionNames", () => new Set(module.root.descendantsOfType(["function_definition", "class_definition"]).map((d) => d.childForFieldName("name")?.text ?? "")));
+  const handed = index.memo("handedToSites", () => new Set(workerUses(module).map((use) => use.expr.id)));
+  const found: SyntaxNode[] = [];
+  for (const id of code.descendantsOfType("identifier")) {
+    if (!names.has(id.text) || handed.has(id.id) || !isNameRead(index, id) || roleOf(index, id).role !== "read") continue;
+    const holder = index.parent(id);
+    if (holder?.type === "call" && index.field(holder, "function")?.id === id.id) continue;
+    const value = model.valueOf(id);
+    if (value?.kind === "definition") found.push(value.node);
+  }
+  return found;
 }
 
 /**
