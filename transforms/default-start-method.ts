@@ -73,7 +73,7 @@ export const defaultStartMethod = defineTransform({
       fix = call ? [...edits, call] : null;
     }
     // The fix moves every process of the file to spawn: safe when each site is proved.
-    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, defaults.filter((s) => s.startsProcesses)) : { applicability: "safe", why: "" };
+    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, defaults.filter((s) => s.startsProcesses), options.method) : { applicability: "safe", why: "" };
     if (fix && waitsFor === "unsafe" && safety.applicability === "safe") {
       safety = { applicability: "unsafe", why: "; unsafe fix (applied with --unsafe-fixes): it follows the main guard SPS101 adds, itself an unsafe fix" };
     }

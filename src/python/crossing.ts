@@ -46,10 +46,10 @@ export interface SiteProof {
 }
 
 /** The proof of one creation site (kept per module). */
-export function siteProof(module: ModuleFacts, site: CreationSite): SiteProof {
-  return module.index.memo(`siteProof:${nodeId(site.node)}`, () => {
+export function siteProof(module: ModuleFacts, site: CreationSite, method: "spawn" | "forkserver" = "forkserver"): SiteProof {
+  return module.index.memo(`siteProof:${nodeId(site.node)}:${method}`, () => {
     const prover = new Prover(module);
-    const proofs = [...handedOver(module, site, prover), ...childState(module, site), ...unjoinedSyncArguments(module, site)];
+    const proofs = [...handedOver(module, site, prover), ...childState(module, site, method), ...unjoinedSyncArguments(module, site)];
     const failed = proofs.filter((p) => p.verdict === "failed");
     const unknown = proofs.filter((p) => p.verdict === "unknown");
     return { verdict: failed.length ? "failed" : unknown.length ? "unknown" : "proved", open: [...failed, ...unknown] };
@@ -152,7 +152,7 @@ function joinedAfter(module: ModuleFacts, node: SyntaxNode): boolean {
  * state is not followed: unknown), and logging the parent configures (its handlers are not
  * inherited). Globals of this module are global-only-in-main's (SPS203), a hazard of its own.
  */
-export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
+export function childState(module: ModuleFacts, site: CreationSite, method: "spawn" | "forkserver" = "forkserver"): Proof[] {
   if (site.method === "fork" || !site.startsProcesses) return [];
   const { functions, unresolved } = childCode(module, site);
   const proofs: Proof[] = [];
@@ -195,7 +195,7 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
   const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
   // The parent's code is the same for every site of a program; a library's leaves out the site's own entries.
   const parent = program ? module.index.memo("parentCode:program", () => parentCode(module, [], true)) : parentCode(module, functions, false);
-  const state = stateProof(module, functions, parent);
+  const state = stateProof(module, functions, parent, method);
   if (state) proofs.push(state);
   // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
   const unknownTask = unresolved[0];
@@ -426,9 +426,9 @@ export { combine };
  * of every site is proved, "unsafe" with the first open one's reason otherwise (failed ones
  * are hazards: their findings hold such fixes back).
  */
-export function moveApplicability(module: ModuleFacts, sites: CreationSite[]): { applicability: "safe" | "unsafe"; why: string } {
+export function moveApplicability(module: ModuleFacts, sites: CreationSite[], method: "spawn" | "forkserver" = "forkserver"): { applicability: "safe" | "unsafe"; why: string } {
   for (const site of sites) {
-    const proof = siteProof(module, site);
+    const proof = siteProof(module, site, method);
     const open = proof.open.find((p) => p.verdict !== "proved");
     if (open) return { applicability: "unsafe", why: unsafeReason(module, open) };
   }

@@ -20,12 +20,18 @@ import { isNameRead } from "./globals";
 import { roleOf } from "./bindings";
 import { isPureCall } from "./bootstrap";
 import { workerUses } from "./workers";
+import { environChange, environSeenAlike, type EnvironChange } from "./environ";
 
 /** A change the parent makes: the root it changes ("*" for anything), and where. */
 interface Change {
   root: string;
   node: SyntaxNode;
+  /** For a change of os.environ (root ENVIRON): what it changes. */
+  environ?: EnvironChange;
 }
+
+/** The root of a change to os.environ: the child reads it through `os` (src/python/environ.ts). */
+const ENVIRON = "os.environ";
 
 /** Methods that read their object and leave it as it is. */
 const READING = new Set([
@@ -58,8 +64,10 @@ const INTERPRETER = new Set([
  * change a root they read, else proved. `parentCode` holds the parent's run-time code: main guard
  * bodies and functions.
  */
-export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentCode: SyntaxNode[]): Proof | null {
-  const changes = changesIn(module, parentCode);
+export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentCode: SyntaxNode[], method: "spawn" | "forkserver" = "forkserver"): Proof | null {
+  // A change of the environment that a spawned child sees as a forked one does is no change; any other changes `os`.
+  const changes = changesIn(module, parentCode).flatMap((c) =>
+    c.root !== ENVIRON ? [c] : environSeenAlike(module, c.environ!, method, () => importTimeCode(module)) ? [] : [{ root: "os", node: c.node }]);
   if (changes.length === 0) return null;
   const anything = changes.find((c) => c.root === "*");
   const reads = readsOf(module, functions);
@@ -110,6 +118,8 @@ function changesIn(module: ModuleFacts, code: SyntaxNode[]): Change[] {
 }
 
 function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Change[] {
+  const environ = environChange(module, node);
+  if (environ) return [{ root: ENVIRON, node, environ }];
   switch (node.type) {
     case "assignment": case "augmented_assignment": {
       const left = node.childForFieldName("left");
@@ -321,7 +331,8 @@ export function movedSetsUpNothing(module: ModuleFacts, moved: SyntaxNode[], chi
   }
   for (const change of changesIn(module, code)) {
     if (change.root === "*") return false;
-    roots.add(change.root);
+    // Moved code's environment changes: under forkserver, those after the first start no longer reach it.
+    roots.add(change.root === ENVIRON ? "os" : change.root);
   }
   for (const root of roots) if (childReads.has(root)) return false;
   return code.every((block) => block.descendantsOfType("call").every((call) => knownEffect(module, call)));
@@ -330,6 +341,22 @@ export function movedSetsUpNothing(module: ModuleFacts, moved: SyntaxNode[], chi
 /** The roots the children's code reads (names of this module, imported modules' tops). */
 export function childReadRoots(module: ModuleFacts, functions: SyntaxNode[]): Set<string> {
   return new Set(readsOf(module, functions).keys());
+}
+
+/**
+ * The code the module runs at import: its top-level statements (a main guard only with an
+ * `else`), a function's defaults and decorators, class bodies, and what they call.
+ */
+function importTimeCode(module: ModuleFacts): SyntaxNode[] {
+  const top = module.statements.flatMap((statement) => {
+    if (isMainGuard(statement) && !statement.childForFieldName("alternative")) return [];
+    const definition = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
+    if (definition?.type !== "function_definition") return [statement];
+    const decorators = statement.type === "decorated_definition" ? statement.namedChildren.filter((c) => c.type === "decorator") : [];
+    const parameters = definition.childForFieldName("parameters");
+    return [...decorators, ...(parameters ? [parameters] : [])];
+  });
+  return closureOf(module, top);
 }
 
 /** The code a set of statements runs: themselves and the same-file functions they call, transitively. */
