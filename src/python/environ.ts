@@ -6,7 +6,8 @@
 // where a forked one had the old: in code that ran at import (`MODE = os.environ["K"]`),
 // which the child runs again; in the interpreter's own start-up (PYTHON*, the locale); in the
 // standard library's lazy caches (TMPDIR, HOME); in a third-party or project module's import.
-// So the change is harmless only when none of those can read it.
+// So the change is harmless only when none of those can read it; when one may, what it made
+// from the value may be anywhere.
 import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "./module";
 
@@ -72,20 +73,28 @@ function literalKey(expr: SyntaxNode | null): string | null {
 }
 
 /**
- * Whether a spawned child sees the change as a forked one does: under spawn, keys that are the
- * program's own (not the interpreter's or the standard library's), in a module that imports
- * only standard modules that read none of them and whose import-time code reads no environment.
+ * What the change makes a child see otherwise than a forked one: "none"; "os" (under
+ * forkserver the children's os.environ may miss it); or "*" when something may have read the
+ * environment at import (a key the interpreter or the standard library reads, a key not
+ * known, a module that is not the standard library's, this module's own import-time code, or
+ * a program not known: a library's): what it made from it may differ in any state.
  * `importTime` is the code the module runs at import (src/python/state.ts works it out).
  */
-export function environSeenAlike(module: ModuleFacts, change: EnvironChange, method: "spawn" | "forkserver", importTime: () => SyntaxNode[]): boolean {
-  if (method !== "spawn" || !change.keys || change.keys.some((k) => INTERPRETER_KEYS.test(k))) return false;
+export function environEffect(module: ModuleFacts, change: EnvironChange, method: "spawn" | "forkserver", isProgram: boolean, importTime: () => SyntaxNode[]): "none" | "os" | "*" {
+  const readAtImport = !isProgram || !change.keys || change.keys.some((k) => INTERPRETER_KEYS.test(k)) || environReadAtImport(module, importTime);
+  if (readAtImport) return "*";
+  return method === "spawn" ? "none" : "os";
+}
+
+/** The module imports a module that is not the standard library's, or its import-time code reads the environment. */
+function environReadAtImport(module: ModuleFacts, importTime: () => SyntaxNode[]): boolean {
   return module.index.memo("environReadAtImport", () => {
     for (const statement of module.root.descendantsOfType(["import_statement", "import_from_statement"])) {
       const names = statement.type === "import_statement"
         ? statement.namedChildren.map((n) => (n.type === "aliased_import" ? n.childForFieldName("name") : n))
         : [statement.childForFieldName("module_name")];
-      if (names.some((n) => !n || n.text.startsWith(".") || !STDLIB.has(n.text.split(".")[0]))) return false;
+      if (names.some((n) => !n || n.text.startsWith(".") || !STDLIB.has(n.text.split(".")[0]))) return true;
     }
-    return !importTime().some((code) => /\b(environb?|getenvb?|putenv|unsetenv)\b/.test(code.text));
+    return importTime().some((code) => /\b(environb?|getenvb?|putenv|unsetenv)\b/.test(code.text));
   });
 }

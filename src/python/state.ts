@@ -20,7 +20,7 @@ import { isNameRead } from "./globals";
 import { roleOf } from "./bindings";
 import { isPureCall } from "./bootstrap";
 import { workerUses } from "./workers";
-import { environChange, environSeenAlike, type EnvironChange } from "./environ";
+import { environChange, environEffect, type EnvironChange } from "./environ";
 
 /** A change the parent makes: the root it changes ("*" for anything), and where. */
 interface Change {
@@ -65,9 +65,13 @@ const INTERPRETER = new Set([
  * bodies and functions.
  */
 export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentCode: SyntaxNode[], method: "spawn" | "forkserver" = "forkserver"): Proof | null {
-  // A change of the environment that a spawned child sees as a forked one does is no change; any other changes `os`.
-  const changes = changesIn(module, parentCode).flatMap((c) =>
-    c.root !== ENVIRON ? [c] : environSeenAlike(module, c.environ!, method, () => importTimeCode(module)) ? [] : [{ root: "os", node: c.node }]);
+  // A change of the environment: none when a spawned child sees it as a forked one does (src/python/environ.ts).
+  const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
+  const changes = changesIn(module, parentCode).flatMap((c) => {
+    if (c.root !== ENVIRON) return [c];
+    const effect = environEffect(module, c.environ!, method, program, () => importTimeCode(module));
+    return effect === "none" ? [] : [{ root: effect, node: c.node }];
+  });
   if (changes.length === 0) return null;
   const anything = changes.find((c) => c.root === "*");
   const reads = readsOf(module, functions);
@@ -330,9 +334,9 @@ export function movedSetsUpNothing(module: ModuleFacts, moved: SyntaxNode[], chi
     }
   }
   for (const change of changesIn(module, code)) {
-    if (change.root === "*") return false;
-    // Moved code's environment changes: under forkserver, those after the first start no longer reach it.
-    roots.add(change.root === ENVIRON ? "os" : change.root);
+    // Moved code's environment changes: what reads them at import then reads them in another order.
+    if (change.root === "*" || change.root === ENVIRON) return false;
+    roots.add(change.root);
   }
   for (const root of roots) if (childReads.has(root)) return false;
   return code.every((block) => block.descendantsOfType("call").every((call) => knownEffect(module, call)));
