@@ -77,6 +77,14 @@ export function handedOver(module: ModuleFacts, site: CreationSite, prover = new
     return [prover.instance(cls, `the \`${name}\` instance (pickled at start())`, creations.length ? creations : null, 0)];
   }
   if (site.node.type !== "call") return [];
+  // A project's pool subclass that defines methods may hand its workers what its own code chooses.
+  if (site.via.form === "subclass") {
+    const method = site.via.cls.childForFieldName("body")?.descendantsOfType("function_definition")[0];
+    const name = site.via.cls.childForFieldName("name")?.text;
+    if (method) {
+      return [unknown("", method, `the pool is made by \`${name}\`, a subclass that defines \`${method.childForFieldName("name")?.text}\` (line ${module.lines.position(method.startIndex).line}): what it hands to its workers is not followed`)];
+    }
+  }
   const proofs: Proof[] = [];
   for (const { keyword, position, role, label } of HANDED[site.kind] ?? []) {
     const given = argument(site.node, keyword, position);
