@@ -154,19 +154,25 @@ function receivedPerChild(module: ModuleFacts, site: SyntaxNode, queue: SyntaxNo
 /** Builtins that neither end the program nor run the project's code. */
 const PLAIN_BUILTINS = new Set(["print", "len", "sorted", "list", "tuple", "dict", "set", "range", "str", "int", "float", "repr", "min", "max", "sum", "enumerate", "zip", "isinstance"]);
 
+/** Methods of processes, events, queues and lists that return (or block) without leaving the program. */
+const PLAIN_METHODS = new Set(["start", "set", "clear", "append", "extend", "sort", "put", "put_nowait", "acquire", "release", "add", "update"]);
+
 /**
  * A call between the start and the gets that cannot end the program or jump past them (as
- * `sys.exit()` would): a method of a local object (`p.start()`, `ready.set()`) or a plain builtin.
- * A call of a function (the project's or a library's) may do anything.
+ * `sys.exit()` would): a plain method (`p.start()`, `ready.set()`, `res.append(x)`) of a local
+ * object that is not an instance of the project's own classes, or a plain builtin. A call of a
+ * function (the project's or a library's) may do anything.
  */
 function staysPut(module: ModuleFacts, call: SyntaxNode): boolean {
   const callee = module.index.field(call, "function");
   if (callee?.type === "identifier") return PLAIN_BUILTINS.has(callee.text) && module.model.bindingsReaching(callee).length === 0;
-  if (callee?.type !== "attribute") return false;
+  if (callee?.type !== "attribute" || !PLAIN_METHODS.has(module.index.field(callee, "attribute")?.text ?? "")) return false;
   const object = module.index.field(callee, "object");
   if (object?.type !== "identifier") return false;
   const binding = module.model.bindingsReaching(object)[0];
-  return !!binding && binding.kind !== "import" && module.model.valueOf(object)?.kind !== "qualified";
+  const value = module.model.valueOf(object);
+  if (value?.kind === "instance" && value.of.kind === "definition") return false;
+  return !!binding && binding.kind !== "import" && value?.kind !== "qualified";
 }
 
 /** The statement of the enclosing block that holds the node. */
