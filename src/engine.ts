@@ -6,15 +6,18 @@ import { LineIndex } from "./python/text";
 import { WordIndex } from "./python/words";
 import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python/gate";
 import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
-import { decideRole } from "./role";
-import { applyEdits, backMap, chooseFixes, type Edit } from "./fix/edits";
+import { decideRole, type Decision } from "./role";
+import { applyEdits, backMap, chooseFixes, type Applicability, type Edit } from "./fix/edits";
 import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform, type UnitBlock } from "./transform";
+import { entryFunctionNames, isNeverImported, type FileInfo } from "./file-info";
+import { reportsOf, type CheckContext, type Transform } from "./transform";
+import type { Hazard } from "./hazards";
+import type { Options, UnitBlock } from "./options";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit } from "./fix/units";
-import { UNKEPT, type Trees } from "./trees";
+import { UNKEPT, type TreeSource } from "./trees";
 
 export interface Finding {
   code: string;
@@ -97,7 +100,7 @@ interface Pending {
  * its relative imports resolve against, and the project's functions that start processes.
  * `trees` gives each text's tree: one the run parsed already (src/trees.ts), else a new parse.
  */
-export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: Pick<Trees, "parse"> = UNKEPT): FileResult {
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: TreeSource = UNKEPT): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   // Most files of a tree never name the API: checked on the bytes, without decoding them
@@ -122,7 +125,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.decision = NOT_RELEVANT;
     return result;
   }
-  const tree = trees.parse(text);
+  let tree = trees.parse(text);
   const error = firstSyntaxError(tree) ?? python2Statement(tree, text);
   if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
@@ -143,8 +146,10 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.starts = directStarts(module.model, module.sites, module.starts, file.project.module, file.path, (i) => module.lines.position(i).line);
     result.aliases = moduleAliases(module.model);
   }
-  const firstPass = findingsOf(module, file, options);
-  let pending = firstPass.pending;
+  // The role is the file's, decided once on its original text: every pass is judged with it.
+  const decision = result.decision;
+  // Nothing keeps the first pass's facts once the rewrite's are made (its pending list goes with `pending`).
+  let { pending, block: carried } = findingsOf(module, file, options, decision);
   if (module.externalStarts.size > 0) {
     const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
     result.reaches = [...new Set(reaches)];
@@ -155,8 +160,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options, file);
-  // The switch unit's verdict on the original text holds for every pass (src/fix/units.ts).
-  const carried = firstPass.block;
+  // The switch unit's verdict on the original text (`carried`) holds for every pass (src/fix/units.ts).
 
   const fixed: Finding[] = [];
   // Findings of later passes point into intermediate text: report them where check does. A
@@ -181,8 +185,10 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.after = result.before;
       return result;
     }
-    const next = applyEdits(module.text, chosen.flatMap((c) => c.edits));
-    const nextTree = trees.parse(next);
+    const edits = chosen.flatMap((c) => c.edits);
+    const next = applyEdits(module.text, edits);
+    // tree-sitter reads again only what the edits touch.
+    const nextTree = trees.reparse(module.text, tree, next, edits);
     const broken = firstSyntaxError(nextTree);
     if (broken) {
       const codes = [...new Set(chosen.map((c) => c.finding.code))].join(", ");
@@ -192,14 +198,17 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     fixed.push(...chosen.map((c) => ({ ...where(c), fixed: true })));
-    const back = backMap(chosen.flatMap((c) => c.edits));
+    const back = backMap(edits);
     const before = toOriginal;
     toOriginal = (index) => {
       const at = back(index);
       return at === null ? null : before(at);
     };
+    tree = nextTree;
+    // One pass's facts at a time: the last pass's go before the rewrite's are made (on a 12 MB module, hundreds of MB).
+    module = undefined as unknown as ModuleFacts;
     module = analyzeModule(next, nextTree, context);
-    pending = findingsOf(module, file, options, carried).pending;
+    pending = findingsOf(module, file, options, decision, carried).pending;
     result.passes = pass;
   }
   // A unit is applied whole: when some of its fixes went in and others of it are still
@@ -228,14 +237,17 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   return withSkips(result, module, options, file);
 }
 
+/** The codes of the findings that speak of the `set_start_method` call on their line (src/skips.ts). */
+const SPEAKS_OF_CALL = new Set(transforms.filter((t) => t.speaksOfStartMethodCall).map((t) => t.code));
+
 function withSkips(result: FileResult, module: ModuleFacts, options: Options, file: FileInfo): FileResult {
-  const skipped = skipsOf(module, result.decision!, options, result.findings, new Set(entryFunctionNames(file)));
+  const spoken = new Set(result.findings.filter((f) => SPEAKS_OF_CALL.has(f.code)).map((f) => f.line));
+  const skipped = skipsOf(module, result.decision!, options, spoken, new Set(entryFunctionNames(file)));
   if (skipped.length > 0) result.skipped = skipped;
   return result;
 }
 
-function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, carried: UnitBlock | null = null): { pending: Pending[]; block: UnitBlock | null } {
-  const decision = decideRole(module, file, options);
+function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, decision: Decision, carried: UnitBlock | null = null): { pending: Pending[]; block: UnitBlock | null } {
   const suppressions = suppressionsOf(module);
   const hazards = hazardsOf({ module, file, options, decision, hazards: [] }, suppressions);
   const pending: Pending[] = [];
@@ -340,7 +352,7 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
   }
   const module = analyzeModule(source.text, undefined, NO_CONTEXT);
   result.decision = decideRole(module, file, options);
-  result.findings = findingsOf(module, file, options).pending.map(({ finding }) => {
+  result.findings = findingsOf(module, file, options, result.decision).pending.map(({ finding }) => {
     const from = source.origins[finding.line - 1];
     const to = source.origins[finding.endLine - 1];
     if (!from) return { ...finding, fixable: false, applicability: null };
