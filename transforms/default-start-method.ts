@@ -75,7 +75,7 @@ export const defaultStartMethod = defineTransform({
     // A context whose method is not static (`get_context("fork" if c else None)`) is the
     // default one on some paths: the set method moves its sites there too.
     const moved = module.sites.filter((s) => s.startsProcesses && (s.method === "default" || s.method === null));
-    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, moved) : { applicability: "safe", why: "" };
+    let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, moved, options.method) : { applicability: "safe", why: "" };
     if (fix && waitsFor === "unsafe" && safety.applicability === "safe") {
       safety = { applicability: "unsafe", why: "; unsafe fix (applied with --unsafe-fixes): it follows the main guard SPS101 adds, itself an unsafe fix" };
     }

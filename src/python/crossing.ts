@@ -19,6 +19,7 @@ import type { Value } from "./model";
 import { SEMLOCK_KINDS } from "./vocabulary";
 import { childReadRoots, isProjectModule, methodsNamed, parentCode, stateProof } from "./state";
 import { contextDependence } from "./choices";
+import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
@@ -46,10 +47,10 @@ export interface SiteProof {
 }
 
 /** The proof of one creation site (kept per module). */
-export function siteProof(module: ModuleFacts, site: CreationSite): SiteProof {
-  return module.index.memo(`siteProof:${nodeId(site.node)}`, () => {
+export function siteProof(module: ModuleFacts, site: CreationSite, method: "spawn" | "forkserver" = "forkserver"): SiteProof {
+  return module.index.memo(`siteProof:${nodeId(site.node)}:${method}`, () => {
     const prover = new Prover(module);
-    const proofs = [...handedOver(module, site, prover), ...childState(module, site), ...unjoinedSyncArguments(module, site)];
+    const proofs = [...handedOver(module, site, prover), ...childState(module, site, method), ...unjoinedSyncArguments(module, site)];
     const failed = proofs.filter((p) => p.verdict === "failed");
     const unknown = proofs.filter((p) => p.verdict === "unknown");
     return { verdict: failed.length ? "failed" : unknown.length ? "unknown" : "proved", open: [...failed, ...unknown] };
@@ -77,6 +78,14 @@ export function handedOver(module: ModuleFacts, site: CreationSite, prover = new
     return [prover.instance(cls, `the \`${name}\` instance (pickled at start())`, creations.length ? creations : null, 0)];
   }
   if (site.node.type !== "call") return [];
+  // A project's pool subclass that defines methods may hand its workers what its own code chooses.
+  if (site.via.form === "subclass") {
+    const method = site.via.cls.childForFieldName("body")?.descendantsOfType("function_definition")[0];
+    const name = site.via.cls.childForFieldName("name")?.text;
+    if (method) {
+      return [unknown("", method, `the pool is made by \`${name}\`, a subclass that defines \`${method.childForFieldName("name")?.text}\` (line ${module.lines.position(method.startIndex).line}): what it hands to its workers is not followed`)];
+    }
+  }
   const proofs: Proof[] = [];
   for (const { keyword, position, role, label } of HANDED[site.kind] ?? []) {
     const given = argument(site.node, keyword, position);
@@ -92,7 +101,8 @@ export function handedOver(module: ModuleFacts, site: CreationSite, prover = new
  * object goes away or the program ends (multiprocessing's exit handlers run before they join
  * the children): `FileNotFoundError` in `SemLock._rebuild`. A forked child inherits it. When a
  * `join()` follows the start in the same function (or at module level), the parent waits and
- * keeps the object alive; anything else is not followed.
+ * keeps the object alive; so does a parent that gets an item from each child (rendezvous.ts).
+ * Anything else is not followed.
  */
 export function unjoinedSyncArguments(module: ModuleFacts, site: CreationSite): Proof[] {
   if (site.kind !== "Process" || site.method === "fork" || site.node.type !== "call") return [];
@@ -104,7 +114,7 @@ export function unjoinedSyncArguments(module: ModuleFacts, site: CreationSite): 
     for (const expr of inner) if (expr && expr.type !== "comment") handed.push(expr);
   }
   const sync = handed.find((expr) => isSyncObject(module.model.valueOf(expr)));
-  if (!sync || joinedAfter(module, site.node)) return [];
+  if (!sync || joinedAfter(module, site.node) || receivesFromEach(module, site)) return [];
   return [unknown("", sync,
     `\`${sync.text}\` (line ${module.lines.position(sync.startIndex).line}) is a multiprocessing lock or queue, which a spawned child rebuilds by name when it starts; no \`join()\` follows the start here, and when the parent drops it or the program ends first, the child fails with FileNotFoundError in SemLock._rebuild (a forked child inherits it)`)];
 }
@@ -151,7 +161,7 @@ function joinedAfter(module: ModuleFacts, node: SyntaxNode): boolean {
  * state is not followed: unknown), and logging the parent configures (its handlers are not
  * inherited). Globals of this module are global-only-in-main's (SPS203), a hazard of its own.
  */
-export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
+export function childState(module: ModuleFacts, site: CreationSite, method: "spawn" | "forkserver" = "forkserver"): Proof[] {
   if (site.method === "fork" || !site.startsProcesses) return [];
   const { functions, unresolved } = childCode(module, site);
   const proofs: Proof[] = [];
@@ -196,7 +206,7 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
   const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
   // The parent's code is the same for every site of a program; a library's leaves out the site's own entries.
   const parent = program ? module.index.memo("parentCode:program", () => parentCode(module, [], true)) : parentCode(module, functions, false);
-  const state = stateProof(module, functions, parent);
+  const state = stateProof(module, functions, parent, method);
   if (state) proofs.push(state);
   // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
   const unknownTask = unresolved[0];
@@ -476,9 +486,9 @@ export { combine };
  * of every site is proved, "unsafe" with the first open one's reason otherwise (failed ones
  * are hazards: their findings hold such fixes back).
  */
-export function moveApplicability(module: ModuleFacts, sites: CreationSite[]): { applicability: "safe" | "unsafe"; why: string } {
+export function moveApplicability(module: ModuleFacts, sites: CreationSite[], method: "spawn" | "forkserver" = "forkserver"): { applicability: "safe" | "unsafe"; why: string } {
   for (const site of sites) {
-    const proof = siteProof(module, site);
+    const proof = siteProof(module, site, method);
     const open = proof.open.find((p) => p.verdict !== "proved");
     if (open) return { applicability: "unsafe", why: unsafeReason(module, open) };
   }

@@ -20,7 +20,8 @@ export interface CreationSite {
   via:
     | { form: "factory"; callee: SyntaxNode; module: string } // multiprocessing.Pool(...) / Pool(...)
     | { form: "context"; callee: SyntaxNode } // ctx.Pool(...)
-    | { form: "parameter"; keyword: string; position: number; module: string }; // ProcessPoolExecutor(mp_context=...)
+    | { form: "parameter"; keyword: string; position: number; module: string } // ProcessPoolExecutor(mp_context=...)
+    | { form: "subclass"; callee: SyntaxNode; cls: SyntaxNode }; // Bounded(...), class Bounded(ProcessPoolExecutor): no per-site context fix
   method: Method;
   startsProcesses: boolean;
 }
@@ -240,12 +241,38 @@ function contextMethod(model: SemanticModel, expr: SyntaxNode): Method {
   return methodOfLiteral(expr) === "default" ? "default" : null;
 }
 
+/** Pool classes a project may subclass: calling the subclass makes the pool. */
+const POOL_CLASSES: Record<string, string> = {
+  "concurrent.futures.ProcessPoolExecutor": "ProcessPoolExecutor",
+  "concurrent.futures.process.ProcessPoolExecutor": "ProcessPoolExecutor",
+  "multiprocessing.pool.Pool": "Pool",
+};
+
+/**
+ * The calls that make instances of a project's subclass of a pool class (`class
+ * Bounded(ProcessPoolExecutor)`, then `Bounded(4)`): creation sites of the pool's kind on the
+ * default method. A subclass whose body names a context may choose its own: not followed.
+ */
+function poolSubclassSites(model: SemanticModel, uses: ApiUses, cls: SyntaxNode, kind: string): void {
+  const name = model.index.field(cls, "name")?.text;
+  if (!name || /\b(mp_context|context|get_context|set_start_method)\b/.test(model.index.field(cls, "body")?.text ?? "")) return;
+  for (const id of model.index.identifiers(name)) {
+    const call = calleeCall(model.index, id);
+    if (!call || model.index.field(call, "function")?.id !== id.id) continue;
+    const made = model.valueOf(id);
+    if (made?.kind !== "definition" || nodeId(made.node) !== nodeId(cls)) continue;
+    uses.sites.push({ kind, node: call, via: { form: "subclass", callee: id, cls }, method: "default", startsProcesses: true });
+  }
+}
+
 function classifyClass(model: SemanticModel, uses: ApiUses, node: SyntaxNode): void {
   const bases = model.index.field(node, "superclasses");
   if (!bases) return;
   for (const base of bases.namedChildren) {
     if (base.type === "keyword_argument") continue;
     const value = model.valueOf(base);
+    const pool = value?.kind === "qualified" ? POOL_CLASSES[canonical(value.qname)] : undefined;
+    if (pool) poolSubclassSites(model, uses, node, pool);
     const isProcess =
       (value?.kind === "qualified" && canonical(value.qname) === "multiprocessing.Process") ||
       (value?.kind === "contextMember" && value.member === "Process");

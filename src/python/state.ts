@@ -19,12 +19,19 @@ import { isMainGuard } from "./model";
 import { isNameRead } from "./globals";
 import { roleOf } from "./bindings";
 import { isPureCall } from "./bootstrap";
+import { workerUses } from "./workers";
+import { environChange, environEffect, type EnvironChange } from "./environ";
 
 /** A change the parent makes: the root it changes ("*" for anything), and where. */
 interface Change {
   root: string;
   node: SyntaxNode;
+  /** For a change of os.environ (root ENVIRON): what it changes. */
+  environ?: EnvironChange;
 }
+
+/** The root of a change to os.environ: the child reads it through `os` (src/python/environ.ts). */
+const ENVIRON = "os.environ";
 
 /** Methods that read their object and leave it as it is. */
 const READING = new Set([
@@ -57,8 +64,14 @@ const INTERPRETER = new Set([
  * change a root they read, else proved. `parentCode` holds the parent's run-time code: main guard
  * bodies and functions.
  */
-export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentCode: SyntaxNode[]): Proof | null {
-  const changes = changesIn(module, parentCode);
+export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentCode: SyntaxNode[], method: "spawn" | "forkserver" = "forkserver"): Proof | null {
+  // A change of the environment: none when a spawned child sees it as a forked one does (src/python/environ.ts).
+  const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
+  const changes = changesIn(module, parentCode).flatMap((c) => {
+    if (c.root !== ENVIRON) return [c];
+    const effect = environEffect(module, c.environ!, method, program, () => importTimeCode(module));
+    return effect === "none" ? [] : [{ root: effect, node: c.node }];
+  });
   if (changes.length === 0) return null;
   const anything = changes.find((c) => c.root === "*");
   const reads = readsOf(module, functions);
@@ -109,6 +122,8 @@ function changesIn(module: ModuleFacts, code: SyntaxNode[]): Change[] {
 }
 
 function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Change[] {
+  const environ = environChange(module, node);
+  if (environ) return [{ root: ENVIRON, node, environ }];
   switch (node.type) {
     case "assignment": case "augmented_assignment": {
       const left = node.childForFieldName("left");
@@ -333,7 +348,8 @@ export function movedSetsUpNothing(module: ModuleFacts, moved: SyntaxNode[], chi
     }
   }
   for (const change of changesIn(module, code)) {
-    if (change.root === "*") return false;
+    // Moved code's environment changes: what reads them at import then reads them in another order.
+    if (change.root === "*" || change.root === ENVIRON) return false;
     roots.add(change.root);
   }
   for (const root of roots) if (childReads.has(root)) return false;
@@ -343,6 +359,22 @@ export function movedSetsUpNothing(module: ModuleFacts, moved: SyntaxNode[], chi
 /** The roots the children's code reads (names of this module, imported modules' tops). */
 export function childReadRoots(module: ModuleFacts, functions: SyntaxNode[]): Set<string> {
   return new Set(readsOf(module, functions).keys());
+}
+
+/**
+ * The code the module runs at import: its top-level statements (a main guard only with an
+ * `else`), a function's defaults and decorators, class bodies, and what they call.
+ */
+function importTimeCode(module: ModuleFacts): SyntaxNode[] {
+  const top = module.statements.flatMap((statement) => {
+    if (isMainGuard(statement) && !statement.childForFieldName("alternative")) return [];
+    const definition = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
+    if (definition?.type !== "function_definition") return [statement];
+    const decorators = statement.type === "decorated_definition" ? statement.namedChildren.filter((c) => c.type === "decorator") : [];
+    const parameters = definition.childForFieldName("parameters");
+    return [...decorators, ...(parameters ? [parameters] : [])];
+  });
+  return closureOf(module, top);
 }
 
 /** The code a set of statements runs: themselves and the same-file functions they call, transitively. */
@@ -356,13 +388,49 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
     for (const call of code.descendantsOfType("call")) {
       const callee = call.childForFieldName("function");
       const value = module.model.valueOf(callee);
-      if (value?.kind === "definition") queue.push(value.node);
+      if (value?.kind === "definition") queue.push(...parentPartOf(module, value.node));
       // `obj.method(...)`: every method of this module by that name.
       const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
       if (name) for (const fn of methodsNamed(module, name)) queue.push(fn);
     }
+    // A function of this module handed on as a value (`map(add, xs)`, `sorted(key=f)`, a
+    // callback) may run in the parent; the tasks and targets handed to creation sites run in
+    // the children.
+    for (const ref of definitionReferences(module, code)) queue.push(ref);
   }
   return [...found.values()];
+}
+
+/** The module's functions and classes that the code names other than by calling them or handing them to a creation site. */
+function definitionReferences(module: ModuleFacts, code: SyntaxNode): SyntaxNode[] {
+  const { index, model } = module;
+  const names = index.memo("definitionNames", () => new Set(module.root.descendantsOfType(["function_definition", "class_definition"]).map((d) => d.childForFieldName("name")?.text ?? "")));
+  const handed = index.memo("handedToSites", () => new Set(workerUses(module).map((use) => use.expr.id)));
+  const found: SyntaxNode[] = [];
+  for (const id of code.descendantsOfType("identifier")) {
+    if (!names.has(id.text) || handed.has(id.id) || !isNameRead(index, id) || roleOf(index, id).role !== "read") continue;
+    const holder = index.parent(id);
+    if (holder?.type === "call" && index.field(holder, "function")?.id === id.id) continue;
+    const value = model.valueOf(id);
+    if (value?.kind === "definition") found.push(value.node);
+  }
+  return found;
+}
+
+/**
+ * The code a call of a definition runs in the parent: a function; a class's body but, for a
+ * subclass of multiprocessing's Process and nothing else, its `run`, which start() runs in
+ * the child (a call `w.run()` in the parent reaches it by name). Any other class whole: its
+ * bases may call any of its methods.
+ */
+function parentPartOf(module: ModuleFacts, definition: SyntaxNode): SyntaxNode[] {
+  if (definition.type !== "class_definition") return [definition];
+  const bases = module.index.field(definition, "superclasses")?.namedChildren.filter((b) => b.type !== "comment") ?? [];
+  const onlyProcess = bases.length === 1 && module.sites.some((s) => s.kind === "ProcessSubclass" && s.node.id === bases[0].id);
+  const body = module.index.field(definition, "body");
+  if (!onlyProcess || !body) return [definition];
+  const isRun = (member: SyntaxNode) => member.type === "function_definition" && member.childForFieldName("name")?.text === "run";
+  return body.namedChildren.filter((member) => !isRun(member));
 }
 
 /** A call whose effect on state is known: what changesIn sees is all it changes. */
