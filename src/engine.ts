@@ -15,6 +15,7 @@ import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit } from "./fix/units";
 import { UNKEPT, type Trees } from "./trees";
+import { deferredFunctions, projectCalls, type DeferredFunction, type ProjectCall } from "./python/deferred";
 
 export interface Finding {
   code: string;
@@ -72,6 +73,10 @@ export interface FileResult {
    * when it is). Another module's switch to spawn holds only when it is (src/run.ts).
    */
   program?: { reaches: string[]; unproved: string[] };
+  /** Functions of this module whose sites are unknown only through their parameters (src/python/deferred.ts). */
+  deferred?: DeferredFunction[];
+  /** The uses of the project's process-starting functions here, with what their arguments prove. */
+  projectCalls?: ProjectCall[];
 }
 
 /**
@@ -147,6 +152,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.program = { reaches: [...new Set(reaches)], unproved: proof.verdict === "proved" ? [] : [proof.reason] };
   }
   result.findings = pending.map((p) => p.finding);
+  Object.assign(result, callerFacts(module, file));
   if (!applyFixes) return withSkips(result, module, options, file);
   // The switch unit's verdict on the original text holds for every pass (src/fix/units.ts).
   const carried = firstPass.block;
@@ -208,6 +214,22 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     }
   }
   return withSkips(result, module, options, file);
+}
+
+/**
+ * What the project needs to prove a site's obligations on its function's parameters at the
+ * function's calls: the deferred functions (only where no package is published: code outside
+ * the project may call them), and this file's calls of the project's starting functions.
+ */
+function callerFacts(module: ModuleFacts, file: FileInfo): Pick<FileResult, "deferred" | "projectCalls"> {
+  const facts: Pick<FileResult, "deferred" | "projectCalls"> = {};
+  if (!file.project || file.project.published) return facts;
+  const deferred = deferredFunctions(module);
+  if (deferred.length > 0) facts.deferred = deferred;
+  if (Object.keys((module.model.project as ModuleContext).startingFunctions ?? {}).length > 0) {
+    facts.projectCalls = projectCalls(module);
+  }
+  return facts;
 }
 
 function withSkips(result: FileResult, module: ModuleFacts, options: Options, file: FileInfo): FileResult {

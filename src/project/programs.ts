@@ -10,6 +10,7 @@ import type { UnitBlock } from "../transform";
 import { transforms } from "../../transforms";
 import { THROUGH_PROJECT } from "../../transforms/default-start-method";
 import { UNSAFE } from "../fix/units";
+import { containsWord } from "../python/gate";
 
 const SWITCH = new Set(transforms.filter((t) => t.unit === "switch").map((t) => t.code));
 const GUARD = new Set(transforms.filter((t) => t.unit === "guard").map((t) => t.code));
@@ -113,4 +114,46 @@ function indexByPath(results: Array<FileResult | undefined>): Map<string, number
   const byPath = new Map<string, number>();
   results.forEach((r, i) => r && byPath.set(r.path, i));
   return byPath;
+}
+
+/**
+ * The libraries (by index) whose switch waits only on obligations deferred to their functions'
+ * parameters (src/python/deferred.ts), with the functions every caller proves them for: each
+ * file of the run that names the function reports its uses (FileResult.projectCalls), every
+ * use is a call that passes each deferred parameter an argument proving what it needs, there
+ * is at least one, and no project file outside the run names it. A file that names it and was
+ * not analysed, a use as a value, `*args`, a default left to the function: not proved.
+ */
+export function dischargedByCallers(
+  results: Array<FileResult | undefined>,
+  textOf: (i: number) => string | null,
+  outside: (i: number) => Array<{ path: string; text: string }>,
+): Map<number, string[]> {
+  const found = new Map<number, string[]>();
+  results.forEach((library, i) => {
+    if (!library?.deferred || !library.findings.some((f) => SWITCH.has(f.code) && f.fixable && !goesIn(f))) return;
+    const proved = library.deferred.filter((fn) => {
+      const name = fn.function.slice(fn.function.lastIndexOf(".") + 1);
+      if (outside(i).some((f) => containsWord(f.text, name))) return false;
+      let calls = 0;
+      for (let j = 0; j < results.length; j++) {
+        if (j === i) continue;
+        const text = textOf(j);
+        if (text === null || !containsWord(text, name)) continue;
+        const uses = results[j]?.projectCalls;
+        if (!uses) return false;
+        for (const use of uses.filter((u) => u.function === fn.function || u.function === `?${name}`)) {
+          if (use.open !== "") return false;
+          for (const param of fn.params) {
+            const arg = use.args.find((a) => a.keyword === param.name) ?? (param.position < 0 ? undefined : use.args.find((a) => a.position === param.position));
+            if (!arg || param.needs.some((need) => arg[need] !== "")) return false;
+          }
+          calls++;
+        }
+      }
+      return calls > 0;
+    });
+    if (proved.length > 0) found.set(i, proved.map((fn) => fn.function));
+  });
+  return found;
 }
