@@ -100,12 +100,14 @@ export function projectCalls(module: ModuleFacts): ProjectCall[] {
       const parent = index.parent(id);
       if (!parent) continue;
       const line = module.lines.position(id.startIndex).line;
-      if (id.parent && /^import/.test(id.parent.parent?.type ?? "") && id.parent.type === "dotted_name") {
-        // `from pkg.runner import run_all`: the calls are followed; `... as go` is not.
-        if (id.parent.parent?.type === "aliased_import" || id.parent.parent?.parent?.type === "aliased_import") calls.push({ function: `?${name}`, line, open: "imported under another name", args: [] });
+      if (parent.type === "dotted_name" || parent.type === "aliased_import" || /^import/.test(parent.type)) {
+        // `from pkg.runner import run_all`: its calls are followed; `... as go`, or a name in a dotted one, is not.
+        let at: SyntaxNode | null = parent;
+        while (at && !/^(import|aliased_import)/.test(at.type)) at = index.parent(at);
+        const alias = at?.type === "aliased_import" ? index.field(at, "alias") : null;
+        if (!at || (alias && alias.text !== name)) calls.push({ function: `?${name}`, line, open: "imported under another name", args: [] });
         continue;
       }
-      if (/^import/.test(parent.type) || parent.type === "dotted_name" || parent.type === "aliased_import") continue;
       if (parent.type === "function_definition" && index.field(parent, "name")?.id === id.id) continue;
       if (parent.type === "keyword_argument" && index.field(parent, "name")?.id === id.id) continue;
       const expr = parent.type === "attribute" && index.field(parent, "attribute")?.id === id.id ? parent : id;
