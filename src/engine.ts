@@ -227,7 +227,7 @@ function callerFacts(module: ModuleFacts, file: FileInfo): Pick<FileResult, "def
   const deferred = deferredFunctions(module);
   if (deferred.length > 0) facts.deferred = deferred;
   if (Object.keys((module.model.project as ModuleContext).startingFunctions ?? {}).length > 0) {
-    facts.projectCalls = projectCalls(module);
+    facts.projectCalls = projectCalls(module, file.isMainModule);
   }
   return facts;
 }

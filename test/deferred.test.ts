@@ -76,9 +76,14 @@ test("proved when every use in the project is a call that proves them; unknown o
     ["imported under another name", { "main.py": MAIN, "other.py": "from lib.work import run_all as go\n" }, "[-]"],
     ["a caller's Queue of the default context", { "main.py": MAIN.replace("run_all(work, [1, 2])", "run_all(work, [multiprocessing.Queue()])").replace("from lib", "import multiprocessing\nfrom lib") }, "[-]"],
     ["a published package", { "main.py": MAIN, "pyproject.toml": '[project]\nname = "lib"\nversion = "1"\n' }, "[-]"],
+    ["the library seeds random before it starts them (what the caller's task reads there is not the caller's to see)",
+      { "main.py": MAIN, "lib/work.py": PROCESSES.replace("import multiprocessing", "import multiprocessing\nimport random").replace("    q = multiprocessing.Queue()", "    random.seed(7)\n    q = multiprocessing.Queue()") }, "[-]"],
+    ["a library's function as the task, whose module the caller's guard changes",
+      { "main.py": 'import functools\nimport textwrap\nfrom lib.work import run_all\n\nif __name__ == "__main__":\n    textwrap.dedent = str.upper\n    print(run_all(functools.partial(textwrap.dedent), ["a"]))\n' }, "[-]"],
   ];
   for (const [what, files, mark] of cases) {
     const dir = writeTree({ "lib/__init__.py": "", "lib/work.py": PROCESSES, ...files }, "spawnsafe-deferred-");
+    if (files["main.py"].includes("dedent")) assert.match((await cli(["check", "."], writeTree({ "lib/__init__.py": "", "lib/work.py": PROCESSES, "main.py": files["main.py"].replace("    textwrap.dedent = str.upper\n", "") }, "spawnsafe-deferred-"))).stdout, /lib\/work\.py:\S+ SPS103 \[\*\]/);
     const r = await cli(["check", "."], dir);
     assert.deepEqual([...new Set(marks(r.stdout))], [`lib/work.py SPS103 ${mark}`], `${what}:\n${r.stdout}`);
   }

@@ -10,7 +10,7 @@ import { type SyntaxNode, nodeId } from "../parse";
 import type { ModuleFacts } from "./module";
 import { Prover, methodsOf, short, type Proof } from "./pickling";
 import { codeState, siteProof } from "./crossing";
-import { isProjectModule, methodsNamed, parentCode } from "./state";
+import { changesIn, isProjectModule, methodsNamed, parentCode } from "./state";
 import { unwrapPartial } from "./workers";
 import { calledAs } from "./starts";
 
@@ -60,6 +60,10 @@ export function deferredFunctions(module: ModuleFacts): DeferredFunction[] {
     }
   }
   const found: DeferredFunction[] = [];
+  // A caller's task reads state its own module proves; what this module's code changes (a seed, a
+  // setting, another module's attribute, through a project function) the caller cannot see.
+  const tasks = [...byFunction.values()].some((params) => [...params.values()].some((needs) => needs.has("value")));
+  if (tasks && !leavesStateAlone(module)) return [];
   for (const [fn, params] of byFunction) {
     const name = fn.childForFieldName("name");
     if (!name || module.index.identifiers(name.text).some((id) => id.id !== name.id)) continue;
@@ -70,6 +74,16 @@ export function deferredFunctions(module: ModuleFacts): DeferredFunction[] {
     });
   }
   return found;
+}
+
+/** Whether none of this module's functions changes state that outlives it, nor calls another project module's function. */
+function leavesStateAlone(module: ModuleFacts): boolean {
+  const code = parentCode(module, [], false);
+  if (changesIn(module, code).length > 0) return false;
+  return code.every((fn) => fn.descendantsOfType("call").every((call) => {
+    const value = module.model.valueOf(call.childForFieldName("function"));
+    return value?.kind !== "qualified" || !isProjectModule(module, value.qname);
+  }));
 }
 
 /** Each parameter's place among the positional ones; keyword-only ones are left out. */
@@ -90,7 +104,7 @@ function parameterPlaces(fn: SyntaxNode): Map<string, number> {
  * Every use in this module of a project function that starts processes (by the names the
  * project gives them: src/project/starts.ts), each call with what its arguments prove.
  */
-export function projectCalls(module: ModuleFacts): ProjectCall[] {
+export function projectCalls(module: ModuleFacts, isMainModule = false): ProjectCall[] {
   const starting = Object.keys((module.model.project as { startingFunctions?: Record<string, string[]> }).startingFunctions ?? {});
   const names = new Set(starting.filter((q) => !q.endsWith(".__init__")).map(calledAs));
   const calls: ProjectCall[] = [];
@@ -119,7 +133,9 @@ export function projectCalls(module: ModuleFacts): ProjectCall[] {
         calls.push({ function: qname, line, open: `\`${short(expr)}\` is used as a value`, args: [] });
         continue;
       }
-      calls.push({ function: qname, line, ...argumentsOf(module, call) });
+      // A package's `__main__` module: spawned children do not import it, and cannot find what it defines.
+      if (isMainModule) calls.push({ function: qname, line, open: "made in a package's `__main__` module, which spawned children do not import", args: [] });
+      else calls.push({ function: qname, line, ...argumentsOf(module, call) });
     }
   }
   return calls;
@@ -154,14 +170,19 @@ function argumentsOf(module: ModuleFacts, call: SyntaxNode): Pick<ProjectCall, "
  * same-module callees, against the module's run-time code. Null when proved; else why not.
  */
 function codeProof(module: ModuleFacts, expr: SyntaxNode): string {
-  const { functions, unresolved, bound } = codeReached(module, expr);
+  const { functions, unresolved, bound, imported } = codeReached(module, expr);
   if (unresolved) return `\`${short(unresolved)}\` (line ${module.lines.position(unresolved.startIndex).line}) runs code that is not followed`;
   // A Queue or Lock of this module's default context handed to a site that gets a spawn context: "A SemLock
   // created in a fork context is being shared with a process in a spawn context".
   if (bound) return `\`${short(bound)}\` (line ${module.lines.position(bound.startIndex).line}) is a multiprocessing object of this module's context, which the other module's site would not share`;
-  if (functions.length === 0) return "";
   const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
   const parent = program ? module.index.memo("parentCode:program", () => parentCode(module, [], true)) : parentCode(module, functions, false);
+  // A library's function handed over (`math.sqrt`, `helpers.run`): the child imports its module afresh.
+  if (imported.size > 0) {
+    const change = changesIn(module, parent).find((c) => c.root === "*" || imported.has(c.root));
+    if (change) return `the parent changes \`${change.root}\` at run time (line ${module.lines.position(change.node.startIndex).line}, \`${short(change.node)}\`), whose code the child runs from a fresh import`;
+  }
+  if (functions.length === 0) return "";
   // The other module's site gets its own context: what this one's default context answers stays.
   const { reads, rest } = codeState(module, functions, parent, true, false);
   const open = [...reads, ...rest].find((p) => p.verdict !== "proved");
@@ -169,12 +190,13 @@ function codeProof(module: ModuleFacts, expr: SyntaxNode): string {
 }
 
 /** The functions of this module an expression's value may run (with what they call), or the first part that is not followed. */
-function codeReached(module: ModuleFacts, expr: SyntaxNode): { functions: SyntaxNode[]; unresolved: SyntaxNode | null; bound: SyntaxNode | null } {
+function codeReached(module: ModuleFacts, expr: SyntaxNode): { functions: SyntaxNode[]; unresolved: SyntaxNode | null; bound: SyntaxNode | null; imported: Set<string> } {
   const { model, index } = module;
   const found = new Map<number, SyntaxNode>();
   const seen = new Set<number>();
   let unresolved: SyntaxNode | null = null;
   let bound: SyntaxNode | null = null;
+  const imported = new Set<string>();
   const isBound = (call: SyntaxNode) => {
     const made = model.valueOf(index.field(call, "function"));
     return made?.kind === "context" || made?.kind === "contextMember" || (made?.kind === "qualified" && /^(multiprocessing|torch\.multiprocessing|concurrent\.futures)\b/.test(made.qname));
@@ -206,13 +228,14 @@ function codeReached(module: ModuleFacts, expr: SyntaxNode): { functions: Syntax
           if (right) visit(right, depth + 1);
         } else if (b.kind === "import") {
           if (!b.qname || isProjectModule(module, b.qname)) unresolved = id;
+          else imported.add(b.qname.split(".")[0]).add(id.text);
         } else unresolved = id;
         if (unresolved) return;
       }
     }
   };
   visit(unwrapPartial(module, expr), 0);
-  if (unresolved) return { functions: [], unresolved, bound };
+  if (unresolved) return { functions: [], unresolved, bound, imported };
   // The functions they call, to a fixpoint (a method call `x.m()` takes every method of this module named `m`).
   for (let batch = [...found.values()]; batch.length > 0; ) {
     const next: SyntaxNode[] = [];
@@ -242,5 +265,5 @@ function codeReached(module: ModuleFacts, expr: SyntaxNode): { functions: Syntax
       }
     }
   }
-  return { functions: [...found.values()], unresolved: null, bound };
+  return { functions: [...found.values()], unresolved: null, bound, imported };
 }
