@@ -89,6 +89,44 @@ test("proved when every use in the project is a call that proves them; unknown o
   }
 });
 
+const SUBCLASS = [
+  "import multiprocessing",
+  "",
+  "",
+  "class Worker(multiprocessing.Process):",
+  "    def __init__(self, conn, func, x):",
+  "        super().__init__()",
+  "        self.conn = conn",
+  "        self.func = func",
+  "        self.x = x",
+  "",
+  "    def run(self):",
+  "        self.conn.send(self.func(self.x))",
+  "",
+  "",
+  "def run_all(func, items):",
+  "    res = []",
+  "    for x in items:",
+  "        parent_end, child_end = multiprocessing.Pipe()",
+  "        w = Worker(child_end, func, x)",
+  "        w.start()",
+  "        res.append(parent_end.recv())",
+  "        w.join()",
+  "    return sorted(res)",
+  "",
+].join("\n");
+
+test("a Process subclass that stores the function's parameter and calls it in run(): deferred to the callers", async () => {
+  for (const [main, mark] of [[MAIN, "[*]"], [CHANGED, "[-]"]] as const) {
+    const dir = writeTree({ "lib/__init__.py": "", "lib/work.py": SUBCLASS, "main.py": main }, "spawnsafe-deferred-");
+    assert.deepEqual(marks((await cli(["check", "."], dir)).stdout), [`lib/work.py SPS103 ${mark}`]);
+  }
+  // Stored twice (`self.func = func`, then replaced in run()): what the child calls is not the argument.
+  const twice = SUBCLASS.replace("        self.conn.send(self.func(self.x))", "        self.func = abs\n        self.conn.send(self.func(self.x))");
+  const dir = writeTree({ "lib/__init__.py": "", "lib/work.py": twice, "main.py": MAIN }, "spawnsafe-deferred-");
+  assert.deepEqual(marks((await cli(["check", "."], dir)).stdout), ["lib/work.py SPS103 [-]"]);
+});
+
 test("a run over the library alone does not see its callers: unknown", async () => {
   const dir = writeTree({ "pyproject.toml": "", "lib/__init__.py": "", "lib/work.py": POOL, "main.py": MAIN }, "spawnsafe-deferred-");
   assert.deepEqual(marks((await cli(["check", "."], dir)).stdout), ["lib/work.py SPS103 [*]"]);

@@ -11,7 +11,8 @@ import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./index";
-import { Prover, changeOf, combine, deferredTo, loopValues, methodsOf, short, type Proof } from "./pickling";
+import { Prover, changeOf, combine, loopValues, methodsOf, short, type Proof } from "./pickling";
+import { taskDeferral } from "./task-deferral";
 import { classOfBase, placeOf, poolEscape, unwrapPartial, workerUses } from "./workers";
 import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
@@ -168,9 +169,8 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
   // A parameter of the module-level function around the site is its callers' to prove (src/python/deferred.ts).
   const unknownTask = unresolved[0];
   if (unknownTask) {
-    const binding = unknownTask.type === "identifier" ? module.model.bindingsReaching(unknownTask) : [];
-    const same = (u: SyntaxNode) => u.type === "identifier" && module.model.bindingsReaching(u).length === 1 && module.model.bindingsReaching(u)[0] === binding[0];
-    const deferred = binding.length === 1 && unresolved.every(same) ? deferredTo(module, binding[0], "value") : {};
+    const deferral = taskDeferral(module, site, unresolved);
+    const deferred = deferral ? { deferred: deferral } : {};
     proofs.push({ ...unknown("", unknownTask,
       `the children run \`${short(unknownTask)}\` (line ${module.lines.position(unknownTask.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`), ...deferred });
   }

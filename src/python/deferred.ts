@@ -48,23 +48,24 @@ export interface ProjectCall {
 export function deferredFunctions(module: ModuleFacts): DeferredFunction[] {
   const own = module.model.project.moduleName;
   if (!own) return [];
-  const byFunction = new Map<SyntaxNode, Map<string, Set<"value" | "items">>>();
+  // By the function's node id (tree-sitter hands out a new object for each visit of a node).
+  const byFunction = new Map<number, { fn: SyntaxNode; params: Map<string, Set<"value" | "items">> }>();
   for (const site of module.sites) {
     if (site.method !== "default" || !site.startsProcesses) continue;
     const { open } = siteProof(module, site);
     if (open.length === 0 || !open.every((p) => p.verdict === "unknown" && p.deferred)) continue;
     for (const d of open.flatMap((p) => p.deferred!)) {
-      const params = byFunction.get(d.fn) ?? new Map<string, Set<"value" | "items">>();
-      byFunction.set(d.fn, params);
-      params.set(d.param, (params.get(d.param) ?? new Set()).add(d.needs));
+      const entry = byFunction.get(nodeId(d.fn)) ?? { fn: d.fn, params: new Map<string, Set<"value" | "items">>() };
+      byFunction.set(nodeId(d.fn), entry);
+      entry.params.set(d.param, (entry.params.get(d.param) ?? new Set()).add(d.needs));
     }
   }
   const found: DeferredFunction[] = [];
   // A caller's task reads state its own module proves; what this module's code changes (a seed, a
   // setting, another module's attribute, through a project function) the caller cannot see.
-  const tasks = [...byFunction.values()].some((params) => [...params.values()].some((needs) => needs.has("value")));
+  const tasks = [...byFunction.values()].some(({ params }) => [...params.values()].some((needs) => needs.has("value")));
   if (tasks && !leavesStateAlone(module)) return [];
-  for (const [fn, params] of byFunction) {
+  for (const { fn, params } of byFunction.values()) {
     const name = fn.childForFieldName("name");
     if (!name || module.index.identifiers(name.text).some((id) => id.id !== name.id)) continue;
     const places = parameterPlaces(fn);
@@ -82,7 +83,8 @@ function leavesStateAlone(module: ModuleFacts): boolean {
   if (changesIn(module, code).length > 0) return false;
   return code.every((fn) => fn.descendantsOfType("call").every((call) => {
     const value = module.model.valueOf(call.childForFieldName("function"));
-    return value?.kind !== "qualified" || !isProjectModule(module, value.qname);
+    // This module's own functions and methods are in `code` already.
+    return value?.kind !== "qualified" || !isProjectModule(module, value.qname) || value.qname.startsWith(`${module.model.project.moduleName}.`);
   }));
 }
 
@@ -127,7 +129,9 @@ export function projectCalls(module: ModuleFacts, isMainModule = false): Project
       const expr = parent.type === "attribute" && index.field(parent, "attribute")?.id === id.id ? parent : id;
       if (expr === id && parent.type === "attribute" && index.field(parent, "attribute")?.id === id.id) continue;
       const value = model.valueOf(expr);
-      const qname = value?.kind === "qualified" ? value.qname : value?.kind === "definition" ? value.qname ?? `?${name}` : `?${name}`;
+      // A name resolved to a starting function or to a definition here; anything else (`runner.run_all` on
+      // what `importlib.import_module(...)` gave) may be the function all the same: unresolved.
+      const qname = value?.kind === "qualified" && starting.includes(value.qname) ? value.qname : value?.kind === "definition" ? value.qname ?? `?${name}` : `?${name}`;
       const call = index.parent(expr);
       if (call?.type !== "call" || index.field(call, "function")?.id !== expr.id) {
         calls.push({ function: qname, line, open: `\`${short(expr)}\` is used as a value`, args: [] });
