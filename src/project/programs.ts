@@ -130,19 +130,29 @@ export function dischargedByCallers(
   outside: (i: number) => Array<{ path: string; text: string }>,
 ): Map<number, string[]> {
   const found = new Map<number, string[]>();
-  results.forEach((library, i) => {
-    if (!library?.deferred || !library.findings.some((f) => SWITCH.has(f.code) && f.fixable && !goesIn(f))) return;
-    const proved = library.deferred.filter((fn) => {
-      const name = fn.function.slice(fn.function.lastIndexOf(".") + 1);
+  const waiting = results.map((r) => (r?.deferred && r.findings.some((f) => SWITCH.has(f.code) && f.fixable && !goesIn(f)) ? r.deferred : []));
+  const nameOf = (qname: string) => qname.slice(qname.lastIndexOf(".") + 1);
+  const names = new Set(waiting.flat().map((fn) => nameOf(fn.function)));
+  if (names.size === 0) return found;
+  // The files that name each function, each file read once: the run's, and the unread ones as unknown.
+  const mentions = new Map<string, Set<number>>([...names].map((n) => [n, new Set<number>()]));
+  const words = new RegExp(`(?<![\\w])(${[...names].join("|")})(?![\\w])`, "g");
+  results.forEach((_, j) => {
+    const text = textOf(j);
+    if (text === null) for (const n of names) mentions.get(n)!.add(j);
+    else for (const m of text.matchAll(words)) mentions.get(m[1])!.add(j);
+  });
+  waiting.forEach((deferred, i) => {
+    const proved = deferred.filter((fn) => {
+      const name = nameOf(fn.function);
       if (outside(i).some((f) => containsWord(f.text, name))) return false;
       let calls = 0;
-      for (let j = 0; j < results.length; j++) {
+      for (const j of mentions.get(name)!) {
         if (j === i) continue;
-        const text = textOf(j);
-        if (text === null || !containsWord(text, name)) continue;
         const uses = results[j]?.projectCalls;
         if (!uses) return false;
-        for (const use of uses.filter((u) => u.function === fn.function || u.function === `?${name}`)) {
+        // Every use by that name counts: a re-export (`from pkg import run_all`) is named otherwise.
+        for (const use of uses.filter((u) => u.function === `?${name}` || u.function.endsWith(`.${name}`))) {
           if (use.open !== "") return false;
           for (const param of fn.params) {
             const arg = use.args.find((a) => a.keyword === param.name) ?? (param.position < 0 ? undefined : use.args.find((a) => a.position === param.position));
