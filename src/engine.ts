@@ -239,8 +239,8 @@ function callerFacts(module: ModuleFacts, file: FileInfo): Pick<FileResult, "def
   if (!file.project || file.project.published) return facts;
   const deferred = deferredFunctions(module);
   if (deferred.length > 0) facts.deferred = deferred;
-  if (Object.keys((module.model.project as ModuleContext).startingFunctions ?? {}).length > 0) {
-    facts.projectCalls = projectCalls(module, file.isMainModule);
+  if (deferred.length > 0 || Object.keys((module.model.project as ModuleContext).startingFunctions ?? {}).length > 0) {
+    facts.projectCalls = projectCalls(module, file.isMainModule, deferred.map((d) => d.function));
   }
   return facts;
 }

@@ -127,6 +127,19 @@ test("a Process subclass that stores the function's parameter and calls it in ru
   assert.deepEqual(marks((await cli(["check", "."], dir)).stdout), ["lib/work.py SPS103 [-]"]);
 });
 
+test("a program that defines the function and calls it: its own calls prove the deferral", async () => {
+  const program = ["import multiprocessing", "", "N = 1", "", "", "def work(x):", "    return x + N", "", "", POOL.split("\n").slice(3).join("\n"), "",
+    "def main():", "    print(run_all(work, [1, 2]))", "", "", 'if __name__ == "__main__":', "    main()", ""].join("\n");
+  const sps102 = async (text: string) => {
+    const out = (await cli(["check", "."], writeTree({ "main.py": text }, "spawnsafe-deferred-"))).stdout;
+    return out.split("\n").filter((l) => / SPS102 /.test(l)).map((l) => /SPS102 (\[[*-]\])/.exec(l)![1]);
+  };
+  assert.deepEqual(await sps102(program), ["[*]"]);
+  // The guard's main() changes what the task reads, or the function is also used as a value.
+  assert.deepEqual(await sps102(program.replace("def main():", "def main():\n    global N\n    N = 5")), ["[-]"]);
+  assert.deepEqual(await sps102(program.replace("    print(run_all(work, [1, 2]))", "    print(run_all(work, [1, 2]))\n    print([f(abs, [3]) for f in (run_all,)])")), ["[-]"]);
+});
+
 test("a run over the library alone does not see its callers: unknown", async () => {
   const dir = writeTree({ "pyproject.toml": "", "lib/__init__.py": "", "lib/work.py": POOL, "main.py": MAIN }, "spawnsafe-deferred-");
   assert.deepEqual(marks((await cli(["check", "."], dir)).stdout), ["lib/work.py SPS103 [*]"]);

@@ -147,8 +147,8 @@ export function dischargedByCallers(
       const name = nameOf(fn.function);
       if (outside(i).some((f) => containsWord(f.text, name))) return false;
       let calls = 0;
+      // Its own module's uses too (a program that defines the function and calls it).
       for (const j of mentions.get(name)!) {
-        if (j === i) continue;
         const uses = results[j]?.projectCalls;
         if (!uses) return false;
         // Every use by that name counts: a re-export (`from pkg import run_all`) is named otherwise.

@@ -66,8 +66,9 @@ export function deferredFunctions(module: ModuleFacts): DeferredFunction[] {
   const tasks = [...byFunction.values()].some(({ params }) => [...params.values()].some((needs) => needs.has("value")));
   if (tasks && !leavesStateAlone(module)) return [];
   for (const { fn, params } of byFunction.values()) {
+    // Its uses in this module are judged with the others' (projectCalls of this module).
     const name = fn.childForFieldName("name");
-    if (!name || module.index.identifiers(name.text).some((id) => id.id !== name.id)) continue;
+    if (!name) continue;
     const places = parameterPlaces(fn);
     found.push({
       function: `${own}.${name.text}`,
@@ -104,10 +105,11 @@ function parameterPlaces(fn: SyntaxNode): Map<string, number> {
 
 /**
  * Every use in this module of a project function that starts processes (by the names the
- * project gives them: src/project/starts.ts), each call with what its arguments prove.
+ * project gives them: src/project/starts.ts) or of one of its own deferred functions (`own`),
+ * each call with what its arguments prove.
  */
-export function projectCalls(module: ModuleFacts, isMainModule = false): ProjectCall[] {
-  const starting = Object.keys((module.model.project as { startingFunctions?: Record<string, string[]> }).startingFunctions ?? {});
+export function projectCalls(module: ModuleFacts, isMainModule = false, own: string[] = []): ProjectCall[] {
+  const starting = [...Object.keys((module.model.project as { startingFunctions?: Record<string, string[]> }).startingFunctions ?? {}), ...own];
   const names = new Set(starting.filter((q) => !q.endsWith(".__init__")).map(calledAs));
   const calls: ProjectCall[] = [];
   const { model, index } = module;
