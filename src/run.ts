@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { carryVerdicts, dischargedByCallers, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun } from "./project/programs";
+import { carryVerdicts, dischargedByCallers, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo, Options } from "./transform";
 import { decodeSource } from "./parse";
@@ -292,7 +292,7 @@ async function processAll(files: string[], plan: RunPlan, request: RunRequest, i
       results[i] = processIsolated(infos[i], originals[i]!, setups[i].options, request.fix, { ...contextFor(i, plan.exports), discharged }, trees);
     }
     const outsideRun = (r: typeof results) => heldBackOutsideRun(r, (i) => infos[i].project?.module ?? null, outsideOf);
-    for (const holds of [heldBackByPrograms, outsideRun, guardsHeldBack]) {
+    for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, guardsHeldBack]) {
       for (const [i, unitBlock] of holds(results)) {
         originals[i] ??= fs.readFileSync(files[i]);
         results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports), trees);

@@ -114,6 +114,11 @@ export interface Transform {
    * "guard" keeps code out of spawned children, valid under fork too. Absent: on its own.
    */
   unit?: "switch" | "guard";
+  /**
+   * Its fix changes what the whole program does (removing a `set_start_method` moves the processes
+   * every module makes): held back while other modules of the run make processes (src/project/programs.ts).
+   */
+  programWide?: boolean;
   check(context: CheckContext): void;
 }
 

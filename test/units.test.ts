@@ -49,3 +49,21 @@ test("a library whose switch is unsafe: the program's guard, which only that swi
   assert.deepEqual(marks(r.stdout), ["lib/work.py SPS103 [-]", "main.py SPS101 [-]"]);
   assert.match(r.stdout, /the guard belongs to the switch of the processes it starts \(in lib\/work\.py\), which is not applied/);
 });
+
+test("a library's set_start_method sets the method of processes made in other modules: its removal is unsafe while another module makes any", async () => {
+  const SETTER = "import multiprocessing\n\nmultiprocessing.set_start_method(\"spawn\", force=True)\n\n\ndef ready():\n    return True\n";
+  const OTHERS: Record<string, string> = {
+    pool: "import multiprocessing\n\n\ndef run(f, xs):\n    with multiprocessing.Pool(2) as p:\n        return p.map(f, xs)\n",
+    process: "import multiprocessing\n\n\ndef run(f):\n    p = multiprocessing.Process(target=f)\n    p.start()\n    p.join()\n",
+    subclass: "import multiprocessing\n\n\nclass W(multiprocessing.Process):\n    def run(self):\n        pass\n",
+    executor: "from concurrent.futures import ProcessPoolExecutor\n\n\ndef run(f, xs):\n    with ProcessPoolExecutor(2) as ex:\n        return list(ex.map(f, xs))\n",
+  };
+  for (const [name, other] of Object.entries(OTHERS)) {
+    const dir = writeTree({ "pyproject.toml": "", "lib/__init__.py": "", "lib/boot.py": SETTER, "lib/other.py": other }, "spawnsafe-units-");
+    const r = await cli(["check", "."], dir);
+    assert.ok(marks(r.stdout).includes("lib/boot.py SPS107 [-]"), `${name}: ${r.stdout}`);
+    assert.match(r.stdout, /moves the processes made in lib\/other\.py back to the default start method/, name);
+  }
+  const alone = writeTree({ "pyproject.toml": "", "lib/__init__.py": "", "lib/boot.py": SETTER, "lib/other.py": "X = 1\n" }, "spawnsafe-units-");
+  assert.deepEqual(marks((await cli(["check", "."], alone)).stdout), ["lib/boot.py SPS107 [*]"], "no other module makes processes");
+});

@@ -14,6 +14,7 @@ import { containsWord } from "../python/gate";
 
 const SWITCH = new Set(transforms.filter((t) => t.unit === "switch").map((t) => t.code));
 const GUARD = new Set(transforms.filter((t) => t.unit === "guard").map((t) => t.code));
+const PROGRAM_WIDE = new Set(transforms.filter((t) => t.programWide).map((t) => t.code));
 
 /** A finding whose fix `fix` applies, or would: applied already, or safe. */
 const goesIn = (f: FileResult["findings"][number]) => f.fixed || f.applicability === "safe";
@@ -107,6 +108,22 @@ export function carryVerdicts(results: Array<FileResult | undefined>): void {
       if (carried) finding.message = finding.message.slice(0, -THROUGH_PROJECT.length) + carried;
     }
   }
+}
+
+/**
+ * The results (by index) whose safe fixes change the whole program (Transform.programWide: a
+ * library's `set_start_method` removed) while another module of the run makes processes: those
+ * would move back to the default start method, and their own switch is not part of this file's.
+ */
+export function programWideHeldBack(results: Array<FileResult | undefined>): Map<number, UnitBlock> {
+  const blocks = new Map<number, UnitBlock>();
+  const makers = results.filter((r) => r && ((r.starts?.length ?? 0) > 0 || r.findings.some((f) => SWITCH.has(f.code) && !PROGRAM_WIDE.has(f.code))));
+  results.forEach((r, i) => {
+    if (!r?.findings.some((f) => PROGRAM_WIDE.has(f.code) && goesIn(f))) return;
+    const other = makers.find((m) => m !== r);
+    if (other) blocks.set(i, { obligation: "whole", reason: `removing it also moves the processes made in ${other.path} back to the default start method, and their switch is not part of this file's` });
+  });
+  return blocks;
 }
 
 /** Each result's index by its path as shown. */
