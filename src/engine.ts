@@ -73,6 +73,8 @@ export interface FileResult {
    * when it is). Another module's switch to spawn holds only when it is (src/run.ts).
    */
   program?: { reaches: string[]; unproved: string[] };
+  /** The files where the processes its calls into other modules start are made (each chain's end). */
+  reaches?: string[];
   /** Functions of this module whose sites are unknown only through their parameters (src/python/deferred.ts). */
   deferred?: DeferredFunction[];
   /** The uses of the project's process-starting functions here, with what their arguments prove. */
@@ -148,10 +150,13 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   const firstPass = findingsOf(module, file, options);
   let pending = firstPass.pending;
-  if (result.decision.role === "app" && module.externalStarts.size > 0 && !isNeverImported(file)) {
-    const proof = programBootstrap(pending, module, options);
+  if (module.externalStarts.size > 0) {
     const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
-    result.program = { reaches: [...new Set(reaches)], unproved: proof.verdict === "proved" ? [] : [proof.reason] };
+    result.reaches = [...new Set(reaches)];
+  }
+  if (result.decision.role === "app" && result.reaches && !isNeverImported(file)) {
+    const proof = programBootstrap(pending, module, options);
+    result.program = { reaches: result.reaches, unproved: proof.verdict === "proved" ? [] : [proof.reason] };
   }
   result.findings = pending.map((p) => p.finding);
   Object.assign(result, callerFacts(module, file));

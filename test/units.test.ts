@@ -67,3 +67,23 @@ test("a library's set_start_method sets the method of processes made in other mo
   const alone = writeTree({ "pyproject.toml": "", "lib/__init__.py": "", "lib/boot.py": SETTER, "lib/other.py": "X = 1\n" }, "spawnsafe-units-");
   assert.deepEqual(marks((await cli(["check", "."], alone)).stdout), ["lib/boot.py SPS107 [*]"], "no other module makes processes");
 });
+
+test("a program reaches every module whose processes its calls start, not only the one its chain names", async () => {
+  // lib/work.py makes a Pool (the chain's end) and also calls into lib/side.py, which makes processes another way.
+  const SIDES: Record<string, { side: string; call: string }> = {
+    "a manager in __init__": { side: "import multiprocessing\n\n\nclass Store:\n    def __init__(self):\n        self.m = multiprocessing.Manager()\n", call: "from lib.side import Store\n" },
+    "a pool in a function": { side: "import multiprocessing\n\n\ndef warm():\n    with multiprocessing.Pool(1) as p:\n        p.map(abs, [1])\n", call: "from lib.side import warm as Store\n" },
+    "two hops": { side: "from lib.far import Store\n", call: "from lib.side import Store\n" },
+  };
+  for (const [name, { side, call }] of Object.entries(SIDES)) {
+    const work = `${call}import multiprocessing\n\n\ndef square(x):\n    return x * x\n\n\ndef squares(k):\n    Store()\n    with multiprocessing.Pool(2) as pool:\n        return pool.map(square, range(k))\n`;
+    const far = "import multiprocessing\n\n\nclass Store:\n    def __init__(self):\n        self.m = multiprocessing.Manager()\n";
+    // The default value reads what the top-level call binds: main.py cannot be guarded.
+    const script = "import lib.work\n\nresults = lib.work.squares(3)\n\n\ndef show(values=results):\n    print(values)\n\n\nshow()\n";
+    const files: Record<string, string> = { "pyproject.toml": "", "lib/__init__.py": "", "lib/work.py": work, "lib/side.py": side, "main.py": script };
+    if (name === "two hops") files["lib/far.py"] = far;
+    const r = await cli(["check", "."], writeTree(files, "spawnsafe-units-"));
+    const safe = marks(r.stdout).filter((m) => m.endsWith("[*]"));
+    assert.deepEqual(safe, [], `${name}: no library switch holds for a program that cannot be guarded\n${r.stdout}`);
+  }
+});

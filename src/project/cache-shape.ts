@@ -67,6 +67,7 @@ const kept = both(shape(
     aliases: recordOf(isString),
     skipped: listOf(shape({ line: count(1), column: count(1), reason: isString })),
     program: shape({ reaches: listOf(isString), unproved: listOf(isString) }),
+    reaches: listOf(isString),
     deferred: listOf(shape({
       function: isString,
       params: listOf(shape({ name: isString, position: count(-1), needs: listOf(oneOf("value", "items")) })),

@@ -26,7 +26,7 @@ export function heldBackByPrograms(results: Array<FileResult | undefined>): Map<
   for (const program of results) {
     const why = program?.program?.unproved[0];
     if (!program?.program || why === undefined) continue;
-    for (const path of program.program.reaches) {
+    for (const path of reachedFrom(program, results, byPath)) {
       const i = byPath.get(path);
       if (i === undefined || blocks.has(i) || results[i] === program) continue;
       if (!results[i]!.findings.some((f) => SWITCH.has(f.code) && f.applicability === "safe")) continue;
@@ -50,7 +50,7 @@ export function guardsHeldBack(results: Array<FileResult | undefined>): Map<numb
     if (program.findings.some((f) => SWITCH.has(f.code) && goesIn(f))) return;
     // A reached module outside this run (checked alone: `check main.py`) is not judged here:
     // the guard keeps its own applicability, as in a run of the whole project.
-    const served = program.program.reaches.some((path) => {
+    const served = reachedFrom(program, results, byPath).some((path) => {
       const j = byPath.get(path);
       return j === undefined || results[j]!.findings.some((f) => SWITCH.has(f.code) && goesIn(f));
     });
@@ -124,6 +124,19 @@ export function programWideHeldBack(results: Array<FileResult | undefined>): Map
     if (other) blocks.set(i, { obligation: "whole", reason: `removing it also moves the processes made in ${other.path} back to the default start method, and their switch is not part of this file's` });
   });
   return blocks;
+}
+
+/**
+ * Every file whose processes a program starts: the ends of its chains, and theirs in turn (a
+ * chain shows one shortest path: `run()` makes a Process in stage.py and, through `Shared()`,
+ * a Manager in shared.py).
+ */
+function reachedFrom(program: FileResult, results: Array<FileResult | undefined>, byPath: Map<string, number>): string[] {
+  const reached = new Set<string>(program.program?.reaches ?? []);
+  for (const path of reached) {
+    for (const next of results[byPath.get(path) ?? -1]?.reaches ?? []) reached.add(next);
+  }
+  return [...reached];
 }
 
 /** Each result's index by its path as shown. */
