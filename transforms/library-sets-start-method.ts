@@ -1,5 +1,7 @@
 // SPS107: library code calls set_start_method, for every program that imports it.
-import { defineTransform, entryFunctionNames, type StartMethod } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { entryFunctionNames } from "../src/file-info";
+import type { StartMethod } from "../src/options";
 import { inFunctionNamed } from "../src/python/scopes";
 import type { ModuleFacts, StartMethodCall } from "../src/python/module";
 import { isMainGuard } from "../src/python/model";
@@ -21,6 +23,7 @@ export const librarySetsStartMethod = defineTransform({
   name: "library-sets-start-method",
   summary: "Library code calls `set_start_method`, changing the start method of every program that imports it",
   fix: "sometimes",
+  speaksOfStartMethodCall: true,
   unit: "switch",
   programWide: true,
   check(context) {

@@ -6,7 +6,7 @@
 // other way: a program's guard is part of the switch of the processes it starts; when neither
 // its own switch nor that of any library it reaches goes in, its guard is held back too.
 import type { FileResult } from "../engine";
-import type { UnitBlock } from "../transform";
+import type { UnitBlock } from "../options";
 import { transforms } from "../../transforms";
 import { THROUGH_PROJECT } from "../../transforms/default-start-method";
 import { UNSAFE } from "../fix/units";
