@@ -50,7 +50,12 @@ export function combine(proofs: Proof[], whole: Proof): Proof {
   if (failed) return failed;
   const unknowns = proofs.filter((p) => p.verdict === "unknown");
   if (unknowns.length === 0) return whole;
-  return unknowns.find((p) => !p.deferred) ?? { ...unknowns[0], deferred: unknowns.flatMap((p) => p.deferred!) };
+  const plain = unknowns.find((p) => !p.deferred);
+  if (plain) return plain;
+  // Each deferral once: values reached along many paths would repeat them (exponentially, through names bound twice).
+  const deferred = new Map<string, Deferred>();
+  for (const d of unknowns.flatMap((p) => p.deferred!)) deferred.set(`${d.fn.startIndex}:${d.param}:${d.needs}`, d);
+  return { ...unknowns[0], deferred: [...deferred.values()] };
 }
 
 export class Prover {
