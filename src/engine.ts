@@ -18,6 +18,7 @@ import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit } from "./fix/units";
 import { UNKEPT, type TreeSource } from "./trees";
+import { deferredFunctions, projectCalls, type DeferredFunction, type ProjectCall } from "./python/deferred";
 
 export interface Finding {
   code: string;
@@ -77,6 +78,10 @@ export interface FileResult {
   program?: { reaches: string[]; unproved: string[] };
   /** The files where the processes its calls into other modules start are made (each chain's end). */
   reaches?: string[];
+  /** Functions of this module whose sites are unknown only through their parameters (src/python/deferred.ts). */
+  deferred?: DeferredFunction[];
+  /** The uses of the project's process-starting functions here, with what their arguments prove. */
+  projectCalls?: ProjectCall[];
 }
 
 /**
@@ -159,6 +164,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.program = { reaches: result.reaches, unproved: proof.verdict === "proved" ? [] : [proof.reason] };
   }
   result.findings = pending.map((p) => p.finding);
+  Object.assign(result, callerFacts(module, file));
   if (!applyFixes) return withSkips(result, module, options, file);
   // The switch unit's verdict on the original text (`carried`) holds for every pass (src/fix/units.ts).
 
@@ -235,6 +241,22 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     }
   }
   return withSkips(result, module, options, file);
+}
+
+/**
+ * What the project needs to prove a site's obligations on its function's parameters at the
+ * function's calls: the deferred functions (only where no package is published: code outside
+ * the project may call them), and this file's calls of the project's starting functions.
+ */
+function callerFacts(module: ModuleFacts, file: FileInfo): Pick<FileResult, "deferred" | "projectCalls"> {
+  const facts: Pick<FileResult, "deferred" | "projectCalls"> = {};
+  if (!file.project || file.project.published) return facts;
+  const deferred = deferredFunctions(module);
+  if (deferred.length > 0) facts.deferred = deferred;
+  if (deferred.length > 0 || Object.keys((module.model.project as ModuleContext).startingFunctions ?? {}).length > 0) {
+    facts.projectCalls = projectCalls(module, file.isMainModule, deferred.map((d) => d.function));
+  }
+  return facts;
 }
 
 /** The codes of the findings that speak of the `set_start_method` call on their line (src/skips.ts). */

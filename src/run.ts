@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/workers";
 import { planRun, type PlannedFile, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { carryVerdicts, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack } from "./project/programs";
+import { carryVerdicts, dischargedByCallers, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo } from "./file-info";
 import type { Options } from "./options";
@@ -460,6 +460,17 @@ function settleUnitsAcrossModules(batch: Batch): void {
     }
     return found;
   };
+  // A library's site unknown only through its function's parameters, proved at every call (src/python/deferred.ts).
+  const textAt = (i: number) => {
+    try {
+      return (originals[i] ??= fs.readFileSync(files[i])).toString("latin1");
+    } catch {
+      return null;
+    }
+  };
+  for (const [i, discharged] of dischargedByCallers(results, textAt, outsideOf)) {
+    results[i] = processIsolated(infos[i], originals[i]!, setups[i].options, request.fix, { ...contextFor(batch, i, plan.exports), discharged }, batch.trees);
+  }
   const outsideRun = (r: typeof results) => heldBackOutsideRun(r, (i) => infos[i].project?.module ?? null, outsideOf);
   for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, guardsHeldBack]) {
     for (const [i, unitBlock] of holds(results)) {

@@ -5,8 +5,11 @@ def double(x):
     return 2 * x
 
 
+JOBS = {"double": double}
+
+
 def test_batch_doubles():
-    assert batch.run(double, [1, 2, 3]) == [2, 4, 6]
+    assert batch.run(JOBS["double"], [1, 2, 3]) == [2, 4, 6]
 
 
 def test_isolated_run_succeeds():

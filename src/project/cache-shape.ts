@@ -68,6 +68,16 @@ const kept = both(shape(
     skipped: listOf(shape({ line: count(1), column: count(1), reason: isString })),
     program: shape({ reaches: listOf(isString), unproved: listOf(isString) }),
     reaches: listOf(isString),
+    deferred: listOf(shape({
+      function: isString,
+      params: listOf(shape({ name: isString, position: count(-1), needs: listOf(oneOf("value", "items")) })),
+    })),
+    projectCalls: listOf(shape({
+      function: isString,
+      line: count(1),
+      open: isString,
+      args: listOf(shape({ position: count(-1), keyword: isString, value: isString, items: isString })),
+    })),
   },
   // A file is decided on, or could not be processed: never both, never neither.
 ), (r) => ((r as { decision: unknown }).decision === null) === ((r as { error: unknown }).error !== null));

@@ -19,7 +19,7 @@ import type { ProjectExports } from "./starts";
 import { isCacheFile } from "./cache-shape";
 
 /** What is kept of a result: never the texts or bytes of a changed file (those are not cached). */
-type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases" | "skipped" | "program" | "reaches">;
+type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases" | "skipped" | "program" | "reaches" | "deferred" | "projectCalls">;
 
 interface FileEntry {
   stat: string;
@@ -109,10 +109,11 @@ export class ResultCache {
     let entry = cache.files[file];
     if (entry?.stat !== stat) cache.files[file] = entry = { stat, results: {} };
     if (key in entry.results) return;
-    const { path: shown, decision, findings, error, passes, starts, aliases, skipped, program, reaches } = result;
+    const { path: shown, decision, findings, error, passes, starts, aliases, skipped, program, reaches, deferred, projectCalls } = result;
     entry.results[key] = {
       path: shown, decision, findings, error, passes,
       ...(starts ? { starts } : {}), ...(aliases ? { aliases } : {}), ...(skipped ? { skipped } : {}), ...(program ? { program } : {}), ...(reaches ? { reaches } : {}),
+      ...(deferred ? { deferred } : {}), ...(projectCalls ? { projectCalls } : {}),
     };
     const keys = Object.keys(entry.results);
     for (const old of keys.slice(0, Math.max(0, keys.length - KEYS_PER_FILE))) delete entry.results[old];

@@ -10,6 +10,7 @@ import type { UnitBlock } from "../options";
 import { transforms } from "../../transforms";
 import { THROUGH_PROJECT } from "../../transforms/default-start-method";
 import { UNSAFE } from "../fix/units";
+import { containsWord } from "../python/gate";
 
 const SWITCH = new Set(transforms.filter((t) => t.unit === "switch").map((t) => t.code));
 const GUARD = new Set(transforms.filter((t) => t.unit === "guard").map((t) => t.code));
@@ -143,4 +144,56 @@ function indexByPath(results: Array<FileResult | undefined>): Map<string, number
   const byPath = new Map<string, number>();
   results.forEach((r, i) => r && byPath.set(r.path, i));
   return byPath;
+}
+
+/**
+ * The libraries (by index) whose switch waits only on obligations deferred to their functions'
+ * parameters (src/python/deferred.ts), with the functions every caller proves them for: each
+ * file of the run that names the function reports its uses (FileResult.projectCalls), every
+ * use is a call that passes each deferred parameter an argument proving what it needs, there
+ * is at least one, and no project file outside the run names it. A file that names it and was
+ * not analysed, a use as a value, `*args`, a default left to the function: not proved.
+ */
+export function dischargedByCallers(
+  results: Array<FileResult | undefined>,
+  textOf: (i: number) => string | null,
+  outside: (i: number) => Array<{ path: string; text: string }>,
+): Map<number, string[]> {
+  const found = new Map<number, string[]>();
+  const waiting = results.map((r) => (r?.deferred && r.findings.some((f) => SWITCH.has(f.code) && f.fixable && !goesIn(f)) ? r.deferred : []));
+  const nameOf = (qname: string) => qname.slice(qname.lastIndexOf(".") + 1);
+  const names = new Set(waiting.flat().map((fn) => nameOf(fn.function)));
+  if (names.size === 0) return found;
+  // The files that name each function, each file read once: the run's, and the unread ones as unknown.
+  const mentions = new Map<string, Set<number>>([...names].map((n) => [n, new Set<number>()]));
+  const words = new RegExp(`(?<![\\w])(${[...names].join("|")})(?![\\w])`, "g");
+  results.forEach((_, j) => {
+    const text = textOf(j);
+    if (text === null) for (const n of names) mentions.get(n)!.add(j);
+    else for (const m of text.matchAll(words)) mentions.get(m[1])!.add(j);
+  });
+  waiting.forEach((deferred, i) => {
+    const proved = deferred.filter((fn) => {
+      const name = nameOf(fn.function);
+      if (outside(i).some((f) => containsWord(f.text, name))) return false;
+      let calls = 0;
+      // Its own module's uses too (a program that defines the function and calls it).
+      for (const j of mentions.get(name)!) {
+        const uses = results[j]?.projectCalls;
+        if (!uses) return false;
+        // Every use by that name counts: a re-export (`from pkg import run_all`) is named otherwise.
+        for (const use of uses.filter((u) => u.function === `?${name}` || u.function.endsWith(`.${name}`))) {
+          if (use.open !== "") return false;
+          for (const param of fn.params) {
+            const arg = use.args.find((a) => a.keyword === param.name) ?? (param.position < 0 ? undefined : use.args.find((a) => a.position === param.position));
+            if (!arg || param.needs.some((need) => arg[need] !== "")) return false;
+          }
+          calls++;
+        }
+      }
+      return calls > 0;
+    });
+    if (proved.length > 0) found.set(i, proved.map((fn) => fn.function));
+  });
+  return found;
 }

@@ -12,6 +12,7 @@ import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./index";
 import { Prover, changeOf, combine, loopValues, methodsOf, short, type Proof } from "./pickling";
+import { taskDeferral } from "./task-deferral";
 import { classOfBase, placeOf, poolEscape, unwrapPartial, workerUses } from "./workers";
 import { roleOf } from "./bindings";
 import { isNameRead } from "./globals";
@@ -52,7 +53,11 @@ export function siteProof(module: ModuleFacts, site: CreationSite, method: "spaw
     const prover = new Prover(module);
     const proofs = [...handedOver(module, site, prover), ...childState(module, site, method), ...unjoinedSyncArguments(module, site)];
     const failed = proofs.filter((p) => p.verdict === "failed");
-    const unknown = proofs.filter((p) => p.verdict === "unknown");
+    // Unknowns on parameters of a function that every call in the project proves (src/python/deferred.ts).
+    const discharged = new Set(module.model.project.discharged ?? []);
+    const own = module.model.project.moduleName;
+    const proved = (p: Proof) => !!p.deferred && p.deferred.every((d) => discharged.has(`${own}.${d.fn.childForFieldName("name")?.text}`));
+    const unknown = proofs.filter((p) => p.verdict === "unknown" && !(discharged.size > 0 && proved(p)));
     return { verdict: failed.length ? "failed" : unknown.length ? "unknown" : "proved", open: [...failed, ...unknown] };
   });
 }
@@ -164,6 +169,52 @@ function joinedAfter(module: ModuleFacts, node: SyntaxNode): boolean {
 export function childState(module: ModuleFacts, site: CreationSite, method: "spawn" | "forkserver" = "forkserver"): Proof[] {
   if (site.method === "fork" || !site.startsProcesses) return [];
   const { functions, unresolved } = childCode(module, site);
+  // What the parent's run-time code changes (src/python/state.ts).
+  const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
+  // The parent's code is the same for every site of a program; a library's leaves out the site's own entries.
+  const parent = program ? module.index.memo("parentCode:program", () => parentCode(module, [], true)) : parentCode(module, functions, false);
+  const { reads, rest } = codeState(module, functions, parent, site.kind !== "Process" && site.kind !== "ProcessSubclass", true, method);
+  const proofs = [...reads];
+  // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
+  // A parameter of the module-level function around the site is its callers' to prove (src/python/deferred.ts).
+  const unknownTask = unresolved[0];
+  if (unknownTask) {
+    const deferral = taskDeferral(module, site, unresolved);
+    const deferred = deferral ? { deferred: deferral } : {};
+    proofs.push({ ...unknown("", unknownTask,
+      `the children run \`${short(unknownTask)}\` (line ${module.lines.position(unknownTask.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`), ...deferred });
+  }
+  // A Process subclass used other than by making its instances (a context's \`Process = Cls\`, an
+  // argument, a base): processes made through it, a pool's workers among them, are not followed.
+  const loose = site.kind === "ProcessSubclass" ? classEscape(module, site) : null;
+  if (loose) {
+    proofs.push(unknown("", loose,
+      `the Process subclass is used as \`${short(module.index.parent(loose) ?? loose)}\` (line ${module.lines.position(loose.startIndex).line}), beyond making its instances: the processes made through it (a pool's workers, another context's) are not followed`));
+  }
+  // A pool whose object goes where it is not followed: the tasks its children run are not known.
+  const escape = poolEscape(module, site);
+  if (escape) {
+    proofs.push(unknown("", escape,
+      `the ${site.kind === "Pool" ? "pool" : "executor"} made on line ${module.lines.position(site.node.startIndex).line} is used as \`${short(escape)}\` (line ${module.lines.position(escape.startIndex).line}), where the tasks handed to its children are not followed`));
+  }
+  return [...proofs, ...rest];
+}
+
+/**
+ * The state and identity proofs of child code `functions` of this module against the parent's
+ * run-time code `parent`: `reads`, the module state the code reads (other project modules',
+ * what the parent changes), then `rest`, the program's facts a spawned child sees otherwise
+ * (the start method read, a definition under the guard, for a pool, process names, Django,
+ * logging). A site's children and a caller's task handed to another module's site alike.
+ */
+export function codeState(
+  module: ModuleFacts,
+  functions: SyntaxNode[],
+  parent: SyntaxNode[],
+  pool: boolean,
+  switched = true,
+  method: "spawn" | "forkserver" = "forkserver",
+): { reads: Proof[]; rest: Proof[] } {
   const proofs: Proof[] = [];
   const seen = new Set<string>();
   const packages = new Set(module.model.project.packages);
@@ -203,32 +254,12 @@ export function childState(module: ModuleFacts, site: CreationSite, method: "spa
     }
   }
   // What the children read that the parent's run-time code changes (src/python/state.ts).
-  const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
-  // The parent's code is the same for every site of a program; a library's leaves out the site's own entries.
-  const parent = program ? module.index.memo("parentCode:program", () => parentCode(module, [], true)) : parentCode(module, functions, false);
   const state = stateProof(module, functions, parent, method);
   if (state) proofs.push(state);
-  // A task whose code is not known (a parameter, what a call returns): what it reads in the child cannot be told.
-  const unknownTask = unresolved[0];
-  if (unknownTask) {
-    proofs.push(unknown("", unknownTask,
-      `the children run \`${short(unknownTask)}\` (line ${module.lines.position(unknownTask.startIndex).line}), whose code is not known here: whether it reads state the parent set up at run time cannot be told`));
-  }
-  // A Process subclass used other than by making its instances (a context's \`Process = Cls\`, an
-  // argument, a base): processes made through it, a pool's workers among them, are not followed.
-  const loose = site.kind === "ProcessSubclass" ? classEscape(module, site) : null;
-  if (loose) {
-    proofs.push(unknown("", loose,
-      `the Process subclass is used as \`${short(module.index.parent(loose) ?? loose)}\` (line ${module.lines.position(loose.startIndex).line}), beyond making its instances: the processes made through it (a pool's workers, another context's) are not followed`));
-  }
-  // A pool whose object goes where it is not followed: the tasks its children run are not known.
-  const escape = poolEscape(module, site);
-  if (escape) {
-    proofs.push(unknown("", escape,
-      `the ${site.kind === "Pool" ? "pool" : "executor"} made on line ${module.lines.position(site.node.startIndex).line} is used as \`${short(escape)}\` (line ${module.lines.position(escape.startIndex).line}), where the tasks handed to its children are not followed`));
-  }
+  const reads = proofs.splice(0);
   // Identity: the program asks which start method it runs under, and the switch changes the answer.
-  const asks = contextDependence(module).find((call) => /get_start_method/.test(call.text));
+  // (`switched` false: another module's site gets its own context, and this module's default stays.)
+  const asks = switched ? contextDependence(module).find((call) => /get_start_method/.test(call.text)) : undefined;
   if (asks) {
     proofs.push(unknown("", asks,
       `the program reads the start method (\`${short(asks)}\`, line ${module.lines.position(asks.startIndex).line}), and the switch changes what it answers`));
@@ -242,7 +273,7 @@ export function childState(module: ModuleFacts, site: CreationSite, method: "spa
   // A class or function defined under the main guard: a spawned child, which imports the program
   // as \`__mp_main__\` without running the guard, cannot find it when it is handed over.
   const guarded = definedUnderGuard(module);
-  if (guarded && site.kind !== "Process" && site.kind !== "ProcessSubclass") {
+  if (guarded && pool) {
     proofs.push(unknown("", guarded,
       `\`${guarded.childForFieldName("name")?.text}\` is defined under the main guard (line ${module.lines.position(guarded.startIndex).line}): a task or item that refers to it cannot be unpickled in a spawned child, which does not run the guard`));
   }
@@ -255,7 +286,7 @@ export function childState(module: ModuleFacts, site: CreationSite, method: "spa
   for (const [name, qname] of module.model.moduleImports()) {
     if (!/^django\./.test(qname) || !/\.models(\.|$)/.test(qname)) continue;
     const binding = module.model.bindingsIn(module.model.scopes.module, name)[0];
-    proofs.push(unknown(`the import of \`${qname}\``, binding?.node ?? site.node,
+    proofs.push(unknown(`the import of \`${qname}\``, binding?.node ?? module.root,
       `a spawned child imports this module, and importing Django models needs \`django.setup()\`, which only the parent ran`));
     break;
   }
@@ -266,7 +297,7 @@ export function childState(module: ModuleFacts, site: CreationSite, method: "spa
         `the parent configures logging (line ${module.lines.position(configured.startIndex).line}, \`${configured.text.split("(")[0]}(...)\`): spawned children do not inherit its handlers, so their log lines may go elsewhere`));
     }
   }
-  return proofs;
+  return { reads, rest: proofs };
 }
 
 /**

@@ -45,6 +45,11 @@ export interface ProjectView {
   packages: string[];
   /** Default-context factories the project's code patches by name (its tests): target → `file:line`. */
   patched?: Record<string, string>;
+  /**
+   * Functions of this module (qualified names) whose every call in the project proves what
+   * its sites defer to its parameters (src/python/deferred.ts, src/project/programs.ts).
+   */
+  discharged?: string[];
 }
 
 export const NO_PROJECT: ProjectView = { moduleName: null, packageName: null, aliases: {}, packages: [] };

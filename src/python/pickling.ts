@@ -21,6 +21,19 @@ export interface Proof {
   node: SyntaxNode;
   /** CPython's error (failed) or what cannot be told (unknown); empty when proved. */
   reason: string;
+  /**
+   * An unknown that is the caller's to prove: the value is a parameter of a module-level
+   * function (`value`: it is handed to the children, and runs there if it is code) or the
+   * items of one (`items`); src/python/deferred.ts carries it to the function's call sites.
+   */
+  deferred?: Deferred[];
+}
+
+/** A parameter of a module-level function whose value (or items) the children get. */
+export interface Deferred {
+  fn: SyntaxNode;
+  param: string;
+  needs: "value" | "items";
 }
 
 /** What is expected at a place: a callable (pickled by its name) or any value. */
@@ -28,9 +41,21 @@ export type Role = "callable" | "value";
 
 const MAX_DEPTH = 16;
 
-/** The first failed proof, else the first unknown one, else a proved one. */
+/**
+ * The first failed proof, else the first unknown one that is not deferred to callers, else
+ * the first deferred one carrying every deferral (none may be lost), else a proved one.
+ */
 export function combine(proofs: Proof[], whole: Proof): Proof {
-  return proofs.find((p) => p.verdict === "failed") ?? proofs.find((p) => p.verdict === "unknown") ?? whole;
+  const failed = proofs.find((p) => p.verdict === "failed");
+  if (failed) return failed;
+  const unknowns = proofs.filter((p) => p.verdict === "unknown");
+  if (unknowns.length === 0) return whole;
+  const plain = unknowns.find((p) => !p.deferred);
+  if (plain) return plain;
+  // Each deferral once: values reached along many paths would repeat them (exponentially, through names bound twice).
+  const deferred = new Map<string, Deferred>();
+  for (const d of unknowns.flatMap((p) => p.deferred!)) deferred.set(`${d.fn.startIndex}:${d.param}:${d.needs}`, d);
+  return { ...unknowns[0], deferred: [...deferred.values()] };
 }
 
 export class Prover {
@@ -113,6 +138,11 @@ export class Prover {
     }
   }
 
+  /** Whether every item of an iterable is proved (a parameter's items are its callers' to prove). */
+  itemsOf(iterable: SyntaxNode, path: string): Proof {
+    return this.items(iterable, path, "value", 0, null);
+  }
+
   private name(identifier: SyntaxNode, path: string, role: Role, depth: number, params: Map<string, SyntaxNode | null> | null): Proof {
     const { model } = this.module;
     const receiver = this.selfClass(identifier);
@@ -170,7 +200,8 @@ export class Prover {
         const given = params?.get(name);
         if (given) return this.value(given, path, role, depth + 1, null);
         const owner = model.index.field(binding.node, "name")?.text ?? "<lambda>";
-        return this.unknown(path, use, `\`${name}\` is a parameter of \`${owner}\`: what callers pass is not known`);
+        const proof = this.unknown(path, use, `\`${name}\` is a parameter of \`${owner}\`: what callers pass is not known`);
+        return { ...proof, ...deferredTo(this.module, binding, "value") };
       }
       case "assignment":
       case "walrus":
@@ -245,6 +276,9 @@ export class Prover {
       case "identifier": {
         const bindings = model.bindingsReaching(iterable);
         const values = bindings.map((b) => (b.kind === "assignment" || b.kind === "walrus") && b.value ? b.value : null);
+        if (bindings.length === 1 && bindings[0].kind === "parameter") {
+          return { ...this.unknown(path, iterable, `the items of \`${iterable.text}\` are not known`), ...deferredTo(this.module, bindings[0], "items") };
+        }
         if (values.length === 0 || values.some((v) => v === null)) return this.unknown(path, iterable, `the items of \`${iterable.text}\` are not known`);
         return combine(values.map((v) => this.items(v!, path, role, depth + 1, params)), this.proved(path, iterable));
       }
@@ -529,6 +563,25 @@ export class Prover {
     const bindings = this.module.model.bindingsReaching(object);
     return bindings.length > 0 && bindings.every((b) => b.kind === "import");
   }
+}
+
+/**
+ * The deferral of an unknown parameter to the callers of its function: only a plain parameter
+ * of a module-level function (not under the guard, not decorated), bound nowhere else in it
+ * and never changed there (`items.append(lock)`), so that what a call passes is what the
+ * children get. Empty when it is not one.
+ */
+export function deferredTo(module: ModuleFacts, binding: Binding, needs: Deferred["needs"]): { deferred?: Deferred[] } {
+  const fn = binding.node;
+  if (binding.kind !== "parameter" || fn.type !== "function_definition") return {};
+  if (module.model.scopeOf(fn).kind !== "module" || module.model.guardOf(fn) || fn.parent?.type === "decorated_definition") return {};
+  const param = (fn.childForFieldName("parameters")?.namedChildren ?? []).find((p) => (p.type === "identifier" ? p : p.childForFieldName("name"))?.text === binding.name);
+  if (!param || !/^(identifier|default_parameter|typed_parameter|typed_default_parameter)$/.test(param.type)) return {};
+  const scope = module.model.scopes.scopeFor(fn);
+  if (module.model.bindingsIn(scope, binding.name).length !== 1 || module.model.declaration(scope, binding.name)) return {};
+  const use = fn.childForFieldName("body")?.descendantsOfType("identifier").find((id) => id.text === binding.name && module.model.bindingsReaching(id)[0] === binding);
+  if (use && changeOf(module, use)) return {};
+  return { deferred: [{ fn, param: binding.name, needs }] };
 }
 
 /** The error of a value the table knows (`sys.stdout`, `proc.stdin`), or null. */

@@ -23,7 +23,7 @@ import { workerUses } from "./workers";
 import { environChange, environEffect, type EnvironChange } from "./environ";
 
 /** A change the parent makes: the root it changes ("*" for anything), and where. */
-interface Change {
+export interface Change {
   root: string;
   node: SyntaxNode;
   /** For a change of os.environ (root ENVIRON): what it changes. */
@@ -108,8 +108,8 @@ export function parentCode(module: ModuleFacts, entries: SyntaxNode[], isProgram
   return closureOf(module, [...module.mainGuards, ...module.startingStatements]);
 }
 
-/** Every change the code makes to state that outlives it. */
-function changesIn(module: ModuleFacts, code: SyntaxNode[]): Change[] {
+/** Every change the code makes to state that outlives it (`root` "*" for what may change anything). */
+export function changesIn(module: ModuleFacts, code: SyntaxNode[]): Change[] {
   // Each block's changes are worked out once: the sites of a library share most of their parent code.
   return code.flatMap((block) => module.index.memo(`changesOf:${nodeId(block)}`, () => {
     const changes: Change[] = [];
