@@ -237,5 +237,11 @@ export function firstSyntaxError(tree: Tree): SyntaxNode | null {
  */
 export function python2Statement(tree: Tree, text: string): SyntaxNode | null {
   if (!/(print|exec)[ \t]/.test(text) || !/(^|[;:])[ \t]*(print|exec)[ \t]+[^\s=(.,)\]}]/m.test(text)) return null;
-  return tree.rootNode.descendantsOfType(["print_statement", "exec_statement"])[0] ?? null;
+  // The statement starts with its keyword: the tree is asked at each such word, never walked whole (that costs more than the parse).
+  for (const word of text.matchAll(/\b(?:print|exec)\b/g)) {
+    const keyword = tree.rootNode.descendantForIndex(word.index!, word.index! + word[0].length);
+    const statement = keyword.type === word[0] ? keyword.parent : null;
+    if (statement && statement.startIndex === word.index && /^(print|exec)_statement$/.test(statement.type)) return statement;
+  }
+  return null;
 }

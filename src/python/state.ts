@@ -86,7 +86,7 @@ export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentC
  * entries themselves, which `entries` names.
  */
 export function parentCode(module: ModuleFacts, entries: SyntaxNode[], isProgram: boolean): SyntaxNode[] {
-  const functions = module.index.memo("functionDefinitions", () => module.root.descendantsOfType("function_definition"));
+  const functions = definitionsOf(module, "def");
   if (!isProgram) {
     const skip = new Set(entries.map(nodeId));
     return functions.filter((f) => !skip.has(nodeId(f)));
@@ -371,7 +371,7 @@ function knownEffect(module: ModuleFacts, call: SyntaxNode): boolean {
 export function methodsNamed(module: ModuleFacts, name: string): SyntaxNode[] {
   const byName = module.index.memo("methodsByName", () => {
     const map = new Map<string, SyntaxNode[]>();
-    for (const cls of module.root.descendantsOfType("class_definition")) {
+    for (const cls of definitionsOf(module, "class")) {
       for (const method of methodsOf(cls)) {
         const key = method.childForFieldName("name")?.text ?? "";
         map.set(key, [...(map.get(key) ?? []), method]);
@@ -380,4 +380,15 @@ export function methodsNamed(module: ModuleFacts, name: string): SyntaxNode[] {
     return map;
   });
   return byName.get(name) ?? [];
+}
+
+/**
+ * The module's function or class definitions, in source order (a walk of the whole tree, as
+ * descendantsOfType makes, costs more than the parse on a large module): each starts at its
+ * keyword, or holds it after `async`, so the tree is asked at each `def` or `class` word.
+ */
+function definitionsOf(module: ModuleFacts, keyword: "def" | "class"): SyntaxNode[] {
+  const type = keyword === "def" ? "function_definition" : "class_definition";
+  return module.index.memo(`definitions:${keyword}`, () =>
+    module.index.keywords(keyword).map((k) => module.index.parent(k)).filter((n): n is SyntaxNode => n?.type === type));
 }
