@@ -7,7 +7,7 @@ import { WordIndex } from "./python/words";
 import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python/gate";
 import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
 import { decideRole } from "./role";
-import { applyEdits, chooseFixes, type Edit } from "./fix/edits";
+import { applyEdits, backMap, chooseFixes, type Edit } from "./fix/edits";
 import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
 import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform, type UnitBlock } from "./transform";
@@ -86,6 +86,8 @@ interface Pending {
   transform: Transform;
   finding: Finding;
   edits: Edit[] | null;
+  /** Where its node starts in the text it was found in: with the code, its identity across passes. */
+  start: number;
 }
 
 /**
@@ -152,13 +154,18 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   const carried = firstPass.block;
 
   const fixed: Finding[] = [];
-  // Findings of later passes point into intermediate text: report them where check does.
-  const original = [...result.findings];
-  const where = (f: Finding): Finding => {
-    const i = original.findIndex((o) => o.code === f.code && o.message === f.message);
-    if (i < 0) return f;
-    const [o] = original.splice(i, 1);
-    return { ...f, line: o.line, column: o.column, endLine: o.endLine, endColumn: o.endColumn };
+  // Findings of later passes point into intermediate text: report them where check does. A
+  // finding is the original one of its code at the same place of the original text (traced back
+  // through every pass's edits); one whose node a fix wrote (moved code) is matched by its wording.
+  const original = [...pending];
+  let toOriginal = (index: number): number | null => index;
+  const where = (p: Pending): Finding => {
+    const at = toOriginal(p.start);
+    let i = at === null ? -1 : original.findIndex((o) => o.finding.code === p.finding.code && o.start === at);
+    if (i < 0) i = original.findIndex((o) => o.finding.code === p.finding.code && o.finding.message === p.finding.message);
+    if (i < 0) return p.finding;
+    const [{ finding: o }] = original.splice(i, 1);
+    return { ...p.finding, line: o.line, column: o.column, endLine: o.endLine, endColumn: o.endColumn };
   };
   for (let pass = 1; ; pass++) {
     const chosen = chooseFixes(pending.filter((p) => p.edits && applies(p.finding, options)).map((p) => ({ ...p, edits: p.edits! })));
@@ -179,7 +186,13 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.after = result.before;
       return result;
     }
-    fixed.push(...chosen.map((c) => ({ ...where(c.finding), fixed: true })));
+    fixed.push(...chosen.map((c) => ({ ...where(c), fixed: true })));
+    const back = backMap(chosen.flatMap((c) => c.edits));
+    const before = toOriginal;
+    toOriginal = (index) => {
+      const at = back(index);
+      return at === null ? null : before(at);
+    };
     module = analyzeModule(next, nextTree, context);
     pending = findingsOf(module, file, options, carried).pending;
     result.passes = pass;
@@ -228,6 +241,7 @@ function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, carri
     return {
       transform,
       edits,
+      start: startIndex,
       finding: {
         code: transform.code,
         name: transform.name,

@@ -135,6 +135,25 @@ test("starting functions across files: every import form, re-exports, classes, m
   assert.deepEqual([...module.externalStarts.values()][0].chain, ["pkg.run_all", "pkg.jobs.run_all", "pkg/jobs.py:7 multiprocessing.Pool"]);
 });
 
+test("star re-exports: every way a package re-exports a module's names with `import *`", () => {
+  const CLASS = "import multiprocessing\n\n\ndef _f(x):\n    return x\n\n\nclass Engine:\n    def run(self):\n        with multiprocessing.Pool(2) as p:\n            return p.map(_f, [1])\n";
+  // How pkg/eng/__init__.py (or a module between) re-exports pkg/eng/core.py; the caller writes `eng.Engine().run()`.
+  const layouts: Array<Record<string, string>> = [
+    { "pkg/eng/__init__.py": "from .core import *\n" },
+    { "pkg/eng/__init__.py": "from pkg.eng.core import *\n" },
+    { "pkg/eng/__init__.py": "from .mid import *\n", "pkg/eng/mid.py": "from .core import *\n" },
+    { "pkg/eng/__init__.py": "import os\nfrom .other import *\nfrom .core import *\n", "pkg/eng/other.py": "X = 1\n" },
+  ];
+  for (const layout of layouts) {
+    const dir = tree({
+      "pyproject.toml": "", "pkg/__init__.py": "", "pkg/eng/core.py": CLASS, ...layout,
+      "pkg/front.py": "from pkg import eng\n\n\ndef go():\n    return eng.Engine().run()\n",
+    });
+    const s = build(dir).exports.starts;
+    assert.deepEqual(s["pkg.front.go"], ["pkg.eng.core.Engine.run", "pkg/eng/core.py:10 multiprocessing.Pool"], JSON.stringify(layout));
+  }
+});
+
 test("a script's own directory is searched first; third-party and standard-library names are never followed", () => {
   const dir = tree({
     "pyproject.toml": "",

@@ -69,3 +69,24 @@ export function applyEdits(text: string, edits: Edit[]): string {
   }
   return s.toString();
 }
+
+/**
+ * Where an index of the text `applyEdits(text, edits)` gives was in `text`: exact outside the
+ * edits, and `null` inside text an edit wrote (it was nowhere in the original).
+ */
+export function backMap(edits: Edit[]): (index: number) => number | null {
+  const unique: Edit[] = [];
+  for (const e of edits) if (!unique.some((u) => sameEdit(u, e))) unique.push(e);
+  // Insertions at one index keep their order, as applyEdits writes them.
+  const ordered = unique.map((e, order) => ({ e, order })).sort((a, b) => a.e.start - b.e.start || a.order - b.order).map((x) => x.e);
+  return (index) => {
+    let shift = 0;
+    for (const e of ordered) {
+      const from = e.start + shift;
+      if (index < from) break;
+      if (index < from + e.text.length) return null;
+      shift += e.text.length - (e.end - e.start);
+    }
+    return index - shift;
+  };
+}

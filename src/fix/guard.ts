@@ -3,7 +3,7 @@
 import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "../python/module";
 import { isMainGuard } from "../python/model";
-import { readsAsGlobal } from "../python/globals";
+import { isNameRead, readsAsGlobal } from "../python/globals";
 import { isNeverImported, type FileInfo } from "../transform";
 import { roleOf } from "../python/bindings";
 import { childReadsOfModule } from "../python/crossing";
@@ -80,6 +80,8 @@ function readByStayingCode(module: ModuleFacts, moved: SyntaxNode[]): boolean {
       seen.add(name);
       for (const id of module.index.identifiers(name)) {
         if (inMoved(id) || module.model.runsAt(id) !== "import" || roleOf(module.index, id).role !== "read") continue;
+        // `os.path`, `f(n=...)` and a comprehension's own `n` are not the module's name.
+        if (!isNameRead(module.index, id) || module.model.bindingsReaching(id).some((b) => b.scope.kind !== "module")) continue;
         return true;
       }
     }

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { decodeSource, firstSyntaxError, parsePython } from "../parse";
 import type { Trees } from "../trees";
 import { analyzeModule, type ModuleFacts } from "../python/module";
-import { callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
+import { STAR, callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
 import { calledAs } from "../python/starts";
 import { containsWord, mayUseProjectNames } from "../python/gate";
 import { wordsAmong } from "../python/words";
@@ -154,7 +154,8 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       const name = moduleOf.get(f)!;
       // Seen as the module sees them: a script's own directory gives short names (`helpers.run_all`).
       const view = contextOf(fresh, { moduleName: name, packageName: packageOf(f, name), importPrefix: importPrefix(f, project.sourceRoots) });
-      if (!mayUseProjectNames(text, view)) continue;
+      // A star import may re-export a name found (`from .engine import *` in a package's __init__.py).
+      if (!mayUseProjectNames(text, view) && !/\bimport[ \t]*\*/.test(text)) continue;
       const seen = visited.get(f) ?? new Set<string>();
       const wanted = new Set([...names].filter((n) => !seen.has(n)));
       if (wanted.size === 0 && Object.keys(fresh.aliases).length === 0) continue;
@@ -255,17 +256,33 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
   const resolved = new Map<string, string>();
   const defined = new Set<string>();
   for (const m of summaries.values()) for (const s of m.starts) defined.add(s.qname);
+  // The functions the summaries know (those that start processes or call into the project), and their classes.
+  const functions = new Set<string>();
+  for (const m of summaries.values()) {
+    for (const qname of [...m.starts.map((s) => s.qname), ...m.calls.keys()]) {
+      for (let at = qname.lastIndexOf("."); at > m.name.length; at = qname.lastIndexOf(".", at - 1)) functions.add(qname.slice(0, at));
+      functions.add(qname);
+    }
+  }
   const canonicalName = (qname: string, depth = 0): string => {
     const known = resolved.get(qname);
     if (known !== undefined) return known;
     let result = qname;
     if (!defined.has(qname) && depth <= 16) {
       const parts = qname.split(".");
-      for (let i = parts.length - 1; i > 0; i--) {
+      for (let i = parts.length - 1; i > 0 && result === qname; i--) {
         const bound = imports(parts.slice(0, i).join("."))?.[parts[i]];
-        if (bound && bound !== qname) {
-          result = canonicalName([bound, ...parts.slice(i + 1)].join("."), depth + 1);
-          break;
+        if (bound && bound !== qname) result = canonicalName([bound, ...parts.slice(i + 1)].join("."), depth + 1);
+      }
+      // `from .engine import *` in pkg/__init__.py: `pkg.Engine` is `pkg.engine.Engine` when that starts processes.
+      for (let i = parts.length - 1; i > 0 && result === qname; i--) {
+        const stars = Object.entries(imports(parts.slice(0, i).join(".")) ?? {}).filter(([k]) => k.startsWith(STAR)).map(([, m]) => m);
+        for (const star of stars) {
+          const through = canonicalName([star, ...parts.slice(i)].join("."), depth + 1);
+          if (functions.has(through)) {
+            result = through;
+            break;
+          }
         }
       }
     }
@@ -310,6 +327,7 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
   const aliases: Record<string, string> = {};
   for (const m of summaries.values()) {
     for (const [name, bound] of Object.entries(m.aliases)) {
+      if (name.startsWith(STAR)) continue;
       const alias = `${m.name}.${name}`;
       const target = canonicalName(bound);
       if (inProcessModules(target)) {

@@ -57,6 +57,9 @@ const PURE = new Set([
   "socket.setdefaulttimeout", "random.seed", "numpy.random.seed", "torch.manual_seed", "sys.setrecursionlimit",
   "io.StringIO", "io.BytesIO", "time.sleep", "time.time", "time.monotonic", "time.perf_counter", "json.loads", "json.dumps", "math.sqrt", "math.floor", "math.ceil", "math.log", "math.exp", "operator.itemgetter",
   "operator.attrgetter", "operator.methodcaller", "types.SimpleNamespace", "abc.abstractmethod", "contextlib.contextmanager",
+  // Reads of the file system, like `open(path)` for reading: the child reads what is there.
+  "os.listdir", "os.scandir", "os.walk", "os.stat", "os.lstat", "os.access", "glob.glob", "glob.iglob", "fnmatch.filter",
+  "fnmatch.fnmatch", "shutil.which",
 ]);
 
 /** Methods harmless on any receiver the parent made the same way (argparse, loggers, strings, containers). */
@@ -65,6 +68,8 @@ const PURE_METHODS = new Set([
   "setLevel", "addHandler", "setFormatter", "addFilter", "getLogger", "join", "format", "split", "strip", "replace", "lower",
   "upper", "startswith", "endswith", "encode", "decode", "items", "keys", "values", "get", "copy", "update", "append", "extend",
   "add", "setdefault", "resolve", "absolute", "joinpath", "with_suffix", "expanduser", "__getitem__", "register",
+  // Reads of what a receiver the parent made the same way holds (a path, a file opened for reading).
+  "exists", "is_file", "is_dir", "iterdir", "glob", "rglob", "read_text", "read_bytes", "read", "readlines", "stat",
 ]);
 
 /** Modules whose functions a definition's decorator or default may call without an effect on output. */
@@ -220,7 +225,13 @@ function callProof(module: ModuleFacts, call: SyntaxNode, depth: number, lenient
   // `os.makedirs(path, exist_ok=True)` finds what the parent made: the same either way.
   if (qname === "os.makedirs" && /\bexist_ok\s*=\s*True\b/.test(call.childForFieldName("arguments")?.text ?? "")) return null;
   if (qname && EFFECTS[qname]) return failed(module, call, EFFECTS[qname]);
-  if (qname === "builtins.open") return opensForWriting(call) ? failed(module, call, "opens a file for writing again") : null;
+  if (qname === "builtins.open") {
+    if (opensForWriting(call)) return failed(module, call, "opens a file for writing again");
+    // `open(0)`, `open("/dev/stdin")`: stdin, which is /dev/null in a spawned child.
+    const file = call.childForFieldName("arguments")?.namedChildren[0];
+    const stdin = file?.type === "integer" || /^[rbuRBU]*["']\/dev\/(stdin|fd\/0)["']$/.test(file?.text ?? "");
+    return stdin ? unknown(module, call, "may read stdin, which is /dev/null in a spawned child") : null;
+  }
   if (qname === "builtins.exec" || qname === "builtins.eval") return unknown(module, call, "runs code spawnsafe cannot read");
   if (qname && PURE.has(qname)) return null;
   if (qname && (PURE_MODULES.has(qname.slice(0, qname.lastIndexOf("."))) || /^typing\./.test(qname))) return null;

@@ -19,6 +19,7 @@ import type { Value } from "./model";
 import { SEMLOCK_KINDS } from "./vocabulary";
 import { childReadRoots, isProjectModule, methodsNamed, parentCode, stateProof } from "./state";
 import { contextDependence } from "./choices";
+import { shortWait } from "./deadlines";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -220,6 +221,12 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
     proofs.push(unknown("", asks,
       `the program reads the start method (\`${short(asks)}\`, line ${module.lines.position(asks.startIndex).line}), and the switch changes what it answers`));
   }
+  // A wait with a short timeout: spawned workers start later, and what finished in time may not.
+  const wait = shortWait(module, functions);
+  if (wait) {
+    proofs.push(unknown("", wait,
+      `the program waits for its workers with a short timeout (\`${short(wait)}\`, line ${module.lines.position(wait.startIndex).line}): a spawned worker starts a fresh interpreter and imports the program first, and what finished in time under fork may not`));
+  }
   // A class or function defined under the main guard: a spawned child, which imports the program
   // as \`__mp_main__\` without running the guard, cannot find it when it is handed over.
   const guarded = definedUnderGuard(module);
@@ -376,11 +383,47 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
           for (const target of targets) {
             if (target && !found.has(nodeId(target)) && add(target)) next.push(target);
           }
+          if (targets.every((t) => !t) && handedIn(module, callee)) unresolved.push(call);
         }
       }
       batch = next;
     }
     return { functions: [...found.values()], unresolved };
+  });
+}
+
+/**
+ * A callee in the children's code that is code they were handed or computed, not code this
+ * module names: a parameter or a local (`func(item)` after `func, item = args`), what a call or
+ * a subscript gives (`HANDLERS[k](x)`, `getattr(o, n)()`), or an attribute the module stores as
+ * data (`self.func = func`, then `self.func(x)`). What it reads in the child is not known. A method
+ * of an object the module does not store code in (`items.append(x)`) is a library's.
+ */
+function handedIn(module: ModuleFacts, callee: SyntaxNode | null): boolean {
+  if (!callee) return false;
+  if (callee.type === "identifier") {
+    const value = module.model.valueOf(callee);
+    return value === null || value.kind === "expression";
+  }
+  if (callee.type !== "attribute") return callee.type !== "parenthesized_expression" || handedIn(module, callee.namedChildren[0] ?? null);
+  const owner = module.model.valueOf(module.index.field(callee, "object"));
+  if (owner?.kind === "qualified" || (owner?.kind === "instance" && owner.of.kind === "qualified")) return false;
+  return storedAttributes(module).has(module.index.field(callee, "attribute")?.text ?? "");
+}
+
+/** The attribute names this module assigns on an object (`self.func = ...`, `job.run = ...`). */
+function storedAttributes(module: ModuleFacts): Set<string> {
+  return module.index.memo("storedAttributes", () => {
+    const names = new Set<string>();
+    for (const assignment of module.root.descendantsOfType("assignment")) {
+      const targets = module.index.field(assignment, "left");
+      for (const target of targets ? [targets, ...targets.descendantsOfType("attribute")] : []) {
+        if (target.type !== "attribute" || module.index.parent(target)?.type === "attribute") continue;
+        const name = module.index.field(target, "attribute")?.text;
+        if (name) names.add(name);
+      }
+    }
+    return names;
   });
 }
 

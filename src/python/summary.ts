@@ -100,12 +100,18 @@ export function classPath(model: SemanticModel, cls: SyntaxNode): string | null 
 /**
  * Module-level names bound to other modules' names: `import x.y as z`, `from . import run_all`,
  * `mp = multiprocessing`. By name, the qualified name each binds (as the model resolves it).
+ * A `from M import *` is listed as `*0`, `*1`, ... (no name can be spelled so): M's names are
+ * this module's too.
  */
 export function moduleAliases(model: SemanticModel): Record<string, string> {
   const aliases: Record<string, string> = {};
   for (const [name, qname] of model.moduleImports()) aliases[name] = qname;
+  model.bindings.starImportsIn(model.scopes.module).forEach((module, i) => (aliases[`${STAR}${i}`] = module));
   return aliases;
 }
+
+/** The key prefix of a star import among a module's aliases. */
+export const STAR = "*";
 
 /**
  * The calls of `names` inside the module's functions that resolve to another name, as
