@@ -41,7 +41,10 @@ const HANDED: Record<string, Array<{ keyword: string; position: number; role: "c
 export interface SiteProof {
   /** failed: some obligation fails; unknown: none fails but some cannot be told; proved: all hold. */
   verdict: Proof["verdict"];
-  /** Every obligation that is not proved, failed ones first. */
+  /**
+   * The obligations that are not proved, failed ones first: the first decides. Only what is
+   * handed over can fail, so the others are worked out only when all of that is proved.
+   */
   open: Proof[];
 }
 
@@ -49,7 +52,9 @@ export interface SiteProof {
 export function siteProof(module: ModuleFacts, site: CreationSite): SiteProof {
   return module.index.memo(`siteProof:${nodeId(site.node)}`, () => {
     const prover = new Prover(module);
-    const proofs = [...handedOver(module, site, prover), ...childState(module, site), ...unjoinedSyncArguments(module, site)];
+    const handed = handedOver(module, site, prover);
+    // The state analysis is the costly part: not asked for when its answer cannot change the verdict or its reason.
+    const proofs = handed.some((p) => p.verdict !== "proved") ? handed : [...handed, ...childState(module, site), ...unjoinedSyncArguments(module, site)];
     const failed = proofs.filter((p) => p.verdict === "failed");
     const unknown = proofs.filter((p) => p.verdict === "unknown");
     return { verdict: failed.length ? "failed" : unknown.length ? "unknown" : "proved", open: [...failed, ...unknown] };
