@@ -14,6 +14,7 @@
 import { type SyntaxNode, nodeId } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { Proof } from "./pickling";
+import type { Value } from "./model";
 import { methodsOf, short } from "./pickling";
 import { isMainGuard } from "./model";
 import { isNameRead } from "./globals";
@@ -151,25 +152,30 @@ function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Ch
 
 function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): Change[] {
   const { model } = module;
-  const callee = call.childForFieldName("function");
-  const qname = model.qualifiedName(callee);
+  const callee = module.index.field(call, "function");
+  const named = calleeValue(module, call);
+  const qname = named?.kind === "qualified" || named?.kind === "definition" ? named.qname : null;
   const canonical = qname ? model.canonicalName(qname) : null;
-  const args = call.childForFieldName("arguments")?.namedChildren ?? [];
   if (canonical && INTERPRETER.has(canonical)) return [{ root: "*", node: call }];
   if (canonical && LIBRARY_STATE.has(canonical)) return [{ root: canonical.split(".")[0], node: call }];
   if (canonical === "builtins.setattr" || canonical === "builtins.delattr" || canonical === "builtins.next") {
-    return args[0] ? rootsOfTarget(module, args[0], call, block, true) : [];
+    const first = call.childForFieldName("arguments")?.namedChildren[0];
+    return first ? rootsOfTarget(module, first, call, block, true) : [];
   }
   if (callee?.type !== "attribute") return [];
   const method = callee.childForFieldName("attribute")?.text ?? "";
   const object = callee.childForFieldName("object");
   if (!object || READING.has(method)) return [];
-  // `decimal.getcontext().prec = ...` is an assignment; `getcontext().traps[...]`, `logging.getLogger(...).setLevel(...)`: library state.
-  const target = rootsOfTarget(module, object, call, block, true);
   // A function of an imported module is not a change of it, but a method of one of its objects may be.
   const value = model.valueOf(object);
   if (value?.kind === "qualified" && object.type !== "call" && !isProjectModule(module, value.qname)) return [];
-  return target;
+  // `decimal.getcontext().prec = ...` is an assignment; `getcontext().traps[...]`, `logging.getLogger(...).setLevel(...)`: library state.
+  return rootsOfTarget(module, object, call, block, true);
+}
+
+/** What a call's callee is, asked of the model once per call: the parent code's closure and its changes both ask. */
+function calleeValue(module: ModuleFacts, call: SyntaxNode): Value | null {
+  return module.index.memo(`calleeValue:${nodeId(call)}`, () => module.model.valueOf(module.index.field(call, "function")));
 }
 
 /** The names an assignment's target writes: `a, b = ...`, `[x, *y] = ...`. */
@@ -340,8 +346,8 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
     if (found.has(nodeId(code))) continue;
     found.set(nodeId(code), code);
     for (const call of code.descendantsOfType("call")) {
-      const callee = call.childForFieldName("function");
-      const value = module.model.valueOf(callee);
+      const callee = module.index.field(call, "function");
+      const value = calleeValue(module, call);
       if (value?.kind === "definition") queue.push(value.node);
       // `obj.method(...)`: every method of this module by that name.
       const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
