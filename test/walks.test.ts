@@ -3,8 +3,9 @@
 // such walks of a large module outweigh its parse. Counted at the root node's own
 // descendantsOfType while the CLI runs in this process, on modules that take every path
 // which once walked the whole tree: a library's sites (the state proof's parent code is all
-// its functions), a method call in a task (the methods by name), a program whose docstring
-// has a line that looks like a Python 2 print statement.
+// its functions), a method call in a task (the methods by name), a method of a parameter in a
+// task (the attributes the module stores code in), a program whose docstring has a line that
+// looks like a Python 2 print statement.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import type Parser from "tree-sitter";
@@ -18,7 +19,7 @@ class Worker:
         return x + 1
 
 def work(x):
-    return Worker().step(x)
+    return Worker().step(x) + x.bit_length()
 
 def run_all(n):
     with multiprocessing.Pool(2) as pool:

@@ -413,23 +413,25 @@ function handedIn(module: ModuleFacts, callee: SyntaxNode | null): boolean {
   if (callee.type !== "attribute") return callee.type !== "parenthesized_expression" || handedIn(module, callee.namedChildren[0] ?? null);
   const owner = module.model.valueOf(module.index.field(callee, "object"));
   if (owner?.kind === "qualified" || (owner?.kind === "instance" && owner.of.kind === "qualified")) return false;
-  return storedAttributes(module).has(module.index.field(callee, "attribute")?.text ?? "");
+  return isStoredAttribute(module, module.index.field(callee, "attribute")?.text ?? "");
 }
 
-/** The attribute names this module assigns on an object (`self.func = ...`, `job.run = ...`). */
-function storedAttributes(module: ModuleFacts): Set<string> {
-  return module.index.memo("storedAttributes", () => {
-    const names = new Set<string>();
-    for (const assignment of module.root.descendantsOfType("assignment")) {
-      const targets = module.index.field(assignment, "left");
-      for (const target of targets ? [targets, ...targets.descendantsOfType("attribute")] : []) {
-        if (target.type !== "attribute" || module.index.parent(target)?.type === "attribute") continue;
-        const name = module.index.field(target, "attribute")?.text;
-        if (name) names.add(name);
-      }
+/**
+ * Whether this module assigns the attribute `name` on an object (`self.func = ...`, `job.run = ...`):
+ * an attribute spelled so, not itself the object of one, in the target of an assignment.
+ * Asked at each place the name is written (a walk of the whole module costs more than its parse).
+ */
+function isStoredAttribute(module: ModuleFacts, name: string): boolean {
+  const { index } = module;
+  return index.memo(`storedAttribute:${name}`, () => index.identifiers(name).some((id) => {
+    const target = index.parent(id);
+    if (target?.type !== "attribute" || index.field(target, "attribute")?.id !== id.id || index.parent(target)?.type === "attribute") return false;
+    // Up to the statement: the target holds it, or some expression of the target does.
+    for (let at: SyntaxNode = target, up = index.parent(at); up && !/^(module|block|.*_statement|.*_definition)$/.test(up.type); at = up, up = index.parent(up)) {
+      if (up.type === "assignment" && index.field(up, "left")?.id === at.id) return true;
     }
-    return names;
-  });
+    return false;
+  }));
 }
 
 /**
