@@ -101,12 +101,15 @@ function changesIn(module: ModuleFacts, code: SyntaxNode[]): Change[] {
   // Each block's changes are worked out once: the sites of a library share most of their parent code.
   return code.flatMap((block) => module.index.memo(`changesOf:${nodeId(block)}`, () => {
     const changes: Change[] = [];
-    for (const node of [block, ...block.descendantsOfType(["assignment", "augmented_assignment", "call", "delete_statement",
-      "import_statement", "import_from_statement", "global_statement", "function_definition"])]) {
-      changes.push(...changesBy(module, node, block));
-    }
+    for (const node of [block, ...changingNodes(module, block)]) changes.push(...changesBy(module, node, block));
     return changes;
   }));
+}
+
+/** The nodes of a block that may change state, in source order: one walk of it per module (a closure's calls are among them). */
+function changingNodes(module: ModuleFacts, block: SyntaxNode): SyntaxNode[] {
+  return module.index.memo(`changingNodes:${nodeId(block)}`, () => block.descendantsOfType(["assignment", "augmented_assignment", "call",
+    "delete_statement", "import_statement", "import_from_statement", "global_statement", "function_definition"]));
 }
 
 function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Change[] {
@@ -345,7 +348,8 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
     const code = queue.pop()!;
     if (found.has(nodeId(code))) continue;
     found.set(nodeId(code), code);
-    for (const call of code.descendantsOfType("call")) {
+    for (const call of changingNodes(module, code)) {
+      if (call.type !== "call") continue;
       const callee = module.index.field(call, "function");
       const value = calleeValue(module, call);
       if (value?.kind === "definition") queue.push(value.node);
