@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writable } from "./project/write";
 import { UsageError, type CommandSpec, type OptionSpec, type Values } from "./args";
-import type { Mode, StartMethod } from "./transform";
+import type { Mode, StartMethod } from "./options";
 import type { VerifyArgs } from "./verify/command";
 
 export const FORMATS = ["text", "json", "json-lines", "sarif", "github"] as const;

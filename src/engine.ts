@@ -6,11 +6,14 @@ import { LineIndex } from "./python/text";
 import { WordIndex } from "./python/words";
 import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python/gate";
 import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
-import { decideRole } from "./role";
-import { applyEdits, backMap, chooseFixes, type Edit } from "./fix/edits";
+import { decideRole, type Decision } from "./role";
+import { applyEdits, backMap, chooseFixes, type Applicability, type Edit } from "./fix/edits";
 import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
 import { transforms, unusedSuppression } from "../transforms";
-import { entryFunctionNames, isNeverImported, reportsOf, type Applicability, type CheckContext, type Decision, type FileInfo, type Hazard, type Options, type Transform, type UnitBlock } from "./transform";
+import { entryFunctionNames, isNeverImported, type FileInfo } from "./file-info";
+import { reportsOf, type CheckContext, type Transform } from "./transform";
+import type { Hazard } from "./hazards";
+import type { Options, UnitBlock } from "./options";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit } from "./fix/units";
@@ -72,6 +75,8 @@ export interface FileResult {
    * when it is). Another module's switch to spawn holds only when it is (src/run.ts).
    */
   program?: { reaches: string[]; unproved: string[] };
+  /** The files where the processes its calls into other modules start are made (each chain's end). */
+  reaches?: string[];
 }
 
 /**
@@ -141,12 +146,17 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.starts = directStarts(module.model, module.sites, module.starts, file.project.module, file.path, (i) => module.lines.position(i).line);
     result.aliases = moduleAliases(module.model);
   }
-  const firstPass = findingsOf(module, file, options);
+  // The role is the file's, decided once on its original text: every pass is judged with it.
+  const decision = result.decision;
+  const firstPass = findingsOf(module, file, options, decision);
   let pending = firstPass.pending;
-  if (result.decision.role === "app" && module.externalStarts.size > 0 && !isNeverImported(file)) {
-    const proof = programBootstrap(pending, module, options);
+  if (module.externalStarts.size > 0) {
     const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
-    result.program = { reaches: [...new Set(reaches)], unproved: proof.verdict === "proved" ? [] : [proof.reason] };
+    result.reaches = [...new Set(reaches)];
+  }
+  if (result.decision.role === "app" && result.reaches && !isNeverImported(file)) {
+    const proof = programBootstrap(pending, module, options);
+    result.program = { reaches: result.reaches, unproved: proof.verdict === "proved" ? [] : [proof.reason] };
   }
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options, file);
@@ -194,7 +204,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return at === null ? null : before(at);
     };
     module = analyzeModule(next, nextTree, context);
-    pending = findingsOf(module, file, options, carried).pending;
+    pending = findingsOf(module, file, options, decision, carried).pending;
     result.passes = pass;
   }
   // A unit is applied whole: when some of its fixes went in and others of it are still
@@ -223,14 +233,17 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   return withSkips(result, module, options, file);
 }
 
+/** The codes of the findings that speak of the `set_start_method` call on their line (src/skips.ts). */
+const SPEAKS_OF_CALL = new Set(transforms.filter((t) => t.speaksOfStartMethodCall).map((t) => t.code));
+
 function withSkips(result: FileResult, module: ModuleFacts, options: Options, file: FileInfo): FileResult {
-  const skipped = skipsOf(module, result.decision!, options, result.findings, new Set(entryFunctionNames(file)));
+  const spoken = new Set(result.findings.filter((f) => SPEAKS_OF_CALL.has(f.code)).map((f) => f.line));
+  const skipped = skipsOf(module, result.decision!, options, spoken, new Set(entryFunctionNames(file)));
   if (skipped.length > 0) result.skipped = skipped;
   return result;
 }
 
-function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, carried: UnitBlock | null = null): { pending: Pending[]; block: UnitBlock | null } {
-  const decision = decideRole(module, file, options);
+function findingsOf(module: ModuleFacts, file: FileInfo, options: Options, decision: Decision, carried: UnitBlock | null = null): { pending: Pending[]; block: UnitBlock | null } {
   const suppressions = suppressionsOf(module);
   const hazards = hazardsOf({ module, file, options, decision, hazards: [] }, suppressions);
   const pending: Pending[] = [];
@@ -335,7 +348,7 @@ function checkNotebook(file: FileInfo, bytes: Buffer, options: Options): FileRes
   }
   const module = analyzeModule(source.text, undefined, NO_CONTEXT);
   result.decision = decideRole(module, file, options);
-  result.findings = findingsOf(module, file, options).pending.map(({ finding }) => {
+  result.findings = findingsOf(module, file, options, result.decision).pending.map(({ finding }) => {
     const from = source.origins[finding.line - 1];
     const to = source.origins[finding.endLine - 1];
     if (!from) return { ...finding, fixable: false, applicability: null };

@@ -3,7 +3,8 @@
 // untouched, and the run goes on with the others.
 import { processFile, type FileResult } from "./engine";
 import { NO_CONTEXT, type ModuleContext } from "./python/module";
-import type { FileInfo, Options } from "./transform";
+import type { FileInfo } from "./file-info";
+import type { Options } from "./options";
 import type { Trees } from "./trees";
 
 export function processIsolated(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees?: Pick<Trees, "parse">): FileResult {

@@ -1,6 +1,13 @@
 // The app-or-library decision for one file, with the evidence the report gives for it.
 import type { ModuleFacts } from "./python/module";
-import type { Decision, FileInfo, Options } from "./transform";
+import type { FileInfo } from "./file-info";
+import type { Options } from "./options";
+
+/** How a file is treated: an application gets the global start method, a library explicit contexts. */
+export interface Decision {
+  role: "app" | "library" | "none";
+  reason: string;
+}
 
 export function decideRole(module: ModuleFacts, file: FileInfo, options: Pick<Options, "mode" | "modeFrom">): Decision {
   if (options.mode === "app") return { role: "app", reason: options.modeFrom ?? "--mode app" };

@@ -14,13 +14,15 @@ import { NO_EXPORTS, type ProjectExports } from "./project/starts";
 import { ResultCache } from "./project/cache";
 import { processIsolated } from "./isolate";
 import { processInWorkers, type Job } from "./project/workers";
-import { planRun, type RunPlan } from "./project/plan";
+import { planRun, type PlannedFile, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { carryVerdicts, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun } from "./project/programs";
+import { carryVerdicts, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
-import type { FileInfo, Options } from "./transform";
+import type { FileInfo } from "./file-info";
+import type { Options } from "./options";
 import { decodeSource } from "./parse";
+import { transforms } from "../transforms";
 import { Trees } from "./trees";
 
 export interface RunRequest {
@@ -109,7 +111,7 @@ export async function run(request: RunRequest): Promise<RunResult> {
   const judge = new Judge(undefined, request.fix && files.length > 0);
   // The trees parsed on this thread, shared by the first round, the model, the last round and the judge.
   const trees = new Trees();
-  let processed: Awaited<ReturnType<typeof processAll>>;
+  let processed: Processed | null;
   try {
     processed = await processAll(files, plan, request, interrupted, trees, judge);
   } catch (e) {
@@ -177,6 +179,26 @@ function nextTurn(): Promise<void> {
 
 type Exports = Record<string, ProjectExports>;
 
+/** The codes of the findings that depend on the patches of the project's tests (Transform.readsTestPatches). */
+const READS_TEST_PATCHES = new Set(transforms.filter((t) => t.readsTestPatches).map((t) => t.code));
+
+/** One run's files as they are processed: each one's setup, bytes and result, by index. */
+interface Batch {
+  files: string[];
+  plan: RunPlan;
+  request: RunRequest;
+  interrupted: () => boolean;
+  /** The trees parsed on this thread (src/trees.ts). */
+  trees: Trees;
+  setups: PlannedFile[];
+  infos: FileInfo[];
+  results: FileResult[];
+  originals: (Buffer | null)[];
+  cache: ResultCache | null;
+  /** Counts one more file done, for the progress bar. */
+  tick: () => void;
+}
+
 /**
  * Reads every file on the main thread, then processes them in two rounds. First the files
  * that name the API, without the project's process-starting functions: the project model is
@@ -190,170 +212,261 @@ type Exports = Record<string, ProjectExports>;
  * and the files whose results are not kept are read and processed once, with the model.
  * Returns null when interrupted.
  */
-async function processAll(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean, trees: Trees, judge: Judge): Promise<{ results: FileResult[]; originals: (Buffer | null)[] } | null> {
-  const results: FileResult[] = new Array(files.length);
-  const originals: (Buffer | null)[] = new Array(files.length).fill(null);
-  const setups = files.map((f) => plan.setup(f));
-  const infos = files.map((f, i) => ({ ...fileInfo(f, displayPath(f), plan.isPackageDir), project: setups[i].facts }));
-  const cache = request.cache ? new ResultCache(request.cache) : null;
-  const jobOf = (i: number): Job => ({ info: infos[i], bytes: originals[i]!, options: setups[i].options, root: setups[i].root, scope: setups[i].scope });
-  const contextFor = (i: number, known: Exports) => contextOf(known[setups[i].root] ?? NO_EXPORTS, setups[i].scope);
-  // Everything the engine is given but the bytes: what a file's result is cached under.
-  const keyOf = (i: number, starts: Exports) =>
-    hash("sha1", `${JSON.stringify([infos[i], setups[i].options, setups[i].scope, request.fix])}\0${contextKey(contextFor(i, starts))}`, "base64");
-  const cached = (i: number, key: string) => cache?.get(setups[i].root, files[i], key) ?? null;
-  // A file tree-sitter could not parse is judged by CPython after the run: its result is not kept.
-  const keep = (i: number, key: string, result: FileResult) => !result.askCPython && cache?.set(setups[i].root, files[i], key, result);
-  const settle = (i: number, starts: Exports, result: FileResult) => {
-    results[i] = result;
-    if (cache) keep(i, keyOf(i, starts), result);
-  };
-  let done = 0;
-  const tick = () => request.progress?.(++done, files.length);
-  /** Reads files; those that cannot be read are settled as errors. Returns the others. */
-  const read = (indices: number[]) =>
-    indices.filter((i) => {
-      // The cache's stat is taken before the read: a write in between is seen by the next run.
-      cache?.statOf(files[i]);
-      try {
-        originals[i] = fs.readFileSync(files[i]);
-        return true;
-      } catch (err) {
-        results[i] = failed(infos[i].path, `cannot read: ${describeError(err)}`);
-        tick();
-        return false;
-      }
-    });
-  /** processRound, with the results kept in the cache taken from it (and the others kept there). */
-  const round = async (indices: number[], starts: Exports, onResult: () => void): Promise<FileResult[] | null> => {
-    // Each key worked out once: a hash of the file's treatment, on every file of the round.
-    const keys = cache ? indices.map((i) => keyOf(i, starts)) : [];
-    const out: (FileResult | null)[] = indices.map((i, k) => (cache ? cached(i, keys[k]) : null));
-    const todo = indices.filter((_, k) => !out[k]);
-    for (const result of out) if (result) onResult();
-    const computed = await processRound(todo.map(jobOf), starts, request, interrupted, onResult, trees);
-    if (!computed) return null;
-    let next = 0;
-    return indices.map((i, k) => {
-      if (out[k]) return out[k]!;
-      const result = computed[next++];
-      if (cache) keep(i, keys[k], result);
-      return result;
-    });
-  };
-  /**
-   * With the model: a file that does not name the API is processed (in the last round, in
-   * `again`) if its top level may call one of the project's starting functions, else settled
-   * here at once, unparsed.
-   */
-  const queueOrSettle = (i: number, again: number[]) => {
-    const context = contextFor(i, plan.exports);
-    if (projectMatters(context) && mayHaveFindings(originals[i]!.toString("latin1"), context)) again.push(i);
-    else {
-      settle(i, plan.exports, processIsolated(infos[i], originals[i]!, setups[i].options, request.fix, context));
-      tick();
-    }
-  };
-  /** The last round: `again` with the model; `uncounted` of them were not counted in an earlier round. */
-  const lastRound = async (again: number[], uncounted: number) => {
-    const computed = await round(again, plan.exports, () => {
-      if (uncounted-- > 0) tick();
-    });
-    if (!computed) return null;
-    again.forEach((i, k) => (results[i] = computed[k]));
-    // Units that span modules: a library's switch waits on its programs' bootstrap, then a
-    // program's guard on some switch it serves (src/project/programs.ts).
-    const inRun = new Set(files);
-    const outside = new Map<string, Array<{ path: string; text: string }>>();
-    const outsideOf = (i: number) => {
-      const root = setups[i].root;
-      let found = outside.get(root);
-      if (!found) {
-        found = (plan.projectFiles.get(root) ?? []).filter((f) => !inRun.has(f)).flatMap((f) => {
-          try {
-            return [{ path: displayPath(f), text: fs.readFileSync(f, "latin1") }];
-          } catch {
-            return [];
-          }
-        });
-        outside.set(root, found);
-      }
-      return found;
-    };
-    const outsideRun = (r: typeof results) => heldBackOutsideRun(r, (i) => infos[i].project?.module ?? null, outsideOf);
-    for (const holds of [heldBackByPrograms, outsideRun, guardsHeldBack]) {
-      for (const [i, unitBlock] of holds(results)) {
-        originals[i] ??= fs.readFileSync(files[i]);
-        results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(i, plan.exports), trees);
-      }
-    }
-    carryVerdicts(results);
-    // The judge reads the trees of the rewrites.
-    trees.retain(request.fix ? results.flatMap((r) => (r?.output ? [r.after] : [])) : []);
-    cache?.save();
-    return { results, originals };
-  };
-
-  const roots = [...plan.projects.keys()];
-  const models = roots.map((root) => cache?.model(plan.projects.get(root)!, plan.projectFiles.get(root)!) ?? null);
-  if (cache && models.every((model) => model !== null)) {
-    roots.forEach((root, k) => plan.useExports(root, models[k]!));
-    const missed = files.map((_, i) => i).filter((i) => {
-      const kept = cached(i, keyOf(i, plan.exports));
-      if (kept) results[i] = kept;
-      return !kept;
-    });
-    for (let n = files.length - missed.length; n > 0; n--) tick();
-    const again: number[] = [];
-    for (const i of read(missed)) {
-      if (mentionsApi(originals[i]!)) again.push(i);
-      else queueOrSettle(i, again);
-    }
-    return lastRound(again, again.length);
-  }
-
-  const first: number[] = [];
-  const rest: number[] = [];
-  for (const i of read(files.map((_, i) => i))) (mentionsApi(originals[i]!) ? first : rest).push(i);
-  // A first round on this thread leaves a core to CPython: it compiles meanwhile the large originals a fix may
-  // rewrite (their rewrites are then compiled in part: src/judge.ts sparseRewrite).
-  if (request.fix && defaultJobs() > 1 && first.length < MIN_FILES_FOR_WORKERS) {
-    judge.prejudge(first.filter((i) => originals[i]!.length >= SPARSE_BYTES).map((i) => ({ path: infos[i].path, bytes: originals[i]! })));
-  }
+async function processAll(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean, trees: Trees, judge: Judge): Promise<Processed | null> {
+  const batch = newBatch(files, plan, request, interrupted, trees);
+  if (useKeptModels(batch)) return processWithKeptModels(batch);
+  const { first, rest } = readAndSort(batch);
+  prejudgeLargeOriginals(batch, first, judge);
   // Progress counts a file once, when its first result is in.
   // The first round knows the project's modules (from their paths) but none of their names.
-  const firstResults = await round(first, { ...plan.exports }, tick);
+  const firstResults = await cachedRound(batch, first, { ...plan.exports }, batch.tick);
   if (!firstResults) return null;
+  buildProjectModel(batch, first, firstResults);
+  const again = settleOrQueue(batch, first, firstResults, rest);
+  retainTreesForLastRound(batch, again, first, firstResults);
+  // Files of the first round were counted then; the others count now.
+  const firstSet = new Set(first);
+  return lastRound(batch, again, again.filter((i) => !firstSet.has(i)).length);
+}
+
+interface Processed {
+  results: FileResult[];
+  originals: (Buffer | null)[];
+}
+
+function newBatch(files: string[], plan: RunPlan, request: RunRequest, interrupted: () => boolean, trees: Trees): Batch {
+  const setups = files.map((f) => plan.setup(f));
+  let done = 0;
+  return {
+    files,
+    plan,
+    request,
+    interrupted,
+    trees,
+    setups,
+    infos: files.map((f, i) => ({ ...fileInfo(f, displayPath(f), plan.isPackageDir), project: setups[i].facts })),
+    results: new Array(files.length),
+    originals: new Array(files.length).fill(null),
+    cache: request.cache ? new ResultCache(request.cache) : null,
+    tick: () => request.progress?.(++done, files.length),
+  };
+}
+
+/** The names of the project a file sees, from the exports `known` of each project. */
+function contextFor(batch: Batch, i: number, known: Exports): ModuleContext {
+  return contextOf(known[batch.setups[i].root] ?? NO_EXPORTS, batch.setups[i].scope);
+}
+
+/** Everything the engine is given but the bytes: what a file's result is cached under. */
+function keyOf(batch: Batch, i: number, starts: Exports): string {
+  const { infos, setups, request } = batch;
+  return hash("sha1", `${JSON.stringify([infos[i], setups[i].options, setups[i].scope, request.fix])}\0${contextKey(contextFor(batch, i, starts))}`, "base64");
+}
+
+function cached(batch: Batch, i: number, key: string): FileResult | null {
+  return batch.cache?.get(batch.setups[i].root, batch.files[i], key) ?? null;
+}
+
+/** Keeps a result in the cache; a file tree-sitter could not parse is judged by CPython after the run: its result is not kept. */
+function keep(batch: Batch, i: number, key: string, result: FileResult): void {
+  if (!result.askCPython) batch.cache?.set(batch.setups[i].root, batch.files[i], key, result);
+}
+
+function settle(batch: Batch, i: number, starts: Exports, result: FileResult): void {
+  batch.results[i] = result;
+  if (batch.cache) keep(batch, i, keyOf(batch, i, starts), result);
+}
+
+function jobOf(batch: Batch, i: number): Job {
+  const { infos, originals, setups } = batch;
+  return { info: infos[i], bytes: originals[i]!, options: setups[i].options, root: setups[i].root, scope: setups[i].scope };
+}
+
+/** Reads files; those that cannot be read are settled as errors. Returns the others. */
+function readFiles(batch: Batch, indices: number[]): number[] {
+  return indices.filter((i) => {
+    // The cache's stat is taken before the read: a write in between is seen by the next run.
+    batch.cache?.statOf(batch.files[i]);
+    try {
+      batch.originals[i] = fs.readFileSync(batch.files[i]);
+      return true;
+    } catch (err) {
+      batch.results[i] = failed(batch.infos[i].path, `cannot read: ${describeError(err)}`);
+      batch.tick();
+      return false;
+    }
+  });
+}
+
+/** processRound, with the results kept in the cache taken from it (and the others kept there). */
+async function cachedRound(batch: Batch, indices: number[], starts: Exports, onResult: () => void): Promise<FileResult[] | null> {
+  const { cache } = batch;
+  // Each key worked out once: a hash of the file's treatment, on every file of the round.
+  const keys = cache ? indices.map((i) => keyOf(batch, i, starts)) : [];
+  const out: (FileResult | null)[] = indices.map((i, k) => (cache ? cached(batch, i, keys[k]) : null));
+  const todo = indices.filter((_, k) => !out[k]);
+  for (const result of out) if (result) onResult();
+  const computed = await processRound(todo.map((i) => jobOf(batch, i)), starts, batch.request, batch.interrupted, onResult, batch.trees);
+  if (!computed) return null;
+  let next = 0;
+  return indices.map((i, k) => {
+    if (out[k]) return out[k]!;
+    const result = computed[next++];
+    if (cache) keep(batch, i, keys[k], result);
+    return result;
+  });
+}
+
+/** When the cache kept every project's model (no file of any project changed), the run uses them. */
+function useKeptModels(batch: Batch): boolean {
+  const { cache, plan } = batch;
+  const roots = [...plan.projects.keys()];
+  const models = roots.map((root) => cache?.model(plan.projects.get(root)!, plan.projectFiles.get(root)!) ?? null);
+  if (!cache || !models.every((model) => model !== null)) return false;
+  roots.forEach((root, k) => plan.useExports(root, models[k]!));
+  return true;
+}
+
+/** With the kept models: the kept results are taken, and the other files read and processed once, in the last round. */
+function processWithKeptModels(batch: Batch): Promise<Processed | null> {
+  const { files, plan, results, originals } = batch;
+  const missed = files.map((_, i) => i).filter((i) => {
+    const kept = cached(batch, i, keyOf(batch, i, plan.exports));
+    if (kept) results[i] = kept;
+    return !kept;
+  });
+  for (let n = files.length - missed.length; n > 0; n--) batch.tick();
+  const again: number[] = [];
+  for (const i of readFiles(batch, missed)) {
+    if (mentionsApi(originals[i]!)) again.push(i);
+    else queueOrSettle(batch, i, again);
+  }
+  return lastRound(batch, again, again.length);
+}
+
+/** Reads every file: those that name the API go to the first round, the others wait for the model. */
+function readAndSort(batch: Batch): { first: number[]; rest: number[] } {
+  const first: number[] = [];
+  const rest: number[] = [];
+  for (const i of readFiles(batch, batch.files.map((_, i) => i))) (mentionsApi(batch.originals[i]!) ? first : rest).push(i);
+  return { first, rest };
+}
+
+/**
+ * A first round on this thread leaves a core to CPython: it compiles meanwhile the large originals a fix may
+ * rewrite (their rewrites are then compiled in part: src/judge.ts sparseRewrite).
+ */
+function prejudgeLargeOriginals(batch: Batch, first: number[], judge: Judge): void {
+  if (!batch.request.fix || defaultJobs() <= 1 || first.length >= MIN_FILES_FOR_WORKERS) return;
+  judge.prejudge(first.filter((i) => batch.originals[i]!.length >= SPARSE_BYTES).map((i) => ({ path: batch.infos[i].path, bytes: batch.originals[i]! })));
+}
+
+/** The project model: which functions of each project start processes, from what the first round showed. */
+function buildProjectModel(batch: Batch, first: number[], firstResults: FileResult[]): void {
+  const { files, plan, originals, cache } = batch;
   const known = new Map<string, { starts: DirectStart[]; aliases: Record<string, string> }>();
   first.forEach((i, k) => {
     const { starts, aliases } = firstResults[k];
     if (starts) known.set(files[i], { starts, aliases: aliases ?? {} });
   });
   const index = new Map(files.map((f, i) => [f, i]));
-  plan.findStarts(known, (file) => originals[index.get(file) ?? -1] ?? null, trees);
-  roots.forEach((root) => !plan.projects.get(root)!.partial && cache?.setModel(plan.projects.get(root)!, plan.projectFiles.get(root)!));
+  plan.findStarts(known, (file) => originals[index.get(file) ?? -1] ?? null, batch.trees);
+  for (const [root, project] of plan.projects) if (!project.partial) cache?.setModel(project, plan.projectFiles.get(root)!);
+}
 
+/**
+ * With the model: the first round's results that it cannot change are settled; the files it
+ * may change are returned, to be processed again in the last round.
+ */
+function settleOrQueue(batch: Batch, first: number[], firstResults: FileResult[], rest: number[]): number[] {
+  const { plan, originals } = batch;
   const again: number[] = [];
   first.forEach((i, k) => {
-    const context = contextFor(i, plan.exports);
+    const context = contextFor(batch, i, plan.exports);
     // The first round saw no other module's names: a file that may use one is processed again.
     if (projectMatters(context) && mayUseProjectNames(originals[i]!.toString("latin1"), context)) again.push(i);
-    // A site the library fix rewrites may be one the project's tests patch: its safety changes.
-    else if (Object.keys(context.patched ?? {}).length > 0 && firstResults[k].findings.some((f) => f.code === "SPS103")) again.push(i);
-    else settle(i, plan.exports, firstResults[k]);
+    // A finding that reads the tests' patches (a site they patch, whose fix's safety changes) was made without them.
+    else if (Object.keys(context.patched ?? {}).length > 0 && firstResults[k].findings.some((f) => READS_TEST_PATCHES.has(f.code))) again.push(i);
+    else settle(batch, i, plan.exports, firstResults[k]);
   });
-  for (const i of rest) queueOrSettle(i, again);
-  // Only the trees of the files processed again are read again (and, for fix, the rewrites', by the judge too).
-  trees.retain([
+  for (const i of rest) queueOrSettle(batch, i, again);
+  return again;
+}
+
+/**
+ * With the model: a file that does not name the API is processed (in the last round, in
+ * `again`) if its top level may call one of the project's starting functions, else settled
+ * here at once, unparsed.
+ */
+function queueOrSettle(batch: Batch, i: number, again: number[]): void {
+  const { plan, originals, infos, setups, request } = batch;
+  const context = contextFor(batch, i, plan.exports);
+  if (projectMatters(context) && mayHaveFindings(originals[i]!.toString("latin1"), context)) again.push(i);
+  else {
+    settle(batch, i, plan.exports, processIsolated(infos[i], originals[i]!, setups[i].options, request.fix, context));
+    batch.tick();
+  }
+}
+
+/** Only the trees of the files processed again are read again (and, for fix, the rewrites', by the judge too). */
+function retainTreesForLastRound(batch: Batch, again: number[], first: number[], firstResults: FileResult[]): void {
+  batch.trees.retain([
     ...again.flatMap((i) => {
       const k = first.indexOf(i);
-      return [textOf(originals[i]!), k >= 0 ? firstResults[k].after : ""];
+      return [textOf(batch.originals[i]!), k >= 0 ? firstResults[k].after : ""];
     }),
-    ...(request.fix ? firstResults.flatMap((r) => (r.output ? [r.after] : [])) : []),
+    ...(batch.request.fix ? firstResults.flatMap((r) => (r.output ? [r.after] : [])) : []),
   ]);
-  // Files of the first round were counted then; the others count now.
-  const firstSet = new Set(first);
-  return lastRound(again, again.filter((i) => !firstSet.has(i)).length);
+}
+
+/** The last round: `again` with the model; `uncounted` of them were not counted in an earlier round. */
+async function lastRound(batch: Batch, again: number[], uncounted: number): Promise<Processed | null> {
+  const { results, originals, request } = batch;
+  const computed = await cachedRound(batch, again, batch.plan.exports, () => {
+    if (uncounted-- > 0) batch.tick();
+  });
+  if (!computed) return null;
+  again.forEach((i, k) => (results[i] = computed[k]));
+  settleUnitsAcrossModules(batch);
+  carryVerdicts(results);
+  // The judge reads the trees of the rewrites.
+  batch.trees.retain(request.fix ? results.flatMap((r) => (r?.output ? [r.after] : [])) : []);
+  batch.cache?.save();
+  return { results, originals };
+}
+
+/**
+ * Units that span modules (src/project/programs.ts): a program-wide fix waits while other
+ * modules make processes, a library's switch on its programs' bootstrap, then a program's
+ * guard on some switch it serves. A file held back is processed again.
+ */
+function settleUnitsAcrossModules(batch: Batch): void {
+  const { files, plan, infos, setups, results, originals, request } = batch;
+  const inRun = new Set(files);
+  const outside = new Map<string, Array<{ path: string; text: string }>>();
+  // The project's files the run leaves out, read once per project.
+  const outsideOf = (i: number) => {
+    const root = setups[i].root;
+    let found = outside.get(root);
+    if (!found) {
+      found = (plan.projectFiles.get(root) ?? []).filter((f) => !inRun.has(f)).flatMap((f) => {
+        try {
+          return [{ path: displayPath(f), text: fs.readFileSync(f, "latin1") }];
+        } catch {
+          return [];
+        }
+      });
+      outside.set(root, found);
+    }
+    return found;
+  };
+  const outsideRun = (r: typeof results) => heldBackOutsideRun(r, (i) => infos[i].project?.module ?? null, outsideOf);
+  for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, guardsHeldBack]) {
+    for (const [i, unitBlock] of holds(results)) {
+      originals[i] ??= fs.readFileSync(files[i]);
+      results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(batch, i, plan.exports), batch.trees);
+    }
+  }
 }
 
 /** A file's text as the engine decodes it ("" when it cannot be). */

@@ -1,11 +1,12 @@
 // Why a file that creates processes from the default context is left as it is: the program
 // already chose a start method. default-start-method (SPS102) and default-context-in-library
 // (SPS103) stand down for a file that calls `set_start_method`; where no finding of its own
-// speaks of that call (SPS104, SPS105, SPS107 do), the report says why nothing was done, so
-// a reader of the report does not take silence for "checked and fine".
+// speaks of that call (the transforms marked `speaksOfStartMethodCall` do), the report says why
+// nothing was done, so a reader of the report does not take silence for "checked and fine".
 import { inFunctionNamed } from "./python/scopes";
 import type { ModuleFacts } from "./python/module";
-import type { Decision, Options } from "./transform";
+import type { Decision } from "./role";
+import type { Options } from "./options";
 
 export interface Skip {
   line: number;
@@ -13,15 +14,15 @@ export interface Skip {
   reason: string;
 }
 
-/** Findings that already speak of a `set_start_method` call on their line. */
-const CALL_FINDINGS = new Set(["SPS104", "SPS105", "SPS107"]);
-
-export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<Options, "method">, findings: Array<{ code: string; line: number }>, entryFunctions: ReadonlySet<string> = new Set()): Skip[] {
+/**
+ * Why each `set_start_method` call the file's findings leave unmentioned was left as it is.
+ * `spoken`: the lines where a finding already speaks of the call (Transform.speaksOfStartMethodCall).
+ */
+export function skipsOf(module: ModuleFacts, decision: Decision, options: Pick<Options, "method">, spoken: ReadonlySet<number>, entryFunctions: ReadonlySet<string> = new Set()): Skip[] {
   if (decision.role !== "app" && decision.role !== "library") return [];
   if (module.startMethodCalls.length === 0) return [];
   const sites = module.sites.filter((s) => s.method === "default" && s.via.form !== "context").length;
   if (sites === 0) return [];
-  const spoken = new Set(findings.filter((f) => CALL_FINDINGS.has(f.code)).map((f) => f.line));
   const what = `(${sites} creation site${sites === 1 ? "" : "s"} on the default context)`;
   const skips: Skip[] = [];
   for (const call of module.startMethodCalls) {

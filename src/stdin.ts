@@ -7,7 +7,8 @@ import { processIsolated } from "./isolate";
 import { displayPath, fileInfo } from "./run";
 import type { FileResult } from "./engine";
 import { judgeResults } from "./judge";
-import type { FileInfo, Options } from "./transform";
+import type { FileInfo } from "./file-info";
+import type { Options } from "./options";
 
 /** How stdin is named in reports when no --stdin-filename is given. */
 export const STDIN_NAME = "-";

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { transforms } from "../transforms";
 import { FIXTURES, REPO_ROOT } from "./fixture-cases";
 import { processFile } from "../src/engine";
-import type { FileInfo } from "../src/transform";
+import type { FileInfo } from "../src/file-info";
 
 const SECTIONS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"];
 

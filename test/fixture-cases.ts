@@ -1,7 +1,8 @@
 // Discovering fixture cases and reading their options (fixtures/README.md describes the layout).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FileInfo, Options } from "../src/transform";
+import type { FileInfo } from "../src/file-info";
+import type { Options } from "../src/options";
 
 export const REPO_ROOT = findRepoRoot(__dirname);
 export const FIXTURES = path.join(REPO_ROOT, "fixtures");

@@ -1,5 +1,5 @@
 // SPS302: seen by `spawnsafe verify`: a spawned child failed before the user's code ran.
-import { defineRuntimeRule } from "../src/transform";
+import { defineRuntimeRule } from "../src/runtime-rule";
 
 export const childStartFailure = defineRuntimeRule({
   code: "SPS302",

@@ -2,7 +2,7 @@
 import { defineTransform } from "../src/transform";
 import { explicitContextFix } from "../src/fix/context";
 import { replace } from "../src/fix/edits";
-import { heldBack } from "../src/transform";
+import { heldBack } from "../src/hazards";
 import { contextDependence } from "../src/python/choices";
 import { moveApplicability } from "../src/python/crossing";
 import { entryFunctionFix } from "../src/fix/entry";
@@ -15,6 +15,7 @@ export const defaultContextInLibrary = defineTransform({
   summary: "Library code uses the global default context instead of an explicit one",
   fix: "sometimes",
   unit: "switch",
+  readsTestPatches: true,
   check(context) {
     const { module, decision, options } = context;
     if (decision.role !== "library") return;

@@ -4,7 +4,7 @@ import type { ModuleFacts } from "../src/python/module";
 import { insertFirstInGuard, moduleReference } from "../src/fix/python";
 import { insert, type Edit } from "../src/fix/edits";
 import { missingGuardFix } from "../src/fix/guard";
-import { heldBack } from "../src/transform";
+import { heldBack } from "../src/hazards";
 import { startMethodChoices } from "../src/python/choices";
 import { moveApplicability } from "../src/python/crossing";
 import { endsInChosenContext } from "../src/python/summary";

@@ -1,5 +1,5 @@
 // SPS304: seen by `spawnsafe verify`: os.environ in a spawned child differs from the parent's.
-import { defineRuntimeRule } from "../src/transform";
+import { defineRuntimeRule } from "../src/runtime-rule";
 
 export const environDiffers = defineRuntimeRule({
   code: "SPS304",

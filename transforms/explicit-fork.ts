@@ -7,6 +7,7 @@ export const explicitFork = defineTransform({
   name: "explicit-fork",
   summary: "The `fork` start method is chosen explicitly",
   fix: "never",
+  speaksOfStartMethodCall: true,
   check(context) {
     const { module } = context;
     // A fork choice made on some paths only leaves the others on the default: say which.

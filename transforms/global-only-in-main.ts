@@ -1,7 +1,8 @@
 // SPS203: a worker reads a module global that only the parent sets: under the main guard, or
 // through a `global` statement in a function it calls before starting processes. A spawned
 // child imports the module afresh and sees the import-time value, or no value at all.
-import { defineTransform, isNeverImported } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { isNeverImported } from "../src/file-info";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { roleOf, sameNode } from "../src/python/bindings";

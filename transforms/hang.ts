@@ -1,5 +1,5 @@
 // SPS303: seen by `spawnsafe verify`: the command was still running at --timeout.
-import { defineRuntimeRule } from "../src/transform";
+import { defineRuntimeRule } from "../src/runtime-rule";
 
 export const hang = defineRuntimeRule({
   code: "SPS303",

@@ -14,7 +14,7 @@ import { globalOnlyInMain } from "./global-only-in-main";
 import { mixedContexts } from "./mixed-contexts";
 import { moduleLevelWork } from "./module-level-work";
 import { notReimportable } from "./not-reimportable";
-import type { RuntimeRule } from "../src/transform";
+import type { RuntimeRule } from "../src/runtime-rule";
 import { unpicklableArgument } from "./unpicklable-argument";
 import { childStartFailure } from "./child-start-failure";
 import { hang } from "./hang";

@@ -1,5 +1,7 @@
 // SPS107: library code calls set_start_method, for every program that imports it.
-import { defineTransform, entryFunctionNames, type StartMethod } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { entryFunctionNames } from "../src/file-info";
+import type { StartMethod } from "../src/options";
 import { inFunctionNamed } from "../src/python/scopes";
 import type { ModuleFacts, StartMethodCall } from "../src/python/module";
 import { isMainGuard } from "../src/python/model";
@@ -8,6 +10,7 @@ import { replace, type Edit } from "../src/fix/edits";
 import type { SyntaxNode } from "../src/parse";
 import { explicitContextFix } from "../src/fix/context";
 import { startMethodChoices } from "../src/python/choices";
+import { UNSAFE } from "../src/fix/units";
 
 /**
  * Functions that are a program's entry point: the program's choice, not a library's. The
@@ -20,7 +23,9 @@ export const librarySetsStartMethod = defineTransform({
   name: "library-sets-start-method",
   summary: "Library code calls `set_start_method`, changing the start method of every program that imports it",
   fix: "sometimes",
+  speaksOfStartMethodCall: true,
   unit: "switch",
+  programWide: true,
   check(context) {
     const { module, decision } = context;
     if (decision.role !== "library") return;
@@ -28,6 +33,10 @@ export const librarySetsStartMethod = defineTransform({
     const calls = module.startMethodCalls.filter((c) => !inProgramCode(c.node, entryPoints));
     if (calls.length === 0) return;
     const fix = removalFix(module, calls);
+    // The call sets the method of every process the program makes after it, in any module: without
+    // it, processes the project makes elsewhere go back to the default (fork on Linux before 3.14).
+    const elsewhere = [...module.projectStartFiles].find((f) => f !== context.file.path);
+    const unsafe = elsewhere ? `${UNSAFE}removing it also moves the processes made in ${elsewhere} back to the default start method, and their switch is not part of this file's` : "";
     const conditions = new Map(startMethodChoices(module).map((c) => [c.call.node.id, c.condition]));
     for (const call of calls) {
       // A fork choice is explicit-fork's (SPS105) to report: one finding for one call.
@@ -38,8 +47,9 @@ export const librarySetsStartMethod = defineTransform({
       const only = condition ? ` It runs only ${condition}: on every other path the default start method stays (forkserver on Linux from Python 3.14).` : "";
       context.report({
         node: call.node,
-        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}`,
+        message: `A library that calls \`set_start_method(${named})\` sets the start method of every program that imports it, whose own call then raises "context has already been set"; give the library's own processes an explicit context instead.${only}`.replace(/\.$/, fix && unsafe ? unsafe : "."),
         fix,
+        applicability: unsafe ? "unsafe" : "safe",
       });
     }
   },

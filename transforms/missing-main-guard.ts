@@ -1,5 +1,6 @@
 // SPS101: processes started at module top level, with no main guard around them.
-import { defineTransform, isNeverImported } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { isNeverImported } from "../src/file-info";
 import type { SyntaxNode } from "../src/parse";
 import { crossFileChain } from "../src/python/starts";
 import { missingGuardFix, unguardable } from "../src/fix/guard";

@@ -1,5 +1,6 @@
 // SPS204: a fork-context Queue, Lock or other SemLock object handed to a spawn or forkserver process.
-import { defineTransform, type CheckContext, type StartMethod } from "../src/transform";
+import { defineTransform, type CheckContext } from "../src/transform";
+import type { StartMethod } from "../src/options";
 import type { CreationSite, ModuleFacts } from "../src/python/module";
 import { argument } from "../src/python/literals";
 import type { SyntaxNode } from "../src/parse";

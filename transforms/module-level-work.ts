@@ -1,5 +1,6 @@
 // SPS205: expensive or side-effecting work at module level, which every spawned child re-runs.
-import { defineTransform, isNeverImported, type CheckContext } from "../src/transform";
+import { defineTransform, type CheckContext } from "../src/transform";
+import { isNeverImported } from "../src/file-info";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import { codeLineStarts, isDocstring, multilineStrings } from "../src/fix/python";
 import type { ModuleFacts } from "../src/python/module";

@@ -1,6 +1,7 @@
 // SPS206: worker functions defined in code that spawned children never import: a notebook's
 // __main__, or a __main__.py (children skip a `__main__` module).
-import { defineTransform, isNeverImported, type FileInfo } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { isNeverImported, type FileInfo } from "../src/file-info";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { isNotebook } from "../src/notebook";

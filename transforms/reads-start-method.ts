@@ -1,5 +1,5 @@
 // SPS305: seen by `spawnsafe verify`: code read the start method that the move to spawn changes.
-import { defineRuntimeRule } from "../src/transform";
+import { defineRuntimeRule } from "../src/runtime-rule";
 
 export const readsStartMethod = defineRuntimeRule({
   code: "SPS305",

@@ -1,5 +1,6 @@
 // SPS104: set_start_method at module top level, which every spawned child runs again.
-import { defineTransform, isNeverImported } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { isNeverImported } from "../src/file-info";
 import { argument } from "../src/python/literals";
 import { insertFirstInGuard } from "../src/fix/python";
 import { replace, type Edit } from "../src/fix/edits";
@@ -11,6 +12,7 @@ export const topLevelSetStartMethod = defineTransform({
   name: "top-level-set-start-method",
   summary: "`set_start_method` at module top level runs again in every spawned child",
   fix: "sometimes",
+  speaksOfStartMethodCall: true,
   check(context) {
     const { module, decision } = context;
     // Spawned children never run a notebook or a __main__.py: a call at their top level runs once.

@@ -1,7 +1,8 @@
 // SPS202: a function handed to worker processes that spawn cannot pickle, or that spawned
 // children cannot find again: lambdas, nested functions, local classes, definitions under the
 // main guard.
-import { defineTransform, isNeverImported } from "../src/transform";
+import { defineTransform } from "../src/transform";
+import { isNeverImported } from "../src/file-info";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import {

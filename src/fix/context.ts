@@ -5,7 +5,7 @@ import type { CreationSite } from "../python/sites";
 import { argument } from "../python/literals";
 import { contextExpression, moduleReference } from "./python";
 import { insert, replace, type Edit } from "./edits";
-import type { StartMethod } from "../transform";
+import type { StartMethod } from "../options";
 
 /** The edits that give one creation site an explicit context, or null where that is not safe. */
 export function explicitContextFix(module: ModuleFacts, site: CreationSite, method: StartMethod): Edit[] | null {

@@ -1,6 +1,12 @@
 // Edits as ranges of the original text; choosing the fixes of one pass; applying them.
 import type MagicString from "magic-string";
 
+/**
+ * How sure spawnsafe is that a fix keeps the program working (ruff's fix applicability):
+ * "safe": shown to keep it working; "unsafe": spawnsafe cannot tell.
+ */
+export type Applicability = "safe" | "unsafe";
+
 /** Replace text[start, end) with `text`; start === end inserts. */
 export interface Edit {
   start: number;

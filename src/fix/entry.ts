@@ -4,7 +4,8 @@
 // disagree with code that reads the default context.
 import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "../python/module";
-import type { FileInfo, StartMethod } from "../transform";
+import type { FileInfo } from "../file-info";
+import type { StartMethod } from "../options";
 import { insert, type Edit } from "./edits";
 import { blockStatements, isDocstring, moduleReference } from "./python";
 

@@ -4,7 +4,7 @@ import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "../python/module";
 import { isMainGuard } from "../python/model";
 import { isNameRead, readsAsGlobal } from "../python/globals";
-import { isNeverImported, type FileInfo } from "../transform";
+import { isNeverImported, type FileInfo } from "../file-info";
 import { roleOf } from "../python/bindings";
 import { childReadsOfModule } from "../python/crossing";
 import { movedSetsUpNothing } from "../python/state";

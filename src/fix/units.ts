@@ -7,15 +7,21 @@
 // fixes (`unit: "guard"`) are valid under fork too; those that apply keep statements out of
 // the children, which is what the bootstrap proof counts on.
 import type { SyntaxNode } from "../parse";
-import type { Edit } from "./edits";
+import type { Applicability, Edit } from "./edits";
 import type { ModuleFacts } from "../python/module";
 import { bootstrapProof } from "../python/bootstrap";
 import type { Proof } from "../python/pickling";
-import { isNeverImported, type Applicability, type Decision, type FileInfo, type Options, type Transform, type UnitBlock } from "../transform";
+import { isNeverImported, type FileInfo } from "../file-info";
+import type { Options, UnitBlock } from "../options";
+import type { Decision } from "../role";
+
+/** The unit a transform's fix belongs to (Transform.unit): "switch" moves to spawn, "guard" keeps code out of children. */
+export type MigrationUnit = "switch" | "guard";
 
 /** A finding with its fix, as the engine holds it between analysis and application. */
 export interface UnitMember {
-  transform: Transform;
+  /** The transform that reported it (only its unit matters here). */
+  transform: { unit?: MigrationUnit };
   edits: Edit[] | null;
   finding: { code: string; line: number; message: string; applicability: Applicability | null };
 }

@@ -67,6 +67,7 @@ const kept = both(shape(
     aliases: recordOf(isString),
     skipped: listOf(shape({ line: count(1), column: count(1), reason: isString })),
     program: shape({ reaches: listOf(isString), unproved: listOf(isString) }),
+    reaches: listOf(isString),
   },
   // A file is decided on, or could not be processed: never both, never neither.
 ), (r) => ((r as { decision: unknown }).decision === null) === ((r as { error: unknown }).error !== null));

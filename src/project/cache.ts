@@ -19,7 +19,7 @@ import type { ProjectExports } from "./starts";
 import { isCacheFile } from "./cache-shape";
 
 /** What is kept of a result: never the texts or bytes of a changed file (those are not cached). */
-type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases" | "skipped" | "program">;
+type Kept = Pick<FileResult, "path" | "decision" | "findings" | "error" | "passes" | "starts" | "aliases" | "skipped" | "program" | "reaches">;
 
 interface FileEntry {
   stat: string;
@@ -109,10 +109,10 @@ export class ResultCache {
     let entry = cache.files[file];
     if (entry?.stat !== stat) cache.files[file] = entry = { stat, results: {} };
     if (key in entry.results) return;
-    const { path: shown, decision, findings, error, passes, starts, aliases, skipped, program } = result;
+    const { path: shown, decision, findings, error, passes, starts, aliases, skipped, program, reaches } = result;
     entry.results[key] = {
       path: shown, decision, findings, error, passes,
-      ...(starts ? { starts } : {}), ...(aliases ? { aliases } : {}), ...(skipped ? { skipped } : {}), ...(program ? { program } : {}),
+      ...(starts ? { starts } : {}), ...(aliases ? { aliases } : {}), ...(skipped ? { skipped } : {}), ...(program ? { program } : {}), ...(reaches ? { reaches } : {}),
     };
     const keys = Object.keys(entry.results);
     for (const old of keys.slice(0, Math.max(0, keys.length - KEYS_PER_FILE))) delete entry.results[old];

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { pathInside } from "./paths";
 import { parse as parseToml } from "smol-toml";
 import picomatch from "picomatch";
-import type { Mode, StartMethod } from "../transform";
+import type { Mode, StartMethod } from "../options";
 import { transforms } from "../../transforms";
 
 export interface Override {

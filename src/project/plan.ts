@@ -11,7 +11,8 @@ import type { DirectStart } from "../python/summary";
 import type { Trees } from "../trees";
 import { isProgram } from "./entrypoints";
 import { hasInitPy, packageDirLookup } from "./paths";
-import type { Mode, Options, ProjectFacts, StartMethod } from "../transform";
+import type { Mode, Options, StartMethod } from "../options";
+import type { ProjectFacts } from "../file-info";
 
 export interface PlanRequest {
   paths: string[];

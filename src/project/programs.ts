@@ -6,13 +6,14 @@
 // other way: a program's guard is part of the switch of the processes it starts; when neither
 // its own switch nor that of any library it reaches goes in, its guard is held back too.
 import type { FileResult } from "../engine";
-import type { UnitBlock } from "../transform";
+import type { UnitBlock } from "../options";
 import { transforms } from "../../transforms";
 import { THROUGH_PROJECT } from "../../transforms/default-start-method";
 import { UNSAFE } from "../fix/units";
 
 const SWITCH = new Set(transforms.filter((t) => t.unit === "switch").map((t) => t.code));
 const GUARD = new Set(transforms.filter((t) => t.unit === "guard").map((t) => t.code));
+const PROGRAM_WIDE = new Set(transforms.filter((t) => t.programWide).map((t) => t.code));
 
 /** A finding whose fix `fix` applies, or would: applied already, or safe. */
 const goesIn = (f: FileResult["findings"][number]) => f.fixed || f.applicability === "safe";
@@ -24,7 +25,7 @@ export function heldBackByPrograms(results: Array<FileResult | undefined>): Map<
   for (const program of results) {
     const why = program?.program?.unproved[0];
     if (!program?.program || why === undefined) continue;
-    for (const path of program.program.reaches) {
+    for (const path of reachedFrom(program, results, byPath)) {
       const i = byPath.get(path);
       if (i === undefined || blocks.has(i) || results[i] === program) continue;
       if (!results[i]!.findings.some((f) => SWITCH.has(f.code) && f.applicability === "safe")) continue;
@@ -48,7 +49,7 @@ export function guardsHeldBack(results: Array<FileResult | undefined>): Map<numb
     if (program.findings.some((f) => SWITCH.has(f.code) && goesIn(f))) return;
     // A reached module outside this run (checked alone: `check main.py`) is not judged here:
     // the guard keeps its own applicability, as in a run of the whole project.
-    const served = program.program.reaches.some((path) => {
+    const served = reachedFrom(program, results, byPath).some((path) => {
       const j = byPath.get(path);
       return j === undefined || results[j]!.findings.some((f) => SWITCH.has(f.code) && goesIn(f));
     });
@@ -106,6 +107,35 @@ export function carryVerdicts(results: Array<FileResult | undefined>): void {
       if (carried) finding.message = finding.message.slice(0, -THROUGH_PROJECT.length) + carried;
     }
   }
+}
+
+/**
+ * The results (by index) whose safe fixes change the whole program (Transform.programWide: a
+ * library's `set_start_method` removed) while another module of the run makes processes: those
+ * would move back to the default start method, and their own switch is not part of this file's.
+ */
+export function programWideHeldBack(results: Array<FileResult | undefined>): Map<number, UnitBlock> {
+  const blocks = new Map<number, UnitBlock>();
+  const makers = results.filter((r) => r && ((r.starts?.length ?? 0) > 0 || r.findings.some((f) => SWITCH.has(f.code) && !PROGRAM_WIDE.has(f.code))));
+  results.forEach((r, i) => {
+    if (!r?.findings.some((f) => PROGRAM_WIDE.has(f.code) && goesIn(f))) return;
+    const other = makers.find((m) => m !== r);
+    if (other) blocks.set(i, { obligation: "whole", reason: `removing it also moves the processes made in ${other.path} back to the default start method, and their switch is not part of this file's` });
+  });
+  return blocks;
+}
+
+/**
+ * Every file whose processes a program starts: the ends of its chains, and theirs in turn (a
+ * chain shows one shortest path: `run()` makes a Process in stage.py and, through `Shared()`,
+ * a Manager in shared.py).
+ */
+function reachedFrom(program: FileResult, results: Array<FileResult | undefined>, byPath: Map<string, number>): string[] {
+  const reached = new Set<string>(program.program?.reaches ?? []);
+  for (const path of reached) {
+    for (const next of results[byPath.get(path) ?? -1]?.reaches ?? []) reached.add(next);
+  }
+  return [...reached];
 }
 
 /** Each result's index by its path as shown. */

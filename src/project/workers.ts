@@ -5,7 +5,8 @@
 // back in their place, so the output order does not depend on the scheduling.
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import type { FileResult } from "../engine";
-import type { FileInfo, Options } from "../transform";
+import type { FileInfo } from "../file-info";
+import type { Options } from "../options";
 import type { ModuleScope } from "./project";
 import type { ProjectExports } from "./starts";
 

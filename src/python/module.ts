@@ -40,6 +40,8 @@ export interface ModuleFacts {
   externalStarts: Map<number, ExternalStart>;
   /** All of the above, and the calls of same-file starting functions. */
   starts: Starts;
+  /** The files (as chains show them) where the project's functions that start processes make them. */
+  projectStartFiles: Set<string>;
 }
 
 /** What the rest of the project tells about a module (src/project/project.ts). */
@@ -63,6 +65,7 @@ class Module implements ModuleFacts {
   startingFunctions = new Set<string>();
   externalStarts = new Map<number, ExternalStart>();
   starts: Starts = { statements: new Set(), functions: new Set(), external: new Map(), calls: new Map() };
+  projectStartFiles = new Set<string>();
   private cachedLines: LineIndex | null = null;
   private cachedIndent: string | null = null;
 
@@ -106,6 +109,10 @@ export function analyzeModule(text: string, tree: Tree = parsePython(text), cont
   facts.startingStatements = starts.statements;
   facts.startingFunctions = starts.functions;
   facts.externalStarts = starts.external;
+  for (const chain of Object.values(context.startingFunctions)) {
+    const file = /^(.+?):\d+ /.exec(chain[chain.length - 1] ?? "")?.[1];
+    if (file) facts.projectStartFiles.add(file);
+  }
   return facts;
 }
 

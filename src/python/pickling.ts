@@ -333,11 +333,67 @@ export class Prover {
       return this.unknown(path, expr, `what \`${short(callee ?? expr)}()\` returns is not known`);
     }
     if (value?.kind === "contextMember" && CONTEXT_FACTORIES.has(value.member) && value.member !== "Pool" && value.member !== "Process") return this.proved(path, expr);
+    const made = callee?.type === "identifier" ? this.madeClass(callee) : null;
+    if (made) return made.local ? this.failed(path, expr, made.local) : combine(argValues().map((a) => this.value(a, path, "value", depth + 1, params)), this.proved(path, expr));
     if (value?.kind === "definition") {
       if (value.node.type === "class_definition") return this.instance(value.node, `${path}: the \`${index.field(value.node, "name")?.text}\` instance`, [expr], depth + 1);
       if (isGenerator(value.node)) return this.failed(path, expr, "TypeError: cannot pickle 'generator' object");
+      const returned = this.returned(value.node, expr, path, role, depth);
+      if (returned) return returned;
     }
     return this.unknown(path, expr, `what \`${short(callee ?? expr)}()\` returns is not known`);
+  }
+
+  /**
+   * A class made by a call (`Info = namedtuple("Info", ...)`): its instances pickle when it is
+   * bound at module level under the name it is made with; made in a function, pickle cannot find
+   * it by name (`local`: CPython's error). Null when the name is not bound so.
+   */
+  private madeClass(name: SyntaxNode): { local: string | null } | null {
+    const { model, index } = this.module;
+    const bindings = model.bindingsReaching(name);
+    const binding = bindings.length === 1 && bindings[0].kind === "assignment" ? bindings[0] : null;
+    const maker = binding?.value?.type === "call" ? model.qualifiedName(index.field(binding.value, "function")) : null;
+    if (!binding?.value || !maker || !/^(collections\.namedtuple|typing\.NamedTuple|dataclasses\.make_dataclass|enum\.Enum)$/.test(model.canonicalName(maker))) return null;
+    const typename = stringLiteral(argument(binding.value, "typename", 0) ?? binding.value);
+    if (binding.scope.kind === "function") {
+      // Pickle looks the class up by its name in its module, where the function's local is not.
+      const program = this.module.mainGuards.length > 0 || this.module.startingStatements.size > 0;
+      const owner = program ? "__main__" : model.project.moduleName ?? "__main__";
+      const cls = typename ?? name.text;
+      return { local: `_pickle.PicklingError: Can't pickle <class '${owner}.${cls}'>: attribute lookup ${cls} on ${owner} failed` };
+    }
+    return binding.scope.kind === "module" && typename === name.text ? { local: null } : null;
+  }
+
+  /**
+   * What a call of a function of this module returns: each `return` of its own body proved with
+   * the call's arguments for its parameters (falling off the end returns None). Null when it is
+   * not followed: a method (its `self`), a recursive call, a function whose body holds `yield`.
+   */
+  private returned(fn: SyntaxNode, call: SyntaxNode, path: string, role: Role, depth: number): Proof | null {
+    const id = nodeId(fn);
+    if (this.inProgress.has(id) || this.module.index.parent(fn)?.type === "block" && this.module.index.parent(this.module.index.parent(fn)!)?.type === "class_definition") return null;
+    const body = fn.childForFieldName("body");
+    if (!body) return null;
+    const name = fn.childForFieldName("name")?.text ?? "";
+    const returns: SyntaxNode[] = [];
+    const visit = (node: SyntaxNode) => {
+      for (const child of node.namedChildren) {
+        if (/^(function_definition|lambda|class_definition)$/.test(child.type)) continue;
+        if (child.type === "return_statement") returns.push(child);
+        else visit(child);
+      }
+    };
+    visit(body);
+    this.inProgress.add(id);
+    try {
+      const args = parameterArguments(fn, call, 0);
+      const proofs = returns.flatMap((r) => (r.namedChildren[0] ? [this.value(r.namedChildren[0], `${path} (what \`${name}()\` returns)`, role, depth + 1, args)] : []));
+      return combine(proofs, this.proved(path, call));
+    } finally {
+      this.inProgress.delete(id);
+    }
   }
 
   /**
@@ -553,9 +609,9 @@ function selfAssignments(method: SyntaxNode, self: string): Array<{ target: stri
   return found;
 }
 
-/** For each parameter of `__init__` (after self): the argument the call passes, or null when it keeps its default. */
-function parameterArguments(init: SyntaxNode, call: SyntaxNode): Map<string, SyntaxNode | null> {
-  const params = (init.childForFieldName("parameters")?.namedChildren ?? []).filter((p) => p.type !== "comment").slice(1);
+/** For each parameter of `__init__` (after self; of a function with `skip` 0): the argument the call passes, or null when it keeps its default. */
+function parameterArguments(init: SyntaxNode, call: SyntaxNode, skip = 1): Map<string, SyntaxNode | null> {
+  const params = (init.childForFieldName("parameters")?.namedChildren ?? []).filter((p) => p.type !== "comment").slice(skip);
   const args = (call.childForFieldName("arguments")?.namedChildren ?? []).filter((a) => a.type !== "comment");
   const map = new Map<string, SyntaxNode | null>();
   const positional = args.filter((a) => a.type !== "keyword_argument" && a.type !== "list_splat" && a.type !== "dictionary_splat");

@@ -153,6 +153,13 @@ function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Ch
   }
 }
 
+/** Calls that return a new object of their own (a copy, never shared state such as `logging.getLogger`'s). */
+const FRESH = new Set([
+  ...["list", "dict", "set", "tuple", "sorted", "str", "bytes", "bytearray", "frozenset"].map((n) => `builtins.${n}`),
+  ...["array", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "copy", "concatenate", "stack", "vstack", "hstack"].map((n) => `numpy.${n}`),
+  "pandas.DataFrame", "pandas.Series", "pandas.read_csv", "collections.Counter", "collections.deque", "collections.OrderedDict",
+]);
+
 function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): Change[] {
   const { model } = module;
   const callee = module.index.field(call, "function");
@@ -169,9 +176,15 @@ function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): 
   const method = callee.childForFieldName("attribute")?.text ?? "";
   const object = callee.childForFieldName("object");
   if (!object || READING.has(method)) return [];
-  // A function of an imported module is not a change of it, but a method of one of its objects may be.
+  // A method of a new object a known maker returns (`np.array(xs).reshape(...)`, `sorted(xs).pop()`) changes only it.
+  if (object.type === "call") {
+    const maker = model.qualifiedName(object.childForFieldName("function"));
+    if (maker && FRESH.has(model.canonicalName(maker))) return [];
+  }
+  // A function of an imported module is not a change of it, but a method of one of its objects may be
+  // (`decimal.getcontext().traps.clear()` goes through what a call returned: an object of the library's).
   const value = model.valueOf(object);
-  if (value?.kind === "qualified" && object.type !== "call" && !isProjectModule(module, value.qname)) return [];
+  if (value?.kind === "qualified" && !isProjectModule(module, value.qname) && object.type !== "call" && object.descendantsOfType("call").length === 0) return [];
   // `decimal.getcontext().prec = ...` is an assignment; `getcontext().traps[...]`, `logging.getLogger(...).setLevel(...)`: library state.
   return rootsOfTarget(module, object, call, block, true);
 }
