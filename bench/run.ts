@@ -17,7 +17,10 @@
 //    12.6 MB, each alone in its folder: `fix --dry-run` against `check`, both --no-cache,
 //    and the peak memory of fix (node's own; CPython's judge is a process of its own).
 // Each command of 3 and 4 is also run once with bench/count-parses.ts loaded: the most
-// times any one text was parsed (1 is the target: a rewrite is a text of its own).
+// times any one text was parsed whole (1 is the target: a rewrite is a text of its own, parsed
+// incrementally from its original's tree).
+// `npm run bench:vs BASE_ROOT` (bench/vs.ts) times the rows of 4 (and 3, with BENCH_BIG=1)
+// against another build of spawnsafe, side by side.
 //
 // Every timing is the median of several runs (BENCH_RUNS, default 5; the slow LibCST runs
 // BENCH_LIBCST_RUNS, default 3). Timings are wall-clock of whole commands, node's and
@@ -46,7 +49,12 @@ interface Timed {
 /** The cache of results spawnsafe keeps between runs: the benchmark's own, new for each run of it. */
 let cacheDir = "";
 
-function timed(command: string, args: string[], input?: string): Timed {
+/** Where spawnsafe keeps its cache in the runs timed() makes. */
+export function useCacheDir(dir: string): void {
+  cacheDir = dir;
+}
+
+export function timed(command: string, args: string[], input?: string): Timed {
   const started = process.hrtime.bigint();
   const r = spawnSync(command, args, { input, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1", SPAWNSAFE_CACHE_DIR: cacheDir } });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -55,14 +63,14 @@ function timed(command: string, args: string[], input?: string): Timed {
   return { seconds, stdout: r.stdout, stderr: r.stderr };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Runs each measurement in turn, `runs` rounds, so that load on the machine falls on all alike. */
-function measure(runs: number, commands: Record<string, () => number>): Record<string, number> {
+export function measure(runs: number, commands: Record<string, () => number>): Record<string, number> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(commands)) samples[name].push(run());
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
@@ -72,9 +80,9 @@ function hasLibcst(): boolean {
   return spawnSync(python(), ["-c", "import libcst"], { stdio: "ignore" }).status === 0;
 }
 
-/** One run of spawnsafe with its parses counted (bench/count-parses.ts). */
-function counted(args: string[]): { texts: number; most: number; maxRss: number } {
-  const r = timed(process.execPath, ["-r", path.join(ROOT, "dist", "bench", "count-parses.js"), CLI, ...args]);
+/** One run of spawnsafe (`cli`, this build's by default) with its parses counted (bench/count-parses.ts). */
+export function counted(args: string[], cli = CLI): { texts: number; most: number; incremental: number; maxRss: number } {
+  const r = timed(process.execPath, ["-r", path.join(ROOT, "dist", "bench", "count-parses.js"), cli, ...args]);
   return JSON.parse(r.stderr.trim().split("\n").pop()!);
 }
 
@@ -189,4 +197,4 @@ function main(): void {
   console.log(lines.join("\n"));
 }
 
-main();
+if (require.main === module) main();

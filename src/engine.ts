@@ -17,7 +17,7 @@ import type { Options, UnitBlock } from "./options";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit } from "./fix/units";
-import { UNKEPT, type Trees } from "./trees";
+import { UNKEPT, type TreeSource } from "./trees";
 
 export interface Finding {
   code: string;
@@ -100,7 +100,7 @@ interface Pending {
  * its relative imports resolve against, and the project's functions that start processes.
  * `trees` gives each text's tree: one the run parsed already (src/trees.ts), else a new parse.
  */
-export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: Pick<Trees, "parse"> = UNKEPT): FileResult {
+export function processFile(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees: TreeSource = UNKEPT): FileResult {
   if (isNotebook(file.path)) return checkNotebook(file, bytes, options);
   const result: FileResult = { path: file.path, decision: null, findings: [], error: null, before: "", after: "", output: null, passes: 0 };
   // Most files of a tree never name the API: checked on the bytes, without decoding them
@@ -125,7 +125,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.decision = NOT_RELEVANT;
     return result;
   }
-  const tree = trees.parse(text);
+  let tree = trees.parse(text);
   const error = firstSyntaxError(tree) ?? python2Statement(tree, text);
   if (error && !namesApi(text)) {
     // Parsed only in case its top level calls a project function that starts processes; it
@@ -148,8 +148,8 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   // The role is the file's, decided once on its original text: every pass is judged with it.
   const decision = result.decision;
-  const firstPass = findingsOf(module, file, options, decision);
-  let pending = firstPass.pending;
+  // Nothing keeps the first pass's facts once the rewrite's are made (its pending list goes with `pending`).
+  let { pending, block: carried } = findingsOf(module, file, options, decision);
   if (module.externalStarts.size > 0) {
     const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
     result.reaches = [...new Set(reaches)];
@@ -160,8 +160,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   result.findings = pending.map((p) => p.finding);
   if (!applyFixes) return withSkips(result, module, options, file);
-  // The switch unit's verdict on the original text holds for every pass (src/fix/units.ts).
-  const carried = firstPass.block;
+  // The switch unit's verdict on the original text (`carried`) holds for every pass (src/fix/units.ts).
 
   const fixed: Finding[] = [];
   // Findings of later passes point into intermediate text: report them where check does. A
@@ -186,8 +185,10 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       result.after = result.before;
       return result;
     }
-    const next = applyEdits(module.text, chosen.flatMap((c) => c.edits));
-    const nextTree = trees.parse(next);
+    const edits = chosen.flatMap((c) => c.edits);
+    const next = applyEdits(module.text, edits);
+    // tree-sitter reads again only what the edits touch.
+    const nextTree = trees.reparse(module.text, tree, next, edits);
     const broken = firstSyntaxError(nextTree);
     if (broken) {
       const codes = [...new Set(chosen.map((c) => c.finding.code))].join(", ");
@@ -197,12 +198,15 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
       return result;
     }
     fixed.push(...chosen.map((c) => ({ ...where(c), fixed: true })));
-    const back = backMap(chosen.flatMap((c) => c.edits));
+    const back = backMap(edits);
     const before = toOriginal;
     toOriginal = (index) => {
       const at = back(index);
       return at === null ? null : before(at);
     };
+    tree = nextTree;
+    // One pass's facts at a time: the last pass's go before the rewrite's are made (on a 12 MB module, hundreds of MB).
+    module = undefined as unknown as ModuleFacts;
     module = analyzeModule(next, nextTree, context);
     pending = findingsOf(module, file, options, decision, carried).pending;
     result.passes = pass;

@@ -5,9 +5,9 @@ import { processFile, type FileResult } from "./engine";
 import { NO_CONTEXT, type ModuleContext } from "./python/module";
 import type { FileInfo } from "./file-info";
 import type { Options } from "./options";
-import type { Trees } from "./trees";
+import type { TreeSource } from "./trees";
 
-export function processIsolated(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees?: Pick<Trees, "parse">): FileResult {
+export function processIsolated(file: FileInfo, bytes: Buffer, options: Options, applyFixes: boolean, context: ModuleContext = NO_CONTEXT, trees?: TreeSource): FileResult {
   try {
     return processFile(file, bytes, options, applyFixes, context, trees);
   } catch (err) {

@@ -1,7 +1,7 @@
 // The trees of a run, by text: the first round, the project model and the last round read
 // the same texts, and a text is parsed once for all three. A tree is large (about 40 bytes
 // for each character of its text), so the run says which it still needs and drops the rest.
-import { parsePython, type Tree } from "./parse";
+import { parsePython, reparsePython, type TextEdit, type Tree } from "./parse";
 
 export class Trees {
   private readonly kept = new Map<string, Tree>();
@@ -18,7 +18,10 @@ export class Trees {
   parse(text: string): Tree {
     const found = this.kept.get(text);
     if (found) return found;
-    const tree = parsePython(text);
+    return this.keep(text, parsePython(text));
+  }
+
+  private keep(text: string, tree: Tree): Tree {
     this.kept.set(text, tree);
     this.size += text.length;
     for (const old of this.kept.keys()) {
@@ -26,6 +29,17 @@ export class Trees {
       this.drop(old);
     }
     return tree;
+  }
+
+  /**
+   * The tree of `after`, made from `before` by `edits` (a fix's pass), where `tree` is
+   * `before`'s: the one kept, else parsed incrementally from `tree` (src/parse.ts
+   * reparsePython), kept. A tree kept for `before` stays as it is: the edit goes to a copy.
+   */
+  reparse(before: string, tree: Tree, after: string, edits: readonly TextEdit[]): Tree {
+    const found = this.kept.get(after);
+    if (found) return found;
+    return this.keep(after, reparsePython(before, tree, after, edits, this.kept.get(before) === tree));
   }
 
   /** The tree kept for `text`, without parsing it. */
@@ -49,5 +63,14 @@ export class Trees {
   }
 }
 
-/** No tree kept: each text parsed when asked (a file processed on its own, or in a worker thread). */
-export const UNKEPT = { parse: parsePython } as Pick<Trees, "parse">;
+/** What the engine asks of the run's trees. */
+export type TreeSource = Pick<Trees, "parse" | "reparse">;
+
+/**
+ * No tree kept: each text parsed when asked (a file processed on its own, or in a worker
+ * thread), a rewrite's from the tree of the text before it, which no one else holds (edited in place).
+ */
+export const UNKEPT: TreeSource = {
+  parse: parsePython,
+  reparse: (before, tree, after, edits) => reparsePython(before, tree, after, edits, false),
+};

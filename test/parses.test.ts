@@ -20,19 +20,24 @@ const MAIN = "from pkg.core import both\n\nprint(both())\n";
 const OTHER = "import multiprocessing\n\ndef go():\n    multiprocessing.Process(target=print).start()\n\nif __name__ == '__main__':\n    go()\n";
 const FILES = { "pyproject.toml": "", "pkg/__init__.py": "", "pkg/jobs.py": JOBS, "pkg/core.py": CORE, "main.py": MAIN, "tools/other.py": OTHER };
 
-/** Runs spawnsafe with `args` in `dir`, counting the parses of each text. */
-async function counted(dir: string, args: string[]): Promise<{ counts: Map<string, number>; stdout: string }> {
+/**
+ * Runs spawnsafe with `args` in `dir`, counting the whole parses of each text, and apart from
+ * them the incremental ones (given an old tree: a rewrite's, and the copy of a kept tree it is made from).
+ */
+async function counted(dir: string, args: string[]): Promise<{ counts: Map<string, number>; incremental: Map<string, number>; stdout: string }> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const TreeSitter = require("tree-sitter") as typeof Parser;
   const original = TreeSitter.prototype.parse;
   const counts = new Map<string, number>();
+  const incremental = new Map<string, number>();
   TreeSitter.prototype.parse = function (this: Parser, input: unknown, ...rest: unknown[]) {
-    if (typeof input === "string") counts.set(input, (counts.get(input) ?? 0) + 1);
+    const into = rest[0] ? incremental : counts;
+    if (typeof input === "string") into.set(input, (into.get(input) ?? 0) + 1);
     return (original as (...a: unknown[]) => Parser.Tree).call(this, input, ...rest);
   } as typeof original;
   try {
     const r = await cli([...args, "--no-cache", "--jobs", "1"], dir);
-    return { counts, stdout: r.stdout };
+    return { counts, incremental, stdout: r.stdout };
   } finally {
     TreeSitter.prototype.parse = original;
   }
@@ -55,16 +60,19 @@ test("check of one module parses it once, and its neighbours at most once", asyn
   for (const [text, n] of counts) assert.equal(n, 1, `parsed ${n} times: ${JSON.stringify(text.slice(0, 60))}`);
 });
 
-test("fix --dry-run parses each text once and each rewrite once more", async () => {
+test("fix --dry-run parses each text once and each rewrite once more, incrementally", async () => {
   const dir = writeTree(FILES, "spawnsafe-parses-");
-  const { counts, stdout } = await counted(dir, ["fix", "--dry-run", "--unsafe-fixes", "."]);
+  const { counts, incremental, stdout } = await counted(dir, ["fix", "--dry-run", "--unsafe-fixes", "."]);
   assert.match(stdout, /\+\+\+ b\/pkg\/core\.py/, "core.py is rewritten");
   assert.match(stdout, /\+\+\+ b\/main\.py/, "main.py is rewritten");
   assert.equal(counts.get(CORE), 1);
   assert.equal(counts.get(MAIN), 1);
-  const rewrites = [...counts.keys()].filter((t) => !Object.values(FILES).includes(t) && t.length > 100);
-  assert.ok(rewrites.length >= 2, "the rewrites are parsed");
+  const rewrites = [...incremental.keys()].filter((t) => !Object.values(FILES).includes(t) && t.length > 100);
+  assert.ok(rewrites.length >= 2, "the rewrites are parsed from their originals' trees");
+  for (const text of rewrites) assert.equal(counts.get(text), undefined, `a rewrite parsed whole: ${JSON.stringify(text.slice(0, 60))}`);
   for (const [text, n] of counts) assert.equal(n, 1, `parsed ${n} times: ${JSON.stringify(text.slice(0, 60))}`);
+  // A kept tree is copied (an incremental parse of its own text) before an edit of it, a text's tree made once.
+  for (const [text, n] of incremental) assert.ok(n <= 2, `parsed incrementally ${n} times: ${JSON.stringify(text.slice(0, 60))}`);
   // Nothing written by --dry-run.
   assert.equal(fs.readFileSync(path.join(dir, "pkg/core.py"), "utf8"), CORE);
 });

@@ -143,6 +143,9 @@ test("star re-exports: every way a package re-exports a module's names with `imp
     { "pkg/eng/__init__.py": "from pkg.eng.core import *\n" },
     { "pkg/eng/__init__.py": "from .mid import *\n", "pkg/eng/mid.py": "from .core import *\n" },
     { "pkg/eng/__init__.py": "import os\nfrom .other import *\nfrom .core import *\n", "pkg/eng/other.py": "X = 1\n" },
+    // Star imports in a circle (the package re-exports a module that re-exports the package): names must not grow without end.
+    { "pkg/eng/__init__.py": "from .mid import *\nfrom .core import *\n", "pkg/eng/mid.py": "from pkg.eng import *\nfrom .mid import *\n" },
+    { "pkg/eng/__init__.py": "from .a import *\n", "pkg/eng/a.py": "from .b import *\n", "pkg/eng/b.py": "from pkg.eng import *\nfrom .a import *\nfrom .core import *\n" },
   ];
   for (const layout of layouts) {
     const dir = tree({

@@ -137,7 +137,9 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     const analysed = options.known?.get(f);
     if (inScope && !inScope.has(f)) continue;
     if (analysed) summaries.set(name, { name, starts: analysed.starts, aliases: absolutes(f, analysed.aliases), calls: new Map() });
-    else if (namesApi(textOf(f))) {
+    // A star import may re-export a name that starts processes (`from .engine import *` in a package's
+    // __init__.py): its aliases are read once here, as a module naming the API is.
+    else if (namesApi(textOf(f)) || STAR_IMPORT.test(textOf(f) ?? "")) {
       project.parsed++;
       summarize(f, new Set());
     }
@@ -154,8 +156,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       const name = moduleOf.get(f)!;
       // Seen as the module sees them: a script's own directory gives short names (`helpers.run_all`).
       const view = contextOf(fresh, { moduleName: name, packageName: packageOf(f, name), importPrefix: importPrefix(f, project.sourceRoots) });
-      // A star import may re-export a name found (`from .engine import *` in a package's __init__.py).
-      if (!mayUseProjectNames(text, view) && !/\bimport[ \t]*\*/.test(text)) continue;
+      if (!mayUseProjectNames(text, view)) continue;
       const seen = visited.get(f) ?? new Set<string>();
       const wanted = new Set([...names].filter((n) => !seen.has(n)));
       if (wanted.size === 0 && Object.keys(fresh.aliases).length === 0) continue;
@@ -264,25 +265,29 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
       functions.add(qname);
     }
   }
-  const canonicalName = (qname: string, depth = 0): string => {
+  const canonicalName = (qname: string, depth = 0, starHops = 0): string => {
     const known = resolved.get(qname);
     if (known !== undefined) return known;
+    // Each name is worked out once: star imports may refer to each other in a circle.
+    resolved.set(qname, qname);
     let result = qname;
     if (!defined.has(qname) && depth <= 16) {
       const parts = qname.split(".");
       for (let i = parts.length - 1; i > 0 && result === qname; i--) {
         const bound = imports(parts.slice(0, i).join("."))?.[parts[i]];
-        if (bound && bound !== qname) result = canonicalName([bound, ...parts.slice(i + 1)].join("."), depth + 1);
+        if (bound && bound !== qname) result = canonicalName([bound, ...parts.slice(i + 1)].join("."), depth + 1, starHops);
       }
-      // `from .engine import *` in pkg/__init__.py: `pkg.Engine` is `pkg.engine.Engine` when that starts processes.
-      for (let i = parts.length - 1; i > 0 && result === qname; i--) {
-        const stars = Object.entries(imports(parts.slice(0, i).join(".")) ?? {}).filter(([k]) => k.startsWith(STAR)).map(([, m]) => m);
-        for (const star of stars) {
-          const through = canonicalName([star, ...parts.slice(i)].join("."), depth + 1);
-          if (functions.has(through)) {
-            result = through;
-            break;
-          }
+      // `from .engine import *` in pkg/__init__.py: `pkg.Engine` is `pkg.engine.Engine` when that starts
+      // processes. Only the module the name is in (its longest known prefix) lends its star imports,
+      // a few hops deep: star imports may re-export each other, and names must not grow without end.
+      let at = parts.length - 1;
+      while (at > 0 && !imports(parts.slice(0, at).join("."))) at--;
+      const stars = at > 0 && depth < 16 ? Object.entries(imports(parts.slice(0, at).join("."))!).filter(([k]) => k.startsWith(STAR)).map(([, m]) => m) : [];
+      for (const star of result === qname && starHops < MAX_STAR_HOPS ? stars : []) {
+        const through = canonicalName([star, ...parts.slice(at)].join("."), depth + 1, starHops + 1);
+        if (functions.has(through)) {
+          result = through;
+          break;
         }
       }
     }
@@ -346,6 +351,10 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
   }
   return { starts: chains, aliases, packages: [], patched: {} };
 }
+
+const STAR_IMPORT = /\bimport[ \t]*\*/;
+/** How many star imports a name is followed through (`pkg` → `pkg.sub` → `pkg.sub.core`). */
+const MAX_STAR_HOPS = 3;
 
 /** Builds the project model of a tree: its modules (src/project/project.ts), then its exports (findExports). */
 export function buildProject(root: string, options: Omit<FindOptions, "show"> & { show?: (file: string) => string }): Project {

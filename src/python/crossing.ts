@@ -168,9 +168,11 @@ export function childState(module: ModuleFacts, site: CreationSite): Proof[] {
     const body = fn.childForFieldName("body");
     if (!body) continue;
     const fnName = fn.childForFieldName("name")?.text;
-    for (const id of body.descendantsOfType("identifier")) {
-      if (!isNameRead(module.index, id) || roleOf(module.index, id).role !== "read") continue;
-      const bindings = module.model.bindingsReaching(id);
+    // The names each function reads, with their bindings, are worked out once per module: the sites share most functions.
+    const reads = module.index.memo(`childReads:${nodeId(fn)}`, () => body.descendantsOfType("identifier")
+      .filter((id) => isNameRead(module.index, id) && roleOf(module.index, id).role === "read")
+      .map((id) => ({ id, bindings: module.model.bindingsReaching(id) })));
+    for (const { id, bindings } of reads) {
       const global = !seen.has(id.text) && bindings.length > 0 && bindings[0].scope.kind === "module" && !bindings.some((b) => b.position === id.startIndex);
       const differs = global ? globalDiffers(module, id.text) : null;
       if (differs) {
@@ -379,16 +381,20 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       if (made?.kind === "qualified" && !projectStateTouched(module)) continue;
       unresolved.push(use.expr);
     }
+    // What each function's calls reach is worked out once per module: the closures of a module's sites share most functions.
+    const callsOf = (fn: SyntaxNode) => index.memo(`childCalls:${nodeId(fn)}`, () => fn.descendantsOfType("call").map((call) => {
+      const callee = call.childForFieldName("function");
+      const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed(module, index.field(callee, "attribute")?.text ?? "") : [])];
+      return { call, targets, handed: targets.every((t) => !t) && handedIn(module, callee) };
+    }));
     for (let batch = [...found.values()]; batch.length > 0; ) {
       const next: SyntaxNode[] = [];
       for (const fn of batch) {
-        for (const call of fn.descendantsOfType("call")) {
-          const callee = call.childForFieldName("function");
-          const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed(module, index.field(callee, "attribute")?.text ?? "") : [])];
+        for (const { call, targets, handed } of callsOf(fn)) {
           for (const target of targets) {
             if (target && !found.has(nodeId(target)) && add(target)) next.push(target);
           }
-          if (targets.every((t) => !t) && handedIn(module, callee)) unresolved.push(call);
+          if (handed) unresolved.push(call);
         }
       }
       batch = next;
@@ -407,8 +413,11 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
 function handedIn(module: ModuleFacts, callee: SyntaxNode | null): boolean {
   if (!callee) return false;
   if (callee.type === "identifier") {
+    // A name bound nowhere here is a builtin or one a star import binds: code of a module, not handed over.
+    if (module.model.bindingsReaching(callee).length === 0) return false;
+    // What a call made (`f = functools.partial(helper, 1)`, `make = getattr(m, n)`) runs code not named here.
     const value = module.model.valueOf(callee);
-    return value === null || value.kind === "expression";
+    return value === null || value.kind === "expression" || value.kind === "instance";
   }
   if (callee.type !== "attribute") return callee.type !== "parenthesized_expression" || handedIn(module, callee.namedChildren[0] ?? null);
   const owner = module.model.valueOf(module.index.field(callee, "object"));
