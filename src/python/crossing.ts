@@ -43,7 +43,10 @@ const HANDED: Record<string, Array<{ keyword: string; position: number; role: "c
 export interface SiteProof {
   /** failed: some obligation fails; unknown: none fails but some cannot be told; proved: all hold. */
   verdict: Proof["verdict"];
-  /** Every obligation that is not proved, failed ones first. */
+  /**
+   * The obligations that are not proved, failed ones first: the first decides. Only what is
+   * handed over can fail, so the others are worked out only when all of that is proved.
+   */
   open: Proof[];
 }
 
@@ -51,12 +54,16 @@ export interface SiteProof {
 export function siteProof(module: ModuleFacts, site: CreationSite, method: "spawn" | "forkserver" = "forkserver"): SiteProof {
   return module.index.memo(`siteProof:${nodeId(site.node)}:${method}`, () => {
     const prover = new Prover(module);
-    const proofs = [...handedOver(module, site, prover), ...childState(module, site, method), ...unjoinedSyncArguments(module, site)];
-    const failed = proofs.filter((p) => p.verdict === "failed");
+    const handed = handedOver(module, site, prover);
     // Unknowns on parameters of a function that every call in the project proves (src/python/deferred.ts).
     const discharged = new Set(module.model.project.discharged ?? []);
     const own = module.model.project.moduleName;
     const proved = (p: Proof) => !!p.deferred && p.deferred.every((d) => discharged.has(`${own}.${d.fn.childForFieldName("name")?.text}`));
+    const settled = (p: Proof) => p.verdict === "proved" || (p.verdict === "unknown" && discharged.size > 0 && proved(p));
+    // The state analysis is the costly part: not asked for when its answer cannot change the verdict or its reason
+    // (it gives unknowns only, and the first open obligation is the one reported).
+    const proofs = handed.every(settled) ? [...handed, ...childState(module, site, method), ...unjoinedSyncArguments(module, site)] : handed;
+    const failed = proofs.filter((p) => p.verdict === "failed");
     const unknown = proofs.filter((p) => p.verdict === "unknown" && !(discharged.size > 0 && proved(p)));
     return { verdict: failed.length ? "failed" : unknown.length ? "unknown" : "proved", open: [...failed, ...unknown] };
   });
@@ -458,23 +465,25 @@ function handedIn(module: ModuleFacts, callee: SyntaxNode | null): boolean {
   if (callee.type !== "attribute") return callee.type !== "parenthesized_expression" || handedIn(module, callee.namedChildren[0] ?? null);
   const owner = module.model.valueOf(module.index.field(callee, "object"));
   if (owner?.kind === "qualified" || (owner?.kind === "instance" && owner.of.kind === "qualified")) return false;
-  return storedAttributes(module).has(module.index.field(callee, "attribute")?.text ?? "");
+  return isStoredAttribute(module, module.index.field(callee, "attribute")?.text ?? "");
 }
 
-/** The attribute names this module assigns on an object (`self.func = ...`, `job.run = ...`). */
-function storedAttributes(module: ModuleFacts): Set<string> {
-  return module.index.memo("storedAttributes", () => {
-    const names = new Set<string>();
-    for (const assignment of module.root.descendantsOfType("assignment")) {
-      const targets = module.index.field(assignment, "left");
-      for (const target of targets ? [targets, ...targets.descendantsOfType("attribute")] : []) {
-        if (target.type !== "attribute" || module.index.parent(target)?.type === "attribute") continue;
-        const name = module.index.field(target, "attribute")?.text;
-        if (name) names.add(name);
-      }
+/**
+ * Whether this module assigns the attribute `name` on an object (`self.func = ...`, `job.run = ...`):
+ * an attribute spelled so, not itself the object of one, in the target of an assignment.
+ * Asked at each place the name is written (a walk of the whole module costs more than its parse).
+ */
+function isStoredAttribute(module: ModuleFacts, name: string): boolean {
+  const { index } = module;
+  return index.memo(`storedAttribute:${name}`, () => index.identifiers(name).some((id) => {
+    const target = index.parent(id);
+    if (target?.type !== "attribute" || index.field(target, "attribute")?.id !== id.id || index.parent(target)?.type === "attribute") return false;
+    // Up to the statement: the target holds it, or some expression of the target does.
+    for (let at: SyntaxNode = target, up = index.parent(at); up && !/^(module|block|.*_statement|.*_definition)$/.test(up.type); at = up, up = index.parent(up)) {
+      if (up.type === "assignment" && index.field(up, "left")?.id === at.id) return true;
     }
-    return names;
-  });
+    return false;
+  }));
 }
 
 /**

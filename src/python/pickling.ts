@@ -727,11 +727,25 @@ export function changeOf(module: ModuleFacts, identifier: SyntaxNode): SyntaxNod
 }
 
 function findChange(module: ModuleFacts, identifier: SyntaxNode, scope: import("./scopes").Scope): SyntaxNode | null {
+  // The changes through the name, whatever it is bound to, are found once per name; which binding
+  // each one reads (the costly question) is asked of those alone.
+  const changes = module.index.memo(`changesThrough:${identifier.text}`, () => changesThrough(module, identifier.text));
+  return changes.find(({ id }) => module.model.bindingsReaching(id)[0]?.scope === scope)?.change ?? null;
+}
+
+/** The places a name spelled `name` is changed through, in source order. */
+function changesThrough(module: ModuleFacts, name: string): Array<{ id: SyntaxNode; change: SyntaxNode }> {
   const { model, index } = module;
-  for (const id of index.identifiers(identifier.text)) {
-    if (model.bindingsReaching(id)[0]?.scope !== scope) continue;
+  const found: Array<{ id: SyntaxNode; change: SyntaxNode }> = [];
+  for (const id of index.identifiers(name)) {
+    const change = changeAt(id);
+    if (change) found.push({ id, change });
+  }
+  return found;
+
+  function changeAt(id: SyntaxNode): SyntaxNode | null {
     const parent = index.parent(id);
-    if (!parent) continue;
+    if (!parent) return null;
     if (parent.type === "attribute" && index.field(parent, "object")?.id === id.id) {
       const holder = index.parent(parent);
       const method = index.field(parent, "attribute")?.text ?? "";
@@ -750,8 +764,8 @@ function findChange(module: ModuleFacts, identifier: SyntaxNode, scope: import("
       const callee = call ? model.qualifiedName(index.field(call, "function")) : null;
       if (callee === "builtins.setattr" || callee === "builtins.delattr") return call;
     }
+    return null;
   }
-  return null;
 }
 
 export function short(node: SyntaxNode): string {

@@ -14,6 +14,7 @@
 import { type SyntaxNode, nodeId } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { Proof } from "./pickling";
+import type { Value } from "./model";
 import { methodsOf, short } from "./pickling";
 import { isMainGuard } from "./model";
 import { isNameRead } from "./globals";
@@ -99,7 +100,7 @@ export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentC
  * entries themselves, which `entries` names.
  */
 export function parentCode(module: ModuleFacts, entries: SyntaxNode[], isProgram: boolean): SyntaxNode[] {
-  const functions = module.index.memo("functionDefinitions", () => module.root.descendantsOfType("function_definition"));
+  const functions = definitionsOf(module, "def");
   if (!isProgram) {
     const skip = new Set(entries.map(nodeId));
     return functions.filter((f) => !skip.has(nodeId(f)));
@@ -113,12 +114,15 @@ export function changesIn(module: ModuleFacts, code: SyntaxNode[]): Change[] {
   // Each block's changes are worked out once: the sites of a library share most of their parent code.
   return code.flatMap((block) => module.index.memo(`changesOf:${nodeId(block)}`, () => {
     const changes: Change[] = [];
-    for (const node of [block, ...block.descendantsOfType(["assignment", "augmented_assignment", "call", "delete_statement",
-      "import_statement", "import_from_statement", "global_statement", "function_definition"])]) {
-      changes.push(...changesBy(module, node, block));
-    }
+    for (const node of [block, ...changingNodes(module, block)]) changes.push(...changesBy(module, node, block));
     return changes;
   }));
+}
+
+/** The nodes of a block that may change state, in source order: one walk of it per module (a closure's calls are among them). */
+function changingNodes(module: ModuleFacts, block: SyntaxNode): SyntaxNode[] {
+  return module.index.memo(`changingNodes:${nodeId(block)}`, () => block.descendantsOfType(["assignment", "augmented_assignment", "call",
+    "delete_statement", "import_statement", "import_from_statement", "global_statement", "function_definition"]));
 }
 
 function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Change[] {
@@ -173,14 +177,15 @@ const FRESH = new Set([
 
 function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): Change[] {
   const { model } = module;
-  const callee = call.childForFieldName("function");
-  const qname = model.qualifiedName(callee);
+  const callee = module.index.field(call, "function");
+  const named = calleeValue(module, call);
+  const qname = named?.kind === "qualified" || named?.kind === "definition" ? named.qname : null;
   const canonical = qname ? model.canonicalName(qname) : null;
-  const args = call.childForFieldName("arguments")?.namedChildren ?? [];
   if (canonical && INTERPRETER.has(canonical)) return [{ root: "*", node: call }];
   if (canonical && LIBRARY_STATE.has(canonical)) return [{ root: canonical.split(".")[0], node: call }];
   if (canonical === "builtins.setattr" || canonical === "builtins.delattr" || canonical === "builtins.next") {
-    return args[0] ? rootsOfTarget(module, args[0], call, block, true) : [];
+    const first = call.childForFieldName("arguments")?.namedChildren[0];
+    return first ? rootsOfTarget(module, first, call, block, true) : [];
   }
   if (callee?.type !== "attribute") return [];
   const method = callee.childForFieldName("attribute")?.text ?? "";
@@ -191,14 +196,17 @@ function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): 
     const maker = model.qualifiedName(object.childForFieldName("function"));
     if (maker && FRESH.has(model.canonicalName(maker))) return [];
   }
-  // `decimal.getcontext().prec = ...` is an assignment; `getcontext().traps[...]`, `logging.getLogger(...).setLevel(...)`: library state.
-  const target = rootsOfTarget(module, object, call, block, true);
-  // A function of an imported module is not a change of it, but a method of one of its objects may be.
+  // A function of an imported module is not a change of it, but a method of one of its objects may be
+  // (`decimal.getcontext().traps.clear()` goes through what a call returned: an object of the library's).
   const value = model.valueOf(object);
-  // (`decimal.getcontext().traps.clear()` goes through what a call returned: an object of the library's.)
-  const throughCall = object.type === "call" || object.descendantsOfType("call").length > 0;
-  if (value?.kind === "qualified" && !throughCall && !isProjectModule(module, value.qname)) return [];
-  return target;
+  if (value?.kind === "qualified" && !isProjectModule(module, value.qname) && object.type !== "call" && object.descendantsOfType("call").length === 0) return [];
+  // `decimal.getcontext().prec = ...` is an assignment; `getcontext().traps[...]`, `logging.getLogger(...).setLevel(...)`: library state.
+  return rootsOfTarget(module, object, call, block, true);
+}
+
+/** What a call's callee is, asked of the model once per call: the parent code's closure and its changes both ask. */
+function calleeValue(module: ModuleFacts, call: SyntaxNode): Value | null {
+  return module.index.memo(`calleeValue:${nodeId(call)}`, () => module.model.valueOf(module.index.field(call, "function")));
 }
 
 /** The names an assignment's target writes: `a, b = ...`, `[x, *y] = ...`. */
@@ -385,9 +393,10 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
     const code = queue.pop()!;
     if (found.has(nodeId(code))) continue;
     found.set(nodeId(code), code);
-    for (const call of code.descendantsOfType("call")) {
-      const callee = call.childForFieldName("function");
-      const value = module.model.valueOf(callee);
+    for (const call of changingNodes(module, code)) {
+      if (call.type !== "call") continue;
+      const callee = module.index.field(call, "function");
+      const value = calleeValue(module, call);
       if (value?.kind === "definition") queue.push(...parentPartOf(module, value.node));
       // `obj.method(...)`: every method of this module by that name.
       const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : null;
@@ -453,7 +462,7 @@ function knownEffect(module: ModuleFacts, call: SyntaxNode): boolean {
 export function methodsNamed(module: ModuleFacts, name: string): SyntaxNode[] {
   const byName = module.index.memo("methodsByName", () => {
     const map = new Map<string, SyntaxNode[]>();
-    for (const cls of module.root.descendantsOfType("class_definition")) {
+    for (const cls of definitionsOf(module, "class")) {
       for (const method of methodsOf(cls)) {
         const key = method.childForFieldName("name")?.text ?? "";
         map.set(key, [...(map.get(key) ?? []), method]);
@@ -462,4 +471,15 @@ export function methodsNamed(module: ModuleFacts, name: string): SyntaxNode[] {
     return map;
   });
   return byName.get(name) ?? [];
+}
+
+/**
+ * The module's function or class definitions, in source order (a walk of the whole tree, as
+ * descendantsOfType makes, costs more than the parse on a large module): each starts at its
+ * keyword, or holds it after `async`, so the tree is asked at each `def` or `class` word.
+ */
+function definitionsOf(module: ModuleFacts, keyword: "def" | "class"): SyntaxNode[] {
+  const type = keyword === "def" ? "function_definition" : "class_definition";
+  return module.index.memo(`definitions:${keyword}`, () =>
+    module.index.keywords(keyword).map((k) => module.index.parent(k)).filter((n): n is SyntaxNode => n?.type === type));
 }
