@@ -413,7 +413,7 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
 /** The module's functions and classes that the code names other than by calling them or handing them to a creation site. */
 function definitionReferences(module: ModuleFacts, code: SyntaxNode): SyntaxNode[] {
   const { index, model } = module;
-  const names = index.memo("definitionNames", () => new Set(module.root.descendantsOfType(["function_definition", "class_definition"]).map((d) => d.childForFieldName("name")?.text ?? "")));
+  const names = index.memo("definitionNames", () => new Set([...definitionsOf(module, "def"), ...definitionsOf(module, "class")].map((d) => d.childForFieldName("name")?.text ?? "")));
   const handed = index.memo("handedToSites", () => new Set(workerUses(module).map((use) => use.expr.id)));
   const found: SyntaxNode[] = [];
   for (const id of code.descendantsOfType("identifier")) {
