@@ -17,9 +17,9 @@ import {
   type RunArgs,
   type Shell,
 } from "./command-line";
-import type { RunRequest, RunResult } from "./run";
+import type { RunRequest, RunResult } from "./run-files";
 import { NO_PROGRESS, progressBar } from "./report/progress";
-import { counts, footer, statistics, statisticsText, summaryLine, type Counts } from "./report/summary";
+import { counts, footer, statistics, statisticsText, summaryLine, type Counts } from "./report/counts";
 import type { RefusedReport } from "./report/json";
 
 export const EXIT = { ok: 0, found: 1, error: 2 } as const;
@@ -125,7 +125,7 @@ async function command(argv: string[]): Promise<number> {
   try {
     return await command();
   } catch (e) {
-    // A usage error found once the run knows its files (src/run.ts `planned`), before any is read.
+    // A usage error found once the run knows its files (src/run-files.ts `planned`), before any is read.
     if (e instanceof UsageError) {
       err(`spawnsafe: ${e.message}`);
       return EXIT.error;
@@ -179,7 +179,7 @@ interface Outcome {
  * never half), and no temporary file stays behind.
  */
 async function execute(args: RunArgs, extra: Partial<RunRequest> = {}): Promise<Outcome> {
-  const { run } = require("./run") as typeof import("./run");
+  const { run } = require("./run-files") as typeof import("./run-files");
   const { defaultCacheDir } = require("./project/cache") as typeof import("./project/cache");
   const bar = args.quiet ? NO_PROGRESS : progressBar(io.stderr, progressTiming());
   let signal: NodeJS.Signals | null = null;
@@ -275,7 +275,7 @@ async function stdinCommand(args: RunArgs): Promise<number> {
   const notices = processed?.notice ? { notices: [processed.notice] } : {};
   const result: RunResult = { results, missing: [], unreadable: [], seconds: Number(process.hrtime.bigint() - started) / 1e9, written: 0, interrupted: false, ...notices };
   if (fix && !args.dryRun) {
-    const { errorLine, findingLine, fixSummary } = require("./report/text") as typeof import("./report/text");
+    const { errorLine, findingLine, fixSummary } = require("./report/text-report") as typeof import("./report/text-report");
     const r = results[0];
     io.stdout.write(r?.output && !r.error ? r.output : bytes);
     reportNotices(result);
@@ -337,7 +337,7 @@ function machineReport(args: RunArgs, result: RunResult, fixes: RunResult | null
     }
     case "sarif": {
       const { sarifReport } = require("./report/sarif") as typeof import("./report/sarif");
-      const { allRules } = require("../transforms") as typeof import("../transforms");
+      const { allRules } = require("../transforms/registry") as typeof import("../transforms/registry");
       out(JSON.stringify(sarifReport(result.results, allRules, (t) => fs.readFileSync(docPath(t.name), "utf8"), packageVersion(), refused), null, 2));
       break;
     }
@@ -367,7 +367,7 @@ function refusedReport(refused: NonNullable<RunResult["refused"]>): RefusedRepor
 function writeSummaryFile(args: RunArgs, result: RunResult): boolean {
   if (!args.summaryFile) return true;
   const { markdownSummary } = require("./report/markdown") as typeof import("./report/markdown");
-  const { transforms } = require("../transforms") as typeof import("../transforms");
+  const { transforms } = require("../transforms/registry") as typeof import("../transforms/registry");
   const markdown = markdownSummary({
     command: args.command,
     dryRun: args.dryRun,
@@ -396,8 +396,8 @@ function finish(args: RunArgs, result: RunResult, c: Counts = counts(result.resu
   err(summaryLine(args.command, args.dryRun, c, result.seconds));
 }
 
-function textReport(): typeof import("./report/text") {
-  return require("./report/text") as typeof import("./report/text");
+function textReport(): typeof import("./report/text-report") {
+  return require("./report/text-report") as typeof import("./report/text-report");
 }
 
 /**
@@ -456,13 +456,13 @@ function packageVersion(): string {
 
 function completionCommand(shell: Shell): number {
   const { completionScript } = require("./completion") as typeof import("./completion");
-  const { allRules } = require("../transforms") as typeof import("../transforms");
+  const { allRules } = require("../transforms/registry") as typeof import("../transforms/registry");
   out(completionScript(shell, COMMANDS, allRules));
   return EXIT.ok;
 }
 
 function rulesCommand(): number {
-  const { allRules } = require("../transforms") as typeof import("../transforms");
+  const { allRules } = require("../transforms/registry") as typeof import("../transforms/registry");
   for (const t of allRules) out(`${t.code}  ${t.name.padEnd(30)} fix: ${t.fix.padEnd(9)} ${t.summary}`);
   return EXIT.ok;
 }
@@ -500,7 +500,7 @@ export function docPath(name: string): string {
 }
 
 function explainCommand(code: string): number {
-  const { ruleByCode } = require("../transforms") as typeof import("../transforms");
+  const { ruleByCode } = require("../transforms/registry") as typeof import("../transforms/registry");
   const transform = ruleByCode(code);
   if (!transform) {
     err(`spawnsafe: unknown code ${code}; 'spawnsafe rules' lists them`);

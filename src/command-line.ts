@@ -192,7 +192,7 @@ export function runArgs(command: "check" | "fix", v: Values, positionals: Array<
   if (flag("statistics") && (format === "sarif" || format === "github")) throw new UsageError(`--statistics prints text, json or json-lines, not ${format}`);
 
   const jobsText = text("jobs");
-  const cores = (require("./run") as typeof import("./run")).defaultJobs();
+  const cores = (require("./run-files") as typeof import("./run-files")).defaultJobs();
   let jobs = cores;
   if (jobsText !== undefined) {
     jobs = Number(jobsText);
@@ -319,7 +319,7 @@ export function verifyArgs(v: Values, positionals: Array<{ value: string; litera
     if (problem) throw new UsageError(`--output ${v.output}: ${problem}`);
   }
   const codes = (name: string) => ((v[name] as string[] | undefined) ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toUpperCase());
-  const { allRules } = require("../transforms") as typeof import("../transforms");
+  const { allRules } = require("../transforms/registry") as typeof import("../transforms/registry");
   for (const name of ["select", "ignore"]) {
     for (const code of codes(name)) {
       if (code !== "ALL" && !allRules.some((r) => r.code.startsWith(code))) throw new UsageError(`--${name}: '${code}' is no code nor the start of one ('spawnsafe rules' lists them)`);

@@ -2,14 +2,14 @@
 // applied text, repeated until no fix applies, re-parsed before anything is written.
 import { DecodeError, decodeSource, encodeSource, firstSyntaxError, python2Statement, isDecodable, type Encoding } from "./parse";
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
-import { LineIndex } from "./python/text";
+import { LineIndex } from "./python/line-index";
 import { WordIndex } from "./python/words";
 import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python/gate";
-import { directStarts, moduleAliases, type DirectStart } from "./python/summary";
+import { directStarts, moduleAliases, type DirectStart } from "./python/module-summary";
 import { decideRole, type Decision } from "./role";
 import { applyEdits, backMap, chooseFixes, type Applicability, type Edit } from "./fix/edits";
 import { isNotebook, isPythonKernel, notebookSource } from "./notebook";
-import { transforms, unusedSuppression } from "../transforms";
+import { transforms, unusedSuppression } from "../transforms/registry";
 import { entryFunctionNames, isNeverImported, type FileInfo } from "./file-info";
 import { reportsOf, type CheckContext, type Transform } from "./transform";
 import type { Hazard } from "./hazards";
@@ -73,7 +73,7 @@ export interface FileResult {
   /**
    * A program that starts processes through other project modules: the files of the sites it
    * reaches, and why what its spawned children re-run on import is not proved harmless (empty
-   * when it is). Another module's switch to spawn holds only when it is (src/run.ts).
+   * when it is). Another module's switch to spawn holds only when it is (src/run-files.ts).
    */
   program?: { reaches: string[]; unproved: string[] };
   /** The files where the processes its calls into other modules start are made (each chain's end). */

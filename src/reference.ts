@@ -1,6 +1,6 @@
 // The reference pages made from the tables, so that they cannot drift from the code:
 // docs/cli.md from the commands and options (src/command-line.ts), docs/rules.md from the
-// rules (transforms/index.ts). test/reference.test.ts fails when a page differs from what
+// rules (transforms/registry.ts). test/reference.test.ts fails when a page differs from what
 // these functions make, and rewrites it under UPDATE_SNAPSHOTS=1.
 import { HELP, VERSION, type CommandSpec, type OptionSpec } from "./args";
 
@@ -80,7 +80,7 @@ export function rulesIndex(rules: RuleEntry[]): string {
   return [
     "# Rules",
     "",
-    `<!-- Made from transforms/index.ts by src/reference.ts; test/reference.test.ts checks it. Rewrite: ${REWRITE} -->`,
+    `<!-- Made from transforms/registry.ts by src/reference.ts; test/reference.test.ts checks it. Rewrite: ${REWRITE} -->`,
     "",
     "Each finding has a code, never reused, and a name; `spawnsafe rules` lists them and",
     "`spawnsafe explain CODE` (or `explain NAME`) prints the page linked below. Each page says what the",

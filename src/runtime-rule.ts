@@ -3,7 +3,7 @@ import type { Fixability } from "./transform";
 
 /**
  * A stable code, its documentation beside it in transforms/, and no static check. The static
- * engine runs `transforms` (transforms/index.ts) only; these are listed by `rules` and
+ * engine runs `transforms` (transforms/registry.ts) only; these are listed by `rules` and
  * `explain` and used by verify.
  */
 export interface RuntimeRule {

@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import { excludeMatcher, isExcludedPath } from "./project/discover";
 import { processIsolated } from "./isolate";
-import { displayPath, fileInfo } from "./run";
+import { displayPath, fileInfo } from "./run-files";
 import type { FileResult } from "./engine";
 import { judgeResults } from "./judge";
 import type { FileInfo } from "./file-info";

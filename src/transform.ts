@@ -69,7 +69,7 @@ export interface Transform {
   /**
    * Its findings, or their fixes' safety, depend on which factories the project's tests patch
    * (src/project/patches.ts), which a run's first round does not know yet: a file with one of
-   * them is processed again once the project model is built (src/run.ts).
+   * them is processed again once the project model is built (src/run-files.ts).
    */
   readsTestPatches?: boolean;
   check(context: CheckContext): void;

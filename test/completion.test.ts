@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { cli } from "./helpers/cli";
 import { COMMANDS } from "../src/command-line";
-import { allRules } from "../transforms";
+import { allRules } from "../transforms/registry";
 
 let script: string | null = null;
 

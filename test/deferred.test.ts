@@ -4,7 +4,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { cli } from "./helpers/cli";
 import { writeTree } from "./helpers/tree";
-import { run } from "../src/run";
+import { run } from "../src/run-files";
 
 const POOL = ["import multiprocessing", "", "", "def run_all(func, items):", "    with multiprocessing.Pool(2) as pool:", "        return sorted(pool.map(func, items))", ""].join("\n");
 const PROCESSES = [

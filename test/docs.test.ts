@@ -3,7 +3,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { transforms } from "../transforms";
+import { transforms } from "../transforms/registry";
 import { FIXTURES, REPO_ROOT } from "./fixture-cases";
 import { processFile } from "../src/engine";
 import type { FileInfo } from "../src/file-info";

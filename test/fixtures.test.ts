@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { processFile, type FileResult } from "../src/engine";
-import { transforms } from "../transforms";
+import { transforms } from "../transforms/registry";
 import { caseFileInfo, fixtureCases, isProjectCase, type FixtureCase } from "./fixture-cases";
 import { cli } from "./helpers/cli";
 import { copyProjectToScratch, treeFiles } from "./helpers/project";

@@ -11,10 +11,10 @@ import * as path from "node:path";
 import { cli } from "./helpers/cli";
 import { APP, FIXED_APP } from "./helpers/race";
 import { writeTree } from "./helpers/tree";
-import { footer, statistics, statisticsText, type Counts } from "../src/report/summary";
+import { footer, statistics, statisticsText, type Counts } from "../src/report/counts";
 import { markdownSummary } from "../src/report/markdown";
-import { findingLine } from "../src/report/text";
-import { transforms } from "../transforms";
+import { findingLine } from "../src/report/text-report";
+import { transforms } from "../transforms/registry";
 import type { FileResult, Finding } from "../src/engine";
 
 /** Held back: SPS202 (a lambda target) keeps SPS102 from switching the file to spawn. */

@@ -19,7 +19,7 @@ test("npm pack, installed into an empty folder: --version, rules, explain, check
   // under the feet of the tests running beside this one.
   const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: REPO_ROOT, encoding: "utf8" }))[0];
   const files: string[] = packed.files.map((f: { path: string }) => f.path);
-  for (const needed of ["package.json", "README.md", "bin/spawnsafe.js", "dist/src/cli.js", "dist/src/project/workers.js", "dist/transforms/index.js", "schema/report.schema.json", "transforms/missing-main-guard.md"]) {
+  for (const needed of ["package.json", "README.md", "bin/spawnsafe.js", "dist/src/cli.js", "dist/src/project/thread-pool.js", "dist/transforms/registry.js", "schema/report.schema.json", "transforms/missing-main-guard.md"]) {
     assert.ok(files.includes(needed), `${needed} is not in the tarball`);
   }
   assert.ok(!files.some((f) => f.startsWith("dist/test/") || f.startsWith("test/") || f.startsWith("fixtures/") || f.endsWith(".ts")), `tests or sources in the tarball: ${files.filter((f) => /^(dist\/)?test\/|\.ts$/.test(f)).slice(0, 5)}`);

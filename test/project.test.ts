@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { contextFor, findRoot, importPrefix, moduleNameOf, sourceRootsOf } from "../src/project/project";
-import { buildProject } from "../src/project/starts";
+import { buildProject } from "../src/project/project-exports";
 import { isProgram, packagingMetadata } from "../src/project/entrypoints";
 import { discover } from "../src/project/discover";
 import { analyzeModule } from "../src/python/module";

@@ -10,7 +10,7 @@ import { cli } from "./helpers/cli";
 import { REPO_ROOT } from "./fixture-cases";
 import { ABOUT, COMMANDS } from "../src/command-line";
 import { cliReference, rulesIndex } from "../src/reference";
-import { allRules } from "../transforms";
+import { allRules } from "../transforms/registry";
 
 const UPDATE = process.env.UPDATE_SNAPSHOTS === "1";
 

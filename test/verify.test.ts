@@ -5,13 +5,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { allRules, runtimeRules, transforms, ruleByCode } from "../transforms";
+import { allRules, runtimeRules, transforms, ruleByCode } from "../transforms/registry";
 import { splitVerifyCommand } from "../src/command-line";
 import { injectionProblem, looksLikePython, pythonFlags, renderReport, selected } from "../src/verify/command";
 import { parseStackDump } from "../src/verify/stacks";
 import { parseRecord, type Frame, type Hello, type ProcessReport, type VerifyRecord } from "../src/verify/records";
 import { analyse } from "../src/verify/findings";
-import { runtimeDir } from "../src/verify/run";
+import { runtimeDir } from "../src/verify/run-command";
 import { cli, spawnsafe } from "./helpers/cli";
 import { REPO_ROOT } from "./fixture-cases";
 

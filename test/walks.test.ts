@@ -1,4 +1,4 @@
-// The analysis never walks a whole module (src/python/index.ts): tree-sitter's
+// The analysis never walks a whole module (src/python/source-index.ts): tree-sitter's
 // descendantsOfType on the module's root costs about 0.1 ms per kilobyte of source, so a few
 // such walks of a large module outweigh its parse. Counted at the root node's own
 // descendantsOfType while the CLI runs in this process, on modules that take every path

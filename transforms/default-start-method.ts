@@ -8,7 +8,7 @@ import { heldBack } from "../src/hazards";
 import { type Choice, defaultPaths, guardCalls, pathsWithout, uncoveredBy } from "../src/python/choices";
 import { entryFunctionNames } from "../src/file-info";
 import { moveApplicability } from "../src/python/crossing";
-import { endsInChosenContext } from "../src/python/summary";
+import { endsInChosenContext } from "../src/python/module-summary";
 
 /** The reason of a start method set for processes other modules make, until the project's run names their verdict. */
 export const THROUGH_PROJECT = "the processes are made in another module, and are proved or not there";

@@ -6,10 +6,10 @@ import { isNeverImported } from "../src/file-info";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { roleOf, sameNode } from "../src/python/bindings";
-import { callsNamed } from "../src/python/index";
+import { callsNamed } from "../src/python/source-index";
 import { isNameRead } from "../src/python/globals";
 import { within } from "../src/python/scopes";
-import { classOfBase, definitionOf, placeOf, unwrapPartial, workerUses } from "../src/python/workers";
+import { classOfBase, definitionOf, placeOf, unwrapPartial, workerUses } from "../src/python/worker-functions";
 
 export const globalOnlyInMain = defineTransform({
   code: "SPS203",

@@ -2,7 +2,7 @@
 import { defineTransform } from "../src/transform";
 import { isNeverImported } from "../src/file-info";
 import type { SyntaxNode } from "../src/parse";
-import { crossFileChain } from "../src/python/starts";
+import { crossFileChain } from "../src/python/process-starts";
 import { missingGuardFix, unguardable } from "../src/fix/guard";
 
 export const missingMainGuard = defineTransform({

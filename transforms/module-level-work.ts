@@ -4,7 +4,7 @@ import { isNeverImported } from "../src/file-info";
 import { insert, replace, type Edit } from "../src/fix/edits";
 import { codeLineStarts, isDocstring, multilineStrings } from "../src/fix/python";
 import type { ModuleFacts } from "../src/python/module";
-import { callsNamed } from "../src/python/index";
+import { callsNamed } from "../src/python/source-index";
 import { isMainGuard } from "../src/python/model";
 import type { SyntaxNode } from "../src/parse";
 

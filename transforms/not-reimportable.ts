@@ -5,7 +5,7 @@ import { isNeverImported, type FileInfo } from "../src/file-info";
 import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import { isNotebook } from "../src/notebook";
-import { classOfBase, definitionOf, unwrapPartial, workerUses } from "../src/python/workers";
+import { classOfBase, definitionOf, unwrapPartial, workerUses } from "../src/python/worker-functions";
 
 export const notReimportable = defineTransform({
   code: "SPS206",

@@ -1,6 +1,6 @@
 // SPS201: a direct call to os.fork() (or forkpty): not multiprocessing, so nothing to migrate.
 import { defineTransform } from "../src/transform";
-import { callsNamed } from "../src/python/index";
+import { callsNamed } from "../src/python/source-index";
 import { aliasClosure } from "../src/python/bindings";
 import { FORKS } from "../src/python/vocabulary";
 

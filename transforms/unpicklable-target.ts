@@ -7,7 +7,7 @@ import type { SyntaxNode } from "../src/parse";
 import type { ModuleFacts } from "../src/python/module";
 import {
   assignedValueOf, classOfBase, definitionOf, lambdaOf, returnedClosure, unwrapPartial, workerUses, type Definition,
-} from "../src/python/workers";
+} from "../src/python/worker-functions";
 import { handedOver } from "../src/python/crossing";
 import { failureMessage } from "../src/python/pickling";
 

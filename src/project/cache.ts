@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { FileResult } from "../engine";
 import type { Project } from "./project";
-import type { ProjectExports } from "./starts";
+import type { ProjectExports } from "./project-exports";
 import { isCacheFile } from "./cache-shape";
 
 /** What is kept of a result: never the texts or bytes of a changed file (those are not cached). */

@@ -6,7 +6,7 @@ import { pathInside } from "./paths";
 import { parse as parseToml } from "smol-toml";
 import picomatch from "picomatch";
 import type { Mode, StartMethod } from "../options";
-import { transforms } from "../../transforms";
+import { transforms } from "../../transforms/registry";
 
 export interface Override {
   /** The globs as written, for reports. */

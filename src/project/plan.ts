@@ -6,8 +6,8 @@ import * as path from "node:path";
 import { discover } from "./discover";
 import { emptyConfig, isExcluded, loadConfig, settingsFor, type Config } from "./config";
 import { findRoot, indexProject, moduleNameOf, scopeOf, type ModuleScope, type Project } from "./project";
-import { findExports, initialExports, type ProjectExports } from "./starts";
-import type { DirectStart } from "../python/summary";
+import { findExports, initialExports, type ProjectExports } from "./project-exports";
+import type { DirectStart } from "../python/module-summary";
 import type { Trees } from "../trees";
 import { isProgram } from "./entrypoints";
 import { hasInitPy, packageDirLookup } from "./paths";
@@ -47,7 +47,7 @@ export interface RunPlan {
   /**
    * By root: the project's functions that start processes and names bound to the API (sent
    * once to each worker thread). Until findStarts() has run, only the names of the project's
-   * modules (src/project/starts.ts initialExports).
+   * modules (src/project/project-exports.ts initialExports).
    */
   exports: Record<string, ProjectExports>;
   /** By root: the project's files (what its model is built from). */

@@ -7,7 +7,7 @@
 // its own switch nor that of any library it reaches goes in, its guard is held back too.
 import type { FileResult } from "../engine";
 import type { UnitBlock } from "../options";
-import { transforms } from "../../transforms";
+import { transforms } from "../../transforms/registry";
 import { THROUGH_PROJECT } from "../../transforms/default-start-method";
 import { UNSAFE } from "../fix/units";
 import { containsWord } from "../python/gate";

@@ -1,5 +1,5 @@
 // The project around the files of a run: its root, its modules, its packaging metadata, and
-// what it tells each module (its exports: src/project/starts.ts finds them, building on this file).
+// what it tells each module (its exports: src/project/project-exports.ts finds them, building on this file).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hasInitPy, pathInside } from "./paths";
@@ -41,12 +41,12 @@ export interface Project {
   metadata: PackagingMetadata;
   /** Module name by absolute file path. */
   moduleOf: Map<string, string>;
-  /** The functions that start processes and the names bound to the API (src/project/starts.ts). */
+  /** The functions that start processes and the names bound to the API (src/project/project-exports.ts). */
   exports: ProjectExports;
   /** Files parsed because they name the API, and files parsed to read their calls of names found; the others were only searched for a few words. */
   parsed: number;
   read: number;
-  /** Its exports were found for some of its files only (src/project/starts.ts reachableFrom): not kept for another run. */
+  /** Its exports were found for some of its files only (src/project/project-exports.ts reachableFrom): not kept for another run. */
   partial?: boolean;
 }
 

@@ -1,7 +1,7 @@
 // The bindings of a module's names, by scope: collected from the places where a name is
 // written, the first time the name is looked up in a scope (see src/python/model.ts).
 import { type SyntaxNode, nodeId, nodeStart } from "../parse";
-import type { SourceIndex } from "./index";
+import type { SourceIndex } from "./source-index";
 import type { Scope, Scopes } from "./scopes";
 import { roleOf } from "./bindings";
 import { PREFILTERS } from "./prefilter";

@@ -4,8 +4,8 @@
 // (src/python/model.ts) builds on this, so that finding the bindings of one name costs a look
 // at each place the name is written, nothing more.
 import { type SyntaxNode, nodeStart } from "../parse";
-import type { SourceIndex } from "./index";
-import { calleeExpression } from "./index";
+import type { SourceIndex } from "./source-index";
+import { calleeExpression } from "./source-index";
 
 export type Role =
   /** The name of a `def` or `class`. */

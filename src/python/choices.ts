@@ -3,7 +3,7 @@
 import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { CreationSite, StartMethodCall } from "./sites";
-import { callsNamed } from "./index";
+import { callsNamed } from "./source-index";
 import { canonical } from "./vocabulary";
 import { isMainGuard } from "./model";
 import { type Method, methodOfLiteral } from "./literals";

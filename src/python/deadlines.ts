@@ -4,7 +4,7 @@
 // that finished within a 1 s deadline under fork may miss it under spawn.
 import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "./module";
-import { callsNamed } from "./index";
+import { callsNamed } from "./source-index";
 import { argument } from "./literals";
 
 /** A timeout at least this long (seconds) is a guard against a hang, not a deadline start-up can miss. */

@@ -11,8 +11,8 @@ import type { ModuleFacts } from "./module";
 import { Prover, methodsOf, short, type Proof } from "./pickling";
 import { codeState, siteProof } from "./crossing";
 import { changesIn, isProjectModule, methodsNamed, parentCode } from "./state";
-import { unwrapPartial } from "./workers";
-import { calledAs } from "./starts";
+import { unwrapPartial } from "./worker-functions";
+import { calledAs } from "./process-starts";
 
 /** A parameter of a module-level function whose argument the children get: its value, its items, or both. */
 export interface DeferredParam {
@@ -105,7 +105,7 @@ function parameterPlaces(fn: SyntaxNode): Map<string, number> {
 
 /**
  * Every use in this module of a project function that starts processes (by the names the
- * project gives them: src/project/starts.ts) or of one of its own deferred functions (`own`),
+ * project gives them: src/project/project-exports.ts) or of one of its own deferred functions (`own`),
  * each call with what its arguments prove.
  */
 export function projectCalls(module: ModuleFacts, isMainModule = false, own: string[] = []): ProjectCall[] {

@@ -8,7 +8,7 @@
 // is looked up, from the places where it is written (src/python/words.ts); the rest of the
 // module is never visited.
 import { type SyntaxNode, nodeId, nodeStart } from "../parse";
-import type { SourceIndex } from "./index";
+import type { SourceIndex } from "./source-index";
 import { Scopes, type Scope } from "./scopes";
 import { BindingTable, type Binding } from "./binding-table";
 import { methodArgument, type Method } from "./literals";

@@ -1,11 +1,11 @@
 // Facts about one Python module: its semantic model, creation sites, start-method choices,
 // main guards, top-level statements and the code that starts processes.
 import { parsePython, nodeStart, type SyntaxNode, type Tree } from "../parse";
-import { LineIndex, indentUnitOf, lineBreakOf } from "./text";
-import { SourceIndex } from "./index";
+import { LineIndex, indentUnitOf, lineBreakOf } from "./line-index";
+import { SourceIndex } from "./source-index";
 import { NO_PROJECT, SemanticModel, type ProjectView } from "./model";
 import { apiUses, type ContextCall, type CreationSite, type StartMethodCall } from "./sites";
-import { findStarts, type ExternalStart, type Starts } from "./starts";
+import { findStarts, type ExternalStart, type Starts } from "./process-starts";
 import { inProcessModules } from "./vocabulary";
 import type { WordIndex } from "./words";
 

@@ -7,7 +7,7 @@ import { type SyntaxNode, nodeId } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { Binding, Value } from "./model";
 import { argument, stringLiteral } from "./literals";
-import { callsNamed } from "./index";
+import { callsNamed } from "./source-index";
 import { PICKLABLE_CALLS, UNPICKLABLE, openError } from "./unpicklable";
 import { CONTEXT_FACTORIES, canonical } from "./vocabulary";
 

@@ -3,7 +3,7 @@
 // function's decorators, default values and annotations and a class's bases are evaluated in
 // the scope around it; a comprehension's first iterable too.
 import { type SyntaxNode, nodeId, nodeStart } from "../parse";
-import type { SourceIndex } from "./index";
+import type { SourceIndex } from "./source-index";
 
 export type ScopeKind = "module" | "function" | "lambda" | "class" | "comprehension";
 

@@ -3,8 +3,8 @@
 // the calls whose callee is written with one of the API's names or a name bound to one;
 // the semantic model decides what each callee is.
 import { type SyntaxNode, nodeId, nodeStart } from "../parse";
-import type { SourceIndex } from "./index";
-import { calleeCall, calleeExpression } from "./index";
+import type { SourceIndex } from "./source-index";
+import { calleeCall, calleeExpression } from "./source-index";
 import type { SemanticModel, Value } from "./model";
 import { type Method, argument, methodArgument, methodOfLiteral } from "./literals";
 import { aliasClosure, roleOf, sameNode } from "./bindings";

@@ -20,7 +20,7 @@ import { isMainGuard } from "./model";
 import { isNameRead } from "./globals";
 import { roleOf } from "./bindings";
 import { isPureCall } from "./bootstrap";
-import { workerUses } from "./workers";
+import { workerUses } from "./worker-functions";
 import { environChange, environEffect, type EnvironChange } from "./environ";
 
 /** A change the parent makes: the root it changes ("*" for anything), and where. */

@@ -7,8 +7,8 @@ import type { SyntaxNode } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import { argument } from "./literals";
-import { callsNamed } from "./index";
-import { classOfBase } from "./workers";
+import { callsNamed } from "./source-index";
+import { classOfBase } from "./worker-functions";
 import { deferredTo, type Deferred } from "./pickling";
 
 /** The deferrals that stand for every code `unresolved` names, or null when one of them is not such a parameter. */

@@ -1,6 +1,6 @@
 // Unified diffs, `--- a/PATH` / `+++ b/PATH`, as git and patch read them.
 import type { structuredPatch as StructuredPatch } from "diff";
-import { quotedPath } from "./text";
+import { quotedPath } from "./text-report";
 
 export function unifiedDiff(displayPath: string, before: string, after: string): string {
   // Loaded for the first diff, not with the command line: most runs print none.

@@ -6,7 +6,7 @@
 // changes), then one "summary" last.
 import type { FileResult } from "../engine";
 import type { ReportExtras } from "./json";
-import type { Counts } from "./summary";
+import type { Counts } from "./counts";
 import { unifiedDiff } from "./diff";
 
 export function jsonLines(command: "check" | "fix", dryRun: boolean, results: FileResult[], extras: ReportExtras & { counts: Counts }): string[] {

@@ -6,8 +6,8 @@
 import type { FileResult, Finding } from "../engine";
 import type { Transform } from "../transform";
 import type { RefusedReport } from "./json";
-import type { Counts } from "./summary";
-import { plural } from "./summary";
+import type { Counts } from "./counts";
+import { plural } from "./counts";
 import { docsUrl } from "./docs";
 
 const MAX_ROWS = 100;

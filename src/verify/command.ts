@@ -6,16 +6,16 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { allRules } from "../../transforms";
+import { allRules } from "../../transforms/registry";
 import type { FileResult } from "../engine";
 import { evidenceLines, type EvidenceFinding } from "../report/evidence";
-import { findingLine, type Style } from "../report/text";
+import { findingLine, type Style } from "../report/text-report";
 import { jsonReport, type JsonReport } from "../report/json";
 import { sarifReport } from "../report/sarif";
 import { githubAnnotation } from "../report/github";
 import { junitReport } from "../report/junit";
 import { analyse, type LocatedFinding } from "./findings";
-import { runCommand, type RunOutcome } from "./run";
+import { runCommand, type RunOutcome } from "./run-command";
 
 export type Format = "text" | "json" | "sarif" | "github" | "junit";
 

@@ -3,7 +3,7 @@
 // SPS203, SPS204) and a runtime code otherwise (SPS301-SPS304), deduplicated across processes.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { allRules } from "../../transforms";
+import { allRules } from "../../transforms/registry";
 import type { Evidence, EvidenceFinding, EvidenceFrame } from "../report/evidence";
 import type {
   ChildFailureRecord,

@@ -10,12 +10,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { structuredPatch as StructuredPatch } from "diff";
 import type { FileResult } from "../engine";
-import type { RunResult } from "../run";
+import type { RunResult } from "../run-files";
 import { uncommittedChanges } from "../project/git";
 import { writeSafely } from "../project/write";
 import { unifiedDiff } from "../report/diff";
 import { analyse } from "./findings";
-import { runCommand, type RunOutcome } from "./run";
+import { runCommand, type RunOutcome } from "./run-command";
 import type { ProcessReport, SiteRecord, TestRecord } from "./records";
 import { treeFor, unitsOf, type Unit } from "./trial-units";
 

@@ -1,7 +1,7 @@
 // The human report: findings as `path:line:col: CODE [mark] message`, and what `fix` changed,
 // per file, and why; places left as they are.
 import type { FileResult, Finding } from "../engine";
-import { MARKS } from "./summary";
+import { MARKS } from "./counts";
 
 export interface Style {
   color: boolean;

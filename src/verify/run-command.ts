@@ -40,7 +40,7 @@ export interface RunOutcome {
 
 /** The Python files that go into every process: shipped in the package's runtime/ folder. */
 export function runtimeDir(): string {
-  // dist/src/verify/run.js -> the package root
+  // dist/src/verify/run-command.js -> the package root
   return path.resolve(__dirname, "..", "..", "..", "runtime", "verify");
 }
 

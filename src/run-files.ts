@@ -7,13 +7,13 @@ import * as path from "node:path";
 import { hasInitPy, pathInside } from "./project/paths";
 import type { FileResult } from "./engine";
 import { mayHaveFindings, mayUseProjectNames, mentionsApi, projectMatters } from "./python/gate";
-import type { DirectStart } from "./python/summary";
+import type { DirectStart } from "./python/module-summary";
 import type { ModuleContext } from "./python/module";
 import { contextOf } from "./project/project";
-import { NO_EXPORTS, type ProjectExports } from "./project/starts";
+import { NO_EXPORTS, type ProjectExports } from "./project/project-exports";
 import { ResultCache } from "./project/cache";
 import { processIsolated } from "./isolate";
-import { processInWorkers, type Job } from "./project/workers";
+import { processInWorkers, type Job } from "./project/thread-pool";
 import { planRun, type PlannedFile, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
@@ -22,7 +22,7 @@ import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo } from "./file-info";
 import type { Options } from "./options";
 import { decodeSource } from "./parse";
-import { transforms } from "../transforms";
+import { transforms } from "../transforms/registry";
 import { Trees } from "./trees";
 
 export interface RunRequest {

@@ -1,12 +1,12 @@
 // The project's functions that start processes, across files, and the names it binds to the
-// API: found from module summaries (src/python/summary.ts) read off each module's tree.
+// API: found from module summaries (src/python/module-summary.ts) read off each module's tree.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { decodeSource, firstSyntaxError, parsePython } from "../parse";
 import type { Trees } from "../trees";
 import { analyzeModule, type ModuleFacts } from "../python/module";
-import { STAR, callsTo, directStarts, moduleAliases, type DirectStart } from "../python/summary";
-import { calledAs } from "../python/starts";
+import { STAR, callsTo, directStarts, moduleAliases, type DirectStart } from "../python/module-summary";
+import { calledAs } from "../python/process-starts";
 import { containsWord, mayUseProjectNames } from "../python/gate";
 import { wordsAmong } from "../python/words";
 import { PREFILTERS } from "../python/prefilter";

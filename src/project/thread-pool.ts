@@ -8,7 +8,7 @@ import type { FileResult } from "../engine";
 import type { FileInfo } from "../file-info";
 import type { Options } from "../options";
 import type { ModuleScope } from "./project";
-import type { ProjectExports } from "./starts";
+import type { ProjectExports } from "./project-exports";
 
 export interface Job {
   info: FileInfo;
@@ -114,7 +114,7 @@ function serve(setup: Setup): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { processIsolated } = require("../isolate") as typeof import("../isolate");
   const { contextOf } = require("./project") as typeof import("./project");
-  const { NO_EXPORTS } = require("./starts") as typeof import("./starts");
+  const { NO_EXPORTS } = require("./project-exports") as typeof import("./project-exports");
   const port = parentPort!;
   port.on("message", (message: ToWorker) => {
     if (message === null) {

@@ -5,9 +5,9 @@
 import type { SyntaxNode } from "../parse";
 import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
-import { callsNamed } from "./index";
+import { callsNamed } from "./source-index";
 import { aliasClosure } from "./bindings";
-import { calledName, type Starts } from "./starts";
+import { calledName, type Starts } from "./process-starts";
 
 /**
  * A function (or Process subclass) of a module that starts processes: where it creates them

@@ -3,7 +3,7 @@
 // and the top-level statements that start processes when the module is imported (class
 // bodies, decorators and default values included: they run at import too).
 import { type SyntaxNode, nodeId } from "../parse";
-import { callsNamed } from "./index";
+import { callsNamed } from "./source-index";
 import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
 
@@ -26,7 +26,7 @@ export interface Starts {
 
 /**
  * @param startingFunctions qualified names of the project's functions that start processes,
- * each with its chain (src/project/starts.ts).
+ * each with its chain (src/project/project-exports.ts).
  */
 export function findStarts(model: SemanticModel, sites: CreationSite[], startingFunctions: Record<string, string[]>): Starts {
   const starts: Starts = { statements: new Set(), functions: new Set(), external: new Map(), calls: new Map() };

@@ -8,7 +8,7 @@ import type { CreationSite } from "./sites";
 import type { Binding, SemanticModel } from "./model";
 import { argument } from "./literals";
 import { EXECUTOR_METHODS, POOL_METHODS, WORKER_ARGUMENT, canonical } from "./vocabulary";
-import { callsNamed } from "./index";
+import { callsNamed } from "./source-index";
 import { isNameRead } from "./globals";
 import { roleOf } from "./bindings";
 
