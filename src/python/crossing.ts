@@ -22,6 +22,7 @@ import { childReadRoots, isProjectModule, methodsNamed, parentCode, stateProof }
 import { contextDependence } from "./choices";
 import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
+import { STDLIB } from "./environ";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -420,6 +421,12 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       }
       // A builtin or a library's function (`abs`, `math.sqrt`) runs no code of the project; a
       // function of another project module does, and what it reads is not followed here.
+      // A function of a module outside the project and the standard library (`helpers.wrapper`)
+      // handed code with its items (`(func, x)`, func a parameter) runs that code: not followed.
+      if (made?.kind === "qualified" && !isProjectModule(module, made.qname) && !knownLibrary(made.qname) && handsCode(module, use.expr)) {
+        unresolved.push(use.expr);
+        continue;
+      }
       if (made?.kind === "qualified" && !isProjectModule(module, made.qname)) continue;
       if (made?.kind === "qualified" && !projectStateTouched(module)) continue;
       unresolved.push(use.expr);
@@ -445,6 +452,35 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
     return { functions: [...found.values()], unresolved };
   });
 }
+
+/**
+ * Whether the other arguments of the call a task is handed to carry code: a parameter, a lambda,
+ * or a function or class of this module (`pool.imap(wrapper, ((func, x) for x in xs))`).
+ */
+function handsCode(module: ModuleFacts, task: SyntaxNode): boolean {
+  const list = module.index.parent(task);
+  const call = list?.type === "argument_list" ? module.index.parent(list) : null;
+  if (!call || !list) return true;
+  for (const arg of list.namedChildren) {
+    if (arg.id === task.id) continue;
+    if (arg.type === "lambda" || arg.descendantsOfType("lambda").length > 0) return true;
+    for (const id of [arg, ...arg.descendantsOfType("identifier")]) {
+      if (id.type !== "identifier" || !isNameRead(module.index, id)) continue;
+      const bindings = module.model.bindingsReaching(id);
+      if (bindings.some((b) => b.kind === "parameter" || b.kind === "def" || b.kind === "class")) return true;
+    }
+  }
+  return false;
+}
+
+/** Builtins and the standard library's modules whose functions read nothing a program sets up in them. */
+function knownLibrary(qname: string): boolean {
+  const top = qname.split(".")[0];
+  return top === "builtins" || STDLIB.has(top) || KNOWN_STDLIB.has(top);
+}
+
+const KNOWN_STDLIB = new Set(["zlib", "binascii", "unicodedata", "cmath", "hmac", "gzip", "bz2", "lzma", "html", "difflib", "fnmatch",
+  "posixpath", "ntpath", "calendar", "numbers", "pprint", "reprlib", "colorsys", "secrets", "zipfile", "tarfile", "urllib", "email", "os"]);
 
 /**
  * A callee in the children's code that is code they were handed or computed, not code this

@@ -22,7 +22,7 @@ const MUTATING = new Set(["update", "setdefault", "pop", "popitem", "clear", "__
 const INTERPRETER_KEYS = /^(PYTHON.*|LC_.*|LANG|LANGUAGE|TZ|TMPDIR|TEMP|TMP|HOME|PATH|PATHEXT|COLUMNS|LINES|TERM|NO_COLOR|FORCE_COLOR|USER|LOGNAME|USERNAME|SHELL|.*_PROXY|.*_proxy|SSL_.*)$/;
 
 /** Modules of the standard library that read no environment variable of the program's at import. */
-const STDLIB = new Set([
+export const STDLIB = new Set([
   "__future__", "abc", "argparse", "array", "base64", "bisect", "collections", "concurrent", "contextlib", "copy", "csv",
   "dataclasses", "datetime", "decimal", "enum", "fractions", "functools", "glob", "hashlib", "heapq", "io", "itertools",
   "json", "logging", "math", "multiprocessing", "operator", "os", "pathlib", "pickle", "queue", "random", "re", "shutil",

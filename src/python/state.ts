@@ -296,7 +296,8 @@ function isProgramCode(module: ModuleFacts, block: SyntaxNode): boolean {
 /** A name of the project's own code: its top part is a project module or package. */
 export function isProjectModule(module: ModuleFacts, qname: string): boolean {
   const top = qname.split(".")[0];
-  return module.model.project.packages.includes(top) || module.model.project.moduleName?.split(".")[0] === top;
+  const { packages, moduleName, packageName } = module.model.project;
+  return packages.includes(top) || moduleName?.split(".")[0] === top || packageName?.split(".")[0] === top;
 }
 
 /**
