@@ -17,6 +17,7 @@ import type { Options, UnitBlock } from "./options";
 import { silences, suppressionsOf, type Suppression } from "./suppressions";
 import { skipsOf, type Skip } from "./skips";
 import { programBootstrap, settleSwitchUnit } from "./fix/units";
+import { projectStateWrite } from "./python/crossing";
 import { UNKEPT, type TreeSource } from "./trees";
 import { deferredFunctions, projectCalls, type DeferredFunction, type ProjectCall } from "./python/deferred";
 
@@ -161,7 +162,10 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   }
   if (result.decision.role === "app" && result.reaches && !isNeverImported(file)) {
     const proof = programBootstrap(pending, module, options);
-    result.program = { reaches: result.reaches, unproved: proof.verdict === "proved" ? [] : [proof.reason] };
+    const write = projectStateWrite(module);
+    const line = write ? module.lines.position(write.startIndex).line : 0;
+    const writes = write ? [`it changes another module's state at run time (line ${line}, \`${write.text.split("\n")[0].slice(0, 50)}\`), which a spawned child imports afresh`] : [];
+    result.program = { reaches: result.reaches, unproved: [...(proof.verdict === "proved" ? [] : [proof.reason]), ...writes] };
   }
   result.findings = pending.map((p) => p.finding);
   Object.assign(result, callerFacts(module, file));

@@ -87,3 +87,17 @@ test("a program reaches every module whose processes its calls start, not only t
     assert.deepEqual(safe, [], `${name}: no library switch holds for a program that cannot be guarded\n${r.stdout}`);
   }
 });
+
+test("a program that writes a library module's state at run time holds back the library's switch, in every form of write", async () => {
+  const LIBRARY = "import multiprocessing\n\nOFFSET = 0\nTABLE = {}\n\n\ndef shift(x):\n    return x + OFFSET + len(TABLE)\n\n\ndef shift_all(xs):\n    with multiprocessing.Pool(2) as pool:\n        return pool.map(shift, xs)\n";
+  const WRITES = ["work.OFFSET = 100", "work.OFFSET += 1", 'work.TABLE["k"] = 1', 'setattr(work, "OFFSET", 5)'];
+  for (const write of WRITES) {
+    const script = `from calc import work\n\nif __name__ == "__main__":\n    ${write}\n    print(work.shift_all([1, 2]))\n`;
+    const r = await cli(["check", "."], writeTree({ "pyproject.toml": "", "calc/__init__.py": "", "calc/work.py": LIBRARY, "app.py": script }, "spawnsafe-units-"));
+    assert.ok(marks(r.stdout).includes("calc/work.py SPS103 [-]"), `${write}\n${r.stdout}`);
+    assert.match(r.stdout, /changes another module's state at run time/, write);
+  }
+  const reads = "from calc import work\n\nif __name__ == \"__main__\":\n    print(work.OFFSET, work.shift_all([1, 2]))\n";
+  const r = await cli(["check", "."], writeTree({ "pyproject.toml": "", "calc/__init__.py": "", "calc/work.py": LIBRARY, "app.py": reads }, "spawnsafe-units-"));
+  assert.ok(marks(r.stdout).includes("calc/work.py SPS103 [*]"), `a program that only reads it\n${r.stdout}`);
+});

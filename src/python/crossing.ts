@@ -621,6 +621,35 @@ function projectStateTouched(module: ModuleFacts): boolean {
   });
 }
 
+/**
+ * The first write the program's run-time code makes into another project module's state
+ * (`work.FACTOR = 3`, `setattr(work, "FACTOR", 3)` under the guard), or null: a spawned child
+ * imports that module afresh, so a library's processes that read it see its import-time value.
+ */
+export function projectStateWrite(module: ModuleFacts): SyntaxNode | null {
+  return module.index.memo("projectStateWrite", () => {
+    const program = module.mainGuards.length > 0 || module.startingStatements.size > 0;
+    const own = module.model.project.moduleName;
+    const other = (node: SyntaxNode | null) => {
+      const qname = node ? module.model.qualifiedName(node) : null;
+      return !!qname && isProjectModule(module, qname) && qname !== own && module.model.valueOf(node)?.kind === "qualified";
+    };
+    for (const block of parentCode(module, [], program)) {
+      for (const node of block.descendantsOfType(["assignment", "augmented_assignment"])) {
+        let target = node.childForFieldName("left");
+        if (target?.type !== "attribute" && target?.type !== "subscript") continue;
+        while (target && (target.type === "attribute" || target.type === "subscript")) target = target.childForFieldName(target.type === "attribute" ? "object" : "value");
+        if (other(target)) return node;
+      }
+      for (const call of block.descendantsOfType("call")) {
+        const callee = module.model.qualifiedName(call.childForFieldName("function"));
+        if ((callee === "builtins.setattr" || callee === "builtins.delattr") && other(argument(call, "", 0))) return call;
+      }
+    }
+    return null;
+  });
+}
+
 /** A read of a Process subclass's name other than a call that makes an instance, or null. */
 function classEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | null {
   return module.index.memo(`classEscape:${nodeId(site.node)}`, () => findClassEscape(module, site));
