@@ -253,6 +253,12 @@ function namesApi(text: string | null): boolean {
  */
 function collect(summaries: Map<string, Summary>): ProjectExports {
   const imports = (module: string) => summaries.get(module)?.aliases;
+  // The modules each module star-imports, listed once (most have none).
+  const starsOf = new Map<string, string[]>();
+  for (const m of summaries.values()) {
+    const stars = Object.entries(m.aliases).filter(([k]) => k.startsWith(STAR)).map(([, target]) => target);
+    if (stars.length > 0) starsOf.set(m.name, stars);
+  }
   // `pkg.run_all` is `pkg.jobs.run_all` when pkg/__init__.py imports it; followed through every re-export.
   const resolved = new Map<string, string>();
   const defined = new Set<string>();
@@ -281,8 +287,8 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
       // processes. Only the module the name is in (its longest known prefix) lends its star imports,
       // a few hops deep: star imports may re-export each other, and names must not grow without end.
       let at = parts.length - 1;
-      while (at > 0 && !imports(parts.slice(0, at).join("."))) at--;
-      const stars = at > 0 && depth < 16 ? Object.entries(imports(parts.slice(0, at).join("."))!).filter(([k]) => k.startsWith(STAR)).map(([, m]) => m) : [];
+      while (starsOf.size > 0 && at > 0 && !imports(parts.slice(0, at).join("."))) at--;
+      const stars = starsOf.size > 0 && at > 0 && depth < 16 ? starsOf.get(parts.slice(0, at).join(".")) ?? [] : [];
       for (const star of result === qname && starHops < MAX_STAR_HOPS ? stars : []) {
         const through = canonicalName([star, ...parts.slice(at)].join("."), depth + 1, starHops + 1);
         if (functions.has(through)) {
