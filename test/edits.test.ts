@@ -3,18 +3,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { applyEdits, backMap, chooseFixes, type Edit } from "../src/fix/edits";
-
-/** A small deterministic generator (mulberry32), so that a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded (mulberry32), so that a failure names its seed.
+import { random } from "./property/generate";
 
 test("every character an edit left in place traces back to its index; written text traces to nothing", () => {
   for (let seed = 1; seed <= 300; seed++) {
