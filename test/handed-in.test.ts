@@ -37,13 +37,13 @@ test("calls of what the children were handed are code not known", () => {
 
 test("a task from a module outside the project and the standard library, handed code with its items, runs code not known", () => {
   const program = (items: string) => ["import multiprocessing", "from helpers import wrapper", "", "", "def local(v):", "    return v", "", "",
-    "def run_all(func, xs):", "    with multiprocessing.Pool(2) as pool:", `        return pool.map(wrapper, ${items})`, ""].join("\n");
+    "def run_all(func, xs):", "    pairs = ((func, x) for x in xs)", "    with multiprocessing.Pool(2) as pool:", `        return pool.map(wrapper, ${items})`, ""].join("\n");
   const verdict = (items: string) => {
     const text = program(items);
     const module = analyzeModule(text, parsePython(text), NO_CONTEXT);
     return { text, unknown: childState(module, module.sites[0]).some((p) => /whose code is not known here/.test(p.reason)) };
   };
-  for (const items of ["[(func, x) for x in xs]", "((local, x) for x in xs)", "[(lambda v: v, 1)]", "[func]"]) {
+  for (const items of ["[(func, x) for x in xs]", "((local, x) for x in xs)", "[(lambda v: v, 1)]", "[func]", "pairs"]) {
     const { text, unknown } = verdict(items);
     assert.ok(unknown, text);
   }

@@ -461,16 +461,22 @@ function handsCode(module: ModuleFacts, task: SyntaxNode): boolean {
   const list = module.index.parent(task);
   const call = list?.type === "argument_list" ? module.index.parent(list) : null;
   if (!call || !list) return true;
-  for (const arg of list.namedChildren) {
-    if (arg.id === task.id) continue;
-    if (arg.type === "lambda" || arg.descendantsOfType("lambda").length > 0) return true;
-    for (const id of [arg, ...arg.descendantsOfType("identifier")]) {
+  const seen = new Set<number>();
+  // A value carries code when it holds a lambda or names one, directly or through the locals it reads (`args_iter = (...)`).
+  const carries = (value: SyntaxNode): boolean => {
+    if (seen.has(value.id)) return false;
+    seen.add(value.id);
+    if (value.type === "lambda" || value.descendantsOfType("lambda").length > 0) return true;
+    for (const id of [value, ...value.descendantsOfType("identifier")]) {
       if (id.type !== "identifier" || !isNameRead(module.index, id)) continue;
-      const bindings = module.model.bindingsReaching(id);
-      if (bindings.some((b) => b.kind === "parameter" || b.kind === "def" || b.kind === "class")) return true;
+      for (const b of module.model.bindingsReaching(id)) {
+        if (b.kind === "parameter" || b.kind === "def" || b.kind === "class") return true;
+        if (b.scope.kind !== "module" && b.value && carries(b.value)) return true;
+      }
     }
-  }
-  return false;
+    return false;
+  };
+  return list.namedChildren.some((arg) => arg.id !== task.id && carries(arg));
 }
 
 /** Builtins and the standard library's modules whose functions read nothing a program sets up in them. */
