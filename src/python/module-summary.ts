@@ -71,6 +71,19 @@ export function directStarts(model: SemanticModel, sites: CreationSite[], starts
     const targets = target?.startsWith(`${moduleName}.`) ? [target.slice(moduleName.length + 1)] : name ? definitionsNamed(model, name) : [];
     for (const path of targets) if (path !== caller) entry(caller).calls.push(`${moduleName}.${path}`);
   }
+  // A same-file subclass of a class whose constructor starts processes: its own constructor runs
+  // that one (and a subclass of the subclass in turn).
+  for (let grew = true; grew; ) {
+    grew = false;
+    const constructors = [...found.keys()].filter((q) => q.endsWith(".__init__")).map((q) => q.split(".").slice(-2)[0]);
+    for (const { cls, base } of classesBasedOn(model, new Set(constructors))) {
+      const path = classPath(model, cls);
+      const basePath = base.type === "identifier" ? definitionsNamed(model, base.text).find((p) => found.has(`${moduleName}.${p}.__init__`)) : undefined;
+      if (!path || !basePath || found.has(`${moduleName}.${path}.__init__`)) continue;
+      entry(`${path}.__init__`).calls.push(`${moduleName}.${basePath}.__init__`);
+      grew = true;
+    }
+  }
   return [...found.values()];
 }
 
@@ -134,7 +147,30 @@ export function callsTo(model: SemanticModel, names: Iterable<string>, moduleNam
     }
     if (target) out.push({ caller: `${moduleName}.${caller}`, target });
   }
+  // A subclass's constructor runs its base's (inherited, or through super()): `class LMFit(fit.Fit)`.
+  for (const { cls, base } of classesBasedOn(model, names)) {
+    const path = classPath(model, cls);
+    const target = model.qualifiedName(base);
+    if (path && target) out.push({ caller: `${moduleName}.${path}.__init__`, target: `${target}.__init__` });
+  }
   return out;
+}
+
+/** The classes of the module with a base written with one of `names` (`Fit`, `fit.Fit`), each with that base. */
+export function classesBasedOn(model: SemanticModel, names: Iterable<string>): Array<{ cls: SyntaxNode; base: SyntaxNode }> {
+  const found: Array<{ cls: SyntaxNode; base: SyntaxNode }> = [];
+  const { index } = model;
+  for (const name of names) {
+    for (const id of index.identifiers(name)) {
+      let base = id;
+      const up = index.parent(id);
+      if (up?.type === "attribute" && index.field(up, "attribute")?.id === id.id) base = up;
+      const bases = index.parent(base);
+      const cls = bases?.type === "argument_list" ? index.parent(bases) : null;
+      if (cls?.type === "class_definition" && index.field(cls, "superclasses")?.id === bases!.id) found.push({ cls, base });
+    }
+  }
+  return found;
 }
 
 /** The end of a creation site's description when its context is chosen there: ` (spawn context)`. */

@@ -49,13 +49,22 @@ export function findStarts(model: SemanticModel, sites: CreationSite[], starting
     const cls = index.parent(index.parent(site.node)!);
     add(cls ? index.field(cls, "name")?.text ?? null : null);
   }
-  for (const node of origins) add(enclosingFunctionName(model, node));
+  // Making an instance runs `__init__`: a class whose `__init__` starts processes starts them where
+  // it is called, and so does a subclass of it (its constructor, inherited or through super(),
+  // runs the base's: counted for every subclass, which only adds starts).
+  const addAround = (node: SyntaxNode) => {
+    const name = enclosingFunctionName(model, node);
+    add(name);
+    if (name === "__init__" || name === "__new__") add(constructedClass(model, node));
+  };
+  for (const node of origins) addAround(node);
   while (queue.length > 0) {
     const batch = queue.splice(0);
+    for (const cls of subclassesOf(model, batch)) add(cls);
     for (const call of callsNamed(index, batch)) {
       if (starts.calls.has(nodeId(call))) continue;
       starts.calls.set(nodeId(call), call);
-      add(enclosingFunctionName(model, call));
+      addAround(call);
     }
   }
 
@@ -67,6 +76,31 @@ export function findStarts(model: SemanticModel, sites: CreationSite[], starting
   }
   for (const statement of model.statements) if (ids.has(nodeId(statement))) starts.statements.add(statement);
   return starts;
+}
+
+/** The class whose constructor the innermost `def` around the node is (its `__init__` or `__new__`). */
+function constructedClass(model: SemanticModel, node: SyntaxNode): string | null {
+  for (let scope = model.scopeOf(node); scope.parent; scope = scope.parent) {
+    if (scope.kind !== "function") continue;
+    const owner = scope.parent;
+    return owner.kind === "class" ? model.index.field(owner.node, "name")?.text ?? null : null;
+  }
+  return null;
+}
+
+/** The same-file classes that name one of `names` among their bases (`class LMFit(Fit):`). */
+function subclassesOf(model: SemanticModel, names: string[]): string[] {
+  const found: string[] = [];
+  for (const name of names) {
+    for (const id of model.index.identifiers(name)) {
+      const bases = model.index.parent(id);
+      const cls = bases?.type === "argument_list" ? model.index.parent(bases) : null;
+      if (cls?.type !== "class_definition" || model.index.field(cls, "superclasses")?.id !== bases!.id) continue;
+      const sub = model.index.field(cls, "name")?.text;
+      if (sub) found.push(sub);
+    }
+  }
+  return found;
 }
 
 /** The name of the innermost `def` whose body holds the node (lambdas, classes and comprehensions in between do not matter). */
