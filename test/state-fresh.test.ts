@@ -19,6 +19,9 @@ test("a method of a new object a library function makes is no change to the libr
     ["import collections", "collections.Counter('ab')", ["collections.deque([1, 2]).pop()", "collections.Counter('abc').update('d')"]],
     ["import numpy as np", "np.zeros(2)", ["np.array([1, 2]).reshape((2, 1))", "np.arange(4).sort()", "np.zeros(3).fill(1)"]],
     ["import pandas as pd", "pd.Series([1])", ["pd.DataFrame({'a': [1]}).rename(columns={'a': 'b'})"]],
+    // A path object: listing or reading a folder changes nothing in pathlib (vector2dggs's pre-fix common.py read so).
+    ["import pathlib", "pathlib.PurePosixPath('a.b').stem", ["print(list(pathlib.Path('.').iterdir()))", "pathlib.Path('.').glob('*.py')", "pathlib.Path('x').with_suffix('.y')"]],
+    ["import io", "io.StringIO('a').read()", ["io.StringIO().write('x')"]],
   ] as const;
   for (const [imports, read, changes] of made) {
     for (const change of changes) {
