@@ -169,6 +169,9 @@ function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Ch
   }
 }
 
+/** The methods of a context that change what multiprocessing does next. */
+const CONTEXT_SETTERS = new Set(["set_start_method", "set_executable", "set_forkserver_preload", "allow_connection_pickling"]);
+
 /** Calls that return a new object of their own (a copy, never shared state such as `logging.getLogger`'s). */
 const FRESH = new Set([
   ...["list", "dict", "set", "tuple", "sorted", "str", "bytes", "bytearray", "frozenset"].map((n) => `builtins.${n}`),
@@ -194,6 +197,8 @@ function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): 
   const method = callee.childForFieldName("attribute")?.text ?? "";
   const object = callee.childForFieldName("object");
   if (!object || READING.has(method)) return [];
+  // A context makes new objects (`get_context().Pool(...)`, `ctx.Queue()`); only its setters change multiprocessing.
+  if (model.valueOf(object)?.kind === "context") return CONTEXT_SETTERS.has(method) ? [{ root: "multiprocessing", node: call }] : [];
   // A method of a new object a known maker returns (`np.array(xs).reshape(...)`, `sorted(xs).pop()`) changes only it.
   if (object.type === "call") {
     const maker = model.qualifiedName(object.childForFieldName("function"));
