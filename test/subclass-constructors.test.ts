@@ -52,3 +52,25 @@ test("in one file too: making the class, or a subclass of a subclass, at module 
     assert.doesNotMatch(r.stdout, /SPS103/, `${name}: a program, not a library\n${r.stdout}`);
   }
 });
+
+test("a script's own subclass of another module's class, and a module that makes that subclass, start what the base's constructor starts", async () => {
+  const files = {
+    "pyproject.toml": "",
+    "fitlib/__init__.py": "",
+    "fitlib/fit.py": BASE,
+    "mine.py": "from fitlib.fit import Fit\n\n\nclass Mine(Fit):\n    pass\n\n\nm = Mine([3])\nprint(list(m.trials))\n",
+    "other.py": "import mine\n",
+    "third.py": "from fitlib import fit\n\n\nclass Yours(fit.Fit):\n    pass\n",
+    "use_third.py": "from third import Yours\n\ny = Yours([1])\n",
+  };
+  const r = await cli(["check", "-q", "--isolated", "--no-cache", "."], writeTree(files, "spawnsafe-subclass-"));
+  assert.match(r.stdout, /^mine\.py:8:1: SPS101 /m, r.stdout);
+  assert.match(r.stdout, /^use_third\.py:3:1: SPS101 .*third\.Yours\.__init__ → fitlib\.fit\.Fit\.__init__/m, r.stdout);
+});
+
+test("a function that makes a class of its own module whose constructor starts processes starts them where it is called", async () => {
+  const runner = `${BASE}\n\nclass Quick(Fit):\n    pass\n\n\ndef run_all(items):\n    return list(Quick(items).trials)\n`;
+  const files = { "pyproject.toml": "", "pkg/__init__.py": "", "pkg/runner.py": runner, "main.py": "from pkg.runner import run_all\n\nprint(run_all([1]))\n" };
+  const r = await cli(["check", "-q", "--isolated", "--no-cache", "."], writeTree(files, "spawnsafe-subclass-"));
+  assert.match(r.stdout, /^main\.py:3:1: SPS101 .*pkg\.runner\.run_all → pkg\.runner\.Quick\.__init__ → pkg\.runner\.Fit\.__init__/m, r.stdout);
+});

@@ -7,7 +7,7 @@ import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
 import { callsNamed } from "./source-index";
 import { aliasClosure } from "./bindings";
-import { calledName, type Starts } from "./process-starts";
+import { calledName, classesBasedOn, type Starts } from "./process-starts";
 
 /**
  * A function (or Process subclass) of a module that starts processes: where it creates them
@@ -70,6 +70,12 @@ export function directStarts(model: SemanticModel, sites: CreationSite[], starts
     const name = calledName(call);
     const targets = target?.startsWith(`${moduleName}.`) ? [target.slice(moduleName.length + 1)] : name ? definitionsNamed(model, name) : [];
     for (const path of targets) if (path !== caller) entry(caller).calls.push(`${moduleName}.${path}`);
+  }
+  // A class based on another module's class whose constructor starts processes (`class Mine(fit.Fit)`).
+  for (const binding of [...starts.inherited.keys()].flatMap((name) => model.bindingsOf(name))) {
+    const path = binding.kind === "class" ? classPath(model, binding.node) : null;
+    const base = path ? starts.inherited.get(path.slice(path.lastIndexOf(".") + 1)) : undefined;
+    if (path && base) entry(`${path}.__init__`).calls.push(base);
   }
   // A same-file subclass of a class whose constructor starts processes: its own constructor runs
   // that one (and a subclass of the subclass in turn).
@@ -156,22 +162,6 @@ export function callsTo(model: SemanticModel, names: Iterable<string>, moduleNam
   return out;
 }
 
-/** The classes of the module with a base written with one of `names` (`Fit`, `fit.Fit`), each with that base. */
-export function classesBasedOn(model: SemanticModel, names: Iterable<string>): Array<{ cls: SyntaxNode; base: SyntaxNode }> {
-  const found: Array<{ cls: SyntaxNode; base: SyntaxNode }> = [];
-  const { index } = model;
-  for (const name of names) {
-    for (const id of index.identifiers(name)) {
-      let base = id;
-      const up = index.parent(id);
-      if (up?.type === "attribute" && index.field(up, "attribute")?.id === id.id) base = up;
-      const bases = index.parent(base);
-      const cls = bases?.type === "argument_list" ? index.parent(bases) : null;
-      if (cls?.type === "class_definition" && index.field(cls, "superclasses")?.id === bases!.id) found.push({ cls, base });
-    }
-  }
-  return found;
-}
 
 /** The end of a creation site's description when its context is chosen there: ` (spawn context)`. */
 function chosen(site: CreationSite): string {
