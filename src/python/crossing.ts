@@ -22,6 +22,7 @@ import { childReadRoots, isProjectModule, methodsNamed, parentCode, stateProof }
 import { contextDependence } from "./choices";
 import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
+import { registryTargets } from "./registries";
 import { STDLIB } from "./environ";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
@@ -407,6 +408,11 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
     for (const use of uses) {
       const expr = unwrapPartial(module, use.expr);
       if (add(defOf(expr))) continue;
+      const registered = registryTargets(module, expr);
+      if (registered && registered.length > 0) {
+        registered.forEach(add);
+        continue;
+      }
       // An instance of a class of this module as the function (`submit(run_check(...))`): its methods run.
       const made = model.valueOf(expr);
       if (made?.kind === "instance" && made.of.kind === "definition" && made.of.node.type === "class_definition") {
@@ -434,7 +440,9 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
     // What each function's calls reach is worked out once per module: the closures of a module's sites share most functions.
     const callsOf = (fn: SyntaxNode) => index.memo(`childCalls:${nodeId(fn)}`, () => fn.descendantsOfType("call").map((call) => {
       const callee = call.childForFieldName("function");
-      const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed(module, index.field(callee, "attribute")?.text ?? "") : [])];
+      // A call through a registry the module fills at import (`HANDLERS[name](x)`): the functions registered.
+      const registered = callee?.type === "subscript" || callee?.type === "call" ? registryTargets(module, callee) ?? [] : [];
+      const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed(module, index.field(callee, "attribute")?.text ?? "") : []), ...registered];
       return { call, targets, handed: targets.every((t) => !t) && handedIn(module, callee) };
     }));
     for (let batch = [...found.values()]; batch.length > 0; ) {
