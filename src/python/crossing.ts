@@ -11,7 +11,7 @@ import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./source-index";
-import { Prover, changeOf, combine, loopValues, methodsOf, short, type Proof } from "./pickling";
+import { Prover, changeOf, combine, loopValues, methodsOf, short, startedAfter, type Proof } from "./pickling";
 import { taskDeferral } from "./task-deferral";
 import { classOfBase, placeOf, poolEscape, unwrapPartial, workerUses } from "./worker-functions";
 import { roleOf } from "./bindings";
@@ -101,10 +101,12 @@ export function handedOver(module: ModuleFacts, site: CreationSite, prover = new
     }
   }
   const proofs: Proof[] = [];
+  // A Process started right after it is made pickles what it is handed there: later changes do not reach it.
+  const handover = site.kind === "Process" ? startedAfter(module, site.node) : null;
   for (const { keyword, position, role, label } of HANDED[site.kind] ?? []) {
     const given = argument(site.node, keyword, position);
     if (!given) continue;
-    proofs.push(prover.value(given, label, role));
+    proofs.push(prover.handedOverAt(handover, () => prover.value(given, label, role)));
   }
   return proofs;
 }
@@ -128,9 +130,41 @@ export function unjoinedSyncArguments(module: ModuleFacts, site: CreationSite): 
     for (const expr of inner) if (expr && expr.type !== "comment") handed.push(expr);
   }
   const sync = handed.find((expr) => isSyncObject(module.model.valueOf(expr)));
+  // Made anew on each pass of a loop that starts a child: rebinding the name drops the object the last
+  // child got, maybe before that child rebuilt it (Process.start() lets go of its arguments), join or not.
+  const dropped = handed.find((expr) => isSyncObject(module.model.valueOf(expr)) && droppedInLoop(module, expr, site.node));
+  if (dropped) {
+    return [unknown("", dropped,
+      `\`${dropped.text}\` (line ${module.lines.position(dropped.startIndex).line}) is a multiprocessing lock or queue made anew on each pass of the loop that starts the children, and nothing else keeps it: rebinding drops the one the last child got, maybe before that child has rebuilt it (FileNotFoundError in SemLock._rebuild; a forked child inherits it)`)];
+  }
   if (!sync || joinedAfter(module, site.node) || receivesFromEach(module, site)) return [];
   return [unknown("", sync,
     `\`${sync.text}\` (line ${module.lines.position(sync.startIndex).line}) is a multiprocessing lock or queue, which a spawned child rebuilds by name when it starts; no \`join()\` follows the start here, and when the parent drops it or the program ends first, the child fails with FileNotFoundError in SemLock._rebuild (a forked child inherits it)`)];
+}
+
+/**
+ * Whether `expr` names an object bound in a loop around the site that is kept nowhere else in that
+ * loop (`events.append(event)`, `self.events[i] = event` keep it): the next pass drops it.
+ */
+function droppedInLoop(module: ModuleFacts, expr: SyntaxNode, site: SyntaxNode): boolean {
+  const { index, model } = module;
+  if (expr.type !== "identifier") return false;
+  const bindings = model.bindingsReaching(expr);
+  if (bindings.length !== 1 || bindings[0].kind !== "assignment") return false;
+  let loop: SyntaxNode | null = null;
+  for (let up = index.parent(bindings[0].node); up && !/^(function_definition|lambda|module)$/.test(up.type); up = index.parent(up)) {
+    if (/^(for_statement|while_statement)$/.test(up.type) && up.startIndex <= site.startIndex && site.endIndex <= up.endIndex) loop = up;
+  }
+  if (!loop) return false;
+  const kept = index.identifiersWithin(expr.text, loop.startIndex, loop.endIndex).some((id) => {
+    const list = index.parent(id);
+    const holder = list?.type === "argument_list" ? index.parent(list) : null;
+    const callee = holder?.type === "call" ? index.field(holder, "function") : null;
+    if (callee?.type === "attribute" && /^(append|add|extend|insert|put|setdefault)$/.test(index.field(callee, "attribute")?.text ?? "")) return true;
+    const assignment = list?.type === "assignment" && index.field(list, "right")?.id === id.id ? list : null;
+    return !!assignment && index.field(assignment, "left")?.type !== "identifier";
+  });
+  return !kept;
 }
 
 /** An obligation that cannot be told; `path` empty for a fact of the program that nothing hands over. */
