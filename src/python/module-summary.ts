@@ -134,6 +134,35 @@ export function callsTo(model: SemanticModel, names: Iterable<string>, moduleNam
     }
     if (target) out.push({ caller: `${moduleName}.${caller}`, target });
   }
+  out.push(...subclassesOf(model, names, moduleName));
+  return out;
+}
+
+/**
+ * `class LMFit(Fit):` with `Fit` among `names`: making an LMFit runs Fit's `__init__` (inherited, or through
+ * `super().__init__`), so `LMFit.__init__` is taken to call `Fit`. Without this a script that makes a subclass at
+ * module level was not seen to start the processes the base class's constructor starts.
+ */
+function subclassesOf(model: SemanticModel, names: Iterable<string>, moduleName: string): Array<{ caller: string; target: string }> {
+  const { index } = model;
+  const out: Array<{ caller: string; target: string }> = [];
+  for (const identifier of index.identifiersOf(aliasClosure(index, [...names]))) {
+    let base: SyntaxNode = identifier;
+    let parent = index.parent(base);
+    while (parent?.type === "attribute" && index.field(parent, "attribute")?.startIndex === base.startIndex) {
+      base = parent;
+      parent = index.parent(base);
+    }
+    const cls = parent?.type === "argument_list" ? index.parent(parent) : null;
+    if (cls?.type !== "class_definition" || index.field(cls, "superclasses")?.startIndex !== parent!.startIndex) continue;
+    const name = index.field(cls, "name")?.text;
+    const body = index.field(cls, "body");
+    const path = body ? definitionPath(model, body) : null;
+    const target = model.qualifiedName(base);
+    // A class defined inside a function has no name other modules can call.
+    if (!name || !path || !target || !(path === name || path.endsWith(`.${name}`))) continue;
+    out.push({ caller: `${moduleName}.${path}.__init__`, target });
+  }
   return out;
 }
 
