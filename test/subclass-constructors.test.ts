@@ -33,6 +33,18 @@ test("a script that makes a subclass at module level starts the processes its ba
   }
 });
 
+test("a subclass beside its base, or in the script itself, starts what the base's __init__ starts", async () => {
+  const beside = { "fitlib/fit.py": `${BASE}\n\nclass Quick(Fit):\n    pass\n`, "examples/ex1.py": "from fitlib.fit import Quick\n\nq = Quick([2])\nprint(list(q.trials))\n" };
+  const own = { "fitlib/fit.py": BASE, "examples/ex1.py": "from fitlib.fit import Fit\n\n\nclass Mine(Fit):\n    pass\n\n\nm = Mine([3])\nprint(list(m.trials))\n" };
+  for (const [name, tree] of Object.entries({ "beside its base": beside, "in the script": own })) {
+    const files = { "pyproject.toml": "", "fitlib/__init__.py": "", ...tree };
+    const r = await cli(["check", "-q", "--isolated", "--no-cache", "."], writeTree(files, "spawnsafe-subclass-"));
+    const line = r.stdout.split("\n").find((l) => / SPS101 /.test(l) && l.startsWith("examples/ex1.py:"));
+    assert.ok(line, `${name}: the module-level call is named\n${r.stdout}`);
+    assert.match(line!, /fitlib\.fit\.Fit\.__init__ → fitlib\/fit\.py:6 Manager/, name);
+  }
+});
+
 test("a class defined inside a function is no subclass other modules can make", async () => {
   const sub = "from fitlib.fit import Fit\n\n\ndef local():\n    class LMFit(Fit):\n        pass\n    return LMFit\n";
   const script = "from fitlib import lm\n\nprint(lm.local().__name__)\n";

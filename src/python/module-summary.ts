@@ -7,7 +7,7 @@ import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
 import { callsNamed } from "./source-index";
 import { aliasClosure } from "./bindings";
-import { calledName, type Starts } from "./process-starts";
+import { calledAs, calledName, type Starts } from "./process-starts";
 
 /**
  * A function (or Process subclass) of a module that starts processes: where it creates them
@@ -71,8 +71,15 @@ export function directStarts(model: SemanticModel, sites: CreationSite[], starts
     const targets = target?.startsWith(`${moduleName}.`) ? [target.slice(moduleName.length + 1)] : name ? definitionsNamed(model, name) : [];
     for (const path of targets) if (path !== caller) entry(caller).calls.push(`${moduleName}.${path}`);
   }
+  // `class Quick(Fit): pass` beside Fit: making a Quick runs Fit's __init__ (other modules' subclasses: callsTo).
+  const own = new Set(found.keys());
+  for (const { caller, target } of subclassesOf(model, [...own].map(calledAs), moduleName)) {
+    const base = `${target}.__init__`;
+    if (own.has(base) && caller !== base) entry(caller.slice(moduleName.length + 1)).calls.push(base);
+  }
   return [...found.values()];
 }
+
 
 /** The reachable paths of the functions, methods and classes named `name` in the module. */
 function definitionsNamed(model: SemanticModel, name: string): string[] {
@@ -155,12 +162,10 @@ function subclassesOf(model: SemanticModel, names: Iterable<string>, moduleName:
     }
     const cls = parent?.type === "argument_list" ? index.parent(parent) : null;
     if (cls?.type !== "class_definition" || index.field(cls, "superclasses")?.startIndex !== parent!.startIndex) continue;
-    const name = index.field(cls, "name")?.text;
-    const body = index.field(cls, "body");
-    const path = body ? definitionPath(model, body) : null;
+    // A class defined inside a function has no name other modules can call (classPath: null).
+    const path = classPath(model, cls);
     const target = model.qualifiedName(base);
-    // A class defined inside a function has no name other modules can call.
-    if (!name || !path || !target || !(path === name || path.endsWith(`.${name}`))) continue;
+    if (!path || !target) continue;
     out.push({ caller: `${moduleName}.${path}.__init__`, target });
   }
   return out;

@@ -98,6 +98,36 @@ function findExternalStarts(model: SemanticModel, startingFunctions: Record<stri
       }
     }
   }
+  findDerivedStarts(model, startingFunctions, into);
+}
+
+/**
+ * `class Mine(Fit): ...` in this file, where Fit is another module's class whose constructor starts processes: making
+ * a Mine runs Fit's `__init__` (inherited, or through `super().__init__`), so `Mine(...)` starts them too.
+ */
+function findDerivedStarts(model: SemanticModel, startingFunctions: Record<string, string[]>, into: Map<number, ExternalStart>): void {
+  const { index } = model;
+  const inits = Object.keys(startingFunctions).filter((q) => q.endsWith(".__init__"));
+  if (inits.length === 0) return;
+  for (const identifier of index.identifiersOf(new Set(inits.map(calledAs)))) {
+    let base: SyntaxNode = identifier;
+    let parent = index.parent(base);
+    while (parent?.type === "attribute" && index.field(parent, "attribute")?.startIndex === base.startIndex) {
+      base = parent;
+      parent = index.parent(base);
+    }
+    const cls = parent?.type === "argument_list" ? index.parent(parent) : null;
+    if (cls?.type !== "class_definition" || index.field(cls, "superclasses")?.startIndex !== parent!.startIndex) continue;
+    const value = model.valueOf(base);
+    const init = value?.kind === "qualified" ? `${value.qname}.__init__` : null;
+    const name = index.field(cls, "name")?.text;
+    if (!init || !startingFunctions[init] || !name) continue;
+    for (const call of callsNamed(index, [name])) {
+      const made = model.valueOf(index.field(call, "function"));
+      if (made?.kind !== "definition" || made.node.startIndex !== cls.startIndex || into.has(nodeId(call))) continue;
+      into.set(nodeId(call), { node: call, chain: [init, ...startingFunctions[init]] });
+    }
+  }
 }
 
 /**
