@@ -15,9 +15,9 @@ const CASES: Record<string, { body: string; mark: string; says?: RegExp }> = {
   "handed to a manager": {
     body: "from multiprocessing.managers import BaseManager\n\n\ndef make():\n    class Local(BaseManager):\n        def __init__(self):\n            ctx = multiprocessing.get_context()\n            super().__init__(ctx=ctx)\n    return Local()\n",
     mark: " [-]",
-    says: /the context is handed on \(line \d+, `ctx=ctx`\)/,
+    says: /the context made on line \d+ is used as `ctx=ctx` \(line \d+\), where what is made from it is not followed/,
   },
-  "returned": { body: "def context():\n    return multiprocessing.get_context()\n", mark: " [-]", says: /handed on/ },
+  "returned": { body: "def context():\n    return multiprocessing.get_context()\n", mark: " [-]", says: /is used as `return multiprocessing.get_context\(\)`/ },
   "only objects made from it": { body: "def make():\n    ctx = multiprocessing.get_context()\n    return ctx.Queue(), ctx.Lock()\n", mark: " [*]" },
   "a module-level target": {
     body: "def work(q):\n    q.put(1)\n\n\ndef go():\n    ctx = multiprocessing.get_context()\n    q = ctx.Queue()\n    p = ctx.Process(target=work, args=(q,))\n    p.start()\n    return q.get()\n",

@@ -8,10 +8,12 @@ import { heldBack } from "../src/hazards";
 import { type Choice, ENTRY_POINTS, choosesForItsSites, contextDependence, defaultPaths, methodBranches, pathsWithout, uncoveredBy } from "../src/python/choices";
 import { argument } from "../src/python/literals";
 import { moveApplicability } from "../src/python/crossing";
+import { contextFlow } from "../src/python/context-flow";
+import { short } from "../src/python/pickling";
+import type { SyntaxNode } from "../src/parse";
 import { entryFunctionFix } from "../src/fix/entry";
 import type { ModuleFacts } from "../src/python/module";
 import type { CreationSite } from "../src/python/sites";
-import type { SyntaxNode } from "../src/parse";
 
 export const defaultContextInLibrary = defineTransform({
   code: "SPS103",
@@ -71,23 +73,36 @@ export const defaultContextInLibrary = defineTransform({
         applicability: safety.applicability,
       });
     }
-    // `get_context()` with no method is the default context too. Its switch moves what is made from it: held back by
-    // the module's hazards as the sites are, and proved only when every use of the context is a site proved here.
+    // `get_context()` with no method is the default context too: naming one moves what is made from it.
     for (const call of module.contextCalls) {
       if (call.method !== "default") continue;
       const args = call.node.childForFieldName("arguments");
-      const bare = args && args.namedChildCount === 0;
-      const proof = hazards.length || disagreement || !bare ? null : contextSwitchProof(module, call.node);
+      const fix = hazards.length || disagreement || !args || args.namedChildCount > 0 ? null : [replace(args.startIndex, args.endIndex, `("${options.method}")`)];
+      const safety = contextCallSafety(module, call.node);
       context.report({
         node: call.node,
-        message: `\`get_context()\` without a method returns the default context; name "${options.method}"${hazards.length ? heldBack(hazards) : disagreement ?? (proof ? proof.why : "")}`,
-        fix: proof ? [replace(args!.startIndex, args!.endIndex, `("${options.method}")`)] : null,
-        applicability: proof?.applicability ?? "unsafe",
+        message: `\`get_context()\` without a method returns the default context; name "${options.method}"${hazards.length ? heldBack(hazards) : disagreement ?? (fix ? safety.why : "")}`,
+        fix,
+        applicability: safety.applicability,
       });
     }
     reportDefaultBranches(context);
   },
 });
+
+/** A context's fix is as safe as the sites made from it, and unknown when the context goes where it is not followed. */
+function contextCallSafety(module: ModuleFacts, call: SyntaxNode): { applicability: "safe" | "unsafe"; why: string } {
+  const flow = contextFlow(module, call);
+  if (flow.escape) {
+    const line = (n: SyntaxNode) => module.lines.position(n.startIndex).line;
+    const use = module.index.parent(flow.escape) ?? flow.escape;
+    return {
+      applicability: "unsafe",
+      why: `; unsafe fix (applied with --unsafe-fixes): the context made on line ${line(call)} is used as \`${short(use)}\` (line ${line(flow.escape)}), where what is made from it is not followed`,
+    };
+  }
+  return moveApplicability(module, flow.sites.filter((s) => s.startsProcesses));
+}
 
 /**
  * `get_context("spawn" if c else None)`: the default context on the paths where that branch is
@@ -142,48 +157,4 @@ function patchOf(module: ModuleFacts, site: CreationSite): { target: string; whe
     if (target && patched[target]) return { target, where: patched[target] };
   }
   return null;
-}
-
-/**
- * Whether switching a bare `get_context()` keeps the program working: what is made from the context must be proved as
- * the module's own sites are (`get_context().Pool(...)`, or `ctx = get_context()` whose every use in its scope is
- * `ctx.<factory>(...)`). A context handed on (`ctx=ctx`, returned, stored) reaches code that is not followed: unsafe.
- */
-function contextSwitchProof(module: ModuleFacts, call: SyntaxNode): { applicability: "safe" | "unsafe"; why: string } {
-  const index = module.model.index;
-  const siteAt = new Map(module.sites.map((s) => [s.node.startIndex, s] as const));
-  const madeFrom = (object: SyntaxNode): CreationSite | null => {
-    const attribute = index.parent(object);
-    const made = attribute?.type === "attribute" && index.field(attribute, "object")?.startIndex === object.startIndex ? index.parent(attribute) : null;
-    return made?.type === "call" ? siteAt.get(made.startIndex) ?? null : null;
-  };
-  const handedOn = (node: SyntaxNode) => {
-    const line = module.lines.position(node.startIndex).line;
-    const text = (index.parent(node) ?? node).text.replace(/\s+/g, " ");
-    return {
-      applicability: "unsafe" as const,
-      why: `; unsafe fix (applied with --unsafe-fixes): the context is handed on (line ${line}, \`${text.length > 40 ? `${text.slice(0, 37)}...` : text}\`), where what is made from it is not followed`,
-    };
-  };
-  const direct = madeFrom(call);
-  if (direct) return moveApplicability(module, direct.startsProcesses ? [direct] : []);
-  const assignment = index.parent(call);
-  const target = assignment?.type === "assignment" ? index.field(assignment, "left") : null;
-  if (assignment?.type !== "assignment" || index.field(assignment, "right")?.startIndex !== call.startIndex || target?.type !== "identifier") return handedOn(call);
-  const scope = scopeNode(index, assignment);
-  const sites: CreationSite[] = [];
-  for (const use of index.identifiersOf([target.text])) {
-    if (use.startIndex === target.startIndex || scopeNode(index, use).startIndex !== scope.startIndex) continue;
-    const site = madeFrom(use);
-    if (!site) return handedOn(use);
-    if (site.startsProcesses) sites.push(site);
-  }
-  return moveApplicability(module, sites);
-}
-
-/** The function whose body holds the node, or the module. */
-function scopeNode(index: ModuleFacts["model"]["index"], node: SyntaxNode): SyntaxNode {
-  let n: SyntaxNode = node;
-  for (let p = index.parent(n); p; n = p, p = index.parent(p)) if (p.type === "function_definition" || p.type === "lambda") return p;
-  return n;
 }

@@ -7,7 +7,7 @@ import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
 import { callsNamed } from "./source-index";
 import { aliasClosure } from "./bindings";
-import { calledAs, calledName, type Starts } from "./process-starts";
+import { calledName, classesBasedOn, type Starts } from "./process-starts";
 
 /**
  * A function (or Process subclass) of a module that starts processes: where it creates them
@@ -71,15 +71,27 @@ export function directStarts(model: SemanticModel, sites: CreationSite[], starts
     const targets = target?.startsWith(`${moduleName}.`) ? [target.slice(moduleName.length + 1)] : name ? definitionsNamed(model, name) : [];
     for (const path of targets) if (path !== caller) entry(caller).calls.push(`${moduleName}.${path}`);
   }
-  // `class Quick(Fit): pass` beside Fit: making a Quick runs Fit's __init__ (other modules' subclasses: callsTo).
-  const own = new Set(found.keys());
-  for (const { caller, target } of subclassesOf(model, [...own].map(calledAs), moduleName)) {
-    const base = `${target}.__init__`;
-    if (own.has(base) && caller !== base) entry(caller.slice(moduleName.length + 1)).calls.push(base);
+  // A class based on another module's class whose constructor starts processes (`class Mine(fit.Fit)`).
+  for (const binding of [...starts.inherited.keys()].flatMap((name) => model.bindingsOf(name))) {
+    const path = binding.kind === "class" ? classPath(model, binding.node) : null;
+    const base = path ? starts.inherited.get(path.slice(path.lastIndexOf(".") + 1)) : undefined;
+    if (path && base) entry(`${path}.__init__`).calls.push(base);
+  }
+  // A same-file subclass of a class whose constructor starts processes: its own constructor runs
+  // that one (and a subclass of the subclass in turn).
+  for (let grew = true; grew; ) {
+    grew = false;
+    const constructors = [...found.keys()].filter((q) => q.endsWith(".__init__")).map((q) => q.split(".").slice(-2)[0]);
+    for (const { cls, base } of classesBasedOn(model, new Set(constructors))) {
+      const path = classPath(model, cls);
+      const basePath = base.type === "identifier" ? definitionsNamed(model, base.text).find((p) => found.has(`${moduleName}.${p}.__init__`)) : undefined;
+      if (!path || !basePath || found.has(`${moduleName}.${path}.__init__`)) continue;
+      entry(`${path}.__init__`).calls.push(`${moduleName}.${basePath}.__init__`);
+      grew = true;
+    }
   }
   return [...found.values()];
 }
-
 
 /** The reachable paths of the functions, methods and classes named `name` in the module. */
 function definitionsNamed(model: SemanticModel, name: string): string[] {
@@ -141,35 +153,15 @@ export function callsTo(model: SemanticModel, names: Iterable<string>, moduleNam
     }
     if (target) out.push({ caller: `${moduleName}.${caller}`, target });
   }
-  out.push(...subclassesOf(model, names, moduleName));
-  return out;
-}
-
-/**
- * `class LMFit(Fit):` with `Fit` among `names`: making an LMFit runs Fit's `__init__` (inherited, or through
- * `super().__init__`), so `LMFit.__init__` is taken to call `Fit`. Without this a script that makes a subclass at
- * module level was not seen to start the processes the base class's constructor starts.
- */
-function subclassesOf(model: SemanticModel, names: Iterable<string>, moduleName: string): Array<{ caller: string; target: string }> {
-  const { index } = model;
-  const out: Array<{ caller: string; target: string }> = [];
-  for (const identifier of index.identifiersOf(aliasClosure(index, [...names]))) {
-    let base: SyntaxNode = identifier;
-    let parent = index.parent(base);
-    while (parent?.type === "attribute" && index.field(parent, "attribute")?.startIndex === base.startIndex) {
-      base = parent;
-      parent = index.parent(base);
-    }
-    const cls = parent?.type === "argument_list" ? index.parent(parent) : null;
-    if (cls?.type !== "class_definition" || index.field(cls, "superclasses")?.startIndex !== parent!.startIndex) continue;
-    // A class defined inside a function has no name other modules can call (classPath: null).
+  // A subclass's constructor runs its base's (inherited, or through super()): `class LMFit(fit.Fit)`.
+  for (const { cls, base } of classesBasedOn(model, names)) {
     const path = classPath(model, cls);
     const target = model.qualifiedName(base);
-    if (!path || !target) continue;
-    out.push({ caller: `${moduleName}.${path}.__init__`, target });
+    if (path && target) out.push({ caller: `${moduleName}.${path}.__init__`, target: `${target}.__init__` });
   }
   return out;
 }
+
 
 /** The end of a creation site's description when its context is chosen there: ` (spawn context)`. */
 function chosen(site: CreationSite): string {
