@@ -51,7 +51,7 @@ function findContextFlow(module: ModuleFacts, call: SyntaxNode): ContextFlow {
   if (!parent || parent.type === "expression_statement") return { sites: [], escape: null };
   const name = parent.type === "assignment" && index.field(parent, "right")?.id === expr.id ? index.field(parent, "left") : null;
   if (!name) {
-    const escape = seen(expr) ? null : parent;
+    const escape = seen(expr) ? null : expr;
     return { sites: [...sites], escape };
   }
   if (name.type !== "identifier") return { sites: [], escape: name };
