@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/thread-pool";
 import { planRun, type PlannedFile, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { carryVerdicts, dischargedByCallers, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack } from "./project/programs";
+import { carryVerdicts, dischargedByCallers, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack, unreachedLibraries } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo } from "./file-info";
 import type { Options } from "./options";
@@ -472,13 +472,29 @@ function settleUnitsAcrossModules(batch: Batch): void {
     results[i] = processIsolated(infos[i], originals[i]!, setups[i].options, request.fix, { ...contextFor(batch, i, plan.exports), discharged }, batch.trees);
   }
   const outsideRun = (r: typeof results) => heldBackOutsideRun(r, (i) => infos[i].project?.module ?? null, outsideOf);
-  for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, guardsHeldBack]) {
+  // A file run as a program: a script or `__main__`, a module with a main guard or a console script, a test.
+  const isProgram = (i: number) => {
+    const info = infos[i];
+    if (results[i]?.decision?.role === "app" || info.isMainModule || (info.project?.entryPoints.length ?? 0) > 0 || TEST_FILE.test(info.path)) return true;
+    const text = textAt(i);
+    return text !== null && MAIN_GUARD.test(text);
+  };
+  const unreached = (r: typeof results) => {
+    const blocks = unreachedLibraries(r, isProgram);
+    for (const i of [...blocks.keys()]) if (!infos[i].project) blocks.delete(i);
+    return blocks;
+  };
+  for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, unreached, guardsHeldBack]) {
     for (const [i, unitBlock] of holds(results)) {
       originals[i] ??= fs.readFileSync(files[i]);
       results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(batch, i, plan.exports), batch.trees);
     }
   }
 }
+
+/** A test module, run by a test runner (whose own main is guarded). */
+const TEST_FILE = /(^|[\\/])(tests?[\\/].*|test_[^\\/]*\.py|[^\\/]*_test\.py|conftest\.py)$/;
+const MAIN_GUARD = /^if\s+\(?\s*__name__\s*==\s*["']__main__["']/m;
 
 /** A file's text as the engine decodes it ("" when it cannot be). */
 function textOf(bytes: Buffer): string {

@@ -27,7 +27,9 @@ const CASES: Record<string, { body: string; mark: string; says?: RegExp }> = {
 
 test("a bare get_context() is switched only with the proofs of what is made from it", async () => {
   for (const [name, { body, mark, says }] of Object.entries(CASES)) {
-    const files = { "pyproject.toml": "", "pkg/__init__.py": "", "pkg/run.py": `import multiprocessing\n\n\n${body}` };
+    // A program of the project runs it (a library no program runs keeps its switch unproved).
+    const main = 'from pkg import run\n\nif __name__ == "__main__":\n    print(run.go())\n';
+    const files = { "pyproject.toml": "", "pkg/__init__.py": "", "pkg/run.py": `import multiprocessing\n\n\n${body}`, "main.py": main };
     const r = await cli(["check", "-q", "--isolated", "--no-cache", "."], writeTree(files, "spawnsafe-bare-context-"));
     const line = r.stdout.split("\n").find((l) => / SPS103.*`get_context\(\)` without a method/.test(l));
     assert.ok(line, `${name}: reported\n${r.stdout}`);

@@ -68,7 +68,7 @@ async function rootWalks(dir: string, args: string[]): Promise<{ walks: string[]
 }
 
 test("check walks no module's whole tree: a library's state proof, methods by name, a docstring that looks like Python 2", async () => {
-  const dir = writeTree({ "pyproject.toml": "", "pkg/__init__.py": "", "pkg/jobs.py": LIBRARY, "main.py": PROGRAM }, "spawnsafe-walks-");
+  const dir = writeTree({ "pyproject.toml": "", "pkg/__init__.py": "", "pkg/jobs.py": LIBRARY, "main.py": PROGRAM, "tests/test_jobs.py": "from pkg.jobs import run_all\n\n\ndef test_run_all():\n    assert run_all(2) == [1, 3]\n" }, "spawnsafe-walks-");
   const { walks, stdout } = await rootWalks(dir, ["check", "."]);
   // Both fixes are safe: every proof, the state proof among them, was worked out to the end.
   assert.match(stdout, /main\.py:15:10: SPS102 \[\*\]/);

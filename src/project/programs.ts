@@ -128,6 +128,32 @@ export function programWideHeldBack(results: Array<FileResult | undefined>): Map
 }
 
 /**
+ * The library results (by index) whose switch no program of the project is seen to run. Its
+ * bootstrap obligation is on the programs that import it: with none of them in the project (a
+ * script, a `__main__`, a module with a main guard or a console script, a test run by a test
+ * runner), they are programs nobody has shown, and one that makes the pool from an unguarded top
+ * level would fail under spawn where it works under fork (the third survey drove two libraries so).
+ * `isProgram` tells whether a result's file can be run as a program.
+ */
+export function unreachedLibraries(results: Array<FileResult | undefined>, isProgram: (i: number) => boolean): Map<number, UnitBlock> {
+  const byPath = indexByPath(results);
+  const reached = new Set<string>();
+  results.forEach((r, i) => {
+    if (!r || !isProgram(i)) return;
+    reached.add(r.path);
+    for (const path of reachedFrom(r, results, byPath)) reached.add(path);
+  });
+  const blocks = new Map<number, UnitBlock>();
+  results.forEach((r, i) => {
+    // A library that makes only queues and locks starts no process whose children re-run a program.
+    if (!r || r.decision?.role !== "library" || reached.has(r.path) || !(r.starts ?? []).some((s) => s.direct)) return;
+    if (!r.findings.some((f) => SWITCH.has(f.code) && goesIn(f) && !PROGRAM_WIDE.has(f.code))) return;
+    blocks.set(i, { obligation: "bootstrap", reason: "no program of the project is seen to run it (a script, a console script, a test): the programs that import it are not known, and one that runs it from an unguarded top level would fail under spawn" });
+  });
+  return blocks;
+}
+
+/**
  * Every file whose processes a program starts: the ends of its chains, and theirs in turn (a
  * chain shows one shortest path: `run()` makes a Process in stage.py and, through `Shared()`,
  * a Manager in shared.py).
