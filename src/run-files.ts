@@ -481,7 +481,8 @@ function settleUnitsAcrossModules(batch: Batch): void {
   };
   const unreached = (r: typeof results) => {
     const blocks = unreachedLibraries(r, isProgram);
-    for (const i of [...blocks.keys()]) if (!infos[i].project) blocks.delete(i);
+    // A project that publishes no package is imported by its own programs only: those are the ones judged.
+    for (const i of [...blocks.keys()]) if (!infos[i].project?.published) blocks.delete(i);
     return blocks;
   };
   for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, unreached, guardsHeldBack]) {

@@ -133,6 +133,7 @@ export function programWideHeldBack(results: Array<FileResult | undefined>): Map
  * script, a `__main__`, a module with a main guard or a console script, a test run by a test
  * runner), they are programs nobody has shown, and one that makes the pool from an unguarded top
  * level would fail under spawn where it works under fork (the third survey drove two libraries so).
+ * Asked of the libraries of projects that publish their packages (src/run-files.ts).
  * `isProgram` tells whether a result's file can be run as a program.
  */
 export function unreachedLibraries(results: Array<FileResult | undefined>, isProgram: (i: number) => boolean): Map<number, UnitBlock> {
