@@ -23,6 +23,7 @@ import { contextDependence } from "./choices";
 import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
 import { STDLIB } from "./environ";
+import { projectNamedAtRunTime } from "./project-state";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -228,6 +229,7 @@ export function codeState(
   const packages = new Set(module.model.project.packages);
   const own = module.model.project.moduleName?.split(".")[0] ?? null;
   let logging = false;
+  const runTime = parent;
   for (const fn of functions) {
     const body = fn.childForFieldName("body");
     if (!body) continue;
@@ -254,6 +256,8 @@ export function codeState(
       const readsAttribute = parent?.type === "attribute" && parent.childForFieldName("object")?.id === id.id && module.index.parent(parent)?.type !== "call";
       const fromImported = imported.node.type === "import_from_statement";
       if (!(project || (readsAttribute && fromImported))) continue;
+      // A program whose run-time code names no project module leaves their state as a fresh import makes it (project-state.ts).
+      if (project && isProgram(module) && !projectNamedAtRunTime(module, runTime)) continue;
       if (seen.has(id.text)) continue;
       seen.add(id.text);
       const what = project ? `project module code or state (\`${imported.qname}\`)` : `\`${imported.qname}\`, an object another module keeps`;
@@ -306,6 +310,10 @@ export function codeState(
     }
   }
   return { reads, rest: proofs };
+}
+
+function isProgram(module: ModuleFacts): boolean {
+  return module.mainGuards.length > 0 || module.startingStatements.size > 0;
 }
 
 /**

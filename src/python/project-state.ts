@@ -1,0 +1,86 @@
+// Other project modules' state, as a program's children read it. A spawned child imports the
+// project's modules afresh (the program itself as `__mp_main__`, and what its top level
+// imports): it has their import-time state. A forked child has the parent's state at the start.
+// They differ only by what the parent's run-time code does to those modules, and that code can
+// reach another project module only by naming it: an import of it, or a module-level name whose
+// value was made from one (`RUNNER = jobs.Runner()`). So when the parent's run-time code names no
+// project module, no project module's state can differ, whatever the child's code reads of them
+// (its interpreter-wide and run-time-import changes, which may reach anything, are state.ts's).
+import { type SyntaxNode, nodeId } from "../parse";
+import type { ModuleFacts } from "./module";
+import { isNameRead } from "./globals";
+import { isProjectModule } from "./state";
+
+/**
+ * The first place where the parent's run-time code `parent` names another project module (or a
+ * module-level name made from one), or null when it names none.
+ */
+export function projectNamedAtRunTime(module: ModuleFacts, parent: SyntaxNode[]): SyntaxNode | null {
+  for (const block of parent) {
+    const found = module.index.memo(`projectNamed:${nodeId(block)}`, () => firstProjectName(module, block));
+    if (found) return found;
+  }
+  return null;
+}
+
+function firstProjectName(module: ModuleFacts, block: SyntaxNode): SyntaxNode | null {
+  const { model, index } = module;
+  for (const id of block.descendantsOfType("identifier")) {
+    if (!isNameRead(index, id)) continue;
+    const bindings = model.bindingsReaching(id);
+    // Where the name is bound (`res = ...`): what it is bound to is read where it is used.
+    if (bindings.some((b) => b.position === id.startIndex)) continue;
+    // A name a star import binds: the module it comes from.
+    if (bindings.length === 0 && model.hasStarImport()) {
+      const value = model.valueOf(id);
+      if (!value || (value.kind === "qualified" && isOtherProjectName(module, value.qname))) return id;
+      continue;
+    }
+    for (const b of bindings) {
+      if (b.kind === "import" && (!b.qname || isOtherProjectName(module, b.qname))) return id;
+      // `RUNNER = jobs.Runner()` at module level, used at run time: an object of the project's code.
+      if (b.scope.kind === "module" && b.kind !== "import" && b.value && madeFromProject(module, b.value)) return id;
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether a module-level value may be an object of the project's code: its base is a project
+ * module's name, or it is made by a call of one, or of a function, class or module-level name of
+ * this module that is (followed through the calls of their code).
+ */
+function madeFromProject(module: ModuleFacts, value: SyntaxNode, visiting = new Set<number>()): boolean {
+  if (visiting.has(nodeId(value))) return false;
+  if (visiting.size > 32) return true;
+  visiting.add(nodeId(value));
+  const calls = value.type === "call" ? [value, ...value.descendantsOfType("call")] : value.descendantsOfType("call");
+  const bases = [baseOf(value), ...calls.map((call) => baseOf(module.index.field(call, "function")))];
+  for (const base of bases) {
+    if (base?.type !== "identifier") continue;
+    for (const b of module.model.bindingsReaching(base)) {
+      if (b.kind === "import" && (!b.qname || isOtherProjectName(module, b.qname))) return true;
+      if (b.scope.kind !== "module" || b.kind === "import") continue;
+      const next = b.kind === "def" || b.kind === "class" ? b.node : b.value;
+      if (next && madeFromProject(module, next, visiting)) return true;
+    }
+  }
+  return false;
+}
+
+/** The name an attribute, subscript or call chain starts from (`jobs` of `jobs.Runner(2).pool`). */
+function baseOf(expr: SyntaxNode | null): SyntaxNode | null {
+  let at = expr;
+  while (at && /^(attribute|subscript|call|parenthesized_expression)$/.test(at.type)) {
+    at = at.type === "attribute" ? at.childForFieldName("object") : at.type === "subscript" ? at.childForFieldName("value")
+      : at.type === "call" ? at.childForFieldName("function") : at.namedChildren[0] ?? null;
+  }
+  return at;
+}
+
+/** A qualified name of the project's code other than this module's own. */
+function isOtherProjectName(module: ModuleFacts, qname: string): boolean {
+  const own = module.model.project.moduleName;
+  if (own && (qname === own || qname.startsWith(own + "."))) return false;
+  return isProjectModule(module, qname);
+}
