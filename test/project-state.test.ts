@@ -60,3 +60,22 @@ test("a child that reads another project module: the switch is safe only when th
     }
   }
 });
+
+/** Project modules whose import computes what differs between processes, and the program's own import-time code doing so. */
+const VOLATILE: Array<{ name: string; files: Record<string, string>; top?: string[]; imports?: string[] }> = [
+  { name: "a uuid made at import", files: { "appcore/settings.py": "import uuid\n\nSCALE = 1\nRUN = uuid.uuid4().hex\n" } },
+  { name: "a value another module computes", files: { "appcore/clock.py": "import time\n\nSTARTED = time.time()\n", "appcore/settings.py": "from appcore import clock\n\nSCALE = 1 if clock.STARTED else 0\n" } },
+  { name: "the environment at import", files: { "appcore/settings.py": "import os\n\nSCALE = int(os.environ.get(\"SCALE\", \"1\"))\n" } },
+  { name: "the program's own import-time code", files: {}, imports: ["import os", "from appcore import settings as s6"], top: ["s6.SCALE = os.getpid() % 7 + 1"] },
+];
+
+test("a child that reads another project module whose import may differ between processes: the switch stays unsafe", async () => {
+  for (const v of VOLATILE) {
+    const imports = [...new Set(["import multiprocessing", "from appcore import settings", ...(v.imports ?? [])])];
+    const main = [...imports, "", ...(v.top ?? []), "", "def work(x):", "    return x * settings.SCALE", "", "",
+      'if __name__ == "__main__":', "    with multiprocessing.Pool(2) as pool:", "        print(sorted(pool.map(work, [1, 2, 3])))", ""].join("\n");
+    const dir = writeTree({ ...PROJECT, ...v.files, "main.py": main }, "spawnsafe-project-state-");
+    const r = await cli(["check", "."], dir);
+    assert.match(r.stdout, /main\.py:\d+:\d+: SPS102 \[-\]/, `${v.name}\n${main}\n${r.stdout}`);
+  }
+});

@@ -23,7 +23,7 @@ import { contextDependence } from "./choices";
 import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
 import { STDLIB } from "./environ";
-import { projectNamedAtRunTime } from "./project-state";
+import { projectStateReason } from "./project-state";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -257,7 +257,7 @@ export function codeState(
       const fromImported = imported.node.type === "import_from_statement";
       if (!(project || (readsAttribute && fromImported))) continue;
       // A program whose run-time code names no project module leaves their state as a fresh import makes it (project-state.ts).
-      if (project && isProgram(module) && !projectNamedAtRunTime(module, runTime)) continue;
+      if (project && isProgram(module) && projectStateReason(module, runTime) === null) continue;
       if (seen.has(id.text)) continue;
       seen.add(id.text);
       const what = project ? `project module code or state (\`${imported.qname}\`)` : `\`${imported.qname}\`, an object another module keeps`;

@@ -10,6 +10,49 @@ import { type SyntaxNode, nodeId } from "../parse";
 import type { ModuleFacts } from "./module";
 import { isNameRead } from "./globals";
 import { isProjectModule } from "./state";
+import { isMainGuard } from "./model";
+import { writesPerProcessWord } from "./per-process";
+
+/**
+ * Whether the project modules a program's children read hold what a fresh import gives them:
+ * null when proved, else why not. Three things make them differ: the parent's run-time code
+ * reaching them (projectNamedAtRunTime), a module whose import computes a per-process value
+ * (a forked child has the parent's, a spawned one its own: any project module, since one may
+ * compute from another; src/project/volatile.ts), and this module's own import-time code doing so.
+ */
+export function projectStateReason(module: ModuleFacts, parent: SyntaxNode[]): string | null {
+  const { volatile, moduleName } = module.model.project;
+  if (!volatile) return "the project's modules are not read yet";
+  const other = volatile.find((m) => m !== moduleName);
+  if (other) return `the project's module \`${other}\` may compute at import a value that differs between processes`;
+  const own = ownImportTimeVolatile(module);
+  if (own) return `this module computes at import (line ${module.lines.position(own.startIndex).line}) what may differ between processes`;
+  const named = projectNamedAtRunTime(module, parent);
+  if (named) return `the parent's run-time code reaches project code (\`${named.text}\`, line ${module.lines.position(named.startIndex).line})`;
+  return null;
+}
+
+/** The first top-level statement of the module that runs at import and writes a per-process word (imports and function bodies left out). */
+function ownImportTimeVolatile(module: ModuleFacts): SyntaxNode | null {
+  return module.index.memo("ownImportTimeVolatile", () => {
+    for (const statement of module.model.statements) {
+      if (statement.type === "import_statement" || statement.type === "import_from_statement" || statement.type === "future_import_statement") continue;
+      if (isMainGuard(statement)) {
+        const alternative = statement.childForFieldName("alternative");
+        if (alternative && writesPerProcessWord(alternative.text)) return statement;
+        continue;
+      }
+      const definition = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
+      if (definition?.type === "function_definition") {
+        const parts = [...statement.namedChildren.filter((c) => c.type === "decorator"), definition.childForFieldName("parameters")];
+        if (parts.some((p) => p && writesPerProcessWord(p.text))) return statement;
+        continue;
+      }
+      if (writesPerProcessWord(statement.text)) return statement;
+    }
+    return null;
+  });
+}
 
 /**
  * The first place where the parent's run-time code `parent` names another project module (or a
