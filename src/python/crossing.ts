@@ -24,6 +24,7 @@ import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
 import { STDLIB } from "./environ";
 import { projectStateReason } from "./project-state";
+import { passedToMethodParameter } from "./method-params";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -412,6 +413,13 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       const looped = use.expr.type === "identifier" ? loopValues(module, use.expr) : null;
       return looped ? looped.map((expr) => ({ expr })) : [{ expr: use.expr }];
     });
+    // A method's parameter whose every call is in this program's text: the code those calls pass (method-params.ts).
+    for (let i = 0; i < uses.length && i < 256; i++) {
+      const expr = uses[i].expr;
+      const bindings = expr.type === "identifier" ? model.bindingsReaching(expr) : [];
+      const passed = bindings.length === 1 ? passedToMethodParameter(module, bindings[0]) : null;
+      if (passed && !passed.packed) uses.splice(i--, 1, ...passed.values.map((v) => ({ expr: v })));
+    }
     for (const use of uses) {
       const expr = unwrapPartial(module, use.expr);
       if (add(defOf(expr))) continue;
