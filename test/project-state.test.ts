@@ -37,6 +37,10 @@ const PARENTS: Array<{ name: string; imports?: string[]; top?: string[]; guard: 
   { name: "vars() of the module", imports: ["from appcore import settings as s4"], guard: ["vars(s4).update(SCALE=4)"], touches: true },
   { name: "a mutation of an item", imports: ["from appcore.settings import ITEMS as items"], guard: ["items.append(5)"], touches: true },
   { name: "hooks it calls", imports: ["from appcore import settings as s5"], guard: ["for hook in s5.HOOKS:", "    hook()"], touches: true },
+  { name: "values it only reads", imports: ["from appcore import settings as s7"], guard: ['print("scale", s7.SCALE, len(s7.ITEMS))', "if s7.SCALE > 0 and not s7.HOOKS:", "    print(f\"{s7.ITEMS[0]}\")"], touches: false },
+  { name: "a value handed on by `or`", imports: ["from appcore import settings as s8"], guard: ["extra = s8.ITEMS or []", "extra.append(3)"], touches: true },
+  { name: "a value handed on by a conditional", imports: ["from appcore import settings as s9"], guard: ["extra = s9.ITEMS if DATA else []", "extra.append(3)"], touches: true },
+  { name: "the module handed to a function", imports: ["from appcore import settings as s10"], top: ["def tweak(mod):", "    mod.SCALE = 2"], guard: ["tweak(s10)"], touches: true },
 ];
 
 test("a child that reads another project module: the switch is safe only when the parent's run-time code names no project module", async () => {
@@ -77,5 +81,18 @@ test("a child that reads another project module whose import may differ between 
     const dir = writeTree({ ...PROJECT, ...v.files, "main.py": main }, "spawnsafe-project-state-");
     const r = await cli(["check", "."], dir);
     assert.match(r.stdout, /main\.py:\d+:\d+: SPS102 \[-\]/, `${v.name}\n${main}\n${r.stdout}`);
+  }
+});
+
+test("a caller's task handed to a library reads another project module: proved at the call unless the caller's run-time code reaches project state", async () => {
+  const runner = "import multiprocessing\n\n\ndef run_all(func, items):\n    with multiprocessing.Pool(2) as pool:\n        return sorted(pool.map(func, items))\n";
+  const main = (setup: string[]) => ["from appcore import settings", "from pkg.runner import run_all", "", "", "def work(x):", "    return x * settings.SCALE", "", "",
+    'if __name__ == "__main__":', ...setup.map((l) => `    ${l}`), "    print(run_all(work, [1, 2, 3]))", ""].join("\n");
+  const cases: Array<[string[], string]> = [[[], "[*]"], [['print("scale", settings.SCALE)'], "[*]"], [["settings.SCALE = 4"], "[-]"], [["from appcore.config import configure", "configure()"], "[-]"]];
+  for (const [setup, mark] of cases) {
+    const dir = writeTree({ ...PROJECT, "pkg/__init__.py": "", "pkg/runner.py": runner, "main.py": main(setup) }, "spawnsafe-project-state-");
+    const r = await cli(["check", "."], dir);
+    const found = r.stdout.match(/pkg\/runner\.py:\d+:\d+: SPS103 (\[[*-]\])/)?.[1];
+    assert.equal(found, mark, `${setup.join("; ")}\n${r.stdout}`);
   }
 });

@@ -224,6 +224,8 @@ export function codeState(
   pool: boolean,
   switched = true,
   method: "spawn" | "forkserver" = "forkserver",
+  /** A project function whose calls leave project state alone (the one a caller's task is handed to). */
+  exempt?: string,
 ): { reads: Proof[]; rest: Proof[] } {
   const proofs: Proof[] = [];
   const seen = new Set<string>();
@@ -258,7 +260,7 @@ export function codeState(
       const fromImported = imported.node.type === "import_from_statement";
       if (!(project || (readsAttribute && fromImported))) continue;
       // A program whose run-time code names no project module leaves their state as a fresh import makes it (project-state.ts).
-      if (project && isProgram(module) && projectStateReason(module, runTime) === null) continue;
+      if (project && isProgram(module) && projectStateReason(module, runTime, exempt) === null) continue;
       if (seen.has(id.text)) continue;
       seen.add(id.text);
       const what = project ? `project module code or state (\`${imported.qname}\`)` : `\`${imported.qname}\`, an object another module keeps`;

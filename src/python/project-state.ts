@@ -20,14 +20,14 @@ import { writesPerProcessWord } from "./per-process";
  * (a forked child has the parent's, a spawned one its own: any project module, since one may
  * compute from another; src/project/volatile.ts), and this module's own import-time code doing so.
  */
-export function projectStateReason(module: ModuleFacts, parent: SyntaxNode[]): string | null {
+export function projectStateReason(module: ModuleFacts, parent: SyntaxNode[], exempt?: string): string | null {
   const { volatile, moduleName } = module.model.project;
   if (!volatile) return "the project's modules are not read yet";
   const other = volatile.find((m) => m !== moduleName);
   if (other) return `the project's module \`${other}\` may compute at import a value that differs between processes`;
   const own = ownImportTimeVolatile(module);
   if (own) return `this module computes at import (line ${module.lines.position(own.startIndex).line}) what may differ between processes`;
-  const named = projectNamedAtRunTime(module, parent);
+  const named = projectNamedAtRunTime(module, parent, exempt);
   if (named) return `the parent's run-time code reaches project code (\`${named.text}\`, line ${module.lines.position(named.startIndex).line})`;
   return null;
 }
@@ -58,15 +58,15 @@ function ownImportTimeVolatile(module: ModuleFacts): SyntaxNode | null {
  * The first place where the parent's run-time code `parent` names another project module (or a
  * module-level name made from one), or null when it names none.
  */
-export function projectNamedAtRunTime(module: ModuleFacts, parent: SyntaxNode[]): SyntaxNode | null {
+export function projectNamedAtRunTime(module: ModuleFacts, parent: SyntaxNode[], exempt?: string): SyntaxNode | null {
   for (const block of parent) {
-    const found = module.index.memo(`projectNamed:${nodeId(block)}`, () => firstProjectName(module, block));
+    const found = module.index.memo(`projectNamed:${nodeId(block)}:${exempt ?? ""}`, () => firstProjectName(module, block, exempt));
     if (found) return found;
   }
   return null;
 }
 
-function firstProjectName(module: ModuleFacts, block: SyntaxNode): SyntaxNode | null {
+function firstProjectName(module: ModuleFacts, block: SyntaxNode, exempt?: string): SyntaxNode | null {
   const { model, index } = module;
   for (const id of block.descendantsOfType("identifier")) {
     if (!isNameRead(index, id)) continue;
@@ -79,6 +79,9 @@ function firstProjectName(module: ModuleFacts, block: SyntaxNode): SyntaxNode | 
       if (!value || (value.kind === "qualified" && isOtherProjectName(module, value.qname))) return id;
       continue;
     }
+    if (exempt && calls(module, id, exempt)) continue;
+    // `x * settings.SCALE`, `print(settings.TABLE[k])`: a value read, nothing run or changed.
+    if (readOnly(module, id)) continue;
     for (const b of bindings) {
       if (b.kind === "import" && (!b.qname || isOtherProjectName(module, b.qname))) return id;
       // `RUNNER = jobs.Runner()` at module level, used at run time: an object of the project's code.
@@ -119,6 +122,46 @@ function baseOf(expr: SyntaxNode | null): SyntaxNode | null {
       : at.type === "call" ? at.childForFieldName("function") : at.namedChildren[0] ?? null;
   }
   return at;
+}
+
+/** Where a read of a value ends in an operation that cannot change it or run project code (its operands are plain data). */
+const READING_HOLDERS = new Set(["binary_operator", "comparison_operator", "not_operator", "unary_operator", "interpolation"]);
+const READING_CALLS = new Set(["print", "len", "str", "repr", "int", "float", "bool", "format", "abs", "round", "isinstance"].map((n) => `builtins.${n}`));
+
+/**
+ * Whether a name is only read for its value: `settings.SCALE` (attributes and items of it) as an
+ * operand, or as an argument of a builtin that only reads it. A call of it, a write through it,
+ * or the name handed on (where another may change it or call it) is not.
+ */
+function readOnly(module: ModuleFacts, id: SyntaxNode): boolean {
+  const { index } = module;
+  let top: SyntaxNode = id;
+  for (let up = index.parent(top); up; up = index.parent(top)) {
+    const inner = up.type === "attribute" ? up.childForFieldName("object") : up.type === "subscript" ? up.childForFieldName("value") : up.type === "parenthesized_expression" ? up.namedChildren[0] : null;
+    if (inner?.id !== top.id) break;
+    top = up;
+  }
+  const holder = index.parent(top);
+  if (!holder) return false;
+  if (READING_HOLDERS.has(holder.type)) return true;
+  // The condition of `a if cond else b` (its branches are the value: `x = settings.ITEMS if c else []` hands it on).
+  if (holder.type === "conditional_expression") return holder.namedChildren.filter((c) => c.type !== "comment")[1]?.id === top.id;
+  if (holder.type === "argument_list") {
+    const call = index.parent(holder);
+    const value = call?.type === "call" ? module.model.valueOf(call.childForFieldName("function")) : null;
+    return value?.kind === "qualified" && READING_CALLS.has(value.qname);
+  }
+  return false;
+}
+
+/** Whether `id` is the callee of a call of the function `qname` (`run_all(...)`, `runner.run_all(...)`). */
+function calls(module: ModuleFacts, id: SyntaxNode, qname: string): boolean {
+  let callee: SyntaxNode = id;
+  for (let up = module.index.parent(callee); up?.type === "attribute" && up.childForFieldName("object")?.id === callee.id; up = module.index.parent(callee)) callee = up;
+  const call = module.index.parent(callee);
+  if (call?.type !== "call" || call.childForFieldName("function")?.id !== callee.id) return false;
+  const value = module.model.valueOf(callee);
+  return value?.kind === "qualified" && module.model.canonicalName(value.qname) === qname;
 }
 
 /** A qualified name of the project's code other than this module's own. */
