@@ -81,3 +81,32 @@ test("a Process target that is a method's parameter: not proved when a use of th
   const r = await cli(["check", "."], dir);
   assert.match(r.stdout, /pkg\/supervisor\.py:\d+:\d+: SPS103 \[-\]/, r.stdout);
 });
+
+const RUNNER = (init: string, calls: string[], extra: string[] = []) => ["import multiprocessing", "", "", "def square(x):", "    return x * x", "", "",
+  "class Runner:", `    def __init__(self, ${init}):`, "        self.func = func", "", "    def go(self, items):", "        with multiprocessing.Pool(2) as pool:",
+  "            return sorted(pool.map(self.func, items))", "", ...extra, "", 'if __name__ == "__main__":', ...calls.map((c) => `    ${c}`), ""].join("\n");
+
+test("a task stored by __init__ from a constructor argument: proved from every call making an instance, not when the attribute or the class escapes", async () => {
+  const proved: Array<[string, string]> = [
+    ["positional", RUNNER("func", ["print(Runner(square).go([1, 2]))"])],
+    ["by keyword", RUNNER("func", ["print(Runner(func=square).go([1, 2]))"])],
+    ["its default", RUNNER("func=square", ["print(Runner().go([1, 2]))"])],
+    ["a builtin at another call", RUNNER("func", ["print(Runner(square).go([1, 2]))", "print(Runner(abs).go([1, -2]))"])],
+  ];
+  const unproved: Array<[string, string]> = [
+    ["a lambda at one call", RUNNER("func", ["print(Runner(square).go([1, 2]))", "print(Runner(lambda x: x).go([1, 2]))"])],
+    ["the attribute set again", RUNNER("func", ["r = Runner(square)", "r.func = abs", "print(r.go([1, 2]))"])],
+    ["set by its name", RUNNER("func", ["r = Runner(square)", 'setattr(r, "func", abs)', "print(r.go([1, 2]))"])],
+    ["a subclass", RUNNER("func", ["print(Fast(square).go([1, 2]))"], ["class Fast(Runner):", "    pass", ""])],
+    ["the class handed on", RUNNER("func", ["make = Runner", "print(make(square).go([1, 2]))"])],
+    ["arguments unpacked", RUNNER("func", ["print(Runner(*[square]).go([1, 2]))"])],
+  ];
+  for (const [name, text] of proved) {
+    const r = await cli(["check", "."], writeTree({ "main.py": text }, "spawnsafe-method-params-"));
+    assert.match(r.stdout, /main\.py:\d+:\d+: SPS102 \[\*\]/, `${name}\n${text}\n${r.stdout}`);
+  }
+  for (const [name, text] of unproved) {
+    const r = await cli(["check", "."], writeTree({ "main.py": text }, "spawnsafe-method-params-"));
+    assert.doesNotMatch(r.stdout, /SPS102 \[\*\]/, `${name}\n${text}\n${r.stdout}`);
+  }
+});

@@ -24,7 +24,7 @@ import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
 import { STDLIB } from "./environ";
 import { projectStateReason } from "./project-state";
-import { passedToMethodParameter } from "./method-params";
+import { passedToMethodParameter, passedToStoredAttribute } from "./method-params";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -421,6 +421,9 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       const bindings = expr.type === "identifier" ? model.bindingsReaching(expr) : [];
       const passed = bindings.length === 1 ? passedToMethodParameter(module, bindings[0]) : null;
       if (passed && !passed.packed) uses.splice(i--, 1, ...passed.values.map((v) => ({ expr: v })));
+      // `self.func` that `__init__` stores from its parameter: what the constructor calls pass.
+      const stored = !passed ? passedToStoredAttribute(module, expr) : null;
+      if (stored) uses.splice(i--, 1, ...stored.map((v) => ({ expr: v })));
     }
     for (const use of uses) {
       const expr = unwrapPartial(module, use.expr);

@@ -80,6 +80,82 @@ function follow(module: ModuleFacts, binding: Binding): Passed | null {
   return values.length > 0 || packed ? { values, packed } : null;
 }
 
+/**
+ * For `self.attr` in a method of a program's class whose `__init__` stores a parameter there
+ * (`self.func = func`, the module's only store of any attribute so named), the expressions the
+ * calls making its instances pass for that parameter (or its default); null when the class is
+ * used other than by calling it (a base, a value handed on), or a call is not plain.
+ */
+export function passedToStoredAttribute(module: ModuleFacts, expr: SyntaxNode): SyntaxNode[] | null {
+  if (expr.type !== "attribute") return null;
+  return module.index.memo(`passedToAttribute:${nodeId(expr)}`, () => followAttribute(module, expr));
+}
+
+function followAttribute(module: ModuleFacts, expr: SyntaxNode): SyntaxNode[] | null {
+  const { model, index } = module;
+  const object = index.field(expr, "object");
+  const attr = index.field(expr, "attribute")?.text;
+  if (object?.type !== "identifier" || object.text !== "self" || !attr) return null;
+  // `self`: the first parameter of a method of a module-level class without bases.
+  const binding = model.bindingsReaching(object);
+  const method = binding.length === 1 && binding[0].kind === "parameter" ? binding[0].node : null;
+  const cls = method?.parent?.type === "block" ? method.parent.parent : null;
+  if (!method || cls?.type !== "class_definition" || model.scopeOf(cls).kind !== "module" || model.guardOf(cls)) return null;
+  const bases = (index.field(cls, "superclasses")?.namedChildren ?? []).filter((b) => b.type !== "comment");
+  if (bases.some((b) => b.text !== "object")) return null;
+  const className = index.field(cls, "name")?.text;
+  if (!className || module.mainGuards.length + module.startingStatements.size === 0 || importsProjectModule(module)) return null;
+  // The module's only store of an attribute so named: `self.attr = param` at the top of `__init__`'s body.
+  const stores = index.identifiers(attr).filter((id) => {
+    const holder = index.parent(id);
+    if (holder?.type !== "attribute" || index.field(holder, "attribute")?.id !== id.id) return false;
+    for (let at: SyntaxNode = holder, up = index.parent(at); up; at = up, up = index.parent(up)) {
+      if (up.type === "assignment" || up.type === "augmented_assignment") return index.field(up, "left")?.id === at.id || isInside(index.field(up, "left"), at);
+      if (/^(block|module|.*_statement|.*_definition)$/.test(up.type)) return false;
+    }
+    return false;
+  });
+  if (stores.length !== 1) return null;
+  const store = index.parent(index.parent(stores[0])!);
+  const init = store?.parent?.parent?.parent;
+  const value = store?.type === "assignment" ? index.field(store, "right") : null;
+  const target = store ? index.field(store, "left") : null;
+  if (target?.type !== "attribute" || index.field(target, "object")?.text !== "self") return null;
+  if (init?.type !== "function_definition" || index.field(init, "name")?.text !== "__init__" || init.parent?.parent?.id !== cls.id) return null;
+  if (store?.parent?.type !== "expression_statement" || store.parent.parent?.id !== index.field(init, "body")?.id || value?.type !== "identifier") return null;
+  // Set by name elsewhere (`setattr(obj, "attr", v)`, `getattr` by a string): not followed.
+  if (index.memo(`namedInString:${attr}`, () => module.root.descendantsOfType("string").some((s) => s.text.slice(1, -1).replace(/^["']+|["']+$/g, "") === attr))) return null;
+  const param = model.bindingsReaching(value);
+  if (param.length !== 1 || param[0].kind !== "parameter" || param[0].node.id !== init.id) return null;
+  const scope = model.scopes.scopeFor(init);
+  if (model.bindingsIn(scope, value.text).length !== 1) return null;
+  const params = (index.field(init, "parameters")?.namedChildren ?? []).filter((p) => p.type !== "comment");
+  const at = params.findIndex((p) => paramName(p) === value.text);
+  if (at < 1 || params.slice(0, at + 1).some((p) => !/^(identifier|default_parameter|typed_parameter|typed_default_parameter)$/.test(p.type))) return null;
+  const fallback = /default_parameter$/.test(params[at].type) ? index.field(params[at], "value") : null;
+  const values: SyntaxNode[] = [];
+  for (const id of index.identifiers(className)) {
+    const holder = index.parent(id);
+    if (holder?.id === cls.id) continue;
+    // Only `ClassName(...)`, the class itself.
+    if (holder?.type !== "call" || index.field(holder, "function")?.id !== id.id) return null;
+    const made = model.valueOf(id);
+    if (made?.kind !== "definition" || made.node.id !== cls.id) return null;
+    const args = (index.field(holder, "arguments")?.namedChildren ?? []).filter((a) => a.type !== "comment");
+    if (index.field(holder, "arguments")?.type !== "argument_list" || args.some((a) => /splat/.test(a.type))) return null;
+    const keyword = args.find((a) => a.type === "keyword_argument" && index.field(a, "name")?.text === value.text);
+    const given = keyword ? index.field(keyword, "value") : args.filter((a) => a.type !== "keyword_argument")[at - 1] ?? null;
+    if (given) values.push(given);
+    else if (fallback) values.push(fallback);
+    else return null;
+  }
+  return values.length > 0 ? values : null;
+}
+
+function isInside(outer: SyntaxNode | null, inner: SyntaxNode): boolean {
+  return !!outer && inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+}
+
 function paramName(p: SyntaxNode): string | undefined {
   if (p.type === "identifier") return p.text;
   if (p.type === "list_splat_pattern" || p.type === "dictionary_splat_pattern") return p.namedChildren.find((c) => c.type === "identifier")?.text;
