@@ -319,6 +319,15 @@ function isProgram(module: ModuleFacts): boolean {
   return module.mainGuards.length > 0 || module.startingStatements.size > 0;
 }
 
+/** A `basicConfig` with only a level or a format, run at import at module level (outside the main guard): no file, no stream of the parent's. */
+function plainImportTimeConfig(module: ModuleFacts, call: SyntaxNode): boolean {
+  const statement = module.index.topLevelStatementOf(call);
+  if (!statement || statement.type !== "expression_statement" || statement.namedChildren[0]?.id !== call.id) return false;
+  if (module.model.runsAt(call) !== "import" || module.startingStatements.has(statement)) return false;
+  const args = (module.index.field(call, "arguments")?.namedChildren ?? []).filter((a) => a.type !== "comment");
+  return args.every((a) => a.type === "keyword_argument" && /^(level|format|datefmt|style)$/.test(module.index.field(a, "name")?.text ?? ""));
+}
+
 /**
  * Functions whose result differs between a process and the one it starts: a global set from
  * one at import holds the parent's value in a forked child, and its own in a spawned one.
@@ -566,6 +575,8 @@ function loggingConfiguration(module: ModuleFacts): SyntaxNode | null {
     const callee = index.field(call, "function");
     const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : callee?.text;
     if (name !== "addHandler") {
+      // `logging.basicConfig(level=...)` as the module is imported: a spawned child runs it too, to its own stderr.
+      if (name === "basicConfig" && plainImportTimeConfig(module, call)) continue;
       if (qnameOf(callee)?.startsWith("logging")) return call;
       continue;
     }

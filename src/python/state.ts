@@ -41,6 +41,7 @@ const READING = new Set([
   "exists", "is_file", "is_dir", "resolve", "__enter__", "__exit__", "find", "rfind", "isdigit", "isalpha", "hex", "tolist",
   "map", "imap", "imap_unordered", "starmap", "apply", "apply_async", "map_async", "starmap_async", "submit", "result",
   "start", "join", "close", "terminate", "shutdown", "wait", "is_alive", "get_nowait", "qsize", "empty", "full", "done",
+  "isEnabledFor", "getEffectiveLevel",
 ]);
 
 /** Library functions whose call changes that library's state, which a spawned child does not inherit. */
