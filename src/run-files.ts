@@ -180,6 +180,8 @@ function nextTurn(): Promise<void> {
 type Exports = Record<string, ProjectExports>;
 
 /** The codes of the findings that depend on the patches of the project's tests (Transform.readsTestPatches). */
+/** What the message of a site's unsafe fix says when a child reads a project module (src/python/crossing.ts). */
+const PROJECT_STATE_READ = "project module code or state";
 const READS_TEST_PATCHES = new Set(transforms.filter((t) => t.readsTestPatches).map((t) => t.code));
 
 /** One run's files as they are processed: each one's setup, bytes and result, by index. */
@@ -387,6 +389,8 @@ function settleOrQueue(batch: Batch, first: number[], firstResults: FileResult[]
     if (projectMatters(context) && mayUseProjectNames(originals[i]!.toString("latin1"), context)) again.push(i);
     // A finding that reads the tests' patches (a site they patch, whose fix's safety changes) was made without them.
     else if (Object.keys(context.patched ?? {}).length > 0 && firstResults[k].findings.some((f) => READS_TEST_PATCHES.has(f.code))) again.push(i);
+    // A child's read of a project module is proved only with the project's modules read (src/python/project-state.ts).
+    else if (context.volatile && firstResults[k].findings.some((f) => f.applicability === "unsafe" && f.message.includes(PROJECT_STATE_READ))) again.push(i);
     else settle(batch, i, plan.exports, firstResults[k]);
   });
   for (const i of rest) queueOrSettle(batch, i, again);
@@ -511,7 +515,7 @@ const contextKeys = new WeakMap<Record<string, string[]>, string>();
 function contextKey(context: ModuleContext): string {
   let key = contextKeys.get(context.startingFunctions);
   if (key === undefined) {
-    key = hash("sha1", JSON.stringify([context.startingFunctions, context.aliases, context.packages, context.patched ?? {}]), "base64");
+    key = hash("sha1", JSON.stringify([context.startingFunctions, context.aliases, context.packages, context.patched ?? {}, context.volatile ?? null]), "base64");
     contextKeys.set(context.startingFunctions, key);
   }
   return key;

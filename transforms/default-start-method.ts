@@ -9,6 +9,7 @@ import { type Choice, defaultPaths, guardCalls, pathsWithout, uncoveredBy } from
 import { entryFunctionNames } from "../src/file-info";
 import { moveApplicability } from "../src/python/crossing";
 import { endsInChosenContext } from "../src/python/module-summary";
+import { parameterContexts } from "../src/python/context-parameters";
 
 /** The reason of a start method set for processes other modules make, until the project's run names their verdict. */
 export const THROUGH_PROJECT = "the processes are made in another module, and are proved or not there";
@@ -76,6 +77,11 @@ export const defaultStartMethod = defineTransform({
     // default one on some paths: the set method moves its sites there too.
     const moved = module.sites.filter((s) => s.startsProcesses && (s.method === "default" || s.method === null));
     let safety: { applicability: "safe" | "unsafe"; why: string } = fix ? moveApplicability(module, moved, options.method) : { applicability: "safe", why: "" };
+    // Processes made from a context a caller hands in (SPS108): the set method moves them too when it is the default.
+    const handedIn = fix && safety.applicability === "safe" ? parameterContexts(module)[0] : undefined;
+    if (handedIn) {
+      safety = { applicability: "unsafe", why: `; unsafe fix (applied with --unsafe-fixes): line ${module.lines.position(handedIn.call.startIndex).line} makes processes from \`${handedIn.param}\`, a parameter of \`${handedIn.owner}\`, which the set method moves too when it is the default context; what they are handed is not proved` };
+    }
     if (fix && waitsFor === "unsafe" && safety.applicability === "safe") {
       safety = { applicability: "unsafe", why: "; unsafe fix (applied with --unsafe-fixes): it follows the main guard SPS101 adds, itself an unsafe fix" };
     }

@@ -8,6 +8,7 @@ import { topLevelSetStartMethod } from "./top-level-set-start-method";
 import { explicitFork } from "./explicit-fork";
 import { moduleLevelSyncObject } from "./module-level-sync-object";
 import { librarySetsStartMethod } from "./library-sets-start-method";
+import { computedContext } from "./computed-context";
 import { osFork } from "./os-fork";
 import { unpicklableTarget } from "./unpicklable-target";
 import { globalOnlyInMain } from "./global-only-in-main";
@@ -29,6 +30,7 @@ export const transforms: Transform[] = [
   explicitFork,
   moduleLevelSyncObject,
   librarySetsStartMethod,
+  computedContext,
   osFork,
   unpicklableTarget,
   globalOnlyInMain,

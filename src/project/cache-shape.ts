@@ -82,7 +82,7 @@ const kept = both(shape(
   // A file is decided on, or could not be processed: never both, never neither.
 ), (r) => ((r as { decision: unknown }).decision === null) === ((r as { error: unknown }).error !== null));
 
-const projectExports = shape({ starts: recordOf(listOf(isString)), aliases: recordOf(isString), packages: listOf(isString), patched: recordOf(isString) });
+const projectExports = shape({ starts: recordOf(listOf(isString)), aliases: recordOf(isString), packages: listOf(isString), patched: recordOf(isString) }, { volatile: listOf(isString) });
 
 const cacheFile = shape({
   tool: isString,

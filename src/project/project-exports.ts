@@ -13,6 +13,7 @@ import { PREFILTERS } from "../python/prefilter";
 import { API_WORDS, inProcessModules } from "../python/vocabulary";
 import { contextOf, importPrefix, indexProject, NO_EXPORTS, packageOf, type Project, type ProjectExports } from "./project";
 import { mayPatch, patchesIn } from "./patches";
+import { volatileModules } from "./volatile";
 
 // The type of Project.exports lives with Project; the run imports it from here too.
 export { NO_EXPORTS, type ProjectExports } from "./project";
@@ -176,7 +177,9 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     };
     found = next;
   }
-  return found;
+  // Read for every module the run may import (the texts are read above, or now).
+  const modules = [...moduleOf].filter(([f]) => !inScope || inScope.has(f));
+  return { ...found, volatile: volatileModules(modules, textOf) };
 }
 
 /**

@@ -30,6 +30,11 @@ export interface ProjectExports {
   packages: string[];
   /** Default-context factories the project's code patches by name (src/project/patches.ts): target → `file:line`. */
   patched: Record<string, string>;
+  /**
+   * The project's modules whose text names a function whose value differs between processes
+   * (src/project/volatile.ts); absent until the project's files are read (then nothing is proved by it).
+   */
+  volatile?: string[];
 }
 
 export const NO_EXPORTS: ProjectExports = { starts: {}, aliases: {}, packages: [], patched: {} };
@@ -129,7 +134,7 @@ const views = new WeakMap<ProjectExports, Map<string, ProjectExports>>();
 export function contextOf(projectExports: ProjectExports, scope: ModuleScope): ModuleContext {
   const base = { moduleName: scope.moduleName, packageName: scope.packageName };
   const prefix = scope.importPrefix;
-  if (!prefix) return { ...base, startingFunctions: projectExports.starts, aliases: projectExports.aliases, packages: projectExports.packages, patched: projectExports.patched };
+  if (!prefix) return { ...base, startingFunctions: projectExports.starts, aliases: projectExports.aliases, packages: projectExports.packages, patched: projectExports.patched, ...volatileOf(projectExports) };
   let byPrefix = views.get(projectExports);
   if (!byPrefix) views.set(projectExports, (byPrefix = new Map()));
   let view = byPrefix.get(prefix);
@@ -139,10 +144,14 @@ export function contextOf(projectExports: ProjectExports, scope: ModuleScope): M
       for (const [qname, value] of Object.entries(record)) if (qname.startsWith(prefix + ".")) out[qname.slice(prefix.length + 1)] = value;
       return out;
     };
-    view = { starts: short(projectExports.starts), aliases: short(projectExports.aliases), packages: projectExports.packages, patched: projectExports.patched };
+    view = { starts: short(projectExports.starts), aliases: short(projectExports.aliases), packages: projectExports.packages, patched: projectExports.patched, ...volatileOf(projectExports) };
     byPrefix.set(prefix, view);
   }
-  return { ...base, startingFunctions: view.starts, aliases: view.aliases, packages: view.packages, patched: view.patched };
+  return { ...base, startingFunctions: view.starts, aliases: view.aliases, packages: view.packages, patched: view.patched, ...volatileOf(view) };
+}
+
+function volatileOf(exports: ProjectExports): { volatile?: string[] } {
+  return exports.volatile ? { volatile: exports.volatile } : {};
 }
 
 export function contextFor(project: Project | null, file: string): ModuleContext {

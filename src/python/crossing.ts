@@ -24,6 +24,8 @@ import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
 import { registryTargets } from "./registries";
 import { STDLIB } from "./environ";
+import { projectStateReason } from "./project-state";
+import { passedToMethodParameter, passedToStoredAttribute } from "./method-params";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
 const HANDED: Record<string, Array<{ keyword: string; position: number; role: "callable" | "value"; label: string }>> = {
@@ -257,12 +259,15 @@ export function codeState(
   pool: boolean,
   switched = true,
   method: "spawn" | "forkserver" = "forkserver",
+  /** A project function whose calls leave project state alone (the one a caller's task is handed to). */
+  exempt?: string,
 ): { reads: Proof[]; rest: Proof[] } {
   const proofs: Proof[] = [];
   const seen = new Set<string>();
   const packages = new Set(module.model.project.packages);
   const own = module.model.project.moduleName?.split(".")[0] ?? null;
   let logging = false;
+  const runTime = parent;
   for (const fn of functions) {
     const body = fn.childForFieldName("body");
     if (!body) continue;
@@ -289,6 +294,8 @@ export function codeState(
       const readsAttribute = parent?.type === "attribute" && parent.childForFieldName("object")?.id === id.id && module.index.parent(parent)?.type !== "call";
       const fromImported = imported.node.type === "import_from_statement";
       if (!(project || (readsAttribute && fromImported))) continue;
+      // A program whose run-time code names no project module leaves their state as a fresh import makes it (project-state.ts).
+      if (project && isProgram(module) && projectStateReason(module, runTime, exempt) === null) continue;
       if (seen.has(id.text)) continue;
       seen.add(id.text);
       const what = project ? `project module code or state (\`${imported.qname}\`)` : `\`${imported.qname}\`, an object another module keeps`;
@@ -341,6 +348,19 @@ export function codeState(
     }
   }
   return { reads, rest: proofs };
+}
+
+function isProgram(module: ModuleFacts): boolean {
+  return module.mainGuards.length > 0 || module.startingStatements.size > 0;
+}
+
+/** A `basicConfig` with only a level or a format, run at import at module level (outside the main guard): no file, no stream of the parent's. */
+function plainImportTimeConfig(module: ModuleFacts, call: SyntaxNode): boolean {
+  const statement = module.index.topLevelStatementOf(call);
+  if (!statement || statement.type !== "expression_statement" || statement.namedChildren[0]?.id !== call.id) return false;
+  if (module.model.runsAt(call) !== "import" || module.startingStatements.has(statement)) return false;
+  const args = (module.index.field(call, "arguments")?.namedChildren ?? []).filter((a) => a.type !== "comment");
+  return args.every((a) => a.type === "keyword_argument" && /^(level|format|datefmt|style)$/.test(module.index.field(a, "name")?.text ?? ""));
 }
 
 /**
@@ -439,6 +459,16 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
       const looped = use.expr.type === "identifier" ? loopValues(module, use.expr) : null;
       return looped ? looped.map((expr) => ({ expr })) : [{ expr: use.expr }];
     });
+    // A method's parameter whose every call is in this program's text: the code those calls pass (method-params.ts).
+    for (let i = 0; i < uses.length && i < 256; i++) {
+      const expr = uses[i].expr;
+      const bindings = expr.type === "identifier" ? model.bindingsReaching(expr) : [];
+      const passed = bindings.length === 1 ? passedToMethodParameter(module, bindings[0]) : null;
+      if (passed && !passed.packed) uses.splice(i--, 1, ...passed.values.map((v) => ({ expr: v })));
+      // `self.func` that `__init__` stores from its parameter: what the constructor calls pass.
+      const stored = !passed ? passedToStoredAttribute(module, expr) : null;
+      if (stored) uses.splice(i--, 1, ...stored.map((v) => ({ expr: v })));
+    }
     for (const use of uses) {
       const expr = unwrapPartial(module, use.expr);
       if (add(defOf(expr))) continue;
@@ -587,6 +617,8 @@ function loggingConfiguration(module: ModuleFacts): SyntaxNode | null {
     const callee = index.field(call, "function");
     const name = callee?.type === "attribute" ? callee.childForFieldName("attribute")?.text : callee?.text;
     if (name !== "addHandler") {
+      // `logging.basicConfig(level=...)` as the module is imported: a spawned child runs it too, to its own stderr.
+      if (name === "basicConfig" && plainImportTimeConfig(module, call)) continue;
       if (qnameOf(callee)?.startsWith("logging")) return call;
       continue;
     }

@@ -141,13 +141,13 @@ export function projectCalls(module: ModuleFacts, isMainModule = false, own: str
       }
       // A package's `__main__` module: spawned children do not import it, and cannot find what it defines.
       if (isMainModule) calls.push({ function: qname, line, open: "made in a package's `__main__` module, which spawned children do not import", args: [] });
-      else calls.push({ function: qname, line, ...argumentsOf(module, call) });
+      else calls.push({ function: qname, line, ...argumentsOf(module, call, qname) });
     }
   }
   return calls;
 }
 
-function argumentsOf(module: ModuleFacts, call: SyntaxNode): Pick<ProjectCall, "open" | "args"> {
+function argumentsOf(module: ModuleFacts, call: SyntaxNode, callee: string): Pick<ProjectCall, "open" | "args"> {
   const args = (module.index.field(call, "arguments")?.namedChildren ?? []).filter((a) => a.type !== "comment");
   const splat = args.find((a) => a.type === "list_splat" || a.type === "dictionary_splat");
   if (splat) return { open: `\`${short(splat)}\` passes what is not followed`, args: [] };
@@ -158,7 +158,7 @@ function argumentsOf(module: ModuleFacts, call: SyntaxNode): Pick<ProjectCall, "
     args: args.map((a) => {
       const keyword = a.type === "keyword_argument" ? module.index.field(a, "name")?.text ?? "?" : "";
       const expr = a.type === "keyword_argument" ? module.index.field(a, "value") ?? a : a;
-      const code = codeProof(module, expr);
+      const code = codeProof(module, expr, callee);
       const why = (p: Proof) => (p.verdict === "proved" ? code : `\`${short(p.node)}\`: ${p.reason || "not proved"}`);
       return {
         position: keyword ? -1 : position++,
@@ -175,7 +175,7 @@ function argumentsOf(module: ModuleFacts, call: SyntaxNode): Pick<ProjectCall, "
  * the functions and classes its value reaches (through names, assignments, loops), their
  * same-module callees, against the module's run-time code. Null when proved; else why not.
  */
-function codeProof(module: ModuleFacts, expr: SyntaxNode): string {
+function codeProof(module: ModuleFacts, expr: SyntaxNode, callee: string): string {
   const { functions, unresolved, bound, imported } = codeReached(module, expr);
   if (unresolved) return `\`${short(unresolved)}\` (line ${module.lines.position(unresolved.startIndex).line}) runs code that is not followed`;
   // A Queue or Lock of this module's default context handed to a site that gets a spawn context: "A SemLock
@@ -190,7 +190,8 @@ function codeProof(module: ModuleFacts, expr: SyntaxNode): string {
   }
   if (functions.length === 0) return "";
   // The other module's site gets its own context: what this one's default context answers stays.
-  const { reads, rest } = codeState(module, functions, parent, true, false);
+  // The function called: its module's code leaves state alone, or it defers nothing (deferredFunctions).
+  const { reads, rest } = codeState(module, functions, parent, true, false, "forkserver", callee);
   const open = [...reads, ...rest].find((p) => p.verdict !== "proved");
   return open ? open.reason : "";
 }

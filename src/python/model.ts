@@ -50,6 +50,8 @@ export interface ProjectView {
    * its sites defer to its parameters (src/python/deferred.ts, src/project/programs.ts).
    */
   discharged?: string[];
+  /** The project's modules whose import may compute a value that differs between processes; absent when not known (src/project/volatile.ts). */
+  volatile?: string[];
 }
 
 export const NO_PROJECT: ProjectView = { moduleName: null, packageName: null, aliases: {}, packages: [] };

@@ -10,6 +10,7 @@ import { argument, stringLiteral } from "./literals";
 import { callsNamed } from "./source-index";
 import { PICKLABLE_CALLS, UNPICKLABLE, openError } from "./unpicklable";
 import { CONTEXT_FACTORIES, canonical } from "./vocabulary";
+import { passedToMethodParameter } from "./method-params";
 
 export type Verdict = "proved" | "failed" | "unknown";
 
@@ -216,6 +217,9 @@ export class Prover {
       case "parameter": {
         const given = params?.get(name);
         if (given) return this.value(given, path, role, depth + 1, null);
+        // A method's parameter whose every call is in this program's text: what those calls pass (method-params.ts).
+        const passed = depth < MAX_DEPTH ? passedToMethodParameter(this.module, binding) : null;
+        if (passed) return combine(passed.values.map((v) => this.value(v, path, passed.packed ? "value" : role, depth + 1, null)), this.proved(path, use));
         const owner = model.index.field(binding.node, "name")?.text ?? "<lambda>";
         const proof = this.unknown(path, use, `\`${name}\` is a parameter of \`${owner}\`: what callers pass is not known`);
         return { ...proof, ...deferredTo(this.module, binding, "value") };
@@ -293,6 +297,12 @@ export class Prover {
       case "identifier": {
         const bindings = model.bindingsReaching(iterable);
         const values = bindings.map((b) => (b.kind === "assignment" || b.kind === "walrus") && b.value ? b.value : null);
+        const passed = bindings.length === 1 && depth < MAX_DEPTH ? passedToMethodParameter(this.module, bindings[0]) : null;
+        if (passed) {
+          // `*args`: its items are the values passed; a plain parameter: the items of each.
+          const each = passed.values.map((v) => (passed.packed ? this.value(partAt(v, place), path, role, depth + 1, null) : this.items(v, path, role, depth + 1, null, place)));
+          return combine(each, this.proved(path, iterable));
+        }
         if (bindings.length === 1 && bindings[0].kind === "parameter") {
           return { ...this.unknown(path, iterable, `the items of \`${iterable.text}\` are not known`), ...deferredTo(this.module, bindings[0], "items") };
         }

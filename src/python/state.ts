@@ -42,6 +42,7 @@ const READING = new Set([
   "iterdir", "glob", "rglob", "stat", "read_text", "read_bytes", "absolute", "expanduser", "joinpath", "with_suffix", "with_name",
   "map", "imap", "imap_unordered", "starmap", "apply", "apply_async", "map_async", "starmap_async", "submit", "result",
   "start", "join", "close", "terminate", "shutdown", "wait", "is_alive", "get_nowait", "qsize", "empty", "full", "done",
+  "isEnabledFor", "getEffectiveLevel",
 ]);
 
 /** Library functions whose call changes that library's state, which a spawned child does not inherit. */
