@@ -16,15 +16,21 @@ const HANG_GUARD = 10;
  * `as_completed(fs, timeout=t)` (a timeout not known is short), or null.
  */
 export function shortWait(module: ModuleFacts, childCode: SyntaxNode[]): SyntaxNode | null {
-  const inChild = (call: SyntaxNode) => childCode.some((fn) => fn.startIndex <= call.startIndex && call.endIndex <= fn.endIndex);
-  return module.index.memo(`shortWait:${childCode.map((fn) => fn.startIndex).join(",")}`, () => {
+  // The children's own waits (a request's timeout, a poll of their queue) start after they do.
+  const child = new Set(childCode.map((fn) => fn.id));
+  const inChild = (call: SyntaxNode) => {
+    for (let up = module.index.parent(call); up; up = module.index.parent(up)) if (child.has(up.id)) return true;
+    return false;
+  };
+  return shortWaits(module).find((call) => !inChild(call)) ?? null;
+}
+
+/** The module's waits whose timeout start-up may exceed, wherever they are: worked out once per module. */
+function shortWaits(module: ModuleFacts): SyntaxNode[] {
+  return module.index.memo("shortWaits", () => {
+    const found: SyntaxNode[] = [];
     for (const call of callsNamed(module.index, ["wait", "result", "get", "join", "as_completed", "exception", "poll"])) {
-      // The children's own waits (a request's timeout, a poll of their queue) start after they do.
-      if (inChild(call)) continue;
       const callee = module.index.field(call, "function");
-      // `requests.get(url, timeout=5)`: a library's wait, not one on processes.
-      const owner = module.model.valueOf(callee);
-      if (owner?.kind === "qualified" && !/^(multiprocessing|concurrent)\./.test(owner.qname)) continue;
       const name = callee?.type === "attribute" ? module.index.field(callee, "attribute")?.text : callee?.text;
       // Positional timeouts where the name's other uses cannot take a number there (`d.get(k, 0.5)` can).
       const position = name === "wait" || name === "as_completed" ? 1 : name === "get" ? -1 : 0;
@@ -34,9 +40,13 @@ export function shortWait(module: ModuleFacts, childCode: SyntaxNode[]): SyntaxN
       const keyword = timeout.parent?.type === "keyword_argument";
       if (!keyword && position === 0 && !/^(integer|float)$/.test(timeout.type)) continue;
       const seconds = secondsOf(module, timeout);
-      if (seconds === null || seconds < HANG_GUARD) return call;
+      if (seconds !== null && seconds >= HANG_GUARD) continue;
+      // `requests.get(url, timeout=5)`: a library's wait, not one on processes.
+      const owner = module.model.valueOf(callee);
+      if (owner?.kind === "qualified" && !/^(multiprocessing|concurrent)\./.test(owner.qname)) continue;
+      found.push(call);
     }
-    return null;
+    return found;
   });
 }
 
