@@ -119,17 +119,24 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     if (!facts) return;
     const known = Object.keys(found.aliases).length === 0 ? options.known?.get(f) : undefined;
     const starts = known?.starts ?? directStarts(facts.model, facts.sites, facts.starts, name, options.show(f), (i) => facts.lines.position(i).line);
-    const summary = summaries.get(name) ?? { name, starts, aliases: {}, calls: new Map() };
+    const kept = summaries.get(name);
+    const summary = kept ?? { name, starts, aliases: {}, calls: new Map() };
+    const aliases = absolutes(f, moduleAliases(facts.model));
+    if (!kept || JSON.stringify(starts) !== JSON.stringify(summary.starts) || JSON.stringify(aliases) !== JSON.stringify(summary.aliases)) changed = true;
     summary.starts = starts;
-    summary.aliases = absolutes(f, moduleAliases(facts.model));
+    summary.aliases = aliases;
     summaries.set(name, summary);
     const absolute = absoluteFor(f);
     for (const { caller, target } of names.size ? callsTo(facts.model, names, name) : []) {
       let set = summary.calls.get(caller);
       if (!set) summary.calls.set(caller, (set = new Set<string>()));
+      const size = set.size;
       set.add(absolute(target));
+      if (set.size > size) changed = true;
     }
   };
+  /** Whether a summary was made or changed since the last collect: if not, collecting again finds the same. */
+  let changed = false;
 
   // Modules the engine analysed: their starts and aliases are known; the others that name the API are parsed.
   for (const f of moduleOf.keys()) {
@@ -145,6 +152,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     }
   }
   found = { ...collect(summaries), packages, patched };
+  changed = false;
   // Each round parses the modules that may use a name found in the last one, and reads their calls of those names.
   const visited = new Map<string, Set<string>>();
   for (let fresh = found; Object.keys(fresh.starts).length + Object.keys(fresh.aliases).length > 0; ) {
@@ -165,6 +173,9 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       visited.set(f, seen);
       summarize(f, wanted);
     }
+    // No summary changed in this round: collecting again would find what was found.
+    if (!changed) break;
+    changed = false;
     const next = { ...collect(summaries), packages, patched };
     // Unchanged aliases keep their identity: the modules analysed with them need no new analysis.
     if (JSON.stringify(next.aliases) === JSON.stringify(found.aliases)) next.aliases = found.aliases;
@@ -271,6 +282,7 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
       functions.add(qname);
     }
   }
+  const anyStars = starsOf.size > 0;
   const canonicalName = (qname: string, depth = 0, starHops = 0): string => {
     const known = resolved.get(qname);
     if (known !== undefined) return known;
@@ -278,19 +290,25 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
     resolved.set(qname, qname);
     let result = qname;
     if (!defined.has(qname) && depth <= 16) {
-      const parts = qname.split(".");
-      for (let i = parts.length - 1; i > 0 && result === qname; i--) {
-        const bound = imports(parts.slice(0, i).join("."))?.[parts[i]];
-        if (bound && bound !== qname) result = canonicalName([bound, ...parts.slice(i + 1)].join("."), depth + 1, starHops);
+      // The name's prefixes are cut at its dots, not split and joined again at each step: a project
+      // with many star imports looks up tens of thousands of names.
+      const dots: number[] = [];
+      for (let d = qname.indexOf("."); d >= 0; d = qname.indexOf(".", d + 1)) dots.push(d);
+      const n = dots.length;
+      for (let i = n; i > 0 && result === qname; i--) {
+        const end = i < n ? dots[i] : qname.length;
+        const bound = imports(qname.slice(0, dots[i - 1]))?.[qname.slice(dots[i - 1] + 1, end)];
+        if (bound && bound !== qname) result = canonicalName(`${bound}${qname.slice(end)}`, depth + 1, starHops);
       }
       // `from .engine import *` in pkg/__init__.py: `pkg.Engine` is `pkg.engine.Engine` when that starts
       // processes. Only the module the name is in (its longest known prefix) lends its star imports,
       // a few hops deep: star imports may re-export each other, and names must not grow without end.
-      let at = parts.length - 1;
-      while (starsOf.size > 0 && at > 0 && !imports(parts.slice(0, at).join("."))) at--;
-      const stars = starsOf.size > 0 && at > 0 && depth < 16 ? starsOf.get(parts.slice(0, at).join(".")) ?? [] : [];
-      for (const star of result === qname && starHops < MAX_STAR_HOPS ? stars : []) {
-        const through = canonicalName([star, ...parts.slice(at)].join("."), depth + 1, starHops + 1);
+      let at = n;
+      while (anyStars && at > 0 && !imports(qname.slice(0, dots[at - 1]))) at--;
+      const stars = anyStars && at > 0 && depth < 16 && result === qname && starHops < MAX_STAR_HOPS ? starsOf.get(qname.slice(0, dots[at - 1])) ?? [] : [];
+      const rest = at > 0 ? qname.slice(dots[at - 1]) : "";
+      for (const star of stars) {
+        const through = canonicalName(star + rest, depth + 1, starHops + 1);
         if (functions.has(through)) {
           result = through;
           break;
