@@ -77,9 +77,15 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     const parts = name.split(".");
     for (let i = 1; i <= parts.length; i++) moduleNames.add(parts.slice(0, i).join("."));
   }
+  // Where each file's absolute imports are also looked up: worked out once a file (it asks the file system), not each round.
+  const prefixes = new Map<string, string | null>();
+  const prefixOf = (f: string): string | null => {
+    if (!prefixes.has(f)) prefixes.set(f, importPrefix(f, project.sourceRoots));
+    return prefixes.get(f)!;
+  };
   // `import helpers` from tools/run.py finds tools/helpers.py first, as Python does.
   const absoluteFor = (f: string) => {
-    const prefix = importPrefix(f, project.sourceRoots);
+    const prefix = prefixOf(f);
     return (q: string) => (prefix && moduleNames.has(`${prefix}.${q.split(".")[0]}`) ? `${prefix}.${q}` : q);
   };
   const absolutes = (f: string, aliases: Record<string, string>): Record<string, string> => {
@@ -179,7 +185,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       if (text === null) continue;
       const name = moduleOf.get(f)!;
       // Seen as the module sees them: a script's own directory gives short names (`helpers.run_all`).
-      const view = contextOf(fresh, { moduleName: name, packageName: packageOf(f, name), importPrefix: importPrefix(f, project.sourceRoots) });
+      const view = contextOf(fresh, { moduleName: name, packageName: packageOf(f, name), importPrefix: prefixOf(f) });
       if (!mayUseProjectNames(text, view)) continue;
       const seen = visited.get(f) ?? new Set<string>();
       const wanted = new Set([...names].filter((n) => !seen.has(n)));
