@@ -11,7 +11,7 @@ import type { ModuleFacts } from "./module";
 import type { CreationSite } from "./sites";
 import { argument } from "./literals";
 import { callsNamed } from "./source-index";
-import { Prover, changeOf, combine, loopValues, methodsOf, short, type Proof } from "./pickling";
+import { Prover, changeOf, combine, loopValues, methodsOf, short, startedAfter, type Proof } from "./pickling";
 import { taskDeferral } from "./task-deferral";
 import { classOfBase, placeOf, poolEscape, unwrapPartial, workerUses } from "./worker-functions";
 import { roleOf } from "./bindings";
@@ -22,6 +22,7 @@ import { childReadRoots, isProjectModule, methodsNamed, parentCode, stateProof }
 import { contextDependence } from "./choices";
 import { receivesFromEach } from "./rendezvous";
 import { shortWait } from "./deadlines";
+import { registryTargets } from "./registries";
 import { STDLIB } from "./environ";
 
 /** Where each creation kind receives what it hands to its children: keyword, position, and how it is used. */
@@ -100,10 +101,12 @@ export function handedOver(module: ModuleFacts, site: CreationSite, prover = new
     }
   }
   const proofs: Proof[] = [];
+  // A Process started right after it is made pickles what it is handed there: later changes do not reach it.
+  const handover = site.kind === "Process" ? startedAfter(module, site.node) : null;
   for (const { keyword, position, role, label } of HANDED[site.kind] ?? []) {
     const given = argument(site.node, keyword, position);
     if (!given) continue;
-    proofs.push(prover.value(given, label, role));
+    proofs.push(prover.handedOverAt(handover, () => prover.value(given, label, role)));
   }
   return proofs;
 }
@@ -127,9 +130,41 @@ export function unjoinedSyncArguments(module: ModuleFacts, site: CreationSite): 
     for (const expr of inner) if (expr && expr.type !== "comment") handed.push(expr);
   }
   const sync = handed.find((expr) => isSyncObject(module.model.valueOf(expr)));
+  // Made anew on each pass of a loop that starts a child: rebinding the name drops the object the last
+  // child got, maybe before that child rebuilt it (Process.start() lets go of its arguments), join or not.
+  const dropped = handed.find((expr) => isSyncObject(module.model.valueOf(expr)) && droppedInLoop(module, expr, site.node));
+  if (dropped) {
+    return [unknown("", dropped,
+      `\`${dropped.text}\` (line ${module.lines.position(dropped.startIndex).line}) is a multiprocessing lock or queue made anew on each pass of the loop that starts the children, and nothing else keeps it: rebinding drops the one the last child got, maybe before that child has rebuilt it (FileNotFoundError in SemLock._rebuild; a forked child inherits it)`)];
+  }
   if (!sync || joinedAfter(module, site.node) || receivesFromEach(module, site)) return [];
   return [unknown("", sync,
     `\`${sync.text}\` (line ${module.lines.position(sync.startIndex).line}) is a multiprocessing lock or queue, which a spawned child rebuilds by name when it starts; no \`join()\` follows the start here, and when the parent drops it or the program ends first, the child fails with FileNotFoundError in SemLock._rebuild (a forked child inherits it)`)];
+}
+
+/**
+ * Whether `expr` names an object bound in a loop around the site that is kept nowhere else in that
+ * loop (`events.append(event)`, `self.events[i] = event` keep it): the next pass drops it.
+ */
+function droppedInLoop(module: ModuleFacts, expr: SyntaxNode, site: SyntaxNode): boolean {
+  const { index, model } = module;
+  if (expr.type !== "identifier") return false;
+  const bindings = model.bindingsReaching(expr);
+  if (bindings.length !== 1 || bindings[0].kind !== "assignment") return false;
+  let loop: SyntaxNode | null = null;
+  for (let up = index.parent(bindings[0].node); up && !/^(function_definition|lambda|module)$/.test(up.type); up = index.parent(up)) {
+    if (/^(for_statement|while_statement)$/.test(up.type) && up.startIndex <= site.startIndex && site.endIndex <= up.endIndex) loop = up;
+  }
+  if (!loop) return false;
+  const kept = index.identifiersWithin(expr.text, loop.startIndex, loop.endIndex).some((id) => {
+    const list = index.parent(id);
+    const holder = list?.type === "argument_list" ? index.parent(list) : null;
+    const callee = holder?.type === "call" ? index.field(holder, "function") : null;
+    if (callee?.type === "attribute" && /^(append|add|extend|insert|put|setdefault)$/.test(index.field(callee, "attribute")?.text ?? "")) return true;
+    const assignment = list?.type === "assignment" && index.field(list, "right")?.id === id.id ? list : null;
+    return !!assignment && index.field(assignment, "left")?.type !== "identifier";
+  });
+  return !kept;
 }
 
 /** An obligation that cannot be told; `path` empty for a fact of the program that nothing hands over. */
@@ -407,6 +442,11 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
     for (const use of uses) {
       const expr = unwrapPartial(module, use.expr);
       if (add(defOf(expr))) continue;
+      const registered = registryTargets(module, expr);
+      if (registered && registered.length > 0) {
+        registered.forEach(add);
+        continue;
+      }
       // An instance of a class of this module as the function (`submit(run_check(...))`): its methods run.
       const made = model.valueOf(expr);
       if (made?.kind === "instance" && made.of.kind === "definition" && made.of.node.type === "class_definition") {
@@ -434,7 +474,9 @@ function childCode(module: ModuleFacts, site: CreationSite): { functions: Syntax
     // What each function's calls reach is worked out once per module: the closures of a module's sites share most functions.
     const callsOf = (fn: SyntaxNode) => index.memo(`childCalls:${nodeId(fn)}`, () => fn.descendantsOfType("call").map((call) => {
       const callee = call.childForFieldName("function");
-      const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed(module, index.field(callee, "attribute")?.text ?? "") : [])];
+      // A call through a registry the module fills at import (`HANDLERS[name](x)`): the functions registered.
+      const registered = callee?.type === "subscript" || callee?.type === "call" ? registryTargets(module, callee) ?? [] : [];
+      const targets = [defOf(callee), ...(callee?.type === "attribute" ? methodsNamed(module, index.field(callee, "attribute")?.text ?? "") : []), ...registered];
       return { call, targets, handed: targets.every((t) => !t) && handedIn(module, callee) };
     }));
     for (let batch = [...found.values()]; batch.length > 0; ) {

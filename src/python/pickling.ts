@@ -62,7 +62,24 @@ export class Prover {
   /** Class nodes under proof, against cycles (`self.parent = Node(...)`). */
   private readonly inProgress = new Set<number>();
 
+  /**
+   * Where what is proved is pickled, when that is known (a Process's `start()` just after it is
+   * made): a change after it, in no loop around the site, comes too late to matter.
+   */
+  private handover: Handover | null = null;
+
   constructor(private readonly module: ModuleFacts) {}
+
+  /** Proves with `handover` as the place the values are pickled. */
+  handedOverAt<T>(handover: Handover | null, prove: () => T): T {
+    const before = this.handover;
+    this.handover = handover;
+    try {
+      return prove();
+    } finally {
+      this.handover = before;
+    }
+  }
 
   private proved(path: string, node: SyntaxNode): Proof {
     return { verdict: "proved", path, node, reason: "" };
@@ -166,7 +183,7 @@ export class Prover {
       return of?.kind === "contextMember" || (of?.kind === "qualified" && /^(multiprocessing|torch\.multiprocessing)\./.test(canonical(of.qname)));
     };
     const plain = bindings.some((b) => (b.kind === "assignment" || b.kind === "walrus" || b.kind === "with") && !shared(b));
-    const changed = plain ? changeOf(this.module, identifier) : null;
+    const changed = plain ? changeOf(this.module, identifier, this.handover) : null;
     if (changed) return this.unknown(path, changed, `\`${identifier.text}\` is changed after it is made (line ${this.module.lines.position(changed.startIndex).line}, \`${short(changed)}\`): what it holds then is not followed`);
     return proof;
   }
@@ -311,7 +328,7 @@ export class Prover {
     if (!object) return this.unknown(path, expr, "not a value spawnsafe can judge");
     // `self.method`, `obj.method`: a bound method pickles its instance.
     const cls = this.classOfInstance(object);
-    const changed = cls && object.type === "identifier" && object.text !== "self" ? changeOf(this.module, object) : null;
+    const changed = cls && object.type === "identifier" && object.text !== "self" ? changeOf(this.module, object, this.handover) : null;
     if (changed) return this.unknown(path, changed, `\`${object.text}\` is changed after it is made (line ${this.module.lines.position(changed.startIndex).line}, \`${short(changed)}\`): what it holds then is not followed`);
     if (cls) {
       const name = index.field(cls.node, "name")?.text ?? "";
@@ -720,17 +737,60 @@ const UNCHANGING = new Set(["get", "keys", "values", "items", "copy", "count", "
   "is_alive", "result", "done", "acquire", "release", "wait", "set", "clear", "close", "send", "recv", "poll", "qsize"]);
 
 /** Where a name bound to a value is changed in its scope after it is made (a mutating method, an item or attribute set, setattr), or null. */
-export function changeOf(module: ModuleFacts, identifier: SyntaxNode): SyntaxNode | null {
-  const scope = module.model.bindingsReaching(identifier)[0]?.scope;
-  if (!scope) return null;
-  return module.index.memo(`changeOf:${nodeId(scope.node)}:${identifier.text}`, () => findChange(module, identifier, scope));
+/** Where values handed to a site are pickled: the statement that starts it, and the site (for the loops around it). */
+export interface Handover {
+  site: SyntaxNode;
+  start: SyntaxNode;
 }
 
-function findChange(module: ModuleFacts, identifier: SyntaxNode, scope: import("./scopes").Scope): SyntaxNode | null {
+export function changeOf(module: ModuleFacts, identifier: SyntaxNode, handover: Handover | null = null): SyntaxNode | null {
+  const scope = module.model.bindingsReaching(identifier)[0]?.scope;
+  if (!scope) return null;
+  const key = `changeOf:${nodeId(scope.node)}:${identifier.text}:${handover ? nodeId(handover.start) : ""}`;
+  return module.index.memo(key, () => findChange(module, identifier, scope, handover));
+}
+
+function findChange(module: ModuleFacts, identifier: SyntaxNode, scope: import("./scopes").Scope, handover: Handover | null): SyntaxNode | null {
   // The changes through the name, whatever it is bound to, are found once per name; which binding
   // each one reads (the costly question) is asked of those alone.
   const changes = module.index.memo(`changesThrough:${identifier.text}`, () => changesThrough(module, identifier.text));
-  return changes.find(({ id }) => module.model.bindingsReaching(id)[0]?.scope === scope)?.change ?? null;
+  const late = (change: SyntaxNode) => !!handover && change.startIndex >= handover.start.endIndex && !inLoopWith(module, change, handover.site);
+  return changes.find(({ id, change }) => module.model.bindingsReaching(id)[0]?.scope === scope && !late(change))?.change ?? null;
+}
+
+/** Whether a loop (or a function run again by it) holds both nodes: a change after one start may come before the next. */
+function inLoopWith(module: ModuleFacts, node: SyntaxNode, site: SyntaxNode): boolean {
+  for (let up = module.index.parent(site); up; up = module.index.parent(up)) {
+    if (/^(for_statement|while_statement|list_comprehension|set_comprehension|dictionary_comprehension|generator_expression)$/.test(up.type)) {
+      if (up.startIndex <= node.startIndex && node.endIndex <= up.endIndex) return true;
+    }
+    // Beyond the function the site is in, when it runs is not known: as if in a loop.
+    if (up.type === "function_definition" || up.type === "lambda") return !(up.startIndex <= node.startIndex && node.endIndex <= up.endIndex);
+  }
+  return false;
+}
+
+/**
+ * The statement that starts a Process site right after it is made, in the same block
+ * (`p = Process(...)` then `p.start()`), or null: the site's values are pickled there.
+ */
+export function startedAfter(module: ModuleFacts, site: SyntaxNode): Handover | null {
+  const { index } = module;
+  const assignment = index.parent(site);
+  if (assignment?.type !== "assignment" || index.field(assignment, "right")?.id !== site.id) return null;
+  const name = index.field(assignment, "left");
+  const statement = index.parent(assignment);
+  if (name?.type !== "identifier" || statement?.type !== "expression_statement") return null;
+  for (let next = statement.nextNamedSibling; next; next = next.nextNamedSibling) {
+    if (next.type !== "expression_statement") return null;
+    const call = next.namedChildren[0];
+    const callee = call?.type === "call" ? index.field(call, "function") : null;
+    const object = callee?.type === "attribute" ? index.field(callee, "object") : null;
+    if (object?.type === "identifier" && object.text === name.text && index.field(callee!, "attribute")?.text === "start") return { site, start: next };
+    // Statements between that do not name the process leave it unstarted until then.
+    if (next.descendantsOfType("identifier").some((id) => id.text === name.text)) return null;
+  }
+  return null;
 }
 
 /** The places a name spelled `name` is changed through, in source order. */
