@@ -1,5 +1,5 @@
 // The benchmark corpora. "stdlib": the CPython standard library of the machine's python3,
-// as it is. "relevant": real modules of that library, each with a snippet appended that
+// as it is (and copied to a directory of its own, where it is one project: writeStdlibRoot). "relevant": real modules of that library, each with a snippet appended that
 // creates processes (one of several shapes, chosen by position), half of them inside a
 // package: every file is one spawnsafe must parse and analyse, and most of each file is
 // ordinary code, as in real projects.
@@ -247,4 +247,22 @@ export function writeBigProject(dir: string, bigText: string): string {
   const big = path.join(dir, "pkg", "big.py");
   fs.writeFileSync(big, `${bigText}\nfrom pkg.jobs import run_jobs\n\n\ndef _ss_jobs(items):\n    return run_jobs(items)\n`);
   return big;
+}
+
+/**
+ * Copies the standard library's modules (what pythonFiles lists) into `dest`, a directory with
+ * no project marker above it: there the library is one project root, whose model reads every
+ * module (where python3 installed it, a marker above may make it a tree of names no import can
+ * spell, whose model reads nothing). Returns the number of files.
+ */
+export function writeStdlibRoot(dest: string): number {
+  const stdlib = stdlibDir();
+  const files = pythonFiles(stdlib);
+  fs.rmSync(dest, { recursive: true, force: true });
+  for (const f of files) {
+    const to = path.join(dest, path.relative(stdlib, f));
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(f, to);
+  }
+  return files.length;
 }

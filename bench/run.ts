@@ -4,7 +4,9 @@
 //    floor (`grep -rlE` of the names spawnsafe recognises over the same files), twice: with
 //    the results an earlier run cached (what a user's next run does) and with --no-cache
 //    (a first run); and, with --no-cache, against the same check written as a LibCST
-//    visitor (bench/libcst_check.py), both on every core.
+//    visitor (bench/libcst_check.py), both on every core. And the same library copied to a
+//    directory of its own (bench/corpus.ts writeStdlibRoot), where it is one project root and
+//    the project model reads all its modules: `check --no-cache` there against where it is.
 // 2. A corpus where every file creates processes (bench/corpus.ts): spawnsafe's throughput
 //    with --no-cache against raw tree-sitter parsing of the same files (bench/parse.ts)
 //    times the cores used.
@@ -30,7 +32,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { python, pythonFiles, stdlibDir, writeBigModule, writeBigProject, writeGeneratedModule, writeRelevantCorpus } from "./corpus";
+import { python, pythonFiles, stdlibDir, writeBigModule, writeBigProject, writeGeneratedModule, writeRelevantCorpus, writeStdlibRoot } from "./corpus";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "bin", "spawnsafe.js");
@@ -116,6 +118,12 @@ function main(): void {
     cached: () => check(),
     uncached: () => check("--no-cache"),
   });
+  const stdlibRoot = path.join(scratch, "stdlib-root");
+  writeStdlibRoot(stdlibRoot);
+  const rootTimes = measure(RUNS, {
+    there: () => timed(process.execPath, [CLI, "check", "--quiet", "--no-cache", stdlib]).seconds,
+    root: () => timed(process.execPath, [CLI, "check", "--quiet", "--no-cache", stdlibRoot]).seconds,
+  });
   let libcst: number | null = null;
   if (hasLibcst()) {
     libcst = measure(LIBCST_RUNS, {
@@ -181,6 +189,7 @@ function main(): void {
     libcstRatio === null
       ? row(["stdlib `check --no-cache` vs LibCST visitor", `${stdlibTimes.uncached.toFixed(2)} s`, "LibCST: not run", "-", "at least 10x faster", "-"])
       : row(["stdlib `check --no-cache` vs LibCST visitor", `${stdlibTimes.uncached.toFixed(2)} s`, `LibCST (${CORES} processes): ${libcst!.toFixed(1)} s`, `${libcstRatio.toFixed(0)}x faster`, "at least 10x faster", libcstRatio >= 10 ? "yes" : "no"]),
+    row(["stdlib copied as one project root (the model reads every module), `check --no-cache`", `${rootTimes.root.toFixed(2)} s`, `where it is: ${rootTimes.there.toFixed(2)} s`, `${(rootTimes.root / rootTimes.there).toFixed(2)}x`, "-", "-"]),
     row([`one ${(bigBytes / 1e6).toFixed(1)} MB module naming the API everywhere, \`check --no-cache\``, `${bigTimes.spawnsafe.toFixed(2)} s`, `tree-sitter alone, whole command: ${bigTimes.parse.toFixed(2)} s (the parse itself: ${bigParse.toFixed(2)} s)`, `${(bigTimes.spawnsafe / bigTimes.parse).toFixed(2)}x (${(bigTimes.spawnsafe / bigParse).toFixed(2)}x the parse itself)`, "at most 1.5x", bigTimes.spawnsafe <= 1.5 * bigTimes.parse ? "yes" : "no"]),
     row([`the same module within its project, calling a neighbour's function that starts processes, \`check --no-cache\``, `${projectTimes.spawnsafe.toFixed(2)} s`, `tree-sitter alone, whole command: ${projectTimes.parse.toFixed(2)} s`, `${(projectTimes.spawnsafe / projectTimes.parse).toFixed(2)}x`, "at most 1.5x", projectTimes.spawnsafe <= 1.5 * projectTimes.parse ? "yes" : "no"]),
     row(["parses of any one text, the 3.6 MB module alone / within its project", `${bigParses.most} / ${projectParses.most}`, "-", "-", "1", bigParses.most <= 1 && projectParses.most <= 1 ? "yes" : "no"]),

@@ -8,16 +8,19 @@
 //   one text and incremental parses (one counted run each, bench/count-parses.ts).
 // - With BENCH_BIG=1, the 3.6 MB module alone and within its project (bench/run.ts's rows 3):
 //   `check --no-cache` of both builds.
+// - With BENCH_STDLIB=1, the standard library where it is and copied as one project root
+//   (bench/run.ts's rows 1): `check --no-cache` of both builds. BENCH_GENERATED=none leaves
+//   the generated modules out.
 // Timings are medians of BENCH_RUNS runs (default 3) of whole commands.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { counted, measure, timed, useCacheDir } from "./run";
-import { writeBigModule, writeBigProject, writeGeneratedModule, writeRelevantCorpus } from "./corpus";
+import { stdlibDir, writeBigModule, writeBigProject, writeGeneratedModule, writeRelevantCorpus, writeStdlibRoot } from "./corpus";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const GENERATED = (process.env.BENCH_GENERATED ?? "20000,40000,80000,330000").split(",").map(Number);
+const GENERATED = process.env.BENCH_GENERATED === "none" ? [] : (process.env.BENCH_GENERATED ?? "20000,40000,80000,330000").split(",").map(Number);
 
 function row(cells: string[]): string {
   return `| ${cells.join(" | ")} |`;
@@ -58,6 +61,16 @@ function main(): void {
     const inProject = writeBigProject(path.join(scratch, "project"), fs.readFileSync(big, "utf8"));
     for (const [what, file] of [[`${(bigBytes / 1e6).toFixed(1)} MB module alone`, big], ["the same within its project", inProject]]) {
       const check = ["check", "--quiet", "--no-cache", file];
+      const t = measure(RUNS, { this: run(builds.this, check), base: run(builds.base, check) });
+      lines.push(row([what, "`check`", `${t.this.toFixed(2)} s`, `${t.base.toFixed(2)} s`, `${(t.this / t.base).toFixed(2)}x`, "", "", ""]));
+      console.error(lines[lines.length - 1]);
+    }
+  }
+  if (process.env.BENCH_STDLIB === "1") {
+    const root = path.join(scratch, "stdlib-root");
+    writeStdlibRoot(root);
+    for (const [what, dir] of [["stdlib where it is", stdlibDir()], ["stdlib copied as one project root", root]]) {
+      const check = ["check", "--quiet", "--no-cache", dir];
       const t = measure(RUNS, { this: run(builds.this, check), base: run(builds.base, check) });
       lines.push(row([what, "`check`", `${t.this.toFixed(2)} s`, `${t.base.toFixed(2)} s`, `${(t.this / t.base).toFixed(2)}x`, "", "", ""]));
       console.error(lines[lines.length - 1]);

@@ -11,10 +11,13 @@ function seenFrom(moduleName: string, ...starting: string[]): ProjectNames {
   return { moduleName, packageName, startingFunctions: Object.fromEntries(starting.map((q) => [q, []])), aliases: {} };
 }
 
-/** The gate's verdict, asked both ways: with the text searched, and with a word index (as the project model asks). */
+/** The gate's verdict, asked three ways: with the text searched, with a word index, and with one that indexed every word. */
 function mayUse(text: string, project: ProjectNames): boolean {
   const searched = mayUseProjectNames(text, project);
   assert.equal(mayUseProjectNames(text, project, new WordIndex(text)), searched, "the word index and the search disagree");
+  const indexed = new WordIndex(text);
+  indexed.wordsStartingWith("");
+  assert.equal(mayUseProjectNames(text, project, indexed), searched, "the full word index and the search disagree");
   return searched;
 }
 

@@ -157,6 +157,24 @@ test("star re-exports: every way a package re-exports a module's names with `imp
   }
 });
 
+test("a star-importing module is parsed only when the model asks for its names", () => {
+  const CLASS = "import multiprocessing\n\n\ndef _f(x):\n    return x\n\n\nclass Engine:\n    def run(self):\n        with multiprocessing.Pool(2) as p:\n            return p.map(_f, [1])\n";
+  const dir = tree({
+    "pyproject.toml": "",
+    "pkg/__init__.py": "from .consts import *\n",
+    "pkg/consts.py": "X = 1\n",
+    "pkg/other.py": "from .consts import *\n\nprint(X)\n",
+    "pkg/eng/__init__.py": "from .core import *\n",
+    "pkg/eng/core.py": CLASS,
+    "pkg/front.py": "from pkg import eng\n\n\ndef go():\n    return eng.Engine().run()\n",
+  });
+  const project = build(dir);
+  assert.deepEqual(project.exports.starts["pkg.front.go"], ["pkg.eng.core.Engine.run", "pkg/eng/core.py:10 multiprocessing.Pool"]);
+  // core.py names the API; pkg/eng/__init__.py lends `Engine` to `eng.Engine`. Nobody asks pkg/__init__.py
+  // (it writes no `eng`, and pkg.eng is a module, not a name it star-imports) nor pkg/other.py.
+  assert.equal(project.parsed, 2);
+});
+
 test("a script's own directory is searched first; third-party and standard-library names are never followed", () => {
   const dir = tree({
     "pyproject.toml": "",

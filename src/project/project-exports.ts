@@ -14,6 +14,7 @@ import { API_WORDS, inProcessModules } from "../python/vocabulary";
 import { contextOf, importPrefix, indexProject, NO_EXPORTS, packageOf, type Project, type ProjectExports } from "./project";
 import { mayPatch, patchesIn } from "./patches";
 import { volatileModules } from "./volatile";
+import { StarModules } from "./star-modules";
 
 // The type of Project.exports lives with Project; the run imports it from here too.
 export { NO_EXPORTS, type ProjectExports } from "./project";
@@ -77,9 +78,15 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
     const parts = name.split(".");
     for (let i = 1; i <= parts.length; i++) moduleNames.add(parts.slice(0, i).join("."));
   }
+  // Where each file's absolute imports are also looked up: worked out once a file (it asks the file system), not each round.
+  const prefixes = new Map<string, string | null>();
+  const prefixOf = (f: string): string | null => {
+    if (!prefixes.has(f)) prefixes.set(f, importPrefix(f, project.sourceRoots));
+    return prefixes.get(f)!;
+  };
   // `import helpers` from tools/run.py finds tools/helpers.py first, as Python does.
   const absoluteFor = (f: string) => {
-    const prefix = importPrefix(f, project.sourceRoots);
+    const prefix = prefixOf(f);
     return (q: string) => (prefix && moduleNames.has(`${prefix}.${q.split(".")[0]}`) ? `${prefix}.${q}` : q);
   };
   const absolutes = (f: string, aliases: Record<string, string>): Record<string, string> => {
@@ -104,48 +111,71 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
    */
   const analysed = new Map<string, { aliases: Record<string, string>; facts: ModuleFacts | null }>();
   /** A module's facts with the aliases found so far, analysed again only when those changed. */
-  const factsOf = (f: string, name: string, text: string): ModuleFacts | null => {
+  const factsOf = (f: string, name: string, text: string, aliases: Record<string, string>): ModuleFacts | null => {
     const kept = analysed.get(f);
-    if (kept && kept.aliases === found.aliases) return kept.facts;
+    if (kept && kept.aliases === aliases) return kept.facts;
     const tree = kept?.facts?.tree ?? (options.trees ? options.trees.parse(text) : parsePython(text));
-    const facts = firstSyntaxError(tree) ? null : analyzeModule(text, tree, { moduleName: name, packageName: packageOf(f, name), aliases: found.aliases, packages, startingFunctions: {} });
-    analysed.set(f, { aliases: found.aliases, facts });
+    const facts = firstSyntaxError(tree) ? null : analyzeModule(text, tree, { moduleName: name, packageName: packageOf(f, name), aliases, packages, startingFunctions: {} });
+    analysed.set(f, { aliases, facts });
     return facts;
   };
-  const summarize = (f: string, names: Set<string>) => {
+  /** Summarises a module as the names found so far show it (`as`: the exports it is read with, the last found by default). */
+  const summarize = (f: string, names: Set<string>, as: ProjectExports = found): boolean => {
     const name = moduleOf.get(f)!;
     const text = textOf(f);
-    if (text === null) return;
-    const facts = factsOf(f, name, text);
-    if (!facts) return;
-    const known = Object.keys(found.aliases).length === 0 ? options.known?.get(f) : undefined;
+    if (text === null) return false;
+    const facts = factsOf(f, name, text, as.aliases);
+    if (!facts) return false;
+    const known = Object.keys(as.aliases).length === 0 ? options.known?.get(f) : undefined;
     const starts = known?.starts ?? directStarts(facts.model, facts.sites, facts.starts, name, options.show(f), (i) => facts.lines.position(i).line);
-    const summary = summaries.get(name) ?? { name, starts, aliases: {}, calls: new Map() };
+    const kept = summaries.get(name);
+    const summary = kept ?? { name, starts, aliases: {}, calls: new Map() };
+    const aliases = absolutes(f, moduleAliases(facts.model));
+    if (!kept || JSON.stringify(starts) !== JSON.stringify(summary.starts) || JSON.stringify(aliases) !== JSON.stringify(summary.aliases)) changed = true;
     summary.starts = starts;
-    summary.aliases = absolutes(f, moduleAliases(facts.model));
+    summary.aliases = aliases;
     summaries.set(name, summary);
     const absolute = absoluteFor(f);
     for (const { caller, target } of names.size ? callsTo(facts.model, names, name) : []) {
       let set = summary.calls.get(caller);
       if (!set) summary.calls.set(caller, (set = new Set<string>()));
+      const size = set.size;
       set.add(absolute(target));
+      if (set.size > size) changed = true;
     }
+    return true;
   };
+  /** Whether a summary was made or changed since the last collect: if not, collecting again finds the same. */
+  let changed = false;
 
+  // A module with a star import may re-export a name that starts processes (`from .engine import *` in
+  // a package's __init__.py): it is summarised as a module naming the API is, but only when the model
+  // asks for its names (src/project/star-modules.ts); until then it stands in its place, unparsed.
+  const first = found;
+  const stars = new StarModules(
+    summaries,
+    (name, f) => {
+      changed = true;
+      project.parsed++;
+      if (summarize(f, new Set(), first)) return summaries.get(name)!;
+      summaries.delete(name);
+      return null;
+    },
+    (name): Summary => ({ name, starts: [], aliases: {}, calls: new Map() }),
+  );
   // Modules the engine analysed: their starts and aliases are known; the others that name the API are parsed.
   for (const f of moduleOf.keys()) {
     const name = moduleOf.get(f)!;
     const analysed = options.known?.get(f);
     if (inScope && !inScope.has(f)) continue;
     if (analysed) summaries.set(name, { name, starts: analysed.starts, aliases: absolutes(f, analysed.aliases), calls: new Map() });
-    // A star import may re-export a name that starts processes (`from .engine import *` in a package's
-    // __init__.py): its aliases are read once here, as a module naming the API is.
-    else if (namesApi(textOf(f)) || STAR_IMPORT.test(textOf(f) ?? "")) {
+    else if (namesApi(textOf(f))) {
       project.parsed++;
       summarize(f, new Set());
-    }
+    } else if (STAR_IMPORT.test(textOf(f) ?? "")) stars.defer(name, f, textOf(f)!);
   }
-  found = { ...collect(summaries), packages, patched };
+  found = { ...collect(summaries, moduleNames, stars), packages, patched };
+  changed = false;
   // Each round parses the modules that may use a name found in the last one, and reads their calls of those names.
   const visited = new Map<string, Set<string>>();
   for (let fresh = found; Object.keys(fresh.starts).length + Object.keys(fresh.aliases).length > 0; ) {
@@ -156,7 +186,7 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       if (text === null) continue;
       const name = moduleOf.get(f)!;
       // Seen as the module sees them: a script's own directory gives short names (`helpers.run_all`).
-      const view = contextOf(fresh, { moduleName: name, packageName: packageOf(f, name), importPrefix: importPrefix(f, project.sourceRoots) });
+      const view = contextOf(fresh, { moduleName: name, packageName: packageOf(f, name), importPrefix: prefixOf(f) });
       if (!mayUseProjectNames(text, view)) continue;
       const seen = visited.get(f) ?? new Set<string>();
       const wanted = new Set([...names].filter((n) => !seen.has(n)));
@@ -164,9 +194,14 @@ export function findExports(project: Project, options: FindOptions): ProjectExpo
       wanted.forEach((n) => seen.add(n));
       if (!visited.has(f)) project.read++;
       visited.set(f, seen);
-      summarize(f, wanted);
+      // A star-importing module still unparsed is summarised here, as any other module the round reads.
+      const deferred = stars.take(name);
+      if (!summarize(f, wanted) && deferred) summaries.delete(name);
     }
-    const next = { ...collect(summaries), packages, patched };
+    // No summary changed in this round: collecting again would find what was found.
+    if (!changed) break;
+    changed = false;
+    const next = { ...collect(summaries, moduleNames, stars), packages, patched };
     // Unchanged aliases keep their identity: the modules analysed with them need no new analysis.
     if (JSON.stringify(next.aliases) === JSON.stringify(found.aliases)) next.aliases = found.aliases;
     fresh = {
@@ -254,14 +289,18 @@ function namesApi(text: string | null): boolean {
  * in __init__.py makes `pkg.run_all` one), each with the chain that shows it (the functions
  * it goes through, ending at the creation site); and the names bound to the API.
  */
-function collect(summaries: Map<string, Summary>): ProjectExports {
-  const imports = (module: string) => summaries.get(module)?.aliases;
-  // The modules each module star-imports, listed once (most have none).
+function collect(summaries: Map<string, Summary>, moduleNames: ReadonlySet<string>, deferred: StarModules<Summary>): ProjectExports {
+  // The modules a module star-imports, listed once for each module asked about.
   const starsOf = new Map<string, string[]>();
-  for (const m of summaries.values()) {
-    const stars = Object.entries(m.aliases).filter(([k]) => k.startsWith(STAR)).map(([, target]) => target);
-    if (stars.length > 0) starsOf.set(m.name, stars);
-  }
+  const starsIn = (module: string): string[] => {
+    let stars = starsOf.get(module);
+    if (!stars) {
+      const aliases = deferred.summary(module)?.aliases ?? {};
+      starsOf.set(module, (stars = Object.entries(aliases).filter(([k]) => k.startsWith(STAR)).map(([, target]) => target)));
+    }
+    return stars;
+  };
+  const anyStars = deferred.any() || [...summaries.values()].some((m) => starsIn(m.name).length > 0);
   // `pkg.run_all` is `pkg.jobs.run_all` when pkg/__init__.py imports it; followed through every re-export.
   const resolved = new Map<string, string>();
   const defined = new Set<string>();
@@ -281,19 +320,28 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
     resolved.set(qname, qname);
     let result = qname;
     if (!defined.has(qname) && depth <= 16) {
-      const parts = qname.split(".");
-      for (let i = parts.length - 1; i > 0 && result === qname; i--) {
-        const bound = imports(parts.slice(0, i).join("."))?.[parts[i]];
-        if (bound && bound !== qname) result = canonicalName([bound, ...parts.slice(i + 1)].join("."), depth + 1, starHops);
+      // The name's prefixes are cut at its dots, not split and joined again at each step: a project
+      // with many star imports looks up tens of thousands of names.
+      const dots: number[] = [];
+      for (let d = qname.indexOf("."); d >= 0; d = qname.indexOf(".", d + 1)) dots.push(d);
+      const n = dots.length;
+      for (let i = n; i > 0 && result === qname; i--) {
+        const end = i < n ? dots[i] : qname.length;
+        const bound = deferred.bound(qname.slice(0, dots[i - 1]), qname.slice(dots[i - 1] + 1, end));
+        if (bound && bound !== qname) result = canonicalName(`${bound}${qname.slice(end)}`, depth + 1, starHops);
       }
       // `from .engine import *` in pkg/__init__.py: `pkg.Engine` is `pkg.engine.Engine` when that starts
-      // processes. Only the module the name is in (its longest known prefix) lends its star imports,
-      // a few hops deep: star imports may re-export each other, and names must not grow without end.
-      let at = parts.length - 1;
-      while (starsOf.size > 0 && at > 0 && !imports(parts.slice(0, at).join("."))) at--;
-      const stars = starsOf.size > 0 && at > 0 && depth < 16 ? starsOf.get(parts.slice(0, at).join(".")) ?? [] : [];
-      for (const star of result === qname && starHops < MAX_STAR_HOPS ? stars : []) {
-        const through = canonicalName([star, ...parts.slice(at)].join("."), depth + 1, starHops + 1);
+      // processes. Only the module the name is in (its longest prefix that names a module of the project)
+      // lends its star imports, a few hops deep: star imports may re-export each other, and names must
+      // not grow without end. A module's name is no function's (`pkg.engine` is the module, not a name
+      // its package star-imports), nor is a name inside a module the model has not summarised.
+      let at = n;
+      while (anyStars && at > 0 && !moduleNames.has(qname.slice(0, dots[at - 1]))) at--;
+      const lends = anyStars && at > 0 && depth < 16 && result === qname && starHops < MAX_STAR_HOPS && !moduleNames.has(qname);
+      const stars = lends ? starsIn(qname.slice(0, dots[at - 1])) : [];
+      const rest = at > 0 ? qname.slice(dots[at - 1]) : "";
+      for (const star of stars) {
+        const through = canonicalName(star + rest, depth + 1, starHops + 1);
         if (functions.has(through)) {
           result = through;
           break;
@@ -344,6 +392,8 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
   // Re-found: the names other modules import them under; and the names bound to the API.
   const aliases: Record<string, string> = {};
   for (const m of summaries.values()) {
+    // A star-importing module nobody asked about: its other names are found as any module's are, when a round reads it.
+    if (deferred.isDeferred(m.name)) continue;
     for (const [name, bound] of Object.entries(m.aliases)) {
       if (name.startsWith(STAR)) continue;
       const alias = `${m.name}.${name}`;

@@ -70,9 +70,10 @@ export function containsWord(text: string, word: string): boolean {
 export function mayUseProjectNames(text: string, project: ProjectNames, known?: WordIndex): boolean {
   if (!PREFILTERS) return true;
   const relative = /\bfrom[ \t\\\r\n]+\./.test(text);
-  // Every word the names may need, found in one pass (unless the text is indexed already).
+  // Every word the names may need, found in one pass (unless the text is indexed already): most texts
+  // asked about have nothing to report, and indexing all their words would cost more than the pass.
   let present: Set<string> | null = null;
-  const words = known ?? { has: (w: string) => (present ??= wordsAmong(text, vocabularyOf(project))).has(w) };
+  const words = known?.indexed ? known : { has: (w: string) => (present ??= wordsAmong(text, vocabularyOf(project))).has(w) };
   const pkg = project.packageName ?? null;
   const own = project.moduleName ?? null;
   for (const byWord of [namesOf(project.startingFunctions), namesOf(project.aliases)]) {

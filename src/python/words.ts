@@ -38,6 +38,11 @@ export class WordIndex {
     return this.positions(word).length > 0;
   }
 
+  /** Whether every word's positions are known (asking for more words costs nothing more). */
+  get indexed(): boolean {
+    return this.index !== null;
+  }
+
   /** The distinct words that begin with `prefix` (`load_` finds load_model and load_data). */
   wordsStartingWith(prefix: string): string[] {
     return [...this.words().keys()].filter((w) => w.startsWith(prefix));
@@ -77,6 +82,48 @@ export class WordIndex {
  * same for a thousand words as for twenty, and keeps nothing but the words found.
  */
 export function wordsAmong(text: string, wanted: ReadonlySet<string>): Set<string> {
+  if (wanted.size === 0) return new Set();
+  const pattern = patternOf(wanted);
+  return pattern ? wordsMatched(text, pattern) : wordsScanned(text, wanted);
+}
+
+/**
+ * The engine's regular expressions find the words two to four times faster than a scan of the
+ * characters in JavaScript. `\b` knows only ASCII word characters: a match is kept when the
+ * characters on either side are no word characters of Python's either (`é` before or after
+ * continues the identifier). A match of the longest word first at each place is the one that
+ * can be whole there, so none is missed; words with other characters are scanned for.
+ */
+function wordsMatched(text: string, pattern: RegExp): Set<string> {
+  const found = new Set<string>();
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if ((start === 0 || !isWordChar(text.charCodeAt(start - 1))) && (end >= text.length || !isWordChar(text.charCodeAt(end)))) found.add(m[0]);
+  }
+  return found;
+}
+
+/** Sets of more words than this are scanned for: one expression of them all would grow too large. */
+const MAX_PATTERN_WORDS = 5000;
+const ASCII_WORD = /^[A-Za-z0-9_]+$/;
+const patternCache = new WeakMap<ReadonlySet<string>, RegExp | null>();
+
+/** One expression for the words, longest first; null when a word is not plain ASCII (or there are too many). */
+function patternOf(words: ReadonlySet<string>): RegExp | null {
+  let pattern = patternCache.get(words);
+  if (pattern === undefined) {
+    const list = [...words];
+    const plain = list.length > 0 && list.length <= MAX_PATTERN_WORDS && list.every((w) => ASCII_WORD.test(w));
+    pattern = plain ? new RegExp(`\\b(?:${list.sort((a, b) => b.length - a.length).join("|")})\\b`, "g") : null;
+    patternCache.set(words, pattern);
+  }
+  return pattern;
+}
+
+/** Which of `wanted` stand in the text as whole words, told by a scan of its characters. */
+function wordsScanned(text: string, wanted: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
   // A word is looked up only when a wanted one has its length and first character: most
   // words of a text are never cut out of it.
