@@ -168,7 +168,8 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     result.program = { unproved: [...(proof.verdict === "proved" ? [] : [proof.reason]), ...writes] };
   }
   result.findings = pending.map((p) => p.finding);
-  Object.assign(result, callerFacts(module, file));
+  // A file whose hazards hold its switch back has nothing its callers could prove for it.
+  Object.assign(result, callerFacts(module, file, pending.some((p) => p.transform.hazard && p.finding.applicability === null)));
   if (!applyFixes) return withSkips(result, module, options, file);
   // The switch unit's verdict on the original text (`carried`) holds for every pass (src/fix/units.ts).
 
@@ -252,10 +253,10 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
  * function's calls: the deferred functions (only where no package is published: code outside
  * the project may call them), and this file's calls of the project's starting functions.
  */
-function callerFacts(module: ModuleFacts, file: FileInfo): Pick<FileResult, "deferred" | "projectCalls"> {
+function callerFacts(module: ModuleFacts, file: FileInfo, held: boolean): Pick<FileResult, "deferred" | "projectCalls"> {
   const facts: Pick<FileResult, "deferred" | "projectCalls"> = {};
   if (!file.project || file.project.published) return facts;
-  const deferred = deferredFunctions(module);
+  const deferred = held ? [] : deferredFunctions(module);
   if (deferred.length > 0) facts.deferred = deferred;
   if (deferred.length > 0 || Object.keys((module.model.project as ModuleContext).startingFunctions ?? {}).length > 0) {
     facts.projectCalls = projectCalls(module, file.isMainModule, deferred.map((d) => d.function));

@@ -11,7 +11,8 @@ import type { ModuleFacts } from "./module";
 import { Prover, methodsOf, short, type Proof } from "./pickling";
 import { codeState, siteProof } from "./crossing";
 import { changesIn, isProjectModule, methodsNamed, parentCode } from "./state";
-import { unwrapPartial } from "./worker-functions";
+import { unwrapPartial, workerUses } from "./worker-functions";
+import type { CreationSite } from "./sites";
 import { calledAs } from "./process-starts";
 
 /** A parameter of a module-level function whose argument the children get: its value, its items, or both. */
@@ -51,7 +52,7 @@ export function deferredFunctions(module: ModuleFacts): DeferredFunction[] {
   // By the function's node id (tree-sitter hands out a new object for each visit of a node).
   const byFunction = new Map<number, { fn: SyntaxNode; params: Map<string, Set<"value" | "items">> }>();
   for (const site of module.sites) {
-    if (site.method !== "default" || !site.startsProcesses) continue;
+    if (site.method !== "default" || !site.startsProcesses || !namesParameter(module, site)) continue;
     const { open } = siteProof(module, site);
     if (open.length === 0 || !open.every((p) => p.verdict === "unknown" && p.deferred)) continue;
     for (const d of open.flatMap((p) => p.deferred!)) {
@@ -76,6 +77,23 @@ export function deferredFunctions(module: ModuleFacts): DeferredFunction[] {
     });
   }
   return found;
+}
+
+/**
+ * Whether the site's call or the calls that hand it tasks name a parameter of the module-level
+ * function around it: only then can its open obligations be its callers' (a cheap test first,
+ * so that a module's sites are not all proved for the project model's sake).
+ */
+function namesParameter(module: ModuleFacts, site: CreationSite): boolean {
+  // A Process subclass is handed its values where its instances are made: not cut short.
+  if (site.kind === "ProcessSubclass" || site.node.type !== "call") return true;
+  const { index } = module;
+  let fn: SyntaxNode | null = null;
+  for (let up = index.parent(site.node); up; up = index.parent(up)) if (up.type === "function_definition") fn = up;
+  const params = new Set((fn ? index.field(fn, "parameters")?.descendantsOfType("identifier") ?? [] : []).map((p) => p.text));
+  if (params.size === 0) return false;
+  const calls = [site.node, ...workerUses(module).filter((use) => use.site === site).map((use) => use.call)];
+  return calls.some((call) => call.descendantsOfType("identifier").some((id) => params.has(id.text)));
 }
 
 /** Whether none of this module's functions changes state that outlives it, nor calls another project module's function. */
