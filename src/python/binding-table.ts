@@ -5,6 +5,7 @@ import type { SourceIndex } from "./source-index";
 import type { Scope, Scopes } from "./scopes";
 import { roleOf } from "./bindings";
 import { PREFILTERS } from "./prefilter";
+import { outlineOf } from "./outline";
 
 export type BindingKind =
   | "import" | "def" | "class" | "assignment" | "augmented" | "annotation" | "loop" | "with" | "except"
@@ -36,7 +37,6 @@ export class BindingTable {
   private readonly collected = new Set<string>();
   /** `scope id:name` pairs whose bindings in that scope have been collected. */
   private readonly collectedIn = new Set<string>();
-  private bodies: Array<[number, number]> | null = null;
   private readonly importsRead = new Set<number>();
   /** By import statement: the bindings it makes. */
   private readonly importBindings = new Map<number, Binding[]>();
@@ -46,13 +46,11 @@ export class BindingTable {
 
   /**
    * @param packageName the package relative imports resolve against.
-   * @param statements the module's top-level statements.
    */
   constructor(
     private readonly index: SourceIndex,
     private readonly scopes: Scopes,
     private readonly packageName: string | null,
-    private readonly statements: () => SyntaxNode[],
   ) {
     // `from M import *` binds no name that can be searched for: read those statements now.
     for (const statement of index.starImports()) this.readImport(statement);
@@ -163,17 +161,7 @@ export class BindingTable {
 
   /** The bodies of the module's top-level functions and classes: no module-level binding is written there (but through `global`). */
   private topLevelBodies(): Array<[number, number]> {
-    if (!this.bodies) {
-      const bodies: Array<[number, number]> = [];
-      for (const statement of this.statements()) {
-        const definition = statement.type === "decorated_definition" ? this.index.field(statement, "definition") : statement;
-        if (definition?.type !== "function_definition" && definition?.type !== "class_definition") continue;
-        const body = this.index.field(definition, "body");
-        if (body) bodies.push([nodeStart(body), body.endIndex]);
-      }
-      this.bodies = bodies;
-    }
-    return this.bodies;
+    return outlineOf(this.index).bodies;
   }
 
   /** The scopes that declare `name` global or nonlocal (their bindings of it go elsewhere). */
