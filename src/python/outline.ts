@@ -4,7 +4,7 @@
 // on the node. A module of 330k small functions made six of them per function in `check` (1.7
 // GB); a cursor makes none, so what is asked of every definition is read through one.
 import type { SyntaxNode } from "../parse";
-import type { SourceIndex } from "./source-index";
+import { type SourceIndex, isWordChar, skipBlanks } from "./source-index";
 
 export interface Outline {
   /** Where the top-level statements start (comments left out), in source order. */
@@ -15,47 +15,51 @@ export interface Outline {
   bodies: Array<[number, number]>;
   /**
    * Where the top-level functions start whose definition runs nothing at import: undecorated,
-   * no `=` in their parameters (so no default value; a function has no bases).
+   * no `=` before their body (so no default value; a function has no bases).
    */
   inert: Set<number>;
+  /** Where the undecorated top-level functions and classes start (at their `def`, `async` or `class`). */
+  definitions: Set<number>;
 }
 
-/** The module's outline, worked out once per module (one walk of its top-level statements). */
+/** Module-level statements that are always named nodes (a `;` between statements is not). */
+const NAMED = new Set(["function_definition", "class_definition", "decorated_definition", "while_statement"]);
+
+/**
+ * The module's outline, worked out once per module: one walk of its top-level statements,
+ * a few steps of the cursor each (every step costs about a microsecond).
+ */
 export function outlineOf(index: SourceIndex): Outline {
   return index.memo("outline", () => {
-    const outline: Outline = { statements: [], loops: [], bodies: [], inert: new Set() };
+    const outline: Outline = { statements: [], loops: [], bodies: [], inert: new Set(), definitions: new Set() };
     const cursor = index.root.walk();
     const { text } = index;
+    // The first `=` at or after the statement looked at (2^32 - 1 for none): searched again only once passed, so the text is read once.
+    let equals = -1;
     if (!cursor.gotoFirstChild()) return outline;
     do {
-      if (!cursor.nodeIsNamed) continue;
       const type = cursor.nodeType;
-      if (type === "comment") continue;
-      outline.statements.push(cursor.startIndex);
-      if (type === "while_statement") outline.loops.push(cursor.startIndex);
-      if (type === "decorated_definition") {
+      if (type === "comment" || (!NAMED.has(type) && !cursor.nodeIsNamed)) continue;
+      const start = cursor.startIndex;
+      outline.statements.push(start);
+      if (type === "while_statement") outline.loops.push(start);
+      else if (type === "decorated_definition") {
         if (childField(cursor, "definition")) {
           const inner = cursor.nodeType;
-          if ((inner === "function_definition" || inner === "class_definition") && childField(cursor, "body")) {
+          if ((inner === "function_definition" || inner === "class_definition") && lastChildField(cursor, "body")) {
             outline.bodies.push([cursor.startIndex, cursor.endIndex]);
             cursor.gotoParent();
           }
           cursor.gotoParent();
         }
       } else if (type === "function_definition" || type === "class_definition") {
-        const start = outline.statements[outline.statements.length - 1];
-        if (!cursor.gotoFirstChild()) continue;
-        let parameters = "";
-        do {
-          const field = cursor.currentFieldName;
-          if (field === "parameters") parameters = text.slice(cursor.startIndex, cursor.endIndex);
-          else if (field === "body") {
-            outline.bodies.push([cursor.startIndex, cursor.endIndex]);
-            break;
-          }
-        } while (cursor.gotoNextSibling());
+        outline.definitions.add(start);
+        if (!lastChildField(cursor, "body")) continue;
+        const body = cursor.startIndex;
+        outline.bodies.push([body, cursor.endIndex]);
         cursor.gotoParent();
-        if (type === "function_definition" && parameters !== "" && !parameters.includes("=")) outline.inert.add(start);
+        if (equals < start) equals = text.indexOf("=", start) >>> 0;
+        if (type === "function_definition" && equals >= body) outline.inert.add(start);
       }
     } while (cursor.gotoNextSibling());
     return outline;
@@ -65,6 +69,18 @@ export function outlineOf(index: SourceIndex): Outline {
 /** The top-level statement that starts at `at` (one of Outline's), made a node. */
 export function statementStartingAt(index: SourceIndex, at: number): SyntaxNode {
   return index.topLevelStatementOf(index.root.descendantForIndex(at, at + 1))!;
+}
+
+/**
+ * Moves the cursor to the current node's child in `field` when it is its last child (a
+ * definition's body is, but for a comment after it): else to its first child in `field`; false
+ * (the cursor where it was) when it has none.
+ */
+function lastChildField(cursor: ReturnType<SyntaxNode["walk"]>, field: string): boolean {
+  if (!cursor.gotoLastChild()) return false;
+  if (cursor.currentFieldName === field) return true;
+  cursor.gotoParent();
+  return childField(cursor, field);
 }
 
 /** Moves the cursor to the current node's first child in `field`; false (the cursor where it was) when it has none. */
@@ -85,8 +101,20 @@ function childField(cursor: ReturnType<SyntaxNode["walk"]>, field: string): bool
 export function definitionNames(index: SourceIndex, keyword: "def" | "class"): string[] {
   const type = keyword === "def" ? "function_definition" : "class_definition";
   const names: string[] = [];
+  const { definitions } = outlineOf(index);
+  const { text } = index;
   const cursor = index.root.walk();
   for (const at of index.words.positions(keyword)) {
+    // A top-level definition that starts at its keyword: its name is the ASCII word after it (one of other letters is the tree's to tell).
+    if (definitions.has(at)) {
+      const from = skipBlanks(text, at + keyword.length);
+      let end = from;
+      while (end < text.length && isAsciiWordChar(text.charCodeAt(end))) end++;
+      if (end > from && !isWordChar(text.charCodeAt(end))) {
+        names.push(text.slice(from, end));
+        continue;
+      }
+    }
     while (cursor.gotoParent());
     let parent = "";
     while (cursor.gotoFirstChildForIndex(at) !== null) {
@@ -99,4 +127,8 @@ export function definitionNames(index: SourceIndex, keyword: "def" | "class"): s
     }
   }
   return names;
+}
+
+function isAsciiWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
