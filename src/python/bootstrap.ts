@@ -10,7 +10,7 @@ import type { ModuleFacts } from "./module";
 import type { Proof } from "./pickling";
 import { isMainGuard } from "./model";
 import { definitionIn, short } from "./pickling";
-import { outlineOf, statementStartingAt } from "./outline";
+import { holds, outlineOf, statementStartingAt } from "./outline";
 
 /** Calls whose re-run in every child changes what the program does, with why. */
 const EFFECTS: Record<string, string> = {
@@ -88,7 +88,7 @@ export function bootstrapProof(module: ModuleFacts, handled: (statement: SyntaxN
   if (starting) return failed(module, starting, "starts processes again before the child's bootstrapping ends (RuntimeError)");
   // A function that runs nothing at import is proved without its node (on a large module, node objects cost more than the parse).
   const { statements, inert } = outlineOf(module.index);
-  const staying = statements.filter((at) => !inert.has(at)).map((at) => statementStartingAt(module.index, at)).filter((s) => !handled(s));
+  const staying = statements.filter((at) => !holds(inert, at)).map((at) => statementStartingAt(module.index, at)).filter((s) => !handled(s));
   return firstOpen(module, staying, 0) ?? { verdict: "proved", path: "", node: module.root, reason: "" };
 }
 

@@ -4,22 +4,44 @@
 // on the node. A module of 330k small functions made six of them per function in `check` (1.7
 // GB); a cursor makes none, so what is asked of every definition is read through one.
 import type { SyntaxNode } from "../parse";
-import { type SourceIndex, isWordChar, skipBlanks } from "./source-index";
+import { type SourceIndex, isWordChar, lowerBound, skipBlanks } from "./source-index";
 
 export interface Outline {
   /** Where the top-level statements start (comments left out), in source order. */
   statements: number[];
   /** Where the top-level `while` loops start. */
   loops: number[];
-  /** The bodies of the top-level functions and classes (decorated ones too), as [start, end). */
-  bodies: Array<[number, number]>;
+  /** The bodies of the top-level functions and classes (decorated ones too): start, end, start, end... (see inBodies). */
+  bodies: number[];
   /**
    * Where the top-level functions start whose definition runs nothing at import: undecorated,
    * no `=` before their body (so no default value; a function has no bases).
    */
-  inert: Set<number>;
+  inert: number[];
   /** Where the undecorated top-level functions and classes start (at their `def`, `async` or `class`). */
-  definitions: Set<number>;
+  definitions: number[];
+}
+
+// Offsets in arrays of numbers, not pairs or sets: a large module has hundreds of thousands of definitions.
+
+/** Whether `at` falls in one of the outline's bodies. */
+export function inBodies(outline: Outline, at: number): boolean {
+  const { bodies } = outline;
+  let lo = 0;
+  let hi = (bodies.length >> 1) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (at < bodies[2 * mid]) hi = mid - 1;
+    else if (at >= bodies[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** Whether the sorted `starts` (Outline's inert, definitions) hold `at`. */
+export function holds(starts: readonly number[], at: number): boolean {
+  const i = lowerBound(starts, at);
+  return i < starts.length && starts[i] === at;
 }
 
 /** Module-level statements that are always named nodes (a `;` between statements is not). */
@@ -31,7 +53,7 @@ const NAMED = new Set(["function_definition", "class_definition", "decorated_def
  */
 export function outlineOf(index: SourceIndex): Outline {
   return index.memo("outline", () => {
-    const outline: Outline = { statements: [], loops: [], bodies: [], inert: new Set(), definitions: new Set() };
+    const outline: Outline = { statements: [], loops: [], bodies: [], inert: [], definitions: [] };
     const cursor = index.root.walk();
     const { text } = index;
     // The first `=` at or after the statement looked at (2^32 - 1 for none): searched again only once passed, so the text is read once.
@@ -47,19 +69,19 @@ export function outlineOf(index: SourceIndex): Outline {
         if (childField(cursor, "definition")) {
           const inner = cursor.nodeType;
           if ((inner === "function_definition" || inner === "class_definition") && lastChildField(cursor, "body")) {
-            outline.bodies.push([cursor.startIndex, cursor.endIndex]);
+            outline.bodies.push(cursor.startIndex, cursor.endIndex);
             cursor.gotoParent();
           }
           cursor.gotoParent();
         }
       } else if (type === "function_definition" || type === "class_definition") {
-        outline.definitions.add(start);
+        outline.definitions.push(start);
         if (!lastChildField(cursor, "body")) continue;
         const body = cursor.startIndex;
-        outline.bodies.push([body, cursor.endIndex]);
+        outline.bodies.push(body, cursor.endIndex);
         cursor.gotoParent();
         if (equals < start) equals = text.indexOf("=", start) >>> 0;
-        if (type === "function_definition" && equals >= body) outline.inert.add(start);
+        if (type === "function_definition" && equals >= body) outline.inert.push(start);
       }
     } while (cursor.gotoNextSibling());
     return outline;
@@ -106,7 +128,7 @@ export function definitionNames(index: SourceIndex, keyword: "def" | "class"): s
   const cursor = index.root.walk();
   for (const at of index.words.positions(keyword)) {
     // A top-level definition that starts at its keyword: its name is the ASCII word after it (one of other letters is the tree's to tell).
-    if (definitions.has(at)) {
+    if (holds(definitions, at)) {
       const from = skipBlanks(text, at + keyword.length);
       let end = from;
       while (end < text.length && isAsciiWordChar(text.charCodeAt(end))) end++;
