@@ -303,12 +303,13 @@ function report(args: RunArgs, result: RunResult, fixes: RunResult | null): bool
   const { quotedPath } = textReport();
   for (const p of result.missing) err(`spawnsafe: ${quotedPath(p)}: no such file or directory`);
   for (const u of result.unreadable) err(`spawnsafe: ${quotedPath(u.path)}: cannot read: ${u.reason}`);
-  const c = counts(result.results, result.missing.length + result.unreadable.length);
+  const counted = counts(result.results, result.missing.length + result.unreadable.length);
+  // Written first: a summary file that could not be written is an error the report counts (the run exits 2).
+  const written = writeSummaryFile(args, result);
+  const c = written ? counted : { ...counted, errors: counted.errors + 1 };
   if (args.format === "text" && !args.statistics) textOutput(args, result, fixes);
   else machineReport(args, result, fixes, c);
-  const written = writeSummaryFile(args, result);
-  // The run exits 2 then: its summary line counts the error.
-  finish(args, result, written ? c : { ...c, errors: c.errors + 1 });
+  finish(args, result, c);
   return written;
 }
 
@@ -327,7 +328,7 @@ function machineReport(args: RunArgs, result: RunResult, fixes: RunResult | null
   switch (args.format) {
     case "json": {
       const { jsonReport } = require("./report/json") as typeof import("./report/json");
-      out(JSON.stringify(jsonReport(command, dryRun, result.results, { diffs: dryRun || args.showFixes, fixes: fixes?.results ?? null, refused }), null, 2));
+      out(JSON.stringify(jsonReport(command, dryRun, result.results, { diffs: dryRun || args.showFixes, fixes: fixes?.results ?? null, refused, runErrors: c.errors - result.results.filter((r) => r.error).length }), null, 2));
       break;
     }
     case "json-lines": {

@@ -72,11 +72,11 @@ export interface FileResult {
   /** Why code that would get a fix was left as it is (src/skips.ts); absent when nothing was. */
   skipped?: Skip[];
   /**
-   * A program that starts processes through other project modules: the files of the sites it
-   * reaches, and why what its spawned children re-run on import is not proved harmless (empty
-   * when it is). Another module's switch to spawn holds only when it is (src/run-files.ts).
+   * A program that starts processes through other project modules (the files are `reaches`):
+   * why what its spawned children re-run on import is not proved harmless (empty when it is).
+   * Another module's switch to spawn holds only when it is (src/run-files.ts).
    */
-  program?: { reaches: string[]; unproved: string[] };
+  program?: { unproved: string[] };
   /** The files where the processes its calls into other modules start are made (each chain's end). */
   reaches?: string[];
   /** Functions of this module whose sites are unknown only through their parameters (src/python/deferred.ts). */
@@ -165,7 +165,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
     const write = projectStateWrite(module);
     const line = write ? module.lines.position(write.startIndex).line : 0;
     const writes = write ? [`it changes another module's state at run time (line ${line}, \`${write.text.split("\n")[0].slice(0, 50)}\`), which a spawned child imports afresh`] : [];
-    result.program = { reaches: result.reaches, unproved: [...(proof.verdict === "proved" ? [] : [proof.reason]), ...writes] };
+    result.program = { unproved: [...(proof.verdict === "proved" ? [] : [proof.reason]), ...writes] };
   }
   result.findings = pending.map((p) => p.finding);
   Object.assign(result, callerFacts(module, file));

@@ -196,6 +196,19 @@ test("--output-format (also --format, also $SPAWNSAFE_OUTPUT_FORMAT, the flag wi
   assert.equal(fixed[1].fixed, true);
 });
 
+test("every format counts the errors of the run alike: a path that is missing and a summary file that cannot be written", async () => {
+  const dir = tree({ "broken.py": BROKEN });
+  for (const format of ["json", "json-lines"]) {
+    // broken.py, the missing path and /dev/full (writing to it fails with ENOSPC).
+    const r = await cli(["check", "--format", format, "--summary-file", "/dev/full", ".", "missing.py"], dir);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /cannot write the summary file \/dev\/full: ENOSPC/);
+    const summary = format === "json" ? JSON.parse(r.stdout).summary : JSON.parse(lines(r.stdout).pop()!);
+    assert.equal(summary.errors, 3, format);
+    assert.match(r.stderr, /, 3 errors in /);
+  }
+});
+
 test("a place left as it is because the program already chose a method is reported in every format", async () => {
   const dir = tree();
   const why = /left as it is: this `set_start_method` picks its method at run time/;

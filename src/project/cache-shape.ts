@@ -66,7 +66,7 @@ const kept = both(shape(
     starts: listOf(shape({ qname: isString, direct: nullOr(isString), calls: listOf(isString) })),
     aliases: recordOf(isString),
     skipped: listOf(shape({ line: count(1), column: count(1), reason: isString })),
-    program: shape({ reaches: listOf(isString), unproved: listOf(isString) }),
+    program: shape({ unproved: listOf(isString) }),
     reaches: listOf(isString),
     deferred: listOf(shape({
       function: isString,

@@ -55,7 +55,7 @@ export function guardsHeldBack(results: Array<FileResult | undefined>): Map<numb
       return j === undefined || results[j]!.findings.some((f) => SWITCH.has(f.code) && goesIn(f));
     });
     if (served) return;
-    const reached = program.program.reaches.join(", ");
+    const reached = (program.reaches ?? []).join(", ");
     blocks.set(i, { obligation: "whole", reason: `the guard belongs to the switch of the processes it starts (in ${reached}), which is not applied` });
   });
   return blocks;
@@ -98,11 +98,12 @@ export function carryVerdicts(results: Array<FileResult | undefined>): void {
     if (!program?.program) continue;
     for (const finding of program.findings) {
       if (!finding.message.endsWith(THROUGH_PROJECT)) continue;
-      const reached = program.program.reaches.map((path) => results[byPath.get(path) ?? -1]).filter((r): r is FileResult => !!r);
+      const reaches = program.reaches ?? [];
+      const reached = reaches.map((path) => results[byPath.get(path) ?? -1]).filter((r): r is FileResult => !!r);
       const open = reached.flatMap((r) => r.findings.filter((f) => SWITCH.has(f.code) && !goesIn(f)).map((f) => ({ r, f })))[0];
       const carried = open
         ? `the processes are made in ${open.r.path}, and its line ${open.f.line} (${open.f.code}) is not proved: ${open.f.message.split(UNSAFE)[1] ?? /; (not fixed.*)$/.exec(open.f.message)?.[1] ?? "it is reported without a fix"}`
-        : reached.length === program.program.reaches.length && reached.length > 0
+        : reached.length === reaches.length && reached.length > 0
           ? `the processes are made in ${reached.map((r) => r.path).join(", ")}, whose own fixes give them a spawn context; this one would also move what else the program makes on the default context`
           : null;
       if (carried) finding.message = finding.message.slice(0, -THROUGH_PROJECT.length) + carried;
@@ -132,7 +133,7 @@ export function programWideHeldBack(results: Array<FileResult | undefined>): Map
  * a Manager in shared.py).
  */
 function reachedFrom(program: FileResult, results: Array<FileResult | undefined>, byPath: Map<string, number>): string[] {
-  const reached = new Set<string>(program.program?.reaches ?? []);
+  const reached = new Set<string>(program.reaches ?? []);
   for (const path of reached) {
     for (const next of results[byPath.get(path) ?? -1]?.reaches ?? []) reached.add(next);
   }

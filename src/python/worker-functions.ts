@@ -66,29 +66,35 @@ function findWorkerUses(module: ModuleFacts): WorkerUse[] {
     const method = index.field(callee, "attribute")?.text ?? "";
     const receiver = index.field(callee, "object");
     if (!receiver) continue;
-    const site = receiverSite(model, receiver, sitesByNode);
-    if (!site) continue;
-    const isExecutor = site.kind === "ProcessPoolExecutor";
-    if (isExecutor ? !EXECUTOR_METHODS.has(method) : site.kind !== "Pool" || !POOL_METHODS.has(method)) continue;
-    const expr = argument(call, isExecutor ? "fn" : "func", 0);
-    if (expr) uses.push({ expr, role: "task", via: `${receiver.text}.${method}(...)`, site, call });
+    for (const site of receiverSites(model, receiver, sitesByNode)) {
+      const isExecutor = site.kind === "ProcessPoolExecutor";
+      if (isExecutor ? !EXECUTOR_METHODS.has(method) : site.kind !== "Pool" || !POOL_METHODS.has(method)) continue;
+      const expr = argument(call, isExecutor ? "fn" : "func", 0);
+      if (expr) uses.push({ expr, role: "task", via: `${receiver.text}.${method}(...)`, site, call });
+    }
   }
   return uses;
 }
 
-/** The creation site a receiver evaluates to: the creation call, or a name every binding of which in its scope is one (of one kind). */
-function receiverSite(model: SemanticModel, receiver: SyntaxNode, sites: Map<number, CreationSite>): CreationSite | null {
-  if (receiver.type !== "identifier") return siteOfValue(receiver, sites);
-  const reaching = model.bindingsReaching(receiver);
-  if (reaching.length === 0) return null;
-  const bindings = model.bindingsIn(reaching[0].scope, receiver.text);
-  let found: CreationSite | null = null;
-  for (const binding of bindings) {
-    const site = binding.value ? siteOfValue(binding.value, sites) : undefined;
-    if (!site || (found && found.kind !== site.kind)) return null;
-    found = site;
+/**
+ * The creation sites a receiver may be: the creation call, or every site among the bindings of
+ * its name in its scope. A binding that is no site here (a parameter, `None`, what a call
+ * returns) is an object this module's edits do not change: its tasks are counted as every
+ * site's, which only adds code to prove.
+ */
+function receiverSites(model: SemanticModel, receiver: SyntaxNode, sites: Map<number, CreationSite>): CreationSite[] {
+  if (receiver.type !== "identifier") {
+    const site = siteOfValue(receiver, sites);
+    return site ? [site] : [];
   }
-  return found;
+  const reaching = model.bindingsReaching(receiver);
+  if (reaching.length === 0) return [];
+  const found = new Set<CreationSite>();
+  for (const binding of model.bindingsIn(reaching[0].scope, receiver.text)) {
+    const site = binding.value ? siteOfValue(binding.value, sites) : null;
+    if (site) found.add(site);
+  }
+  return [...found];
 }
 
 /**
@@ -108,10 +114,18 @@ function siteOfValue(expr: SyntaxNode, sites: Map<number, CreationSite>): Creati
 /** Methods of a pool or executor that hand over no code: their use leaves the tasks known. */
 const PLAIN_METHODS = new Set(["close", "join", "terminate", "shutdown", "__enter__", "__exit__"]);
 
+/** A read that only tests the object (`if p:`, `not p`, `p is None`): the object goes nowhere. */
+function onlyTested(use: SyntaxNode, holder: SyntaxNode | null): boolean {
+  if (!holder) return false;
+  if (holder.type === "not_operator") return true;
+  if (holder.type === "comparison_operator") return holder.children.every((c) => c.isNamed || c.type === "is" || c.type === "is not");
+  return /^(if_statement|elif_clause|while_statement)$/.test(holder.type) && holder.childForFieldName("condition")?.id === use.id;
+}
+
 /**
  * Where a pool's or executor's object goes that its tasks cannot be followed from, or null
- * when every use of it is seen: a method call on the creation itself, or a name every binding
- * of which is this site and every read of which calls a pool method or enters `with`. Anything
+ * when every use of it is seen: a method call on the creation itself, or a name every read of
+ * which calls a pool method, enters `with` or only tests the object. Anything
  * else (handed to a function, returned, stored, rebound) leaves what its children run unknown.
  */
 export function poolEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | null {
@@ -134,7 +148,7 @@ function findPoolEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | n
       const method = index.field(holder, "attribute")?.text ?? "";
       return (POOL_METHODS.has(method) || EXECUTOR_METHODS.has(method) || PLAIN_METHODS.has(method)) && index.parent(holder)?.type === "call";
     }
-    return holder?.type === "with_item";
+    return holder?.type === "with_item" || onlyTested(use, holder);
   };
   let name: SyntaxNode | null = null;
   if (parent.type === "as_pattern") {
@@ -144,11 +158,10 @@ function findPoolEscape(module: ModuleFacts, site: CreationSite): SyntaxNode | n
     name = index.field(parent, "left");
   } else return known(expr, parent) || parent.type === "with_item" ? null : parent;
   if (name?.type !== "identifier") return parent;
-  // Every binding of the name is a site of this kind: `receiverSite` takes their tasks as theirs.
-  const sites = new Map(module.sites.filter((s) => s.kind === site.kind).map((s) => [nodeId(s.node), s]));
-  const bindings = model.bindingsReaching(name);
-  const scope = bindings[0]?.scope;
-  if (!scope || model.bindingsIn(scope, name.text).some((b) => !b.value || !siteOfValue(b.value, sites))) return name;
+  // The name's other bindings (a caller's executor, `None`) do not matter: `receiverSites` takes
+  // the tasks of every method call on the name as this site's too.
+  const scope = model.bindingsReaching(name)[0]?.scope;
+  if (!scope) return name;
   for (const id of index.identifiers(name.text)) {
     if (id.id === name.id || !isNameRead(index, id) || roleOf(index, id).role !== "read" || model.bindingsReaching(id)[0]?.scope !== scope) continue;
     if (known(id, index.parent(id))) continue;

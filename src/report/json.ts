@@ -38,6 +38,8 @@ export interface ReportExtras {
   /** check --show-fixes: the results of a dry fix run, whose diffs are given per file. */
   fixes: FileResult[] | null;
   refused: RefusedReport | null;
+  /** Errors of the run beyond its files' own: paths that could not be read, a summary file that could not be written. */
+  runErrors?: number;
 }
 
 export function jsonReport(command: "check" | "fix" | "verify", dryRun: boolean, results: FileResult[], extras: ReportExtras = { diffs: dryRun, fixes: null, refused: null }): JsonReport {
@@ -63,7 +65,7 @@ export function jsonReport(command: "check" | "fix" | "verify", dryRun: boolean,
       changed: results.filter((r) => r.output !== null).length,
       findings: results.reduce((n, r) => n + r.findings.filter((f) => !f.fixed).length, 0),
       fixed: results.reduce((n, r) => n + r.findings.filter((f) => f.fixed).length, 0),
-      errors: results.filter((r) => r.error).length,
+      errors: results.filter((r) => r.error).length + (extras.runErrors ?? 0),
       skipped: results.reduce((n, r) => n + (r.skipped?.length ?? 0), 0),
     },
     files,

@@ -419,6 +419,8 @@ interface Made {
   run: string[];
   /** Whether it leaves `res` for the caller to print (else it prints itself). */
   result: boolean;
+  /** More parameters of run_all in the library structure, each with its default. */
+  params?: string[];
 }
 
 interface Maker {
@@ -511,6 +513,12 @@ const makers: Maker[] = [
         call === "submit"
           ? [`futures = [ex.submit(${task}, x) for x in ${data}]`, "res = sorted(f.result() for f in futures)"]
           : [`res = sorted(ex.map(${task}, ${data}))`];
+      if (c.p.chance(0.3)) {
+        // The caller may hand its own executor: the name is bound to it or to the one made here.
+        family(c, "executor:or-callers", true);
+        const made = [`if ex is None:`, `    ex = ${cls}(max_workers=${c.workers})`, ...use, "ex.shutdown()"];
+        return c.library ? { run: made, result: true, params: ["ex=None"] } : { run: ["ex = None", ...made], result: true };
+      }
       return { run: [`with ${cls}(max_workers=${c.workers}) as ex:`, ...indent(use)], result: true };
     },
   },
@@ -945,7 +953,7 @@ export function generate(seed: number, index: number): DiffProgram {
       "",
       ...c.host.defs.flatMap((d) => ["", ...d, ""]),
       "",
-      "def run_all(func, items):",
+      `def run_all(${["func", "items", ...(made.params ?? [])].join(", ")}):`,
       ...indent(made.run),
       ...(made.result ? ["    return res"] : []),
       "",
