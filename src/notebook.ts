@@ -28,12 +28,14 @@ export function isNotebook(path: string): boolean {
 
 /** Reads a notebook's JSON; throws a SyntaxError when it is not a notebook. */
 export function notebookSource(json: string): NotebookSource {
-  const notebook = JSON.parse(json) as { cells?: unknown[]; metadata?: unknown } | null;
-  if (!notebook || typeof notebook !== "object" || !Array.isArray(notebook.cells)) throw new SyntaxError("not a Jupyter notebook: no cells");
+  const notebook = JSON.parse(json) as { cells?: unknown[]; worksheets?: unknown[]; metadata?: unknown } | null;
+  if (!notebook || typeof notebook !== "object") throw new SyntaxError("not a Jupyter notebook: no cells");
+  const all = Array.isArray(notebook.cells) ? notebook.cells : Array.isArray(notebook.worksheets) ? worksheetCells(notebook.worksheets) : null;
+  if (!all) throw new SyntaxError("not a Jupyter notebook: no cells");
   const language = kernelLanguage(notebook.metadata);
   // Another kernel's cells are not Python: nothing in them is read.
   if (language !== null && !isPythonKernel(language)) return { text: "", origins: [], skippedCells: [], language };
-  const cells = notebook.cells.map((cell, index) => checkedCell(cell, index + 1));
+  const cells = all.map((cell, index) => checkedCell(cell, index + 1));
   const fileLines = new FileLines(json);
   const out: string[] = [];
   const origins: NotebookLine[] = [];
@@ -65,6 +67,20 @@ export function notebookSource(json: string): NotebookSource {
     });
   });
   return { text: out.length ? out.join("\n") + "\n" : "", origins, skippedCells, language };
+}
+
+/**
+ * The cells of an nbformat 3 notebook (Jupyter still reads them): under `worksheets`, a code
+ * cell's text in `input`, its language per cell (another language's cell is not Python).
+ */
+function worksheetCells(worksheets: unknown[]): unknown[] {
+  const cells = worksheets.flatMap((w) => (w !== null && typeof w === "object" && Array.isArray((w as { cells?: unknown }).cells) ? (w as { cells: unknown[] }).cells : []));
+  return cells.map((cell) => {
+    if (cell === null || typeof cell !== "object" || (cell as { cell_type?: unknown }).cell_type !== "code") return cell;
+    const { input, language } = cell as { input?: unknown; language?: unknown };
+    const python = typeof language !== "string" || isPythonKernel(language);
+    return { ...(cell as object), cell_type: python ? "code" : "other", source: input };
+  });
 }
 
 /** `metadata.kernelspec.language`, else `metadata.language_info.name`, as Jupyter records the kernel. */

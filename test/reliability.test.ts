@@ -211,6 +211,24 @@ test("a notebook whose kernel language is not Python is skipped, with a note", a
   assert.match(json.files[0].skipped[0].reason, /kernel language is R/);
 });
 
+test("an nbformat 3 notebook (cells under worksheets, code in input) is read as Jupyter reads it, a cell of another language left out", async () => {
+  const v3 = JSON.stringify({
+    metadata: { name: "" },
+    nbformat: 3,
+    nbformat_minor: 0,
+    worksheets: [{ cells: [
+      { cell_type: "markdown", metadata: {}, source: ["# Pools"] },
+      { cell_type: "code", language: "python", input: POOL_CELL.split(/(?<=\n)/), metadata: {}, outputs: [] },
+      { cell_type: "code", language: "R", input: ["library(parallel)\n"], metadata: {}, outputs: [] },
+    ] }],
+  }, null, 1);
+  const r = await cli(["check", "--format", "json", "old.ipynb"], tree({ "old.ipynb": v3 }));
+  assert.equal(r.status, 1, r.stderr);
+  const [file] = JSON.parse(r.stdout).files;
+  assert.equal(file.error, null);
+  assert.ok(file.findings.some((f: { code: string; cell: { number: number; line: number } }) => f.code === "SPS102" && f.cell.number === 2 && f.cell.line === 6), JSON.stringify(file.findings));
+});
+
 // ------------------------------------------------------------------ marks and SPS205
 
 const WALRUS = 'import multiprocessing\n\nprint(LIMIT := 5)\n\n\ndef work(x):\n    return min(x, LIMIT)\n\n\nwith multiprocessing.Pool(2) as pool:\n    print(pool.map(work, range(10)))\n';

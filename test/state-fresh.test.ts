@@ -19,6 +19,11 @@ test("a method of a new object a library function makes is no change to the libr
     ["import collections", "collections.Counter('ab')", ["collections.deque([1, 2]).pop()", "collections.Counter('abc').update('d')"]],
     ["import numpy as np", "np.zeros(2)", ["np.array([1, 2]).reshape((2, 1))", "np.arange(4).sort()", "np.zeros(3).fill(1)"]],
     ["import pandas as pd", "pd.Series([1])", ["pd.DataFrame({'a': [1]}).rename(columns={'a': 'b'})"]],
+    // A path object: listing or reading a folder changes nothing in pathlib (vector2dggs's pre-fix common.py read so).
+    ["import pathlib", "pathlib.PurePosixPath('a.b').stem", ["print(list(pathlib.Path('.').iterdir()))", "pathlib.Path('.').glob('*.py')", "pathlib.Path('x').with_suffix('.y')"]],
+    ["import io", "io.StringIO('a').read()", ["io.StringIO().write('x')"]],
+    // A context makes new objects; only its setters change multiprocessing.
+    ["import os", "os.sep", ["multiprocessing.get_context().Lock()", "multiprocessing.get_context('spawn').Queue().put(1)"]],
   ] as const;
   for (const [imports, read, changes] of made) {
     for (const change of changes) {
@@ -32,6 +37,7 @@ test("a method of an object a library keeps and hands out again changes the libr
   const kept = [
     ["import logging", "logging.getLogger('w').level", "logging.getLogger('w').setLevel(logging.DEBUG)"],
     ["import decimal", "decimal.Decimal(1) / 3", "decimal.getcontext().traps.clear()"],
+    ["import os", "multiprocessing.cpu_count()", "multiprocessing.get_context().set_forkserver_preload(['os'])"],
   ] as const;
   for (const [imports, read, change] of kept) {
     const { text, proofs: p } = proofs(imports, read, change);

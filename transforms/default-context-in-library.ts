@@ -8,6 +8,9 @@ import { heldBack } from "../src/hazards";
 import { type Choice, ENTRY_POINTS, choosesForItsSites, contextDependence, defaultPaths, methodBranches, pathsWithout, uncoveredBy } from "../src/python/choices";
 import { argument } from "../src/python/literals";
 import { moveApplicability } from "../src/python/crossing";
+import { contextFlow } from "../src/python/context-flow";
+import { short } from "../src/python/pickling";
+import type { SyntaxNode } from "../src/parse";
 import { entryFunctionFix } from "../src/fix/entry";
 import type { ModuleFacts } from "../src/python/module";
 import type { CreationSite } from "../src/python/sites";
@@ -70,19 +73,36 @@ export const defaultContextInLibrary = defineTransform({
         applicability: safety.applicability,
       });
     }
-    // `get_context()` with no method is the default context too.
+    // `get_context()` with no method is the default context too: naming one moves what is made from it.
     for (const call of module.contextCalls) {
       if (call.method !== "default") continue;
       const args = call.node.childForFieldName("arguments");
+      const fix = hazards.length || disagreement || !args || args.namedChildCount > 0 ? null : [replace(args.startIndex, args.endIndex, `("${options.method}")`)];
+      const safety = contextCallSafety(module, call.node);
       context.report({
         node: call.node,
-        message: `\`get_context()\` without a method returns the default context; name "${options.method}"`,
-        fix: args && args.namedChildCount === 0 ? [replace(args.startIndex, args.endIndex, `("${options.method}")`)] : null,
+        message: `\`get_context()\` without a method returns the default context; name "${options.method}"${hazards.length ? heldBack(hazards) : disagreement ?? (fix ? safety.why : "")}`,
+        fix,
+        applicability: safety.applicability,
       });
     }
     reportDefaultBranches(context);
   },
 });
+
+/** A context's fix is as safe as the sites made from it, and unknown when the context goes where it is not followed. */
+function contextCallSafety(module: ModuleFacts, call: SyntaxNode): { applicability: "safe" | "unsafe"; why: string } {
+  const flow = contextFlow(module, call);
+  if (flow.escape) {
+    const line = (n: SyntaxNode) => module.lines.position(n.startIndex).line;
+    const use = module.index.parent(flow.escape) ?? flow.escape;
+    return {
+      applicability: "unsafe",
+      why: `; unsafe fix (applied with --unsafe-fixes): the context made on line ${line(call)} is used as \`${short(use)}\` (line ${line(flow.escape)}), where what is made from it is not followed`,
+    };
+  }
+  return moveApplicability(module, flow.sites.filter((s) => s.startsProcesses));
+}
 
 /**
  * `get_context("spawn" if c else None)`: the default context on the paths where that branch is

@@ -79,6 +79,10 @@ export const defaultStartMethod = defineTransform({
     if (fix && waitsFor === "unsafe" && safety.applicability === "safe") {
       safety = { applicability: "unsafe", why: "; unsafe fix (applied with --unsafe-fixes): it follows the main guard SPS101 adds, itself an unsafe fix" };
     }
+    // The method also moves the processes the program starts through other modules: theirs to prove (carried by programs.ts).
+    if (fix && safety.applicability === "safe" && [...module.externalStarts.values()].some((e) => !endsInChosenContext(e.chain))) {
+      safety = { applicability: "unsafe", why: `; unsafe fix (applied with --unsafe-fixes): ${THROUGH_PROJECT}` };
+    }
     context.report({
       node: site.node,
       message: `${site.startsProcesses ? "Processes are" : `\`${site.kind}()\` is`} created with the default start method (fork on Linux before Python 3.14); set "${options.method}" first in the main guard${hazards.length ? heldBack(hazards) : safety.why}`,

@@ -315,7 +315,11 @@ function collect(summaries: Map<string, Summary>): ProjectExports {
         chains[s.qname] = [s.direct];
         queue.push(s.qname);
       }
-      for (const target of s.calls) calledBy(target, s.qname);
+      // A same-file call of a class runs its __init__, as a call into another module does.
+      for (const target of s.calls) {
+        calledBy(target, s.qname);
+        calledBy(`${target}.__init__`, s.qname);
+      }
     }
     for (const [caller, targets] of m.calls) {
       for (const call of targets) {

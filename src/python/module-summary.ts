@@ -7,7 +7,7 @@ import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
 import { callsNamed } from "./source-index";
 import { aliasClosure } from "./bindings";
-import { calledName, type Starts } from "./process-starts";
+import { calledName, classesBasedOn, type Starts } from "./process-starts";
 
 /**
  * A function (or Process subclass) of a module that starts processes: where it creates them
@@ -70,6 +70,25 @@ export function directStarts(model: SemanticModel, sites: CreationSite[], starts
     const name = calledName(call);
     const targets = target?.startsWith(`${moduleName}.`) ? [target.slice(moduleName.length + 1)] : name ? definitionsNamed(model, name) : [];
     for (const path of targets) if (path !== caller) entry(caller).calls.push(`${moduleName}.${path}`);
+  }
+  // A class based on another module's class whose constructor starts processes (`class Mine(fit.Fit)`).
+  for (const binding of [...starts.inherited.keys()].flatMap((name) => model.bindingsOf(name))) {
+    const path = binding.kind === "class" ? classPath(model, binding.node) : null;
+    const base = path ? starts.inherited.get(path.slice(path.lastIndexOf(".") + 1)) : undefined;
+    if (path && base) entry(`${path}.__init__`).calls.push(base);
+  }
+  // A same-file subclass of a class whose constructor starts processes: its own constructor runs
+  // that one (and a subclass of the subclass in turn).
+  for (let grew = true; grew; ) {
+    grew = false;
+    const constructors = [...found.keys()].filter((q) => q.endsWith(".__init__")).map((q) => q.split(".").slice(-2)[0]);
+    for (const { cls, base } of classesBasedOn(model, new Set(constructors))) {
+      const path = classPath(model, cls);
+      const basePath = base.type === "identifier" ? definitionsNamed(model, base.text).find((p) => found.has(`${moduleName}.${p}.__init__`)) : undefined;
+      if (!path || !basePath || found.has(`${moduleName}.${path}.__init__`)) continue;
+      entry(`${path}.__init__`).calls.push(`${moduleName}.${basePath}.__init__`);
+      grew = true;
+    }
   }
   return [...found.values()];
 }
@@ -134,8 +153,15 @@ export function callsTo(model: SemanticModel, names: Iterable<string>, moduleNam
     }
     if (target) out.push({ caller: `${moduleName}.${caller}`, target });
   }
+  // A subclass's constructor runs its base's (inherited, or through super()): `class LMFit(fit.Fit)`.
+  for (const { cls, base } of classesBasedOn(model, names)) {
+    const path = classPath(model, cls);
+    const target = model.qualifiedName(base);
+    if (path && target) out.push({ caller: `${moduleName}.${path}.__init__`, target: `${target}.__init__` });
+  }
   return out;
 }
+
 
 /** The end of a creation site's description when its context is chosen there: ` (spawn context)`. */
 function chosen(site: CreationSite): string {

@@ -64,7 +64,7 @@ class Module implements ModuleFacts {
   startingStatements = new Set<SyntaxNode>();
   startingFunctions = new Set<string>();
   externalStarts = new Map<number, ExternalStart>();
-  starts: Starts = { statements: new Set(), functions: new Set(), external: new Map(), calls: new Map() };
+  starts: Starts = { statements: new Set(), functions: new Set(), external: new Map(), calls: new Map(), inherited: new Map() };
   projectStartFiles = new Set<string>();
   private cachedLines: LineIndex | null = null;
   private cachedIndent: string | null = null;

@@ -22,6 +22,8 @@ export interface Starts {
   external: Map<number, ExternalStart>;
   /** The calls of same-file starting functions, by call node id. */
   calls: Map<number, SyntaxNode>;
+  /** Classes of this file based on another module's class whose constructor starts processes: the `__init__` each runs. */
+  inherited: Map<string, string>;
 }
 
 /**
@@ -29,13 +31,19 @@ export interface Starts {
  * each with its chain (src/project/project-exports.ts).
  */
 export function findStarts(model: SemanticModel, sites: CreationSite[], startingFunctions: Record<string, string[]>): Starts {
-  const starts: Starts = { statements: new Set(), functions: new Set(), external: new Map(), calls: new Map() };
+  const starts: Starts = { statements: new Set(), functions: new Set(), external: new Map(), calls: new Map(), inherited: new Map() };
   findExternalStarts(model, startingFunctions, starts.external);
   const { index } = model;
   // A Process subclass starts processes where it is made and started, not where it is defined.
   const origins: SyntaxNode[] = sites.filter((s) => s.startsProcesses && s.kind !== "ProcessSubclass").map((s) => s.node);
   for (const { node } of starts.external.values()) origins.push(node);
-  if (origins.length === 0 && !sites.some((s) => s.kind === "ProcessSubclass")) return starts;
+  // Classes of this file based on another module's class whose constructor starts processes (`class Mine(Fit)`).
+  const constructors = Object.keys(startingFunctions).filter((q) => q.endsWith(".__init__"));
+  const derived = (constructors.length ? classesBasedOn(model, new Set(constructors.map(calledAs))) : []).filter(({ base }) => {
+    const value = model.valueOf(base);
+    return value?.kind === "qualified" && !!startingFunctions[`${value.qname}.__init__`];
+  });
+  if (origins.length === 0 && derived.length === 0 && !sites.some((s) => s.kind === "ProcessSubclass")) return starts;
 
   const queue: string[] = [];
   const add = (name: string | null) => {
@@ -49,13 +57,28 @@ export function findStarts(model: SemanticModel, sites: CreationSite[], starting
     const cls = index.parent(index.parent(site.node)!);
     add(cls ? index.field(cls, "name")?.text ?? null : null);
   }
-  for (const node of origins) add(enclosingFunctionName(model, node));
+  // Making an instance runs `__init__`: a class whose `__init__` starts processes starts them where
+  // it is called, and so does a subclass of it (its constructor, inherited or through super(),
+  // runs the base's: counted for every subclass, which only adds starts).
+  const addAround = (node: SyntaxNode) => {
+    const name = enclosingFunctionName(model, node);
+    add(name);
+    if (name === "__init__" || name === "__new__") add(constructedClass(model, node));
+  };
+  for (const node of origins) addAround(node);
+  for (const { cls, base } of derived) {
+    const name = index.field(cls, "name")?.text ?? null;
+    const value = model.valueOf(base);
+    if (name && value?.kind === "qualified") starts.inherited.set(name, `${value.qname}.__init__`);
+    add(name);
+  }
   while (queue.length > 0) {
     const batch = queue.splice(0);
+    for (const { cls } of classesBasedOn(model, batch)) add(model.index.field(cls, "name")?.text ?? null);
     for (const call of callsNamed(index, batch)) {
       if (starts.calls.has(nodeId(call))) continue;
       starts.calls.set(nodeId(call), call);
-      add(enclosingFunctionName(model, call));
+      addAround(call);
     }
   }
 
@@ -68,6 +91,33 @@ export function findStarts(model: SemanticModel, sites: CreationSite[], starting
   }
   for (const statement of [...statements.values()].sort((a, b) => nodeStart(a) - nodeStart(b))) starts.statements.add(statement);
   return starts;
+}
+
+/** The class whose constructor the innermost `def` around the node is (its `__init__` or `__new__`). */
+function constructedClass(model: SemanticModel, node: SyntaxNode): string | null {
+  for (let scope = model.scopeOf(node); scope.parent; scope = scope.parent) {
+    if (scope.kind !== "function") continue;
+    const owner = scope.parent;
+    return owner.kind === "class" ? model.index.field(owner.node, "name")?.text ?? null : null;
+  }
+  return null;
+}
+
+/** The classes of the module with a base written with one of `names` (`Fit`, `fit.Fit`), each with that base. */
+export function classesBasedOn(model: SemanticModel, names: Iterable<string>): Array<{ cls: SyntaxNode; base: SyntaxNode }> {
+  const found: Array<{ cls: SyntaxNode; base: SyntaxNode }> = [];
+  const { index } = model;
+  for (const name of names) {
+    for (const id of index.identifiers(name)) {
+      let base = id;
+      const up = index.parent(id);
+      if (up?.type === "attribute" && index.field(up, "attribute")?.id === id.id) base = up;
+      const bases = index.parent(base);
+      const cls = bases?.type === "argument_list" ? index.parent(bases) : null;
+      if (cls?.type === "class_definition" && index.field(cls, "superclasses")?.id === bases!.id) found.push({ cls, base });
+    }
+  }
+  return found;
 }
 
 /** The name of the innermost `def` whose body holds the node (lambdas, classes and comprehensions in between do not matter). */

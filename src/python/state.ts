@@ -40,6 +40,7 @@ const READING = new Set([
   "get", "keys", "values", "items", "copy", "count", "index", "format", "join", "split", "strip", "startswith", "endswith",
   "lower", "upper", "replace", "encode", "decode", "__getitem__", "__contains__", "__len__", "read", "readline", "readlines",
   "exists", "is_file", "is_dir", "resolve", "__enter__", "__exit__", "find", "rfind", "isdigit", "isalpha", "hex", "tolist",
+  "iterdir", "glob", "rglob", "stat", "read_text", "read_bytes", "absolute", "expanduser", "joinpath", "with_suffix", "with_name",
   "map", "imap", "imap_unordered", "starmap", "apply", "apply_async", "map_async", "starmap_async", "submit", "result",
   "start", "join", "close", "terminate", "shutdown", "wait", "is_alive", "get_nowait", "qsize", "empty", "full", "done",
 ]);
@@ -168,11 +169,16 @@ function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Ch
   }
 }
 
+/** The methods of a context that change what multiprocessing does next. */
+const CONTEXT_SETTERS = new Set(["set_start_method", "set_executable", "set_forkserver_preload", "allow_connection_pickling"]);
+
 /** Calls that return a new object of their own (a copy, never shared state such as `logging.getLogger`'s). */
 const FRESH = new Set([
   ...["list", "dict", "set", "tuple", "sorted", "str", "bytes", "bytearray", "frozenset"].map((n) => `builtins.${n}`),
   ...["array", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "copy", "concatenate", "stack", "vstack", "hstack"].map((n) => `numpy.${n}`),
   "pandas.DataFrame", "pandas.Series", "pandas.read_csv", "collections.Counter", "collections.deque", "collections.OrderedDict",
+  ...["Path", "PurePath", "PosixPath", "PurePosixPath", "WindowsPath", "PureWindowsPath"].map((n) => `pathlib.${n}`),
+  "io.StringIO", "io.BytesIO", "datetime.datetime", "datetime.date", "datetime.timedelta", "decimal.Decimal", "fractions.Fraction",
 ]);
 
 function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): Change[] {
@@ -191,6 +197,8 @@ function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): 
   const method = callee.childForFieldName("attribute")?.text ?? "";
   const object = callee.childForFieldName("object");
   if (!object || READING.has(method)) return [];
+  // A context makes new objects (`get_context().Pool(...)`, `ctx.Queue()`); only its setters change multiprocessing.
+  if (model.valueOf(object)?.kind === "context") return CONTEXT_SETTERS.has(method) ? [{ root: "multiprocessing", node: call }] : [];
   // A method of a new object a known maker returns (`np.array(xs).reshape(...)`, `sorted(xs).pop()`) changes only it.
   if (object.type === "call") {
     const maker = model.qualifiedName(object.childForFieldName("function"));

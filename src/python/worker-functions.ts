@@ -115,7 +115,7 @@ function siteOfValue(expr: SyntaxNode, sites: Map<number, CreationSite>): Creati
 const PLAIN_METHODS = new Set(["close", "join", "terminate", "shutdown", "__enter__", "__exit__"]);
 
 /** A read that only tests the object (`if p:`, `not p`, `p is None`): the object goes nowhere. */
-function onlyTested(use: SyntaxNode, holder: SyntaxNode | null): boolean {
+export function onlyTested(use: SyntaxNode, holder: SyntaxNode | null): boolean {
   if (!holder) return false;
   if (holder.type === "not_operator") return true;
   if (holder.type === "comparison_operator") return holder.children.every((c) => c.isNamed || c.type === "is" || c.type === "is not");

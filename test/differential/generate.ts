@@ -437,7 +437,12 @@ interface Maker {
 
 function poolExpr(c: Ctx): string {
   const h = c.host;
-  const form = c.p.one(["module", "module", "module", "pool-module", "conditional", "from"]);
+  const form = c.p.one(["module", "module", "module", "pool-module", "conditional", "from", "bare-context"]);
+  if (form === "bare-context") {
+    // A context with no method named: the default one, which the fix names.
+    family(c, "pool:bare-get-context", true);
+    return `${h.mp("get_context")}().Pool(${c.workers})`;
+  }
   if (form === "pool-module") {
     family(c, "pool:multiprocessing.pool.Pool", true);
     h.import("import multiprocessing.pool");
@@ -545,6 +550,24 @@ const makers: Maker[] = [
         run.push(`print(isinstance(procs[0], ${c.host.mpModule()}.Process))`);
       }
       return { run, result: true };
+    },
+  },
+  {
+    // A class whose constructor starts a manager's server process, made through a subclass.
+    name: "manager-in-constructor",
+    weight: 3,
+    library: true,
+    build(c, task, data) {
+      const form = c.p.one(["inherited", "super", "base-call"]);
+      family(c, `maker:manager-in-constructor-${form}`, true);
+      c.host.def(["class Collector:", "    def __init__(self):", `        self.manager = ${c.host.mp("Manager")}()`, "        self.out = self.manager.list()"]);
+      const init = {
+        inherited: ["    pass"],
+        super: ["    def __init__(self):", "        super().__init__()"],
+        "base-call": ["    def __init__(self):", "        Collector.__init__(self)"],
+      }[form];
+      c.host.def(["class Squares(Collector):", ...init]);
+      return { run: ["col = Squares()", `for x in ${data}:`, `    col.out.append(${task}(x))`, "res = sorted(col.out)", "col.manager.shutdown()"], result: true };
     },
   },
   {
