@@ -2,7 +2,7 @@
 // tree-sitter's Parser.prototype.parse calls on each text, and prints at exit, as the last
 // line of stderr, {"texts", "most", "incremental", "maxRss"}: how many texts were parsed, the
 // most whole parses of any one text, the parses given an old tree (a rewrite's incremental
-// parse, or the copy of a kept tree it is made from: tree-sitter reuses what was not edited),
+// parse, or an original's tree made again from its rewrite's: tree-sitter reuses what was not edited),
 // and the process's peak resident memory in bytes. The parser's own checks at
 // its creation (src/parse.ts: a few bytes each) are not counted.
 import type Parser from "tree-sitter";

@@ -18,6 +18,7 @@ import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { FileResult } from "./engine";
 import type { Tree } from "./parse";
+import { WordIndex } from "./python/words";
 
 /** One file for CPython: `path` names it in CPython's messages; `bytes` is what is compiled. */
 export interface Source {
@@ -130,6 +131,11 @@ export class Judge {
         answer.then((a) => (a.version !== null && k < a.verdicts.length ? { version: a.version, verdict: a.verdicts[k] } : null)),
       ),
     );
+  }
+
+  /** Whether `bytes` were handed to prejudge(). */
+  isPrejudged(bytes: Buffer): boolean {
+    return this.prejudged.has(bytes);
   }
 
   /** The verdict on `bytes` when they were handed to prejudge() and it was had. */
@@ -247,21 +253,36 @@ export async function judgeResults(files: Judged[], judge = new Judge(), treeOf?
     judge.dispose();
     return null;
   }
-  const early = await Promise.all(asked.map(({ file, rewrite }) => (rewrite ? null : judge.prejudgedVerdict(file.original))));
   const sparse = asked.map(({ file, rewrite }) => (rewrite && treeOf ? sparseRewrite(file.result.before, file.result.after, file.result.output!, treeOf(file.result.after)) : null));
-  const sent = asked.map((_, k) => k).filter((k) => !early[k]);
   const unavailable = (why: string) => {
     judge.dispose();
     for (const { file } of asked) delete file.result.askCPython;
     return `spawnsafe: CPython was not asked to check the files (${why}): rewrites were checked by spawnsafe's own parser only. Set SPAWNSAFE_PYTHON to a python3 interpreter.`;
   };
-  const verdicts: Verdict[] = early.map((e) => e?.verdict as Verdict);
-  let version = early.find((e) => e)?.version ?? "";
-  if (sent.length > 0) {
-    const answer = await judgeSplit(sent.map((k) => ({ path: asked[k].file.result.path, bytes: sparse[k] ?? (asked[k].rewrite ? asked[k].file.result.output! : asked[k].file.original) })), judge);
-    if ("unavailable" in answer) return unavailable(answer.unavailable);
+  const bytesOf = (k: number) => sparse[k] ?? (asked[k].rewrite ? asked[k].file.result.output! : asked[k].file.original);
+  const verdicts: Verdict[] = new Array(asked.length);
+  let version = "";
+  // The rewrites (and the originals not handed to prejudge) are compiled while CPython may still be compiling those originals.
+  const sent = asked.map((_, k) => k).filter((k) => asked[k].rewrite || !judge.isPrejudged(asked[k].file.original));
+  const [answer, early] = await Promise.all([
+    sent.length > 0 ? judgeSplit(sent.map((k) => ({ path: asked[k].file.result.path, bytes: bytesOf(k) })), judge) : null,
+    Promise.all(asked.map(({ file, rewrite }) => (rewrite || !judge.isPrejudged(file.original) ? null : judge.prejudgedVerdict(file.original)))),
+  ]);
+  if (answer && "unavailable" in answer) return unavailable(answer.unavailable);
+  early.forEach((e, k) => {
+    if (e) [verdicts[k], version] = [e.verdict, e.version];
+  });
+  if (answer) {
     version = answer.version;
     sent.forEach((k, n) => (verdicts[k] = answer.verdicts[n]));
+  }
+  // An original whose early verdict was not had (its interpreter died or is missing): compiled now.
+  const late = asked.map((_, k) => k).filter((k) => !verdicts[k]);
+  if (late.length > 0) {
+    const again = await judgeSplit(late.map((k) => ({ path: asked[k].file.result.path, bytes: bytesOf(k) })), new Judge(judge.python));
+    if ("unavailable" in again) return unavailable(again.unavailable);
+    version = again.version;
+    late.forEach((k, n) => (verdicts[k] = again.verdicts[n]));
   }
   // A rejected part of a rewrite whose original CPython accepts: the whole rewrite is CPython's to judge.
   const whole = sent.filter((k) => sparse[k] && !verdicts[k].accepted && verdicts[k - 1].accepted);
@@ -310,10 +331,16 @@ export function sparseRewrite(before: string, after: string, output: Buffer, tre
   const root = tree.rootNode;
   // A global or nonlocal statement outside every function and class (in the module's own scope, at
   // its top level or in an `if` there) is checked against the whole module's uses of its names.
-  for (const node of root.descendantsOfType(["global_statement", "nonlocal_statement"])) {
-    let scope = node.parent;
-    while (scope && scope.type !== "function_definition" && scope.type !== "class_definition") scope = scope.parent;
-    if (!scope) return null;
+  // Each starts with its keyword: found by a search of the text, not a walk of the whole tree.
+  const words = new WordIndex(after);
+  for (const keyword of ["global", "nonlocal"]) {
+    for (const at of words.positions(keyword)) {
+      const token = root.descendantForIndex(at, at + keyword.length);
+      if (token.type !== keyword || token.parent?.type !== `${keyword}_statement`) continue;
+      let scope = token.parent.parent;
+      while (scope && scope.type !== "function_definition" && scope.type !== "class_definition") scope = scope.parent;
+      if (!scope) return null;
+    }
   }
   const kept: Array<[number, number]> = [];
   /** Keeps the top-level statement at `row` (if the row is in one) and those beside it. */

@@ -43,11 +43,14 @@ export function reparsePython(before: string, old: Tree, after: string, edits: r
   const regions = changedRegions(before, after, edits);
   if (!regions || /\r(?!\n)/.test(before) || /\r(?!\n)/.test(after)) return parsePython(after);
   parser ??= createParser();
-  const base = keepOld ? parser.parse(before, old, { bufferSize: Math.max(32 * 1024, before.length * 2 + 1) }) : old;
+  // A buffer of 64 Ki characters, not the whole text: tree-sitter reads only around what changed, and each jump fills it anew.
+  const base = keepOld ? parser.parse(before, old, { bufferSize: REPARSE_BUFFER }) : old;
   // Last region first: each edit is told in the coordinates of a text whose earlier part is still `before`'s.
   for (const r of [...regions].reverse()) base.edit(r);
-  return parser.parse(after, base, { bufferSize: Math.max(32 * 1024, after.length * 2 + 1) });
+  return parser.parse(after, base, { bufferSize: REPARSE_BUFFER });
 }
+
+const REPARSE_BUFFER = 64 * 1024;
 
 type Point = { row: number; column: number };
 type Region = Parser.Edit;

@@ -84,6 +84,10 @@ test("compiled whole: a small file, a module-level global, a codec other than UT
   assert.equal(sparse(before, globalAfter), null, "a global in the module's own scope");
   const inFunction = withStart(before).replace("def main():\n", "def main():\n    global f2\n");
   assert.ok(sparse(before, inFunction), "a global in a function is the function's");
+  const nonlocal = withStart(before).replace("def main():", "if True:\n    nonlocal f2\ndef main():");
+  assert.equal(sparse(before, nonlocal), null, "a nonlocal in the module's own scope");
+  const inMethod = withStart(before).replace("def main():", "class C:\n    def m(self):\n        global f2  # global\n'global f3'\ndef main():");
+  assert.ok(sparse(before, inMethod), "a global in a method, and the word in a comment and a string");
   const after = withStart(before);
   assert.equal(sparse(before, after, Buffer.from(after, "latin1").subarray(1)), null, "bytes other than the text's UTF-8");
   const cr = before.replace("def f0(x):\n", "def f0(x):\r");
@@ -141,4 +145,24 @@ test("fix --dry-run of a large module: CPython compiles the original while spawn
   assert.match(r.stdout, /^\+    multiprocessing\.set_start_method\("spawn", force=True\)$/m, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /CPython rejects/);
   assert.equal(fs.readFileSync(log, "utf8").split("\n").filter(Boolean).length, 2, "one interpreter for the original, started with the run; one for the rest");
+});
+
+test("the global and nonlocal statements are found at their words, not by a walk of the whole tree", () => {
+  const before = generated(10_000);
+  const after = withStart(before);
+  const tree = parsePython(after);
+  const root = tree.rootNode as unknown as { descendantsOfType: (...a: unknown[]) => unknown };
+  const proto = Object.getPrototypeOf(root) as typeof root;
+  const original = proto.descendantsOfType;
+  let walks = 0;
+  proto.descendantsOfType = function (this: { type: string }, ...a: unknown[]) {
+    if (this.type === "module") walks++;
+    return original.apply(this, a);
+  };
+  try {
+    assert.ok(sparseRewrite(before, after, Buffer.from(after), tree));
+  } finally {
+    proto.descendantsOfType = original;
+  }
+  assert.equal(walks, 0);
 });

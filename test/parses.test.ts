@@ -22,7 +22,7 @@ const FILES = { "pyproject.toml": "", "pkg/__init__.py": "", "pkg/jobs.py": JOBS
 
 /**
  * Runs spawnsafe with `args` in `dir`, counting the whole parses of each text, and apart from
- * them the incremental ones (given an old tree: a rewrite's, and the copy of a kept tree it is made from).
+ * them the incremental ones (given an old tree: a rewrite's, and an original's made again from its rewrite's).
  */
 async function counted(dir: string, args: string[]): Promise<{ counts: Map<string, number>; incremental: Map<string, number>; stdout: string }> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -71,7 +71,7 @@ test("fix --dry-run parses each text once and each rewrite once more, incrementa
   assert.ok(rewrites.length >= 2, "the rewrites are parsed from their originals' trees");
   for (const text of rewrites) assert.equal(counts.get(text), undefined, `a rewrite parsed whole: ${JSON.stringify(text.slice(0, 60))}`);
   for (const [text, n] of counts) assert.equal(n, 1, `parsed ${n} times: ${JSON.stringify(text.slice(0, 60))}`);
-  // A kept tree is copied (an incremental parse of its own text) before an edit of it, a text's tree made once.
+  // A rewrite's tree is made once from its original's; an original's made again from it (processed again in the last round) once.
   for (const [text, n] of incremental) assert.ok(n <= 2, `parsed incrementally ${n} times: ${JSON.stringify(text.slice(0, 60))}`);
   // Nothing written by --dry-run.
   assert.equal(fs.readFileSync(path.join(dir, "pkg/core.py"), "utf8"), CORE);

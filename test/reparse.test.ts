@@ -101,16 +101,42 @@ test("random one-line edits of the fixtures give the whole parse's tree", () => 
   }
 });
 
-test("a kept tree stays its text's: the rewrite's comes from a copy, and is kept too", () => {
+test("a kept tree is edited into the rewrite's, which is kept; the original's, asked again, is made from it incrementally", () => {
   const trees = new Trees();
   const original = trees.parse(PROGRAM);
   const guard = PROGRAM.indexOf("    main()");
   const edits = [{ start: guard, end: guard, text: "    pass\n" }];
   const after = applyEdits(PROGRAM, edits);
   const rewritten = trees.reparse(PROGRAM, original, after, edits);
-  assert.equal(trees.peek(PROGRAM), original);
-  assert.equal(original.rootNode.text, PROGRAM);
-  assert.deepEqual(shape(original), shape(parsePython(PROGRAM)));
   assert.equal(trees.peek(after), rewritten);
+  assert.equal(trees.peek(PROGRAM), undefined, "no copy of the original's tree was made");
+  assert.deepEqual(shape(rewritten), shape(parsePython(after)));
   assert.equal(trees.reparse(PROGRAM, original, after, edits), rewritten, "asked again: the kept one");
+  // Asked again (the file processed again in a later round): made from the rewrite's, which stays as it is.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const TreeSitter = require("tree-sitter") as { prototype: { parse: (...a: unknown[]) => Tree } };
+  const parse = TreeSitter.prototype.parse;
+  const calls: boolean[] = [];
+  TreeSitter.prototype.parse = function (this: unknown, ...a: unknown[]) {
+    calls.push(a[1] !== undefined);
+    return parse.apply(this, a);
+  };
+  let again: Tree;
+  try {
+    again = trees.parse(PROGRAM);
+  } finally {
+    TreeSitter.prototype.parse = parse;
+  }
+  assert.ok(calls.length > 0 && calls.every((incremental) => incremental), "incremental parses only");
+  assert.equal(again.rootNode.text, PROGRAM);
+  assert.deepEqual(shape(again), shape(parsePython(PROGRAM)));
+  assert.equal(trees.parse(PROGRAM), again, "and kept");
+  assert.deepEqual(shape(trees.peek(after)!), shape(parsePython(after)), "the rewrite's tree is left as it was");
+  // Two passes: the original is made again through the first rewrite, whose tree the second pass edited.
+  const second = [{ start: 0, end: 0, text: "# two\n" }];
+  const twice = applyEdits(after, second);
+  trees.reparse(after, rewritten, twice, second);
+  trees.retain([twice]);
+  assert.deepEqual(shape(trees.parse(PROGRAM)), shape(parsePython(PROGRAM)));
+  assert.deepEqual(shape(trees.parse(after)), shape(parsePython(after)));
 });

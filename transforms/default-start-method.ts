@@ -43,7 +43,7 @@ export const defaultStartMethod = defineTransform({
       return;
     }
     const guard = module.mainGuards[0];
-    const firstStart = module.statements.find((s) => module.startingStatements.has(s));
+    const firstStart = module.startingStatements.size > 0 ? module.statements.find((s) => module.startingStatements.has(s)) : undefined;
     // Targets spawn cannot pickle, globals only the parent sets, objects workers share through
     // fork inheritance (SPS202, SPS203, SPS106...): under spawn the program fails.
     const hazards = context.hazards;

@@ -18,7 +18,7 @@ export const missingMainGuard = defineTransform({
     // Spawned children never run a notebook or a __main__.py (they skip a `__main__` module):
     // their top level needs no guard.
     if (isNeverImported(context.file)) return;
-    const first = module.statements.find((s) => module.startingStatements.has(s));
+    const first = module.startingStatements.size > 0 ? module.statements.find((s) => module.startingStatements.has(s)) : undefined;
     if (!first) return;
     const chain = crossFileChain(module.model, module.sites, module.starts, first, context.file.path, module.lines);
     const where = chain ? ` (${chain})` : "";

@@ -37,7 +37,7 @@ export interface GuardFix {
  */
 export function missingGuardFix(module: ModuleFacts, file: FileInfo): GuardFix | null {
   return module.index.memo("missingGuardFix", () => {
-    const first = module.statements.find((s) => module.startingStatements.has(s));
+    const first = module.startingStatements.size > 0 ? module.statements.find((s) => module.startingStatements.has(s)) : undefined;
     // A package module is imported, not run: a guard would hide its top level from importers.
     const imported = file.packageDir !== null && !file.isMainModule;
     if (!first || imported || isNeverImported(file)) return null;

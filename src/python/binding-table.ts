@@ -5,6 +5,7 @@ import type { SourceIndex } from "./source-index";
 import type { Scope, Scopes } from "./scopes";
 import { roleOf } from "./bindings";
 import { PREFILTERS } from "./prefilter";
+import { inBodies, outlineOf } from "./outline";
 
 export type BindingKind =
   | "import" | "def" | "class" | "assignment" | "augmented" | "annotation" | "loop" | "with" | "except"
@@ -36,7 +37,6 @@ export class BindingTable {
   private readonly collected = new Set<string>();
   /** `scope id:name` pairs whose bindings in that scope have been collected. */
   private readonly collectedIn = new Set<string>();
-  private bodies: Array<[number, number]> | null = null;
   private readonly importsRead = new Set<number>();
   /** By import statement: the bindings it makes. */
   private readonly importBindings = new Map<number, Binding[]>();
@@ -46,13 +46,11 @@ export class BindingTable {
 
   /**
    * @param packageName the package relative imports resolve against.
-   * @param statements the module's top-level statements.
    */
   constructor(
     private readonly index: SourceIndex,
     private readonly scopes: Scopes,
     private readonly packageName: string | null,
-    private readonly statements: () => SyntaxNode[],
   ) {
     // `from M import *` binds no name that can be searched for: read those statements now.
     for (const statement of index.starImports()) this.readImport(statement);
@@ -80,8 +78,8 @@ export class BindingTable {
   /** Module-level names bound by imports, with the qualified names they bind. */
   moduleImports(): Map<string, string> {
     // An import in a function or class body binds no module name (a prefilter: those bodies are skipped unasked).
-    const bodies = this.topLevelBodies();
-    for (const keyword of this.index.keywords("import", PREFILTERS ? (at) => !inRanges(bodies, at) : undefined)) {
+    const bodies = outlineOf(this.index);
+    for (const keyword of this.index.keywords("import", PREFILTERS ? (at) => !inBodies(bodies, at) : undefined)) {
       const statement = this.index.parent(keyword);
       if (statement && /^import_(from_)?statement$/.test(statement.type)) this.readImport(statement);
     }
@@ -153,27 +151,13 @@ export class BindingTable {
       for (const identifier of this.index.identifiersWithin(name, nodeStart(scope.node), scope.node.endIndex)) this.collectIdentifier(name, identifier);
       return;
     }
-    const bodies = this.topLevelBodies();
+    // The bodies of the module's top-level functions and classes: no module-level binding is written there (but through `global`).
+    const bodies = outlineOf(this.index);
     const declaring = this.declaringScopes(name);
     for (const at of this.index.words.positions(name)) {
-      if (inRanges(bodies, at) && !declaring.some((d) => at >= nodeStart(d) && at < d.endIndex)) continue;
+      if (inBodies(bodies, at) && !declaring.some((d) => at >= nodeStart(d) && at < d.endIndex)) continue;
       for (const identifier of this.index.identifiersWithin(name, at, at + 1)) this.collectIdentifier(name, identifier);
     }
-  }
-
-  /** The bodies of the module's top-level functions and classes: no module-level binding is written there (but through `global`). */
-  private topLevelBodies(): Array<[number, number]> {
-    if (!this.bodies) {
-      const bodies: Array<[number, number]> = [];
-      for (const statement of this.statements()) {
-        const definition = statement.type === "decorated_definition" ? this.index.field(statement, "definition") : statement;
-        if (definition?.type !== "function_definition" && definition?.type !== "class_definition") continue;
-        const body = this.index.field(definition, "body");
-        if (body) bodies.push([nodeStart(body), body.endIndex]);
-      }
-      this.bodies = bodies;
-    }
-    return this.bodies;
   }
 
   /** The scopes that declare `name` global or nonlocal (their bindings of it go elsewhere). */
@@ -329,19 +313,6 @@ export class BindingTable {
     }
     return (this.declarationTable = table);
   }
-}
-
-/** Whether a position falls in one of the sorted, disjoint ranges. */
-function inRanges(ranges: Array<[number, number]>, at: number): boolean {
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (at < ranges[mid][0]) hi = mid - 1;
-    else if (at >= ranges[mid][1]) lo = mid + 1;
-    else return true;
-  }
-  return false;
 }
 
 /** `.jobs` in package pkg.sub gives pkg.sub.jobs; `..` gives pkg; absolute names stay; null when it leaves the package. */

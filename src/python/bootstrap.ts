@@ -5,11 +5,12 @@
 // names to values computed from known-pure calls, or configures the interpreter the same way
 // the parent did. What prints, reads stdin, touches files, the network or other programs is a
 // failure; a call whose effect is not known is unknown (never harmless).
-import type { SyntaxNode } from "../parse";
+import { type SyntaxNode, nodeStart } from "../parse";
 import type { ModuleFacts } from "./module";
 import type { Proof } from "./pickling";
 import { isMainGuard } from "./model";
 import { definitionIn, short } from "./pickling";
+import { holds, outlineOf, statementStartingAt } from "./outline";
 
 /** Calls whose re-run in every child changes what the program does, with why. */
 const EFFECTS: Record<string, string> = {
@@ -82,10 +83,12 @@ const PURE_MODULES = new Set(["math", "operator", "typing", "dataclasses", "func
  * "__mp_main__"`); they are not re-run.
  */
 export function bootstrapProof(module: ModuleFacts, handled: (statement: SyntaxNode) => boolean): Proof {
-  const staying = module.statements.filter((s) => !handled(s));
   // Processes started at top level start again in every child, before its bootstrapping ends.
-  const starting = staying.find((s) => module.startingStatements.has(s) && !isMainGuard(s));
+  const starting = [...module.startingStatements].sort((a, b) => nodeStart(a) - nodeStart(b)).find((s) => !handled(s) && !isMainGuard(s));
   if (starting) return failed(module, starting, "starts processes again before the child's bootstrapping ends (RuntimeError)");
+  // A function that runs nothing at import is proved without its node (on a large module, node objects cost more than the parse).
+  const { statements, inert } = outlineOf(module.index);
+  const staying = statements.filter((at) => !holds(inert, at)).map((at) => statementStartingAt(module.index, at)).filter((s) => !handled(s));
   return firstOpen(module, staying, 0) ?? { verdict: "proved", path: "", node: module.root, reason: "" };
 }
 

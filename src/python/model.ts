@@ -69,7 +69,7 @@ export class SemanticModel {
 
   constructor(readonly index: SourceIndex, readonly project: ProjectView = NO_PROJECT) {
     this.scopes = new Scopes(index);
-    this.bindings = new BindingTable(index, this.scopes, project.packageName, () => this.statements);
+    this.bindings = new BindingTable(index, this.scopes, project.packageName);
   }
 
   /** The bindings of `name` in one scope, in source order (empty when it binds none). */

@@ -2,7 +2,7 @@
 // that do, directly or through each other; calls to other project modules' functions that do;
 // and the top-level statements that start processes when the module is imported (class
 // bodies, decorators and default values included: they run at import too).
-import { type SyntaxNode, nodeId } from "../parse";
+import { type SyntaxNode, nodeId, nodeStart } from "../parse";
 import { callsNamed } from "./source-index";
 import type { SemanticModel } from "./model";
 import type { CreationSite } from "./sites";
@@ -82,13 +82,14 @@ export function findStarts(model: SemanticModel, sites: CreationSite[], starting
     }
   }
 
-  const ids = new Set<number>();
+  // In source order, as the module's statements stand (not all of them asked for: a node object each costs more than its parse).
+  const statements = new Map<number, SyntaxNode>();
   for (const node of [...origins, ...starts.calls.values()]) {
     if (model.runsAt(node) !== "import") continue;
     const statement = index.topLevelStatementOf(node);
-    if (statement) ids.add(nodeId(statement));
+    if (statement) statements.set(nodeId(statement), statement);
   }
-  for (const statement of model.statements) if (ids.has(nodeId(statement))) starts.statements.add(statement);
+  for (const statement of [...statements.values()].sort((a, b) => nodeStart(a) - nodeStart(b))) starts.statements.add(statement);
   return starts;
 }
 

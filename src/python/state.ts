@@ -22,6 +22,7 @@ import { roleOf } from "./bindings";
 import { isPureCall } from "./bootstrap";
 import { workerUses } from "./worker-functions";
 import { environChange, environEffect, type EnvironChange } from "./environ";
+import { definitionNames } from "./outline";
 
 /** A change the parent makes: the root it changes ("*" for anything), and where. */
 export interface Change {
@@ -102,10 +103,9 @@ export function stateProof(module: ModuleFacts, functions: SyntaxNode[], parentC
  * entries themselves, which `entries` names.
  */
 export function parentCode(module: ModuleFacts, entries: SyntaxNode[], isProgram: boolean): SyntaxNode[] {
-  const functions = definitionsOf(module, "def");
   if (!isProgram) {
     const skip = new Set(entries.map(nodeId));
-    return functions.filter((f) => !skip.has(nodeId(f)));
+    return definitionsOf(module, "def").filter((f) => !skip.has(nodeId(f)));
   }
   // Statements a guard fix moves are run-time code too: what starts processes at top level.
   return closureOf(module, [...module.mainGuards, ...module.startingStatements]);
@@ -423,7 +423,8 @@ function closureOf(module: ModuleFacts, statements: SyntaxNode[]): SyntaxNode[] 
 /** The module's functions and classes that the code names other than by calling them or handing them to a creation site. */
 function definitionReferences(module: ModuleFacts, code: SyntaxNode): SyntaxNode[] {
   const { index, model } = module;
-  const names = index.memo("definitionNames", () => new Set([...definitionsOf(module, "def"), ...definitionsOf(module, "class")].map((d) => d.childForFieldName("name")?.text ?? "")));
+  // Read with a cursor: a node object for each of a large module's definitions costs more than its parse (src/python/outline.ts).
+  const names = index.memo("definitionNames", () => new Set([...definitionNames(index, "def"), ...definitionNames(index, "class")]));
   const handed = index.memo("handedToSites", () => new Set(workerUses(module).map((use) => use.expr.id)));
   const found: SyntaxNode[] = [];
   for (const id of code.descendantsOfType("identifier")) {
