@@ -2,6 +2,7 @@
 // applied text, repeated until no fix applies, re-parsed before anything is written.
 import { DecodeError, decodeSource, encodeSource, firstSyntaxError, python2Statement, isDecodable, type Encoding } from "./parse";
 import { analyzeModule, NO_CONTEXT, type ModuleContext, type ModuleFacts } from "./python/module";
+import { chainFile } from "./python/process-starts";
 import { LineIndex } from "./python/line-index";
 import { WordIndex } from "./python/words";
 import { mayHaveFindings, mentionsApi, namesApi, projectMatters } from "./python/gate";
@@ -157,7 +158,7 @@ export function processFile(file: FileInfo, bytes: Buffer, options: Options, app
   // Nothing keeps the first pass's facts once the rewrite's are made (its pending list goes with `pending`).
   let { pending, block: carried } = findingsOf(module, file, options, decision);
   if (module.externalStarts.size > 0) {
-    const reaches = [...module.externalStarts.values()].map((e) => /^(.+?):\d+ /.exec(e.chain[e.chain.length - 1])?.[1]).filter((p): p is string => !!p);
+    const reaches = [...module.externalStarts.values()].map((e) => chainFile(e.chain)).filter((p): p is string => !!p);
     result.reaches = [...new Set(reaches)];
   }
   if (result.decision.role === "app" && result.reaches && !isNeverImported(file)) {

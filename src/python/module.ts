@@ -5,7 +5,7 @@ import { LineIndex, indentUnitOf, lineBreakOf } from "./line-index";
 import { SourceIndex } from "./source-index";
 import { NO_PROJECT, SemanticModel, type ProjectView } from "./model";
 import { apiUses, type ContextCall, type CreationSite, type StartMethodCall } from "./sites";
-import { findStarts, type ExternalStart, type Starts } from "./process-starts";
+import { chainFile, findStarts, type ExternalStart, type Starts } from "./process-starts";
 import { inProcessModules } from "./vocabulary";
 import type { WordIndex } from "./words";
 
@@ -110,7 +110,7 @@ export function analyzeModule(text: string, tree: Tree = parsePython(text), cont
   facts.startingFunctions = starts.functions;
   facts.externalStarts = starts.external;
   for (const chain of Object.values(context.startingFunctions)) {
-    const file = /^(.+?):\d+ /.exec(chain[chain.length - 1] ?? "")?.[1];
+    const file = chainFile(chain);
     if (file) facts.projectStartFiles.add(file);
   }
   return facts;

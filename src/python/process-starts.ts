@@ -120,6 +120,11 @@ export function classesBasedOn(model: SemanticModel, names: Iterable<string>): A
   return found;
 }
 
+/** The file a chain ends in (its last element, `pool.py:8 multiprocessing.Pool`, as the project model writes it), or null. */
+export function chainFile(chain: string[]): string | null {
+  return /^(.+?):\d+ /.exec(chain[chain.length - 1] ?? "")?.[1] ?? null;
+}
+
 /** The name of the innermost `def` whose body holds the node (lambdas, classes and comprehensions in between do not matter). */
 export function enclosingFunctionName(model: SemanticModel, node: SyntaxNode): string | null {
   for (let scope = model.scopeOf(node); scope.parent; scope = scope.parent) {
