@@ -17,7 +17,7 @@ import { processInWorkers, type Job } from "./project/thread-pool";
 import { planRun, type PlannedFile, type RunPlan } from "./project/plan";
 import { uncommittedChanges, type DirtyFile } from "./project/git";
 import { writeSafely } from "./project/write";
-import { carryVerdicts, dischargedByCallers, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack, unreachedLibraries } from "./project/programs";
+import { carryVerdicts, dischargedByCallers, guardsHeldBack, heldBackByPrograms, heldBackOutsideRun, programWideHeldBack, startMethodHeldBack, unreachedLibraries } from "./project/programs";
 import { Judge, judgeResults, SPARSE_BYTES } from "./judge";
 import type { FileInfo } from "./file-info";
 import type { Options } from "./options";
@@ -489,7 +489,7 @@ function settleUnitsAcrossModules(batch: Batch): void {
     for (const i of [...blocks.keys()]) if (!infos[i].project?.published) blocks.delete(i);
     return blocks;
   };
-  for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, unreached, guardsHeldBack]) {
+  for (const holds of [programWideHeldBack, heldBackByPrograms, outsideRun, unreached, startMethodHeldBack, guardsHeldBack]) {
     for (const [i, unitBlock] of holds(results)) {
       originals[i] ??= fs.readFileSync(files[i]);
       results[i] = processIsolated(infos[i], originals[i]!, { ...setups[i].options, unitBlock }, request.fix, contextFor(batch, i, plan.exports), batch.trees);

@@ -9,7 +9,6 @@ import { type Choice, defaultPaths, guardCalls, pathsWithout, uncoveredBy } from
 import { entryFunctionNames } from "../src/file-info";
 import { moveApplicability } from "../src/python/crossing";
 import { endsInChosenContext } from "../src/python/module-summary";
-import { chainFile } from "../src/python/process-starts";
 import { parameterContexts } from "../src/python/context-parameters";
 
 /** The reason of a start method set for processes other modules make, until the project's run names their verdict. */
@@ -85,11 +84,6 @@ export const defaultStartMethod = defineTransform({
     }
     if (fix && waitsFor === "unsafe" && safety.applicability === "safe") {
       safety = { applicability: "unsafe", why: "; unsafe fix (applied with --unsafe-fixes): it follows the main guard SPS101 adds, itself an unsafe fix" };
-    }
-    // The method also moves the processes the program starts through other modules: theirs to prove (carried by programs.ts).
-    // (A chain that ends in this very file, as two modules of one name can make it, is no other module's.)
-    if (fix && safety.applicability === "safe" && [...module.externalStarts.values()].some((e) => !endsInChosenContext(e.chain) && chainFile(e.chain) !== context.file.path)) {
-      safety = { applicability: "unsafe", why: `; unsafe fix (applied with --unsafe-fixes): ${THROUGH_PROJECT}` };
     }
     context.report({
       node: site.node,

@@ -8,13 +8,15 @@
 import type { FileResult } from "../engine";
 import type { UnitBlock } from "../options";
 import { transforms } from "../../transforms/registry";
-import { THROUGH_PROJECT } from "../../transforms/default-start-method";
+import { THROUGH_PROJECT, defaultStartMethod } from "../../transforms/default-start-method";
 import { UNSAFE } from "../fix/units";
 import { containsWord } from "../python/gate";
 
 const SWITCH = new Set(transforms.filter((t) => t.unit === "switch").map((t) => t.code));
 const GUARD = new Set(transforms.filter((t) => t.unit === "guard").map((t) => t.code));
 const PROGRAM_WIDE = new Set(transforms.filter((t) => t.programWide).map((t) => t.code));
+/** The program's own start-method switch (default-start-method). */
+const START_METHOD = new Set([defaultStartMethod.code]);
 
 /** A finding whose fix `fix` applies, or would: applied already, or safe. */
 const goesIn = (f: FileResult["findings"][number]) => f.fixed || f.applicability === "safe";
@@ -123,6 +125,34 @@ export function programWideHeldBack(results: Array<FileResult | undefined>): Map
     if (!r?.findings.some((f) => PROGRAM_WIDE.has(f.code) && goesIn(f))) return;
     const other = makers.find((m) => m !== r);
     if (other) blocks.set(i, { obligation: "whole", reason: `removing it also moves the processes made in ${other.path} back to the default start method, and their switch is not part of this file's` });
+  });
+  return blocks;
+}
+
+/**
+ * The programs (by index) whose own start-method switch goes in while it would also move
+ * processes they start through other modules whose switch does not (src/python/process-starts.ts
+ * chains): those would move to spawn unproved. A reached module whose switch goes in gives its
+ * processes their own context, which the start method does not change.
+ */
+export function startMethodHeldBack(results: Array<FileResult | undefined>): Map<number, UnitBlock> {
+  const byPath = indexByPath(results);
+  const blocks = new Map<number, UnitBlock>();
+  results.forEach((program, i) => {
+    if (!program?.reaches?.length || !program.findings.some((f) => START_METHOD.has(f.code) && goesIn(f))) return;
+    for (const path of reachedFrom(program, results, byPath)) {
+      const reached = results[byPath.get(path) ?? -1];
+      if (reached === program) continue;
+      if (!reached) {
+        blocks.set(i, { obligation: "whole", reason: `the start method also moves the processes made in ${path}, which this run does not check` });
+        return;
+      }
+      const open = reached.findings.find((f) => SWITCH.has(f.code) && !goesIn(f));
+      if (open) {
+        blocks.set(i, { obligation: "whole", reason: `the start method also moves the processes made in ${reached.path}, whose line ${open.line} (${open.code}) is not proved` });
+        return;
+      }
+    }
   });
   return blocks;
 }

@@ -50,6 +50,7 @@ const PURE = new Set([
   "functools.total_ordering", "functools.cached_property", "itertools.count", "itertools.cycle", "itertools.repeat",
   "itertools.chain", "itertools.product", "itertools.permutations", "itertools.combinations", "itertools.islice",
   "logging.getLogger", "logging.Formatter", "logging.StreamHandler", "logging.NullHandler", "logging.basicConfig",
+  "logging.handlers.QueueHandler", "logging.handlers.QueueListener", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
   "warnings.filterwarnings", "warnings.simplefilter", "threading.Lock", "threading.RLock", "threading.Event",
   "threading.local", "queue.Queue", "multiprocessing.cpu_count", "multiprocessing.get_context", "multiprocessing.get_logger",
   "pathlib.Path", "pathlib.PurePath", "argparse.ArgumentParser", "decimal.Decimal", "fractions.Fraction",

@@ -170,6 +170,13 @@ function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Ch
   }
 }
 
+/** The methods of a logger that emit a record. */
+const LOG_RECORDS = new Set(["debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"]);
+
+function canonicalOf(model: ModuleFacts["model"], qname: string): string {
+  return model.canonicalName(qname);
+}
+
 /** The methods of a context that change what multiprocessing does next. */
 const CONTEXT_SETTERS = new Set(["set_start_method", "set_executable", "set_forkserver_preload", "allow_connection_pickling"]);
 
@@ -198,6 +205,9 @@ function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): 
   const method = callee.childForFieldName("attribute")?.text ?? "";
   const object = callee.childForFieldName("object");
   if (!object || READING.has(method)) return [];
+  // A logger's records (`log.info(...)`) change nothing a child reads of it (its level, its handlers).
+  const made = model.valueOf(object);
+  if (LOG_RECORDS.has(method) && made?.kind === "instance" && made.of.kind === "qualified" && canonicalOf(model, made.of.qname) === "logging.getLogger") return [];
   // A context makes new objects (`get_context().Pool(...)`, `ctx.Queue()`); only its setters change multiprocessing.
   if (model.valueOf(object)?.kind === "context") return CONTEXT_SETTERS.has(method) ? [{ root: "multiprocessing", node: call }] : [];
   // A method of a new object a known maker returns (`np.array(xs).reshape(...)`, `sorted(xs).pop()`) changes only it.
