@@ -173,10 +173,6 @@ function changesBy(module: ModuleFacts, node: SyntaxNode, block: SyntaxNode): Ch
 /** The methods of a logger that emit a record. */
 const LOG_RECORDS = new Set(["debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"]);
 
-function canonicalOf(model: ModuleFacts["model"], qname: string): string {
-  return model.canonicalName(qname);
-}
-
 /** The methods of a context that change what multiprocessing does next. */
 const CONTEXT_SETTERS = new Set(["set_start_method", "set_executable", "set_forkserver_preload", "allow_connection_pickling"]);
 
@@ -207,9 +203,9 @@ function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): 
   if (!object || READING.has(method)) return [];
   // A logger's records (`log.info(...)`) change nothing a child reads of it (its level, its handlers).
   const made = model.valueOf(object);
-  if (LOG_RECORDS.has(method) && made?.kind === "instance" && made.of.kind === "qualified" && canonicalOf(model, made.of.qname) === "logging.getLogger") return [];
+  if (LOG_RECORDS.has(method) && made?.kind === "instance" && made.of.kind === "qualified" && model.canonicalName(made.of.qname) === "logging.getLogger") return [];
   // A context makes new objects (`get_context().Pool(...)`, `ctx.Queue()`); only its setters change multiprocessing.
-  if (model.valueOf(object)?.kind === "context") return CONTEXT_SETTERS.has(method) ? [{ root: "multiprocessing", node: call }] : [];
+  if (made?.kind === "context") return CONTEXT_SETTERS.has(method) ? [{ root: "multiprocessing", node: call }] : [];
   // A method of a new object a known maker returns (`np.array(xs).reshape(...)`, `sorted(xs).pop()`) changes only it.
   if (object.type === "call") {
     const maker = model.qualifiedName(object.childForFieldName("function"));
@@ -217,8 +213,7 @@ function callChanges(module: ModuleFacts, call: SyntaxNode, block: SyntaxNode): 
   }
   // A function of an imported module is not a change of it, but a method of one of its objects may be
   // (`decimal.getcontext().traps.clear()` goes through what a call returned: an object of the library's).
-  const value = model.valueOf(object);
-  if (value?.kind === "qualified" && !isProjectModule(module, value.qname) && object.type !== "call" && object.descendantsOfType("call").length === 0) return [];
+  if (made?.kind === "qualified" && !isProjectModule(module, made.qname) && object.type !== "call" && object.descendantsOfType("call").length === 0) return [];
   // `decimal.getcontext().prec = ...` is an assignment; `getcontext().traps[...]`, `logging.getLogger(...).setLevel(...)`: library state.
   return rootsOfTarget(module, object, call, block, true);
 }
